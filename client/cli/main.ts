@@ -1,0 +1,41 @@
+// Entry point of the `poortwachter` command: picks the sub-command and turns errors into exit codes.
+import { CliError, EXIT_FAILURE, EXIT_USAGE, processIo, type Io } from './io.js';
+
+type Command = (args: string[], io: Io) => Promise<number>;
+
+// Loaded lazily so that `poortwachter calendar` does not pay for loading the Temporal worker.
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  calendar: {
+    summary: 'compute the statutory deadlines of a case (pure, no server needed)',
+    load: async () => (await import('./calendar.js')).calendarCommand,
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return ['Usage: poortwachter <command> [options]', '', 'Commands:', ...lines, ''].join('\n');
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name ? 0 : EXIT_USAGE;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr.write(`poortwachter: unknown command "${name}"\n\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  try {
+    return await (await command.load())(rest, io);
+  } catch (err) {
+    if (err instanceof CliError) {
+      io.stderr.write(`poortwachter ${name}: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr.write(`poortwachter ${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}
