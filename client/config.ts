@@ -1,0 +1,165 @@
+// Configuration from environment variables, validated once at start-up.
+//
+// Every process (worker, CLI, dev supervisor) reads the same variables through this module, so a
+// docker-compose file, a shell and a test all speak one language. README.md documents each one;
+// test/config.test.ts checks that the docker-compose worker sets only variables defined here.
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+/** The time zones whose 08:00 the workflow can compute without a time-zone database (EU rule). */
+export const SUPPORTED_TIME_ZONES = ['Europe/Amsterdam'] as const;
+
+const boolFromString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const existingFile = z
+  .string()
+  .min(1)
+  .refine((p) => existsSync(p), { error: 'file does not exist' });
+
+const port = z.coerce
+  .number({ error: 'must be a port number' })
+  .int('must be a whole number')
+  .min(1, 'must be between 1 and 65535')
+  .max(65535, 'must be between 1 and 65535');
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'must be host:port, for example localhost:7233');
+
+/** The variables, their defaults, and what README.md says about them. */
+const envShape = z.object({
+  TEMPORAL_ADDRESS: hostPort.optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('poortwachter'),
+  TEMPORAL_TLS: boolFromString.optional(),
+  TEMPORAL_TLS_CA: existingFile.optional(),
+  TEMPORAL_TLS_CERT: existingFile.optional(),
+  TEMPORAL_TLS_KEY: existingFile.optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL, for example smtp://localhost:1025' })
+    .default('smtp://127.0.0.1:1025'),
+  MAIL_FROM: z.string().min(3).default('Poortwachter <poortwachter@localhost>'),
+  POORTWACHTER_TIME_ZONE: z
+    .enum(SUPPORTED_TIME_ZONES, { error: `must be one of: ${SUPPORTED_TIME_ZONES.join(', ')}` })
+    .default('Europe/Amsterdam'),
+  POORTWACHTER_DATA_DIR: z.string().min(1).default('.data'),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  MAIL_SMTP_PORT: port.default(1025),
+  MAIL_WEB_PORT: port.default(1080),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+});
+
+export const envSchema = envShape.superRefine((env, ctx) => {
+  if (env.TEMPORAL_TLS_CERT && !env.TEMPORAL_TLS_KEY) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TEMPORAL_TLS_KEY'],
+      message: 'is required when TEMPORAL_TLS_CERT is set (mutual TLS needs both)',
+    });
+  }
+  if (env.TEMPORAL_TLS_KEY && !env.TEMPORAL_TLS_CERT) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TEMPORAL_TLS_CERT'],
+      message: 'is required when TEMPORAL_TLS_KEY is set (mutual TLS needs both)',
+    });
+  }
+  if (env.TEMPORAL_TLS === false && (env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_CA || env.TEMPORAL_API_KEY)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TEMPORAL_TLS'],
+      message: 'is false, but TLS certificates or an API key are configured',
+    });
+  }
+  const remoteOnly = ['TEMPORAL_TLS', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_API_KEY'] as const;
+  for (const name of remoteOnly) {
+    if (env[name] !== undefined && !env.TEMPORAL_ADDRESS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'only applies to a remote cluster: set TEMPORAL_ADDRESS too',
+      });
+    }
+  }
+});
+
+/** Every variable this project reads. */
+export const ENV_VARIABLES = Object.keys(envShape.shape);
+
+export interface TlsSettings {
+  serverRootCACertificatePath?: string;
+  clientCertPath?: string;
+  clientKeyPath?: string;
+  serverNameOverride?: string;
+}
+
+export interface Config {
+  /** Undefined means: no cluster configured, `dev` starts the embedded server. */
+  temporalAddress: string | undefined;
+  namespace: string;
+  taskQueue: string;
+  /** False for plain connections, an object for TLS (possibly empty: system CAs). */
+  tls: TlsSettings | false;
+  apiKey: string | undefined;
+  smtpUrl: string;
+  mailFrom: string;
+  timeZone: (typeof SUPPORTED_TIME_ZONES)[number];
+  dataDir: string;
+  ports: { temporal: number; temporalUi: number; mailSmtp: number; mailWeb: number };
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  logFormat: 'json' | 'pretty' | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; message: string }[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.variable} ${p.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset: `FOO=` in a compose file or shell means "no value".
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '(environment)'),
+        message: issue.message,
+      })),
+    );
+  }
+  const e = parsed.data;
+  const tlsWanted = e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_TLS_CA || e.TEMPORAL_TLS_CERT || e.TEMPORAL_API_KEY);
+  return {
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TEMPORAL_TASK_QUEUE,
+    tls: tlsWanted
+      ? {
+          serverRootCACertificatePath: e.TEMPORAL_TLS_CA,
+          clientCertPath: e.TEMPORAL_TLS_CERT,
+          clientKeyPath: e.TEMPORAL_TLS_KEY,
+          serverNameOverride: e.TEMPORAL_TLS_SERVER_NAME,
+        }
+      : false,
+    apiKey: e.TEMPORAL_API_KEY,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    timeZone: e.POORTWACHTER_TIME_ZONE,
+    dataDir: e.POORTWACHTER_DATA_DIR,
+    ports: {
+      temporal: e.TEMPORAL_PORT,
+      temporalUi: e.TEMPORAL_UI_PORT,
+      mailSmtp: e.MAIL_SMTP_PORT,
+      mailWeb: e.MAIL_WEB_PORT,
+    },
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+  };
+}

@@ -1,0 +1,54 @@
+// Builds a worker for the project's task queue: the workflows bundled from workflows/, the
+// activities wired to the real world (SMTP).
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { createActivities, type Activities } from '../activities/index.js';
+import { createMailer } from '../activities/mail.js';
+import type { Config } from '../client/config.js';
+import { connectionOptions } from '../client/connection.js';
+import { installRuntime } from './runtime.js';
+
+/** workflows/index, as TypeScript source (tests) or compiled JavaScript (dist/). */
+export const workflowsPath = new URL(
+  `../workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+  import.meta.url,
+).pathname;
+
+export interface WorkerSetup {
+  config: Config;
+  logger: Logger;
+  /** Defaults to a connection built from the configuration. */
+  connection?: NativeConnection;
+  /** Defaults to the real activities with an SMTP mailer from the configuration. */
+  activities?: Activities;
+  /** Extra options, e.g. a prebuilt workflowBundle in tests. */
+  options?: Partial<WorkerOptions>;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Closes what createCaseWorker opened (connection, mailer) after the worker stopped. */
+  close(): Promise<void>;
+}
+
+export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorker> {
+  const { config, logger } = setup;
+  installRuntime(logger);
+  const ownConnection = setup.connection ? undefined : await NativeConnection.connect(connectionOptions(config));
+  const mailer = setup.activities ? undefined : createMailer(config.smtpUrl, config.mailFrom);
+  const worker = await Worker.create({
+    connection: setup.connection ?? ownConnection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    ...(setup.options?.workflowBundle ? {} : { workflowsPath }),
+    activities: setup.activities ?? createActivities({ mailer: mailer! }),
+    ...setup.options,
+  });
+  return {
+    worker,
+    async close() {
+      mailer?.close();
+      await ownConnection?.close();
+    },
+  };
+}
