@@ -39,7 +39,7 @@ const envShape = z.object({
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   SMTP_URL: z
     .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL, for example smtp://localhost:1025' })
-    .default('smtp://127.0.0.1:1025'),
+    .optional(),
   MAIL_FROM: z.string().min(3).default('Poortwachter <poortwachter@localhost>'),
   POORTWACHTER_TIME_ZONE: z
     .enum(SUPPORTED_TIME_ZONES, { error: `must be one of: ${SUPPORTED_TIME_ZONES.join(', ')}` })
@@ -106,6 +106,8 @@ export interface Config {
   tls: TlsSettings | false;
   apiKey: string | undefined;
   smtpUrl: string;
+  /** False when SMTP_URL was not set: then `dev` starts its own mail catcher on MAIL_SMTP_PORT. */
+  smtpUrlExplicit: boolean;
   mailFrom: string;
   timeZone: (typeof SUPPORTED_TIME_ZONES)[number];
   dataDir: string;
@@ -149,7 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : false,
     apiKey: e.TEMPORAL_API_KEY,
-    smtpUrl: e.SMTP_URL,
+    smtpUrl: e.SMTP_URL ?? `smtp://127.0.0.1:${e.MAIL_SMTP_PORT}`,
+    smtpUrlExplicit: e.SMTP_URL !== undefined,
     mailFrom: e.MAIL_FROM,
     timeZone: e.POORTWACHTER_TIME_ZONE,
     dataDir: e.POORTWACHTER_DATA_DIR,

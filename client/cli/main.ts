@@ -5,6 +5,14 @@ type Command = (args: string[], io: Io) => Promise<number>;
 
 // Loaded lazily so that `poortwachter calendar` does not pay for loading the Temporal worker.
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  dev: {
+    summary: 'run the whole stack locally: Temporal dev server, mail inbox and worker',
+    load: async () => (await import('./runtime-commands.js')).devCommand,
+  },
+  worker: {
+    summary: 'run a worker against the configured Temporal cluster',
+    load: async () => (await import('./runtime-commands.js')).workerCommand,
+  },
   calendar: {
     summary: 'compute the statutory deadlines of a case (pure, no server needed)',
     load: async () => (await import('./calendar.js')).calendarCommand,
@@ -29,7 +37,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return EXIT_USAGE;
   }
   try {
-    return await (await command.load())(rest, io);
+    return await (
+      await command.load()
+    )(rest, io);
   } catch (err) {
     if (err instanceof CliError) {
       io.stderr.write(`poortwachter ${name}: ${err.message}\n`);

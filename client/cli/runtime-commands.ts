@@ -1,0 +1,40 @@
+// `poortwachter dev` and `poortwachter worker`: the long-running processes.
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config.js';
+import { createLogger } from '../logger.js';
+import { CliError, EXIT_OK, type Io } from './io.js';
+
+function configOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+function noArguments(args: string[], command: string): void {
+  try {
+    parseArgs({ args, options: {}, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new CliError(
+      `${(err as Error).message}\nUsage: poortwachter ${command}   (configured by environment variables, see README)`,
+    );
+  }
+}
+
+export async function devCommand(args: string[], io: Io): Promise<number> {
+  noArguments(args, 'dev');
+  const config = configOrExit();
+  const { runDev } = await import('../../worker/dev.js');
+  await runDev(config, createLogger(config, 'poortwachter-dev'), (text) => io.stdout.write(text));
+  return EXIT_OK;
+}
+
+export async function workerCommand(args: string[]): Promise<number> {
+  noArguments(args, 'worker');
+  const config = configOrExit();
+  const { runWorker } = await import('../../worker/main.js');
+  await runWorker(config, createLogger(config, 'poortwachter-worker'));
+  return EXIT_OK;
+}

@@ -1,0 +1,85 @@
+// Configuration: defaults, and a clear refusal naming the variable for every kind of bad value.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../client/config.js';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems.map((p) => `${p.variable} ${p.message}`);
+    throw err;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('has defaults for the embedded dev stack', () => {
+    const config = loadConfig({});
+    expect(config.temporalAddress).toBeUndefined();
+    expect(config.namespace).toBe('default');
+    expect(config.taskQueue).toBe('poortwachter');
+    expect(config.smtpUrl).toBe('smtp://127.0.0.1:1025');
+    expect(config.smtpUrlExplicit).toBe(false);
+    expect(config.timeZone).toBe('Europe/Amsterdam');
+    expect(config.tls).toBe(false);
+    expect(config.ports).toEqual({ temporal: 7233, temporalUi: 8233, mailSmtp: 1025, mailWeb: 1080 });
+  });
+
+  it('follows the mail catcher port when no SMTP_URL is given, and treats empty values as unset', () => {
+    expect(loadConfig({ MAIL_SMTP_PORT: '2525', SMTP_URL: '' }).smtpUrl).toBe('smtp://127.0.0.1:2525');
+  });
+
+  it('turns on TLS for a remote cluster with certificates or an API key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-config-'));
+    const cert = join(dir, 'client.pem');
+    const key = join(dir, 'client.key');
+    writeFileSync(cert, 'x');
+    writeFileSync(key, 'x');
+    const mtls = loadConfig({
+      TEMPORAL_ADDRESS: 'ns.tmprl.cloud:7233',
+      TEMPORAL_TLS_CERT: cert,
+      TEMPORAL_TLS_KEY: key,
+    });
+    expect(mtls.tls).toMatchObject({ clientCertPath: cert, clientKeyPath: key });
+    const cloud = loadConfig({ TEMPORAL_ADDRESS: 'eu.aws.api.temporal.io:7233', TEMPORAL_API_KEY: 'secret' });
+    expect(cloud.tls).toEqual(expect.any(Object));
+    expect(cloud.apiKey).toBe('secret');
+  });
+
+  it.each([
+    [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS must be host:port'],
+    [{ MAIL_SMTP_PORT: '70000' }, 'MAIL_SMTP_PORT must be between 1 and 65535'],
+    [{ TEMPORAL_PORT: 'seven' }, 'TEMPORAL_PORT must be a port number'],
+    [{ SMTP_URL: 'http://mail:25' }, 'SMTP_URL must be an smtp:// or smtps:// URL'],
+    [{ POORTWACHTER_TIME_ZONE: 'Europe/London' }, 'POORTWACHTER_TIME_ZONE must be one of: Europe/Amsterdam'],
+    [{ TEMPORAL_TLS: 'maybe', TEMPORAL_ADDRESS: 'a:1' }, 'TEMPORAL_TLS must be true or false'],
+    [{ TEMPORAL_ADDRESS: 'a:1', TEMPORAL_TLS_CERT: '/nonexistent/cert.pem' }, 'TEMPORAL_TLS_CERT file does not exist'],
+    [{ TEMPORAL_API_KEY: 'k' }, 'TEMPORAL_API_KEY only applies to a remote cluster'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'],
+  ])('refuses %o naming the variable', (env, expected) => {
+    expect(problems(env).join('\n')).toContain(expected);
+  });
+
+  it('refuses a client certificate without its key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-config-'));
+    const cert = join(dir, 'client.pem');
+    writeFileSync(cert, 'x');
+    expect(problems({ TEMPORAL_ADDRESS: 'a:7233', TEMPORAL_TLS_CERT: cert })).toEqual([
+      'TEMPORAL_TLS_KEY is required when TEMPORAL_TLS_CERT is set (mutual TLS needs both)',
+    ]);
+  });
+
+  it('stops the worker command at start-up with the variable named and exit code 2', () => {
+    const bin = new URL('../bin/poortwachter.js', import.meta.url).pathname;
+    const result = spawnSync(process.execPath, [bin, 'worker'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: 'not an address' },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('TEMPORAL_ADDRESS must be host:port');
+  });
+});

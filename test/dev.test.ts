@@ -1,0 +1,102 @@
+// `poortwachter dev` as a newcomer runs it: the real command, the real dev server with its SQLite
+// file, the mail inbox, the worker; stopped with Ctrl-C (SIGINT) and started again.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, describe, expect, it } from 'vitest';
+import { smokeWorkflow } from '../workflows/smoke.js';
+
+const bin = new URL('../bin/poortwachter.js', import.meta.url).pathname;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface Dev {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startDev(env: NodeJS.ProcessEnv): Promise<Dev> {
+  const child = spawn(process.execPath, [bin, 'dev'], { env: { ...process.env, ...env, LOG_FORMAT: 'json' } });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`dev did not start within 60 s:\n${output}`)), 60_000);
+    const check = () => {
+      if (output.includes('worker started')) {
+        clearTimeout(timer);
+        resolve({ child, output: () => output, exited });
+      }
+    };
+    child.stdout.on('data', check);
+    child.stderr.on('data', check);
+    void exited.then((code) => reject(new Error(`dev exited early with ${code}:\n${output}`)));
+  });
+}
+
+describe('poortwachter dev', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it('brings up server, inbox and worker, stops cleanly on Ctrl-C, and keeps cases across a restart', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'poortwachter-dev-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const env = {
+      POORTWACHTER_DATA_DIR: dataDir,
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      MAIL_SMTP_PORT: String(await freePort()),
+      MAIL_WEB_PORT: String(await freePort()),
+      TEMPORAL_TASK_QUEUE: 'dev-test',
+    };
+    const address = `127.0.0.1:${env.TEMPORAL_PORT}`;
+
+    const first = await startDev(env);
+    cleanups.push(async () => first.child.kill('SIGKILL'));
+    expect(first.output()).toContain(`Temporal Web UI   http://localhost:${env.TEMPORAL_UI_PORT}`);
+    expect(first.output()).toContain(`Mail inbox        http://localhost:${env.MAIL_WEB_PORT}`);
+    expect((await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${env.MAIL_WEB_PORT}/api/email`)).status).toBe(200);
+    const serverPid = Number(readFileSync(join(dataDir, 'temporal-server.pid'), 'utf8'));
+
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection });
+    const workflowId = `dev-test-${Date.now()}`;
+    await client.workflow.start(smokeWorkflow, {
+      taskQueue: 'dev-test',
+      workflowId,
+      args: [{ days: 728, to: 'casemanager@example.nl' }],
+    });
+    await connection.close();
+
+    first.child.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toContain('dev stack stopped');
+    expect(() => process.kill(serverPid, 0)).toThrow(); // no orphan server
+    expect(existsSync(join(dataDir, 'temporal.sqlite'))).toBe(true);
+
+    const second = await startDev(env);
+    cleanups.push(async () => second.child.kill('SIGKILL'));
+    const again = await Connection.connect({ address });
+    const description = await new Client({ connection: again }).workflow.getHandle(workflowId).describe();
+    await again.close();
+    expect(description.status.name).toBe('RUNNING');
+
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+  }, 180_000);
+});

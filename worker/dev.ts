@@ -1,0 +1,53 @@
+// `poortwachter dev` (and `npm run dev`): the whole stack on one machine. The embedded Temporal
+// dev server (unless TEMPORAL_ADDRESS names a cluster), a mail catcher with a web inbox (unless
+// SMTP_URL names a mail server), and the worker in this process. Ctrl-C stops them in order:
+// worker first (so no task is cut off), then the mail catcher, then the server.
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../client/config.js';
+import { startDevServer, type DevServer } from './dev-server.js';
+import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
+import { runWorker, shutdownSignal } from './main.js';
+
+export async function runDev(config: Config, logger: Logger, print: (text: string) => void): Promise<void> {
+  const stop = shutdownSignal();
+  const dataDir = resolve(config.dataDir);
+  let server: DevServer | undefined;
+  let mail: MailCatcher | undefined;
+  try {
+    if (!config.temporalAddress) {
+      logger.info({ dataDir }, 'starting the Temporal dev server');
+      server = await startDevServer({
+        dataDir,
+        port: config.ports.temporal,
+        uiPort: config.ports.temporalUi,
+        namespace: config.namespace,
+        logger,
+      });
+    }
+    if (!config.smtpUrlExplicit) {
+      mail = await startMailCatcher({ dataDir, smtpPort: config.ports.mailSmtp, webPort: config.ports.mailWeb });
+    }
+    const temporal = server ? server.address : `${config.temporalAddress} (configured cluster)`;
+    print(
+      [
+        '',
+        'poortwachter dev is running:',
+        `  Temporal server   ${temporal}`,
+        ...(server ? [`  Temporal Web UI   ${server.uiUrl}`, `  Case data         ${server.databaseFile}`] : []),
+        mail
+          ? `  Mail inbox        ${mail.inboxUrl}   (SMTP ${mail.smtpUrl})`
+          : `  Mail server       ${config.smtpUrl}`,
+        `  Task queue        ${config.taskQueue} in namespace ${config.namespace}`,
+        '',
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    await runWorker(config, logger, stop);
+  } finally {
+    await mail?.stop();
+    await server?.stop();
+    logger.info('dev stack stopped');
+  }
+}

@@ -1,0 +1,37 @@
+// `poortwachter worker`: one worker process for the configured cluster, stopped cleanly by
+// SIGINT or SIGTERM (finishing its current tasks first). Scale out by running more of them.
+import type { Logger } from 'pino';
+import type { Config } from '../client/config.js';
+import { temporalAddress } from '../client/connection.js';
+import { createCaseWorker } from './worker.js';
+
+/** Resolves on the first SIGINT or SIGTERM. */
+export function shutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export async function runWorker(
+  config: Config,
+  logger: Logger,
+  stop: Promise<unknown> = shutdownSignal(),
+): Promise<void> {
+  const { worker, close } = await createCaseWorker({ config, logger });
+  logger.info(
+    { address: temporalAddress(config), namespace: config.namespace, taskQueue: config.taskQueue },
+    'worker started',
+  );
+  const running = worker.run();
+  await Promise.race([running, stop]);
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+  await running;
+  await close();
+  logger.info('worker stopped');
+}
