@@ -20,7 +20,10 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, nam
     return pino({
       name,
       level: config.logLevel,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
+      },
     });
   }
   return pino({ name, level: config.logLevel });
