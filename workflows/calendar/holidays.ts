@@ -33,8 +33,8 @@ export interface DesignatedDay {
 }
 
 /**
- * Days designated under art. 3 lid 3. Empty: no designation is recorded yet. Extend this list (it is
- * read on every call, nothing is cached) or pass your own list to the functions below.
+ * Days designated under art. 3 lid 3. Empty: no designation is recorded yet. Extend this list (only the
+ * lid 1 days are cached, this list is read on every call) or pass your own list to the functions below.
  */
 export const ART_3_LID_3_DAYS: readonly DesignatedDay[] = Object.freeze([]);
 
@@ -67,10 +67,14 @@ export function koningsdag(year: number): IsoDate {
   return weekday(the27th) === 0 ? `${year}-04-26` : the27th;
 }
 
-/** The general holidays of a year, in date order. */
-export function generalHolidays(year: number, designated: readonly DesignatedDay[] = ART_3_LID_3_DAYS): Holiday[] {
+// The fixed list of lid 1 per year. A cache is safe in a workflow: it depends on the year only.
+const statutoryCache = new Map<number, readonly Holiday[]>();
+
+function statutoryHolidays(year: number): readonly Holiday[] {
+  const cached = statutoryCache.get(year);
+  if (cached) return cached;
   const easter = easterSunday(year);
-  const list: Holiday[] = [
+  const list: readonly Holiday[] = Object.freeze([
     { date: `${year}-01-01`, kind: 'nieuwjaarsdag', name: 'Nieuwjaarsdag' },
     { date: addDays(easter, -2), kind: 'goede-vrijdag', name: 'Goede Vrijdag' },
     { date: addDays(easter, 1), kind: 'tweede-paasdag', name: 'Tweede Paasdag' },
@@ -80,7 +84,14 @@ export function generalHolidays(year: number, designated: readonly DesignatedDay
     { date: addDays(easter, 50), kind: 'tweede-pinksterdag', name: 'Tweede Pinksterdag' },
     { date: `${year}-12-25`, kind: 'eerste-kerstdag', name: 'Eerste Kerstdag' },
     { date: `${year}-12-26`, kind: 'tweede-kerstdag', name: 'Tweede Kerstdag' },
-  ];
+  ]);
+  statutoryCache.set(year, list);
+  return list;
+}
+
+/** The general holidays of a year, in date order. */
+export function generalHolidays(year: number, designated: readonly DesignatedDay[] = ART_3_LID_3_DAYS): Holiday[] {
+  const list = statutoryHolidays(year).map((h) => ({ ...h }));
   for (const d of designated) {
     if (yearOf(d.date) === year) list.push({ date: d.date, kind: 'art-3-lid-3', name: d.description });
   }
