@@ -1,5 +1,11 @@
 // The activities: every side effect of a case happens here, never in workflow code.
-import type { Mailer, OutgoingEmail } from './mail.js';
+import type { Mailer } from './mail.js';
+import {
+  prepareDeskundigenoordeel,
+  sendNotification,
+  type DeskundigenoordeelRequest,
+  type Notification,
+} from './notifications.js';
 
 export interface ActivityDeps {
   mailer: Mailer;
@@ -7,9 +13,13 @@ export interface ActivityDeps {
 
 export function createActivities({ mailer }: ActivityDeps) {
   return {
-    async sendEmail(email: OutgoingEmail): Promise<{ accepted: string[] }> {
-      const { accepted } = await mailer.send(email);
-      return { accepted };
+    /** Renders and sends one notification; its Message-ID is fixed by the workflow. */
+    async notify(notification: Notification): Promise<{ messageId: string; accepted: string[] }> {
+      return sendNotification(mailer, notification);
+    },
+    /** The request for a deskundigenoordeel: the question, the documents UWV asks for, who signs. */
+    async prepareDeskundigenoordeelRequest(because: string): Promise<DeskundigenoordeelRequest> {
+      return prepareDeskundigenoordeel(because);
     },
   };
 }

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { smokeWorkflow } from '../workflows/smoke.js';
+import { getCase, openCase } from '../client/cases.js';
+import { sampleCase } from './setup/case-world.js';
 
 const bin = new URL('../bin/poortwachter.js', import.meta.url).pathname;
 
@@ -75,12 +76,9 @@ describe('poortwachter dev', () => {
 
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
-    const workflowId = `dev-test-${Date.now()}`;
-    await client.workflow.start(smokeWorkflow, {
-      taskQueue: 'dev-test',
-      workflowId,
-      args: [{ days: 728, to: 'casemanager@example.nl' }],
-    });
+    const caseId = `dev-test-${Date.now()}`;
+    const today = new Date().toISOString().slice(0, 10);
+    await openCase({ client, taskQueue: 'dev-test' }, sampleCase(caseId, today));
     await connection.close();
 
     first.child.kill('SIGINT');
@@ -92,9 +90,10 @@ describe('poortwachter dev', () => {
     const second = await startDev(env);
     cleanups.push(async () => second.child.kill('SIGKILL'));
     const again = await Connection.connect({ address });
-    const description = await new Client({ connection: again }).workflow.getHandle(workflowId).describe();
+    const view = await getCase({ client: new Client({ connection: again }), taskQueue: 'dev-test' }, caseId);
     await again.close();
-    expect(description.status.name).toBe('RUNNING');
+    expect(view.status).toBe('open');
+    expect(view.timeline[0]?.kind).toBe('opened');
 
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);

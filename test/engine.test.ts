@@ -1,72 +1,62 @@
-// The engine under everything: durable timers over two years on the time-skipping server, an
-// activity reaching a real SMTP server, and a history that replays from JSON.
+// The engine under everything: a case sleeps through two years of durable timers on the
+// time-skipping server in seconds, its e-mails reach a real SMTP server, and its history replays
+// from JSON text (the path that breaks when npm nests a second protobufjs).
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../activities/index.js';
-import { createMailer } from '../activities/mail.js';
-import { smokeWorkflow } from '../workflows/smoke.js';
-import { startSmtpSink, type SmtpSink } from './setup/smtp-sink.js';
-import { connectTimeSkipping, workflowBundle } from './setup/temporal.js';
+import { openCase } from '../client/cases.js';
+import { amsterdamInstant } from '../workflows/amsterdam-time.js';
+import { addDays } from '../workflows/calendar/index.js';
+import { caseWorkflowId } from '../workflows/case-model.js';
+import type { CaseView } from '../workflows/case-api.js';
+import { sampleCase, startCaseWorld, type CaseWorld } from './setup/case-world.js';
+import { workflowBundle } from './setup/temporal.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe('engine', () => {
-  let env: TestWorkflowEnvironment;
-  let sink: SmtpSink;
-
+  let world: CaseWorld;
   beforeAll(async () => {
-    env = await connectTimeSkipping();
-    sink = await startSmtpSink();
+    world = await startCaseWorld();
   });
   afterAll(async () => {
-    await env?.teardown();
-    await sink?.close();
+    await world?.close();
   });
 
-  it('sleeps two years on the time-skipping server, then sends one e-mail, and the history replays from JSON', async () => {
-    const mailer = createMailer(sink.url, 'Poortwachter <test@localhost>');
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: 'engine-test',
-      workflowBundle: await workflowBundle(),
-      activities: createActivities({ mailer }),
-    });
-    const startedAt = await env.currentTimeMs();
-    const workflowId = `smoke-${startedAt}`;
-    const result = await worker.runUntil(
-      env.client.workflow.execute(smokeWorkflow, {
-        taskQueue: 'engine-test',
-        workflowId,
-        args: [{ days: 728, to: 'casemanager@example.nl' }],
-      }),
-    );
-    mailer.close();
-    const elapsedDays = ((await env.currentTimeMs()) - startedAt) / DAY_MS;
+  it('runs a case through the 104-week waiting time in seconds, and its history replays from JSON', async () => {
+    const startedAt = await world.now();
+    const firstSickDay = await world.today();
+    const { workflowId } = await openCase(world.cases, sampleCase('engine-1', firstSickDay));
+    const handle = world.env.client.workflow.getHandle(workflowId);
+    const result = (await handle.result()) as CaseView; // the time-skipping client skips while waiting
+    const elapsedDays = ((await world.now()) - startedAt) / DAY_MS;
 
-    expect(result).toBe('<smoke-728@poortwachter>');
-    expect(elapsedDays).toBeGreaterThanOrEqual(728);
-    expect(sink.messages).toHaveLength(1);
-    expect(sink.messages[0]?.messageId).toBe('<smoke-728@poortwachter>');
-    expect(sink.messages[0]?.subject).toBe('Smoke: 728 days slept');
+    expect(result.status).toBe('closed');
+    expect(result.closedReason).toBe('einde wachttijd');
+    expect(elapsedDays).toBeGreaterThanOrEqual(727);
+    // It closed at the start of the day after the 104th week: D + 727 is the last day of wage payment.
+    const closed = result.timeline.at(-1)!;
+    expect(closed.kind).toBe('closed');
+    // (to the second: a timer fires a few milliseconds after its moment)
+    expect(closed.at.slice(0, 19)).toBe(new Date(amsterdamInstant(addDays(firstSickDay, 728), 0)).toISOString().slice(0, 19));
+    // Nothing was recorded, so every task was reminded and escalated, each e-mail exactly once.
+    const ids = world.sink.messages.map((m) => m.messageId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.filter((id) => id?.includes('.escalation.')).length).toBeGreaterThanOrEqual(12);
 
-    // Through JSON text and back: this is the path that breaks when npm nests a second protobufjs.
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-    const json = historyToJSON(history);
-    const fromJson = historyFromJSON(JSON.parse(json));
+    const history = await handle.fetchHistory();
+    const fromJson = historyFromJSON(JSON.parse(historyToJSON(history)));
     expect(fromJson.events?.length).toBe(history.events?.length);
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, fromJson, workflowId);
 
-    // The same history against code that does its steps in another order must be refused.
-    const changedBundle = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('./fixtures/smoke-changed-workflow.ts', import.meta.url)),
+    const reordered = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./fixtures/reordered-case-workflow.ts', import.meta.url)),
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     });
     await expect(
-      Worker.runReplayHistory({ workflowBundle: changedBundle }, fromJson, workflowId),
+      Worker.runReplayHistory({ workflowBundle: reordered }, fromJson, caseWorkflowId('engine-1')),
     ).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

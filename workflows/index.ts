@@ -1,3 +1,3 @@
 // Every workflow the worker runs. The worker bundles this file (and what it imports) into the
 // deterministic workflow sandbox, so nothing here may touch the outside world.
-export { smokeWorkflow } from './smoke.js';
+export { caseWorkflow } from './case-workflow.js';

@@ -1,6 +1,12 @@
 // `poortwachter calendar`: the statutory deadlines of one case, from case facts in JSON.
 import { parseArgs } from 'node:util';
-import { CalendarInputError, computeCalendar, isoDateProblem, parseCaseFacts, type CalendarResult } from '../../workflows/calendar/index.js';
+import {
+  CalendarInputError,
+  computeCalendar,
+  isoDateProblem,
+  parseCaseFacts,
+  type CalendarResult,
+} from '../../workflows/calendar/index.js';
 import { CliError, EXIT_OK, EXIT_USAGE, readJsonInput, type Io } from './io.js';
 
 const USAGE = `Usage: poortwachter calendar [--file case.json] [--as-of YYYY-MM-DD] [--json]
@@ -22,7 +28,14 @@ const STATUS_NL: Record<string, string> = {
 function table(rows: string[][]): string {
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function formatCalendar(result: CalendarResult, asOf?: string): string {
@@ -31,9 +44,14 @@ export function formatCalendar(result: CalendarResult, asOf?: string): string {
     `Eerste ziektedag:  ${result.firstSickDay}`,
     `Einde wachttijd:   ${result.waitingTimeEnds}`,
   ];
-  if (result.earlierCases) head.push(`Eerdere gevallen:  ${result.earlierCases.join(', ')} (herval na 4 weken of meer: nieuw geval)`);
-  if (result.closed?.reason === 'hersteld') head.push(`Hersteld:          laatste ziektedag ${result.closed.lastSickDay}, dossier sluit op ${result.closed.closesOn}`);
-  if (result.closed?.reason === 'uit-dienst') head.push(`Uit dienst:        ${result.closed.employmentEndedOn}, UWV neemt over`);
+  if (result.earlierCases)
+    head.push(`Eerdere gevallen:  ${result.earlierCases.join(', ')} (herval na 4 weken of meer: nieuw geval)`);
+  if (result.closed?.reason === 'hersteld')
+    head.push(
+      `Hersteld:          laatste ziektedag ${result.closed.lastSickDay}, dossier sluit op ${result.closed.closesOn}`,
+    );
+  if (result.closed?.reason === 'uit-dienst')
+    head.push(`Uit dienst:        ${result.closed.employmentEndedOn}, UWV neemt over`);
   if (asOf) head.push(`Peildatum:         ${asOf}`);
 
   const rows = [['id', 'taak', 'eigenaar', 'uiterlijk', 'status']];
@@ -48,7 +66,12 @@ export function formatCalendar(result: CalendarResult, asOf?: string): string {
 }
 
 export async function calendarCommand(args: string[], io: Io): Promise<number> {
-  let values: { file?: string | undefined; 'as-of'?: string | undefined; json?: boolean | undefined; help?: boolean | undefined };
+  let values: {
+    file?: string | undefined;
+    'as-of'?: string | undefined;
+    json?: boolean | undefined;
+    help?: boolean | undefined;
+  };
   try {
     ({ values } = parseArgs({
       args,
@@ -84,7 +107,9 @@ export async function calendarCommand(args: string[], io: Io): Promise<number> {
     result = computeCalendar(parseCaseFacts(input), asOf !== undefined ? { asOf } : {});
   } catch (err) {
     if (err instanceof CalendarInputError) {
-      io.stderr.write(`poortwachter calendar: invalid case facts\n${err.issues.map((i) => `  ${i.path}: ${i.message}\n`).join('')}`);
+      io.stderr.write(
+        `poortwachter calendar: invalid case facts\n${err.issues.map((i) => `  ${i.path}: ${i.message}\n`).join('')}`,
+      );
       return EXIT_USAGE;
     }
     if (err instanceof CliError) {

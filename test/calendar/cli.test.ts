@@ -23,7 +23,10 @@ async function run(args: string[], stdin?: string): Promise<{ code: number; stdo
 
 describe('poortwachter calendar', () => {
   it('prints one JSON object with --json', async () => {
-    const { code, stdout, stderr } = await run(['--json', '--as-of', '2026-02-16'], JSON.stringify({ firstSickDay: '2026-01-05', completed: { ziekmelding: '2026-01-06' } }));
+    const { code, stdout, stderr } = await run(
+      ['--json', '--as-of', '2026-02-16'],
+      JSON.stringify({ firstSickDay: '2026-01-05', completed: { ziekmelding: '2026-01-06' } }),
+    );
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
@@ -59,7 +62,13 @@ describe('poortwachter calendar', () => {
     const dir = mkdtempSync(join(tmpdir(), 'calendar-cli-'));
     const file = join(dir, 'case.json');
     // recovered after Jan 20, relapse Feb 18: 28 days not sick → new case from Feb 18
-    writeFileSync(file, JSON.stringify({ firstSickDay: '2026-01-05', periods: [{ from: '2026-01-05', to: '2026-01-20' }, { from: '2026-02-18' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        firstSickDay: '2026-01-05',
+        periods: [{ from: '2026-01-05', to: '2026-01-20' }, { from: '2026-02-18' }],
+      }),
+    );
     const { code, stdout } = await run(['--file', file, '--json']);
     expect(code).toBe(0);
     const out = JSON.parse(stdout);
@@ -88,7 +97,10 @@ describe('poortwachter calendar', () => {
   it('exits 2 with the field named on stderr for invalid facts', async () => {
     const { code, stdout, stderr } = await run(
       ['--json'],
-      JSON.stringify({ firstSickDay: '2026-01-05', periods: [{ from: '2026-01-05', to: '2026-01-20' }, { from: '2026-01-10' }] }),
+      JSON.stringify({
+        firstSickDay: '2026-01-05',
+        periods: [{ from: '2026-01-05', to: '2026-01-20' }, { from: '2026-01-10' }],
+      }),
     );
     expect(code).toBe(2);
     expect(stdout).toBe('');
@@ -96,7 +108,9 @@ describe('poortwachter calendar', () => {
   });
 
   it('exits 2 for impossible dates, bad JSON, empty input and bad options', async () => {
-    expect((await run([], '{"firstSickDay":"2026-02-30"}')).stderr).toContain('firstSickDay: 2026-02-30 does not exist');
+    expect((await run([], '{"firstSickDay":"2026-02-30"}')).stderr).toContain(
+      'firstSickDay: 2026-02-30 does not exist',
+    );
     const badJson = await run([], '{"firstSickDay":');
     expect(badJson.code).toBe(2);
     expect(badJson.stderr).toContain('not valid JSON');
@@ -110,7 +124,10 @@ describe('poortwachter calendar', () => {
     // a postponement that is not a postponement is caught against the calendar, also exit 2
     const early = await run(
       [],
-      JSON.stringify({ firstSickDay: '2026-01-05', postponements: [{ milestone: 'probleemanalyse', reason: 'x', newDue: '2026-02-01' }] }),
+      JSON.stringify({
+        firstSickDay: '2026-01-05',
+        postponements: [{ milestone: 'probleemanalyse', reason: 'x', newDue: '2026-02-01' }],
+      }),
     );
     expect(early.code).toBe(2);
     expect(early.stderr).toContain('postponements[0].newDue');

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CalendarInputError, computeCalendar, type CaseFacts, type MilestoneId } from '../../workflows/calendar/index.js';
+import {
+  CalendarInputError,
+  computeCalendar,
+  type CaseFacts,
+  type MilestoneId,
+} from '../../workflows/calendar/index.js';
 
 // Every expected date below is worked out by hand from domain.md: week n ends on D + 7n - 1, and
 // the arithmetic is written next to it ("+26 = Jan 31" means 26 days after the previous date).
@@ -140,7 +145,11 @@ describe('samentellen', () => {
     // (= Feb 15 + 4 + 10).
     const due = dueOf({
       firstSickDay: '2026-01-05',
-      periods: [{ from: '2026-01-05', to: '2026-01-10' }, { from: '2026-01-15', to: '2026-01-31' }, { from: '2026-02-11' }],
+      periods: [
+        { from: '2026-01-05', to: '2026-01-10' },
+        { from: '2026-01-15', to: '2026-01-31' },
+        { from: '2026-02-11' },
+      ],
     });
     expect(due.ziekmelding).toBe('2026-01-15'); // 6 sick days until Jan 10, the 7th is Jan 15
     expect(due.probleemanalyse).toBe('2026-03-01');
@@ -170,7 +179,9 @@ describe('completions', () => {
     expect(due.evaluatie).toBe('2026-03-13'); // Jan 30 + 42: +1 Jan 31, +28 Feb 28, +13 Mar 13
     expect(milestone(facts, 'probleemanalyse')).toMatchObject({ status: 'done', doneOn: '2026-01-20' });
     // the next evaluation: 42 days after the latest one held (Apr 10 + 42: +20 Apr 30, +22 May 22)
-    expect(dueOf({ ...facts, completed: { ...facts.completed, evaluatie: ['2026-04-10', '2026-03-01'] } }).evaluatie).toBe('2026-05-22');
+    expect(
+      dueOf({ ...facts, completed: { ...facts.completed, evaluatie: ['2026-04-10', '2026-03-01'] } }).evaluatie,
+    ).toBe('2026-05-22');
   });
 
   it('starts spoor 2 six weeks after an early eerstejaarsevaluatie', () => {
@@ -199,7 +210,9 @@ describe('status against asOf', () => {
 describe('postponement (Regeling procesgang art. 5)', () => {
   const facts: CaseFacts = {
     firstSickDay: '2026-01-05',
-    postponements: [{ milestone: 'probleemanalyse', reason: 'bedrijfsarts pas later beschikbaar, afgesproken', newDue: '2026-03-01' }],
+    postponements: [
+      { milestone: 'probleemanalyse', reason: 'bedrijfsarts pas later beschikbaar, afgesproken', newDue: '2026-03-01' },
+    ],
   };
   it('moves the deadline and what depends on it', () => {
     expect(milestone(facts, 'probleemanalyse')).toMatchObject({
@@ -213,7 +226,10 @@ describe('postponement (Regeling procesgang art. 5)', () => {
   });
   it('refuses a postponement to a date that is not later', () => {
     expect(() =>
-      computeCalendar({ ...facts, postponements: [{ milestone: 'probleemanalyse', reason: 'x', newDue: '2026-02-15' }] }),
+      computeCalendar({
+        ...facts,
+        postponements: [{ milestone: 'probleemanalyse', reason: 'x', newDue: '2026-02-15' }],
+      }),
     ).toThrow(/postponements\[0\]\.newDue: 2026-02-15 is not later than the statutory due date 2026-02-15/);
   });
 });
@@ -226,14 +242,22 @@ describe('spoor 2', () => {
     expect(dueOf({ firstSickDay: D, spoor1UitzichtloosOn: '2027-01-20' })['start-tweede-spoor']).toBe('2027-02-14');
   });
   it('moves to the end of a recorded exception', () => {
-    const facts: CaseFacts = { firstSickDay: D, spoor2Exception: { reason: 'onvoldoende-belastbaar', until: '2027-04-01' } };
+    const facts: CaseFacts = {
+      firstSickDay: D,
+      spoor2Exception: { reason: 'onvoldoende-belastbaar', until: '2027-04-01' },
+    };
     expect(milestone(facts, 'start-tweede-spoor')).toMatchObject({
       due: '2027-04-01',
       status: 'postponed',
       postponement: { originalDue: '2027-02-14' },
     });
     // an exception that ends before the deadline changes nothing
-    expect(milestone({ firstSickDay: D, spoor2Exception: { reason: 'onvoldoende-belastbaar', until: '2027-01-01' } }, 'start-tweede-spoor').due).toBe('2027-02-14');
+    expect(
+      milestone(
+        { firstSickDay: D, spoor2Exception: { reason: 'onvoldoende-belastbaar', until: '2027-01-01' } },
+        'start-tweede-spoor',
+      ).due,
+    ).toBe('2027-02-14');
   });
   it('lets a no-prospect finding override an exception that rests on a prospect of return', () => {
     const facts: CaseFacts = {
@@ -271,13 +295,17 @@ describe('extensions of the waiting time', () => {
 
   it('adds both', () => {
     // verlenging 13 weeks: Apr 2 2028; + 52 weeks loonsanctie = + 364: 2029-04-02 is +365 (no Feb 29 in between) → Apr 1
-    expect(computeCalendar({ firstSickDay: D, vrijwilligeVerlengingWeeks: 13, loonsanctieWeeks: 52 }).waitingTimeEnds).toBe('2029-04-01');
+    expect(
+      computeCalendar({ firstSickDay: D, vrijwilligeVerlengingWeeks: 13, loonsanctieWeeks: 52 }).waitingTimeEnds,
+    ).toBe('2029-04-01');
   });
 
   it('ends the waiting time on the date of a bekorting', () => {
     const facts: CaseFacts = { firstSickDay: D, loonsanctieWeeks: 52, loonsanctieEndsOn: '2028-06-30' };
     expect(computeCalendar(facts).waitingTimeEnds).toBe('2028-06-30');
-    expect(() => computeCalendar({ ...facts, loonsanctieEndsOn: '2028-01-02' })).toThrow(/loonsanctieEndsOn: 2028-01-02 must lie after 2028-01-02/);
+    expect(() => computeCalendar({ ...facts, loonsanctieEndsOn: '2028-01-02' })).toThrow(
+      /loonsanctieEndsOn: 2028-01-02 must lie after 2028-01-02/,
+    );
     expect(() => computeCalendar({ ...facts, loonsanctieEndsOn: '2029-01-01' })).toThrow(CalendarInputError);
   });
 });
@@ -302,7 +330,10 @@ describe('full recovery', () => {
 describe('employment ended (ziek uit dienst)', () => {
   const D = '2026-01-05';
   it('hands over to UWV: later tasks are not applicable', () => {
-    const result = computeCalendar({ firstSickDay: D, employmentEnded: { on: '2026-06-30', eigenrisicodrager: false } });
+    const result = computeCalendar({
+      firstSickDay: D,
+      employmentEnded: { on: '2026-06-30', eigenrisicodrager: false },
+    });
     const status = Object.fromEntries(result.milestones.map((m) => [m.id, m.status]));
     expect(status.evaluatie).toBe('open'); // due Apr 12, before the end
     expect(status['uwv-42-weken-melding']).toBe('not-applicable'); // due Oct 26
@@ -321,15 +352,23 @@ describe('employment ended (ziek uit dienst)', () => {
       postponements: [{ milestone: 'probleemanalyse', reason: 'afgesproken', newDue: '2026-04-01' }],
     };
     // employment ends Mar 31: sick days Jan 5..Mar 31 = 27 + 28 + 31 = 86 ≥ 56
-    expect(milestone({ ...postponed, employmentEnded: { on: '2026-03-31', eigenrisicodrager: false } }, 'probleemanalyse').status).toBe('postponed');
+    expect(
+      milestone({ ...postponed, employmentEnded: { on: '2026-03-31', eigenrisicodrager: false } }, 'probleemanalyse')
+        .status,
+    ).toBe('postponed');
     // ends Feb 20: 27 + 20 = 47 sick days < 56
-    expect(milestone({ ...postponed, employmentEnded: { on: '2026-02-20', eigenrisicodrager: false } }, 'probleemanalyse').status).toBe('not-applicable');
+    expect(
+      milestone({ ...postponed, employmentEnded: { on: '2026-02-20', eigenrisicodrager: false } }, 'probleemanalyse')
+        .status,
+    ).toBe('not-applicable');
   });
 });
 
 describe('partial recovery', () => {
   it('is not a recovery: one open period keeps the clock running', () => {
     // working part of the hours is not recorded as a period end, so the calendar is that of an open period
-    expect(dueOf({ firstSickDay: '2026-01-05', periods: [{ from: '2026-01-05' }] })).toEqual(dueOf({ firstSickDay: '2026-01-05' }));
+    expect(dueOf({ firstSickDay: '2026-01-05', periods: [{ from: '2026-01-05' }] })).toEqual(
+      dueOf({ firstSickDay: '2026-01-05' }),
+    );
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { addDays, compareDates, diffDays, isoDateProblem, isValidIsoDate, weekday } from '../../workflows/calendar/index.js';
+import {
+  addDays,
+  compareDates,
+  diffDays,
+  isoDateProblem,
+  isValidIsoDate,
+  weekday,
+} from '../../workflows/calendar/index.js';
 import { fromDayNumber, toDayNumber } from '../../workflows/calendar/dates.js';
 
 // Date.UTC is the independent reference here: the module computes day numbers with its own civil

@@ -31,7 +31,9 @@ describe('case facts validation', () => {
   });
 
   it('rejects impossible dates', () => {
-    expect(issuesOf({ firstSickDay: '2026-02-30' })).toEqual(['firstSickDay: 2026-02-30 does not exist: month 02 of 2026 has 28 days']);
+    expect(issuesOf({ firstSickDay: '2026-02-30' })).toEqual([
+      'firstSickDay: 2026-02-30 does not exist: month 02 of 2026 has 28 days',
+    ]);
     expect(issuesOf({ firstSickDay: '2026-01-05', completed: { evaluatie: ['2026-04-31'] } })).toEqual([
       'completed.evaluatie[0]: 2026-04-31 does not exist: month 04 of 2026 has 30 days',
     ]);
@@ -42,11 +44,20 @@ describe('case facts validation', () => {
 
   it('rejects periods that overlap, are out of order or do not start on the first sick day', () => {
     const D = '2026-01-05';
-    expect(issuesOf({ firstSickDay: D, periods: [{ from: '2026-01-05', to: '2026-01-20' }, { from: '2026-01-15' }] })).toEqual([
+    expect(
+      issuesOf({ firstSickDay: D, periods: [{ from: '2026-01-05', to: '2026-01-20' }, { from: '2026-01-15' }] }),
+    ).toEqual([
       'periods[1].from: overlaps periods[0], which runs until 2026-01-20: a relapse cannot start before the recovery',
     ]);
     expect(
-      issuesOf({ firstSickDay: D, periods: [{ from: '2026-01-05', to: '2026-01-20' }, { from: '2026-03-01', to: '2026-03-05' }, { from: '2026-02-01' }] }),
+      issuesOf({
+        firstSickDay: D,
+        periods: [
+          { from: '2026-01-05', to: '2026-01-20' },
+          { from: '2026-03-01', to: '2026-03-05' },
+          { from: '2026-02-01' },
+        ],
+      }),
     ).toEqual(['periods[2].from: periods are out of order: 2026-02-01 is not after periods[1].from 2026-03-01']);
     expect(issuesOf({ firstSickDay: D, periods: [{ from: '2026-01-06' }] })).toEqual([
       'periods[0].from: the first period must start on firstSickDay 2026-01-05, not 2026-01-06',
@@ -58,9 +69,9 @@ describe('case facts validation', () => {
       'periods[0].to: is missing: only the last period may be open, every earlier one ends in a recovery',
     ]);
     // a relapse the day after the last sick day: there was no recovery
-    expect(issuesOf({ firstSickDay: D, periods: [{ from: '2026-01-05', to: '2026-01-20' }, { from: '2026-01-21' }] })[0]).toMatch(
-      /^periods\[1\]\.from: starts the day after periods\[0\]\.to/,
-    );
+    expect(
+      issuesOf({ firstSickDay: D, periods: [{ from: '2026-01-05', to: '2026-01-20' }, { from: '2026-01-21' }] })[0],
+    ).toMatch(/^periods\[1\]\.from: starts the day after periods\[0\]\.to/);
   });
 
   it('rejects completion dates before the first sick day', () => {
@@ -70,10 +81,18 @@ describe('case facts validation', () => {
   });
 
   it('rejects extensions outside 1..52 weeks', () => {
-    expect(issuesOf({ firstSickDay: '2026-01-05', loonsanctieWeeks: 53 })).toEqual(['loonsanctieWeeks: must be at most 52 weeks of loonsanctie']);
-    expect(issuesOf({ firstSickDay: '2026-01-05', loonsanctieWeeks: 0 })[0]).toMatch(/^loonsanctieWeeks: must be at least 1 week/);
-    expect(issuesOf({ firstSickDay: '2026-01-05', vrijwilligeVerlengingWeeks: 2.5 })[0]).toMatch(/^vrijwilligeVerlengingWeeks: must be a whole number/);
-    expect(issuesOf({ firstSickDay: '2026-01-05', vrijwilligeVerlengingWeeks: '4' })[0]).toMatch(/^vrijwilligeVerlengingWeeks: /);
+    expect(issuesOf({ firstSickDay: '2026-01-05', loonsanctieWeeks: 53 })).toEqual([
+      'loonsanctieWeeks: must be at most 52 weeks of loonsanctie',
+    ]);
+    expect(issuesOf({ firstSickDay: '2026-01-05', loonsanctieWeeks: 0 })[0]).toMatch(
+      /^loonsanctieWeeks: must be at least 1 week/,
+    );
+    expect(issuesOf({ firstSickDay: '2026-01-05', vrijwilligeVerlengingWeeks: 2.5 })[0]).toMatch(
+      /^vrijwilligeVerlengingWeeks: must be a whole number/,
+    );
+    expect(issuesOf({ firstSickDay: '2026-01-05', vrijwilligeVerlengingWeeks: '4' })[0]).toMatch(
+      /^vrijwilligeVerlengingWeeks: /,
+    );
     expect(issuesOf({ firstSickDay: '2026-01-05', loonsanctieEndsOn: '2028-06-01' })).toEqual([
       'loonsanctieEndsOn: a bekorting shortens a loonsanctie: set loonsanctieWeeks too',
     ]);
@@ -86,34 +105,49 @@ describe('case facts validation', () => {
     expect(issuesOf({ firstSickDay: '2026-01-05', completed: { 'einde-wachttijd': '2028-01-02' } })).toEqual([
       'completed.einde-wachttijd: einde-wachttijd is a date, not a task: it cannot be completed',
     ]);
-    expect(issuesOf({ firstSickDay: '2026-01-05', postponements: [{ milestone: 'eindevaluatie', reason: 'x', newDue: '2027-12-01' }] })[0]).toMatch(
-      /^postponements\[0\]\.milestone: only probleemanalyse and plan-van-aanpak may be postponed/,
-    );
+    expect(
+      issuesOf({
+        firstSickDay: '2026-01-05',
+        postponements: [{ milestone: 'eindevaluatie', reason: 'x', newDue: '2027-12-01' }],
+      })[0],
+    ).toMatch(/^postponements\[0\]\.milestone: only probleemanalyse and plan-van-aanpak may be postponed/);
   });
 
   it('refuses unknown fields everywhere, so that no medical detail slips in', () => {
     expect(issuesOf({ firstSickDay: '2026-01-05', diagnose: 'burn-out' })).toEqual([
       'diagnose: unknown field (refused: the case facts hold dates and decisions only, never medical details)',
     ]);
-    expect(issuesOf({ firstSickDay: '2026-01-05', periods: [{ from: '2026-01-05', note: 'rugklachten' }] })[0]).toMatch(/^periods\[0\]\.note: unknown field/);
-    expect(issuesOf({ firstSickDay: '2026-01-05', spoor2Exception: { reason: 'onvoldoende-belastbaar', until: '2027-01-01', toelichting: 'x' } })[0]).toMatch(
-      /^spoor2Exception\.toelichting: unknown field/,
+    expect(issuesOf({ firstSickDay: '2026-01-05', periods: [{ from: '2026-01-05', note: 'rugklachten' }] })[0]).toMatch(
+      /^periods\[0\]\.note: unknown field/,
     );
+    expect(
+      issuesOf({
+        firstSickDay: '2026-01-05',
+        spoor2Exception: { reason: 'onvoldoende-belastbaar', until: '2027-01-01', toelichting: 'x' },
+      })[0],
+    ).toMatch(/^spoor2Exception\.toelichting: unknown field/);
     // the exception reason is a fixed choice, not free text
-    expect(issuesOf({ firstSickDay: '2026-01-05', spoor2Exception: { reason: 'depressie', until: '2027-01-01' } })[0]).toMatch(/^spoor2Exception\.reason: must be one of/);
+    expect(
+      issuesOf({ firstSickDay: '2026-01-05', spoor2Exception: { reason: 'depressie', until: '2027-01-01' } })[0],
+    ).toMatch(/^spoor2Exception\.reason: must be one of/);
   });
 
   it('rejects an unknown rule set', () => {
-    expect(issuesOf({ firstSickDay: '2026-01-05', ruleset: 'wvp-1999' })).toEqual(['ruleset: unknown rule set "wvp-1999"; known: wvp-2026']);
+    expect(issuesOf({ firstSickDay: '2026-01-05', ruleset: 'wvp-1999' })).toEqual([
+      'ruleset: unknown rule set "wvp-1999"; known: wvp-2026',
+    ]);
   });
 
   it('lists every problem, and the schema can be used directly', () => {
-    expect(issuesOf({ firstSickDay: '2026-01-05', loonsanctieWeeks: 60, completed: { foo: '2026-01-01' } })).toHaveLength(2);
-    expect(caseFactsSchema.safeParse({ firstSickDay: '2026-01-05', periods: [{ from: '2026-01-05', to: '2026-01-20' }, { from: '2026-01-10' }] }).error?.issues[0]?.path).toEqual([
-      'periods',
-      1,
-      'from',
-    ]);
+    expect(
+      issuesOf({ firstSickDay: '2026-01-05', loonsanctieWeeks: 60, completed: { foo: '2026-01-01' } }),
+    ).toHaveLength(2);
+    expect(
+      caseFactsSchema.safeParse({
+        firstSickDay: '2026-01-05',
+        periods: [{ from: '2026-01-05', to: '2026-01-20' }, { from: '2026-01-10' }],
+      }).error?.issues[0]?.path,
+    ).toEqual(['periods', 1, 'from']);
   });
 
   it('joins the issues into the error message', () => {

@@ -20,7 +20,10 @@ const firstSickDay = fc.integer({ min: 0, max: 365 * 80 }).map((n) => addDays('2
 const periodsFrom = (D: string) =>
   fc
     .record({
-      parts: fc.array(fc.record({ length: fc.integer({ min: 1, max: 300 }), gap: fc.integer({ min: 1, max: 60 }) }), { minLength: 1, maxLength: 5 }),
+      parts: fc.array(fc.record({ length: fc.integer({ min: 1, max: 300 }), gap: fc.integer({ min: 1, max: 60 }) }), {
+        minLength: 1,
+        maxLength: 5,
+      }),
       lastOpen: fc.boolean(),
     })
     .map(({ parts, lastOpen }) => {
@@ -47,7 +50,8 @@ const caseFacts: fc.Arbitrary<CaseFacts> = firstSickDay.chain((D) =>
   ),
 );
 
-const dues = (r: CalendarResult) => Object.fromEntries(r.milestones.map((m) => [m.id, m.due])) as Record<MilestoneId, string>;
+const dues = (r: CalendarResult) =>
+  Object.fromEntries(r.milestones.map((m) => [m.id, m.due])) as Record<MilestoneId, string>;
 
 describe('calendar invariants', () => {
   it('never puts a due date before the first sick day', () => {
@@ -108,7 +112,10 @@ describe('calendar invariants', () => {
       fc.property(firstSickDay, fc.integer({ min: 1, max: 700 }), fc.integer({ min: 1, max: 40 }), (D, length, gap) => {
         const plain = dues(computeCalendar({ firstSickDay: D }));
         const to = addDays(D, length - 1);
-        const withGap = computeCalendar({ firstSickDay: D, periods: [{ from: D, to }, { from: addDays(to, gap + 1) }] });
+        const withGap = computeCalendar({
+          firstSickDay: D,
+          periods: [{ from: D, to }, { from: addDays(to, gap + 1) }],
+        });
         for (const m of withGap.milestones) {
           expect(compareDates(m.due, plain[m.id])).toBeGreaterThanOrEqual(0);
           // a deadline reached before the recovery keeps its date, a later one moves by the gap
@@ -123,7 +130,14 @@ describe('calendar invariants', () => {
   });
 
   it('vrijwillige verlenging moves exactly the week-88 to week-104 milestones by its length', () => {
-    const moved: MilestoneId[] = ['wia-brief-ontvangen', 'riv-kopie-werknemer', 'actueel-oordeel', 'eindevaluatie', 'wia-aanvraag', 'einde-wachttijd'];
+    const moved: MilestoneId[] = [
+      'wia-brief-ontvangen',
+      'riv-kopie-werknemer',
+      'actueel-oordeel',
+      'eindevaluatie',
+      'wia-aanvraag',
+      'einde-wachttijd',
+    ];
     fc.assert(
       fc.property(firstSickDay, fc.integer({ min: 1, max: 52 }), (D, weeks) => {
         const plain = dues(computeCalendar({ firstSickDay: D }));

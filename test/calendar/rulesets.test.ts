@@ -70,7 +70,9 @@ describe('versioned rule sets', () => {
   });
 
   it('refuses a rule set the engine cannot interpret', () => {
-    expect(() => registerRuleset({ ...WVP_2026, id: 'test-broken', milestones: WVP_2026.milestones.slice(1) })).toThrow(/ziekmelding is missing/);
+    expect(() => registerRuleset({ ...WVP_2026, id: 'test-broken', milestones: WVP_2026.milestones.slice(1) })).toThrow(
+      /ziekmelding is missing/,
+    );
     expect(() =>
       registerRuleset({
         ...WVP_2026,

@@ -3,6 +3,7 @@
 // port races of many servers starting at the same moment.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
+import { registerSearchAttributes } from '../../client/search-attributes.js';
 import { ensureTestServer } from '../../scripts/temporal-binaries.js';
 
 declare module 'vitest' {
@@ -16,6 +17,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: binary.path } },
   });
+  await registerSearchAttributes(env.connection, 'default');
   project.provide('timeSkippingAddress', env.address);
   return async () => {
     await env.teardown();

@@ -167,7 +167,10 @@ export function computeCalendar(input: CaseFacts, options: ComputeOptions = {}):
     const moved = postponementOf(rule.id);
     if (moved) {
       if (!rule.postponable) {
-        issues.push({ path: `postponements[${moved.index}].milestone`, message: `${rule.id} may not be postponed under rule set ${ruleset.id}` });
+        issues.push({
+          path: `postponements[${moved.index}].milestone`,
+          message: `${rule.id} may not be postponed under rule set ${ruleset.id}`,
+        });
       } else if (!isAfter(moved.p.newDue, due)) {
         issues.push({
           path: `postponements[${moved.index}].newDue`,
@@ -196,7 +199,8 @@ export function computeCalendar(input: CaseFacts, options: ComputeOptions = {}):
   if (issues.length > 0) throw new CalendarInputError(issues);
 
   const waitingTimeEnds = drafts.find((d) => d.rule.isWaitingTimeEnd)!.due;
-  const employmentEnd = facts.employmentEnded && !facts.employmentEnded.eigenrisicodrager ? facts.employmentEnded.on : undefined;
+  const employmentEnd =
+    facts.employmentEnded && !facts.employmentEnded.eigenrisicodrager ? facts.employmentEnded.on : undefined;
 
   const notApplicable = (d: Draft): NotApplicableReason | undefined => {
     if (timeline.lastSickDay !== undefined && isAfter(d.due, timeline.lastSickDay)) return 'hersteld';
@@ -239,7 +243,11 @@ export function computeCalendar(input: CaseFacts, options: ComputeOptions = {}):
   const result: CalendarResult = { ruleset: ruleset.id, firstSickDay: D, waitingTimeEnds, milestones };
   const closures: CaseClosure[] = [];
   if (timeline.lastSickDay !== undefined) {
-    closures.push({ reason: 'hersteld', lastSickDay: timeline.lastSickDay, closesOn: addDays(timeline.lastSickDay, ruleset.samentellenGapDays + 1) });
+    closures.push({
+      reason: 'hersteld',
+      lastSickDay: timeline.lastSickDay,
+      closesOn: addDays(timeline.lastSickDay, ruleset.samentellenGapDays + 1),
+    });
   }
   if (employmentEnd !== undefined) {
     closures.push({ reason: 'uit-dienst', employmentEndedOn: employmentEnd, closesOn: addDays(employmentEnd, 1) });

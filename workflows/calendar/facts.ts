@@ -80,9 +80,12 @@ const baseSchema = z.strictObject({
     .optional(),
   firstSickDay: isoDate,
   /** Sickness periods in order; the first starts on firstSickDay, only the last may be open. */
-  periods: z.array(sicknessPeriodSchema, { error: 'must be a list of { from, to } periods' }).min(1, {
-    error: 'must hold at least one period (or leave periods out)',
-  }).optional(),
+  periods: z
+    .array(sicknessPeriodSchema, { error: 'must be a list of { from, to } periods' })
+    .min(1, {
+      error: 'must hold at least one period (or leave periods out)',
+    })
+    .optional(),
   completed: completedSchema.optional(),
   postponements: z.array(postponementSchema, { error: 'must be a list' }).optional(),
   /** The date on which spoor 1 was found to have no prospect. */
@@ -110,20 +113,32 @@ function crossFieldIssues(facts: z.infer<typeof baseSchema>): PathIssue[] {
   const periods = facts.periods ?? [];
   periods.forEach((p, i) => {
     if (i === 0 && p.from !== D) {
-      issues.push({ path: ['periods', i, 'from'], message: `the first period must start on firstSickDay ${D}, not ${p.from}` });
+      issues.push({
+        path: ['periods', i, 'from'],
+        message: `the first period must start on firstSickDay ${D}, not ${p.from}`,
+      });
     }
     if (p.to !== undefined && compareDates(p.to, p.from) < 0) {
       issues.push({ path: ['periods', i, 'to'], message: `${p.to} is before the start of the period ${p.from}` });
     }
     if (p.to === undefined && i < periods.length - 1) {
-      issues.push({ path: ['periods', i, 'to'], message: 'is missing: only the last period may be open, every earlier one ends in a recovery' });
+      issues.push({
+        path: ['periods', i, 'to'],
+        message: 'is missing: only the last period may be open, every earlier one ends in a recovery',
+      });
     }
     const prev = periods[i - 1];
     if (prev) {
       if (compareDates(p.from, prev.from) <= 0) {
-        issues.push({ path: ['periods', i, 'from'], message: `periods are out of order: ${p.from} is not after periods[${i - 1}].from ${prev.from}` });
+        issues.push({
+          path: ['periods', i, 'from'],
+          message: `periods are out of order: ${p.from} is not after periods[${i - 1}].from ${prev.from}`,
+        });
       } else if (prev.to !== undefined && compareDates(p.from, prev.to) <= 0) {
-        issues.push({ path: ['periods', i, 'from'], message: `overlaps periods[${i - 1}], which runs until ${prev.to}: a relapse cannot start before the recovery` });
+        issues.push({
+          path: ['periods', i, 'from'],
+          message: `overlaps periods[${i - 1}], which runs until ${prev.to}: a relapse cannot start before the recovery`,
+        });
       } else if (prev.to !== undefined && p.from === addDays(prev.to, 1)) {
         issues.push({
           path: ['periods', i, 'from'],
@@ -141,7 +156,10 @@ function crossFieldIssues(facts: z.infer<typeof baseSchema>): PathIssue[] {
   notBeforeD(facts.employmentEnded?.on, ['employmentEnded', 'on'], 'the end of employment');
   notBeforeD(facts.loonsanctieEndsOn, ['loonsanctieEndsOn'], 'the end of the loonsanctie');
   if (facts.loonsanctieEndsOn !== undefined && facts.loonsanctieWeeks === undefined) {
-    issues.push({ path: ['loonsanctieEndsOn'], message: 'a bekorting shortens a loonsanctie: set loonsanctieWeeks too' });
+    issues.push({
+      path: ['loonsanctieEndsOn'],
+      message: 'a bekorting shortens a loonsanctie: set loonsanctieWeeks too',
+    });
   }
   return issues;
 }
@@ -192,4 +210,3 @@ export function parseCaseFacts(input: unknown): CaseFacts {
   if (!result.success) throw new CalendarInputError(formatIssues(result.error));
   return result.data;
 }
-

@@ -1,6 +1,16 @@
 // The calendar of a sick-leave case under the Wet verbetering poortwachter: pure and deterministic
 // (no I/O, no clock, no time zones), so that the case workflow, the CLI and the tests share it.
-export { addDays, compareDates, diffDays, isValidIsoDate, isoDateProblem, maxDate, minDate, weekday, type IsoDate } from './dates.js';
+export {
+  addDays,
+  compareDates,
+  diffDays,
+  isValidIsoDate,
+  isoDateProblem,
+  maxDate,
+  minDate,
+  weekday,
+  type IsoDate,
+} from './dates.js';
 export {
   ART_3_LID_3_DAYS,
   easterSunday,
@@ -12,7 +22,13 @@ export {
   type Holiday,
   type HolidayKind,
 } from './holidays.js';
-export { addWorkingDays, firstWorkingDayAfter, firstWorkingDayOnOrAfter, isWeekend, isWorkingDay } from './working-days.js';
+export {
+  addWorkingDays,
+  firstWorkingDayAfter,
+  firstWorkingDayOnOrAfter,
+  isWeekend,
+  isWorkingDay,
+} from './working-days.js';
 export {
   MILESTONE_IDS,
   POSTPONABLE_IDS,

@@ -20,7 +20,10 @@ export const MILESTONE_IDS = [
 export type MilestoneId = (typeof MILESTONE_IDS)[number];
 
 /** Milestones that are tasks someone completes (all but einde-wachttijd, which is only a date). */
-export const TASK_IDS = MILESTONE_IDS.filter((id) => id !== 'einde-wachttijd') as Exclude<MilestoneId, 'einde-wachttijd'>[];
+export const TASK_IDS = MILESTONE_IDS.filter((id) => id !== 'einde-wachttijd') as Exclude<
+  MilestoneId,
+  'einde-wachttijd'
+>[];
 export type TaskId = Exclude<MilestoneId, 'einde-wachttijd'>;
 
 /** Tasks completed once, with one date (evaluatie recurs and has a list of dates). */

@@ -32,7 +32,11 @@ export function gapDays(previousTo: IsoDate, from: IsoDate): number {
 }
 
 /** Splits the periods into cases and returns the latest. Periods must be valid (see facts.ts). */
-export function currentCase(firstSickDay: IsoDate, periods: readonly PeriodInput[] | undefined, samentellenGapDays: number): CaseTimeline {
+export function currentCase(
+  firstSickDay: IsoDate,
+  periods: readonly PeriodInput[] | undefined,
+  samentellenGapDays: number,
+): CaseTimeline {
   const all = periods && periods.length > 0 ? periods : [{ from: firstSickDay }];
   const earlierCases: IsoDate[] = [];
   let start = 0;

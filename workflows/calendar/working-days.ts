@@ -14,7 +14,10 @@ export function isWorkingDay(date: IsoDate, designated: readonly DesignatedDay[]
 }
 
 /** `date` itself when it is a working day, else the next working day. */
-export function firstWorkingDayOnOrAfter(date: IsoDate, designated: readonly DesignatedDay[] = ART_3_LID_3_DAYS): IsoDate {
+export function firstWorkingDayOnOrAfter(
+  date: IsoDate,
+  designated: readonly DesignatedDay[] = ART_3_LID_3_DAYS,
+): IsoDate {
   let d = date;
   // A run of non-working days is at most a few days long (e.g. Kerst + weekend), so this ends quickly.
   while (!isWorkingDay(d, designated)) d = addDays(d, 1);
@@ -31,7 +34,11 @@ export function firstWorkingDayAfter(date: IsoDate, designated: readonly Designa
  * it gives the 5th working day before `date` ("08:00 on the 5th working day before the due date").
  * With n = 0 it returns `date` unchanged, working day or not.
  */
-export function addWorkingDays(date: IsoDate, n: number, designated: readonly DesignatedDay[] = ART_3_LID_3_DAYS): IsoDate {
+export function addWorkingDays(
+  date: IsoDate,
+  n: number,
+  designated: readonly DesignatedDay[] = ART_3_LID_3_DAYS,
+): IsoDate {
   if (!Number.isInteger(n)) throw new RangeError(`number of working days must be an integer, got ${n}`);
   const step = n < 0 ? -1 : 1;
   let left = Math.abs(n);

@@ -93,7 +93,8 @@ export const WVP_2026: Ruleset = {
       title: 'Kopie re-integratieverslag aan werknemer',
       owner: 'werkgever',
       isTask: true,
-      legalBasis: 'WIA art. 25: de werknemer ontvangt een afschrift van de stukken van het re-integratieverslag, uiterlijk in week 91',
+      legalBasis:
+        'WIA art. 25: de werknemer ontvangt een afschrift van de stukken van het re-integratieverslag, uiterlijk in week 91',
       due: { kind: 'sick-day', day: 637 }, // week 91: D + 636
       movesWithVerlenging: true,
     },
@@ -112,7 +113,8 @@ export const WVP_2026: Ruleset = {
       title: 'Eindevaluatie',
       owner: 'werkgever+werknemer',
       isTask: true,
-      legalBasis: 'Regeling procesgang eerste en tweede ziektejaar: eindevaluatie van werkgever en werknemer voor het re-integratieverslag, uiterlijk in week 91',
+      legalBasis:
+        'Regeling procesgang eerste en tweede ziektejaar: eindevaluatie van werkgever en werknemer voor het re-integratieverslag, uiterlijk in week 91',
       due: { kind: 'sick-day', day: 637 }, // week 91: D + 636
       movesWithVerlenging: true,
     },

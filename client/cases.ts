@@ -1,0 +1,198 @@
+// The client library: everything outside the worker (the CLI, tests, later an HTTP API) opens,
+// changes, reads and lists cases through these functions, and gets typed errors back.
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import {
+  caseQuery,
+  recordEventUpdate,
+  REFUSAL_TYPES,
+  type CaseView,
+  type EventAccepted,
+} from '../workflows/case-api.js';
+import { parseEvent, EventRefusal } from '../workflows/case-events.js';
+import {
+  casemanagerKey,
+  caseIdSchema,
+  caseWorkflowId,
+  openCaseSchema,
+  type CaseEvent,
+  type CaseStatus,
+  type OpenCaseInput,
+} from '../workflows/case-model.js';
+import {
+  CASEMANAGER_ID,
+  CASE_STATUS,
+  EMPLOYER_ID,
+  NEXT_DEADLINE,
+  OVERDUE_TASKS,
+} from '../workflows/search-attributes.js';
+
+export class CaseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+/** The input does not have the right shape; `issues` name the fields. */
+export class InvalidInputError extends CaseError {
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join('\n'));
+  }
+}
+export class DuplicateCaseError extends CaseError {}
+export class UnknownCaseError extends CaseError {}
+export class InvalidEventError extends CaseError {}
+export class EventNotAllowedError extends CaseError {}
+
+export interface CaseClientOptions {
+  client: Client;
+  taskQueue: string;
+}
+
+function issuesOf(error: { issues: { path: PropertyKey[]; message: string }[] }) {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(input)', message: i.message }));
+}
+
+export function parseOpenCase(input: unknown): OpenCaseInput {
+  const parsed = openCaseSchema.safeParse(input);
+  if (!parsed.success) throw new InvalidInputError(issuesOf(parsed.error));
+  return parsed.data;
+}
+
+function checkCaseId(caseId: string): void {
+  const parsed = caseIdSchema.safeParse(caseId);
+  if (!parsed.success) throw new InvalidInputError(issuesOf(parsed.error).map((i) => ({ ...i, path: 'caseId' })));
+}
+
+/** Opens a case: one workflow per case id, refused when the case exists (open or closed). */
+export async function openCase(
+  { client, taskQueue }: CaseClientOptions,
+  input: unknown,
+): Promise<{ caseId: string; workflowId: string }> {
+  const open = parseOpenCase(input);
+  const workflowId = caseWorkflowId(open.caseId);
+  try {
+    await client.workflow.start('caseWorkflow', {
+      taskQueue,
+      workflowId,
+      args: [{ open }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: CASE_STATUS, value: 'open' },
+        { key: CASEMANAGER_ID, value: casemanagerKey(open.casemanager.email) },
+        { key: EMPLOYER_ID, value: open.employer.id },
+      ],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new DuplicateCaseError(
+        `case ${open.caseId} already exists (workflow ${workflowId}); it is not opened twice`,
+      );
+    }
+    throw err;
+  }
+  return { caseId: open.caseId, workflowId };
+}
+
+function refusalFrom(err: WorkflowUpdateFailedError): CaseError | undefined {
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) {
+    if (cause.type === REFUSAL_TYPES.invalid) return new InvalidEventError(cause.message);
+    if (cause.type === REFUSAL_TYPES['not-allowed']) return new EventNotAllowedError(cause.message);
+  }
+  return undefined;
+}
+
+/** Records an event; resolves when the case accepted it, throws a typed error when it refused. */
+export async function recordEvent(
+  { client }: CaseClientOptions,
+  caseId: string,
+  input: unknown,
+): Promise<EventAccepted> {
+  checkCaseId(caseId);
+  let event: CaseEvent;
+  try {
+    event = parseEvent(input);
+  } catch (err) {
+    if (err instanceof EventRefusal) throw new InvalidEventError(err.message);
+    throw err;
+  }
+  const handle = client.workflow.getHandle(caseWorkflowId(caseId));
+  try {
+    return await handle.executeUpdate(recordEventUpdate, { args: [event] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw refusalFrom(err) ?? err;
+    if (err instanceof WorkflowNotFoundError) throw await unknownOrClosed(client, caseId);
+    throw err;
+  }
+}
+
+async function unknownOrClosed(client: Client, caseId: string): Promise<CaseError> {
+  try {
+    const description = await client.workflow.getHandle(caseWorkflowId(caseId)).describe();
+    return new EventNotAllowedError(
+      `case ${caseId} is closed (${description.status.name.toLowerCase()}); it takes no more events`,
+    );
+  } catch {
+    return new UnknownCaseError(`there is no case ${caseId}`);
+  }
+}
+
+/** The case record: status, obligations and timeline. Closed cases can be read too. */
+export async function getCase({ client }: CaseClientOptions, caseId: string): Promise<CaseView> {
+  checkCaseId(caseId);
+  try {
+    return await client.workflow.getHandle(caseWorkflowId(caseId)).query(caseQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new UnknownCaseError(`there is no case ${caseId}`);
+    throw err;
+  }
+}
+
+export interface CaseListFilter {
+  casemanagerEmail?: string;
+  employerId?: string;
+  status?: CaseStatus;
+  overdue?: boolean;
+}
+
+export interface CaseListEntry {
+  caseId: string;
+  status: string;
+  employerId?: string;
+  nextDeadline?: string;
+  overdueTasks: number;
+}
+
+const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/** The visibility query for a filter; only ids, statuses, dates and counts are searchable. */
+export function listQuery(filter: CaseListFilter): string {
+  const clauses = [`WorkflowType = 'caseWorkflow'`];
+  if (filter.casemanagerEmail) clauses.push(`CasemanagerId = ${quote(casemanagerKey(filter.casemanagerEmail))}`);
+  if (filter.employerId) clauses.push(`EmployerId = ${quote(filter.employerId)}`);
+  if (filter.status) clauses.push(`CaseStatus = ${quote(filter.status)}`);
+  if (filter.overdue) clauses.push('OverdueTasks > 0');
+  return clauses.join(' AND ');
+}
+
+export async function listCases({ client }: CaseClientOptions, filter: CaseListFilter = {}): Promise<CaseListEntry[]> {
+  const entries: CaseListEntry[] = [];
+  for await (const execution of client.workflow.list({ query: listQuery(filter) })) {
+    const attributes = execution.typedSearchAttributes;
+    const next = attributes.get(NEXT_DEADLINE);
+    entries.push({
+      caseId: execution.workflowId.replace(/^case-/, ''),
+      status: attributes.get(CASE_STATUS) ?? execution.status.name.toLowerCase(),
+      ...(attributes.get(EMPLOYER_ID) && { employerId: attributes.get(EMPLOYER_ID) }),
+      ...(next && { nextDeadline: next.toISOString().slice(0, 10) }),
+      overdueTasks: attributes.get(OVERDUE_TASKS) ?? 0,
+    });
+  }
+  return entries.sort((a, b) => (a.nextDeadline ?? '9999').localeCompare(b.nextDeadline ?? '9999'));
+}

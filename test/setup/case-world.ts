@@ -1,0 +1,73 @@
+// A running case world for workflow tests: the shared time-skipping server, a real SMTP sink on
+// loopback, and a worker with the real activities on its own task queue.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
+import { createMailer } from '../../activities/mail.js';
+import type { CaseClientOptions } from '../../client/cases.js';
+import { amsterdamDate, amsterdamInstant } from '../../workflows/amsterdam-time.js';
+import type { IsoDate } from '../../workflows/calendar/index.js';
+import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
+import { connectTimeSkipping, workflowBundle } from './temporal.js';
+
+export interface CaseWorld {
+  env: TestWorkflowEnvironment;
+  sink: SmtpSink;
+  worker: Worker;
+  cases: CaseClientOptions;
+  now(): Promise<number>;
+  today(): Promise<IsoDate>;
+  /** Lets server time run (timers fire, activities run) until `hour`:00 Amsterdam time on `date`. */
+  travelTo(date: IsoDate, hour?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+let queues = 0;
+
+export async function startCaseWorld(): Promise<CaseWorld> {
+  const env = await connectTimeSkipping();
+  const sink = await startSmtpSink();
+  const mailer = createMailer(sink.url, 'Poortwachter <poortwachter@test.invalid>');
+  const taskQueue = `cases-${process.pid}-${++queues}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ mailer }),
+  });
+  const running = worker.run();
+  const now = () => env.currentTimeMs();
+  return {
+    env,
+    sink,
+    worker,
+    cases: { client: env.client, taskQueue },
+    now,
+    today: async () => amsterdamDate(await now()),
+    async travelTo(date, hour = 9) {
+      const target = amsterdamInstant(date, hour);
+      const current = await now();
+      if (target < current) throw new Error(`cannot travel back to ${date} ${hour}:00`);
+      await env.sleep(target - current);
+    },
+    async close() {
+      worker.shutdown();
+      await running;
+      mailer.close();
+      await sink.close();
+      await env.teardown();
+    },
+  };
+}
+
+export function sampleCase(caseId: string, firstSickDay: IsoDate, extra: Record<string, unknown> = {}) {
+  return {
+    caseId,
+    employer: { id: 'wg-001', name: 'Bakkerij De Korenschoof', escalationEmail: 'hr@korenschoof.example' },
+    employee: { id: 'wn-8f3a', displayName: 'J. de Vries' },
+    casemanager: { name: 'Casemanager Anna', email: 'anna@arbo.example' },
+    bedrijfsarts: { name: 'Dr. B. Arts', email: 'arts@arbo.example' },
+    firstSickDay,
+    ...extra,
+  };
+}

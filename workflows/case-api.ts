@@ -1,0 +1,33 @@
+// The messages the outside world exchanges with a running case: one update for every event (with a
+// validator, so the caller hears yes or a specific no at once) and one query for the case record.
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { CalendarResult, IsoDate } from './calendar/index.js';
+import type { CaseEvent, CaseStatus, DeskundigenoordeelState, TimelineEntry } from './case-model.js';
+
+export interface CaseView {
+  caseId: string;
+  status: CaseStatus;
+  closedReason?: string;
+  ruleset: string;
+  employer: { id: string; name: string };
+  employee: { id: string; displayName: string };
+  casemanager: { name: string; email: string };
+  /** The Amsterdam date the view was computed for. */
+  asOf: IsoDate;
+  calendar: CalendarResult;
+  deskundigenoordeel?: DeskundigenoordeelState;
+  workPercentage?: { since: IsoDate; percentage: number };
+  timeline: TimelineEntry[];
+}
+
+export interface EventAccepted {
+  accepted: true;
+  /** The timeline entry the event produced. */
+  entry: TimelineEntry;
+}
+
+export const recordEventUpdate = defineUpdate<EventAccepted, [CaseEvent]>('record-event');
+export const caseQuery = defineQuery<CaseView>('case');
+
+/** ApplicationFailure types of a refused event, for the client to tell them apart. */
+export const REFUSAL_TYPES = { invalid: 'InvalidEvent', 'not-allowed': 'EventNotAllowed' } as const;

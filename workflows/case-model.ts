@@ -1,0 +1,251 @@
+// What a case is made of: the input that opens it, the events that happen to it, and the record the
+// workflow keeps. The zod schemas here are the one validation of these shapes; the client checks
+// with them before it calls the server, and the workflow's update validators check again, so that
+// no input can reach workflow state without passing them.
+//
+// Privacy: a case holds dates, tasks, document references and work capacity, never medical content.
+// Every object is strict, so a field such as "diagnosis" is refused, not silently carried along.
+import { z } from 'zod';
+import {
+  POSTPONABLE_IDS,
+  SPOOR2_EXCEPTION_REASONS,
+  TASK_IDS,
+  getRuleset,
+  isoDateProblem,
+  LATEST_RULESET,
+  listRulesets,
+  type CaseFacts,
+  type IsoDate,
+  type MilestoneId,
+  type TaskId,
+} from './calendar/index.js';
+import { completedSchema, sicknessPeriodSchema } from './calendar/facts.js';
+
+export const isoDate = z
+  .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a date string YYYY-MM-DD') })
+  .superRefine((value, ctx) => {
+    const problem = isoDateProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const email = z.email({ error: 'must be an e-mail address' }).max(254);
+const shortText = (max: number) =>
+  z
+    .string({ error: 'must be text' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `must be at most ${max} characters` })
+    // Control characters have no place in names or reasons, and break e-mail headers.
+    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), {
+      error: 'must not contain control characters',
+    });
+
+/** Case ids become part of the workflow id and of e-mail Message-IDs: keep them plain. */
+export const caseIdSchema = z.string({ error: 'must be text' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+  error: 'must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+});
+
+export const reminderPolicySchema = z.strictObject({
+  /** Working days before the due date on which the reminder goes out at 08:00 (0: on the due date). */
+  reminderWorkingDaysBefore: z.number().int().min(0).max(30).optional(),
+  /** Whether an open task escalates on the first working day after its due date. */
+  escalate: z.boolean().optional(),
+});
+export type ReminderPolicy = z.infer<typeof reminderPolicySchema>;
+
+export const DEFAULT_REMINDER_WORKING_DAYS = 5;
+
+export const openCaseSchema = z.strictObject({
+  caseId: caseIdSchema,
+  employer: z.strictObject({
+    id: shortText(64),
+    name: shortText(200),
+    /** Who hears of overdue tasks at the employer. */
+    escalationEmail: email,
+  }),
+  employee: z.strictObject({
+    /** A pseudonymous id, not a BSN or personnel number that identifies the person elsewhere. */
+    id: shortText(64),
+    /** The only name of the employee the system holds, used in e-mails. */
+    displayName: shortText(200),
+  }),
+  casemanager: z.strictObject({ name: shortText(200), email }),
+  bedrijfsarts: z.strictObject({ name: shortText(200), email }),
+  firstSickDay: isoDate,
+  /** Earlier sickness periods (recoveries and relapses) when the case is taken over. */
+  periods: z.array(sicknessPeriodSchema).max(100).optional(),
+  /** Tasks already done when a running case is taken over, with their dates. */
+  completed: completedSchema.optional(),
+  /** The rule set the case keeps for life; the newest when the case is opened without one. */
+  ruleset: z
+    .string()
+    .refine((id) => getRuleset(id) !== undefined, {
+      error: (iss) => `unknown rule set "${String(iss.input)}"; known: ${listRulesets().join(', ')}`,
+    })
+    .default(LATEST_RULESET),
+  /** Per task: when to remind and whether to escalate, instead of the defaults. */
+  reminderPolicy: z.partialRecord(z.enum(TASK_IDS), reminderPolicySchema).optional(),
+});
+/** The open input after validation: the rule set is always filled in. */
+export type OpenCaseInput = z.infer<typeof openCaseSchema>;
+
+export const EERSTEJAARSEVALUATIE_OUTCOMES = ['spoor1-perspectief', 'spoor1-uitzichtloos', 'onduidelijk'] as const;
+export type EerstejaarsevaluatieOutcome = (typeof EERSTEJAARSEVALUATIE_OUTCOMES)[number];
+
+/** The five questions UWV answers in a deskundigenoordeel (domain.md). */
+export const DESKUNDIGENOORDEEL_QUESTIONS = [
+  'geschikt-eigen-werk',
+  'voldoende-inspanningen-werknemer',
+  'passende-arbeid',
+  'voldoende-inspanningen-werkgever',
+  'frequent-verzuim',
+] as const;
+
+const actor = shortText(200).describe('who records the event: a user id or e-mail');
+
+const documentReference = z.strictObject({
+  uri: z.url({ error: 'must be a URI' }).max(2000),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be 64 lower-case hexadecimal characters' }),
+});
+
+const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.strictObject({ type: z.literal(type), actor, ...shape });
+
+export const caseEventSchema = z.discriminatedUnion(
+  'type',
+  [
+    event('task-completed', {
+      task: z.enum(TASK_IDS, { error: `must be one of: ${TASK_IDS.join(', ')}` }),
+      date: isoDate,
+      document: documentReference.optional(),
+      outcome: z.enum(EERSTEJAARSEVALUATIE_OUTCOMES).optional(),
+    }),
+    event('task-postponed', {
+      task: z.enum(POSTPONABLE_IDS, { error: `only ${POSTPONABLE_IDS.join(' and ')} may be postponed (art. 5)` }),
+      newDate: isoDate,
+      reason: shortText(500),
+    }),
+    event('recovered', {
+      date: isoDate,
+      /** Below 100: partial recovery, which does not stop the clock. */
+      workPercentage: z.number().int().min(1).max(100).optional(),
+    }),
+    event('relapsed', { date: isoDate }),
+    event('spoor1-uitzichtloos', { date: isoDate }),
+    event('spoor2-exception', { reason: z.enum(SPOOR2_EXCEPTION_REASONS), until: isoDate }),
+    event('deskundigenoordeel-received', {
+      date: isoDate,
+      question: z.enum(DESKUNDIGENOORDEEL_QUESTIONS),
+      outcome: shortText(500),
+      document: documentReference.optional(),
+    }),
+    event('loonsanctie', { weeks: z.number().int().min(1).max(52), decisionDate: isoDate }),
+    event('loonsanctie-bekort', { endDate: isoDate }),
+    event('vrijwillige-verlenging', { weeks: z.number().int().min(1).max(52), date: isoDate.optional() }),
+    event('employment-ended', { date: isoDate, eigenrisicodrager: z.boolean() }),
+    event('note', { text: shortText(2000) }),
+    event('case-closed', { reason: shortText(500) }),
+  ],
+  { error: 'type must be one of the known event types' },
+);
+export type CaseEvent = z.infer<typeof caseEventSchema>;
+export type CaseEventType = CaseEvent['type'];
+export const CASE_EVENT_TYPES = caseEventSchema.options.map((o) => o.shape.type.value) as CaseEventType[];
+
+export type CaseStatus = 'open' | 'hersteld' | 'closed';
+
+export type TimelineKind =
+  | 'opened'
+  | 'event'
+  | 'reminder'
+  | 'escalation'
+  | 'overdue'
+  | 'takeover-summary'
+  | 'deskundigenoordeel-request'
+  | 'deskundigenoordeel-reminder'
+  | 'closed';
+
+export interface TimelineEntry {
+  /** Workflow time, ISO-8601 UTC. */
+  at: string;
+  kind: TimelineKind;
+  /** Who: the recording user for events, "system" for what the workflow did itself. */
+  actor: string;
+  task?: MilestoneId;
+  due?: IsoDate;
+  event?: CaseEvent;
+  recipients?: string[];
+  messageId?: string;
+  details?: string;
+}
+
+export interface DeskundigenoordeelState {
+  requestedOn: IsoDate;
+  because:
+    'eerstejaarsevaluatie-spoor1-uitzichtloos' | 'eerstejaarsevaluatie-onduidelijk' | 'start-tweede-spoor-overdue';
+  receivedOn?: IsoDate;
+}
+
+/** Everything the workflow knows; carried across continue-as-new. */
+export interface CaseState {
+  open: OpenCaseInput;
+  facts: CaseFacts;
+  status: CaseStatus;
+  closedReason?: string;
+  /** Keys of the messages already sent, so nothing goes out twice (also after continue-as-new). */
+  sent: string[];
+  timeline: TimelineEntry[];
+  eerstejaarsevaluatieOutcome?: EerstejaarsevaluatieOutcome;
+  deskundigenoordeel?: DeskundigenoordeelState;
+  /** Partial recovery: the clock runs on; kept for the record. */
+  workPercentage?: { since: IsoDate; percentage: number };
+  /** Whether the first look at the calendar (the take-over moment) has happened. */
+  started: boolean;
+  /** Simulation only (see CaseWorkflowInput). */
+  clockOffsetMs?: number;
+}
+
+/**
+ * `clockOffsetMs` exists for `poortwachter simulate` alone: the time-skipping server's clock starts
+ * at today, and a scenario may lie in the past. The workflow then reads its clock minus the offset,
+ * so dates, weekdays, holidays and 08:00 in summer or winter time are exactly the scenario's. Real
+ * cases never carry it (the client library does not set it).
+ */
+export type CaseWorkflowInput = { open: OpenCaseInput; clockOffsetMs?: number } | { continued: CaseState };
+
+/** The calendar facts a new case starts with. */
+export function initialFacts(open: OpenCaseInput): CaseFacts {
+  return {
+    ruleset: open.ruleset,
+    firstSickDay: open.firstSickDay,
+    ...(open.periods !== undefined && { periods: open.periods }),
+    ...(open.completed !== undefined && { completed: open.completed }),
+  } as CaseFacts;
+}
+
+export function caseWorkflowId(caseId: string): string {
+  return `case-${caseId}`;
+}
+
+/** Who is reminded of a task: the casemanager, and the bedrijfsarts for the bedrijfsarts' own tasks. */
+export function reminderRecipients(open: OpenCaseInput, owner: string): string[] {
+  return owner === 'bedrijfsarts' ? [open.casemanager.email, open.bedrijfsarts.email] : [open.casemanager.email];
+}
+
+export function isTaskId(id: MilestoneId): id is TaskId {
+  return id !== 'einde-wachttijd';
+}
+
+/**
+ * A stable, non-reversible-at-a-glance key for the casemanager, for the CasemanagerId search
+ * attribute (the server stores search attributes unencrypted, so no e-mail address goes there).
+ * FNV-1a, 64 bit: pure and the same in workflow and client code.
+ */
+export function casemanagerKey(email: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(email.trim().toLowerCase())) {
+    hash ^= BigInt(byte);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return `cm-${hash.toString(16).padStart(16, '0')}`;
+}

@@ -1,0 +1,115 @@
+// When the workflow must act next: the pure rules that turn a case's calendar into moments.
+//
+// Default policy (configurable per task in the open input): a reminder at 08:00 Amsterdam time on
+// the 5th working day before the due date; if the task is still open at 08:00 on the first working
+// day after its due date, it is overdue and escalates. A key per message (kind, task, due date)
+// tells whether it went out already: a postponed task has a new due date, so a new reminder.
+import { amsterdamInstant } from './amsterdam-time.js';
+import {
+  addDays,
+  addWorkingDays,
+  firstWorkingDayAfter,
+  type CalendarResult,
+  type IsoDate,
+  type Milestone,
+  type TaskId,
+} from './calendar/index.js';
+import { DEFAULT_REMINDER_WORKING_DAYS, isTaskId, type CaseState } from './case-model.js';
+
+export type ScheduledKind = 'reminder' | 'escalation' | 'deskundigenoordeel-reminder';
+
+export interface ScheduledMessage {
+  key: string;
+  kind: ScheduledKind;
+  /** Instant (ms since epoch, UTC) from which it is due. */
+  at: number;
+  task?: TaskId;
+  due?: IsoDate;
+}
+
+const ACTIONABLE = new Set(['open', 'postponed', 'overdue']);
+
+export function messageKey(kind: ScheduledKind, task: string, due: IsoDate): string {
+  return `${kind}/${task}/${due}`;
+}
+
+export function openTasks(calendar: CalendarResult): (Milestone & { id: TaskId })[] {
+  return calendar.milestones.filter(
+    (m): m is Milestone & { id: TaskId } => m.isTask && isTaskId(m.id) && ACTIONABLE.has(m.status),
+  );
+}
+
+/** Every reminder, escalation and follow-up the case will need, sent or not. */
+export function scheduledMessages(calendar: CalendarResult, state: CaseState): ScheduledMessage[] {
+  const messages: ScheduledMessage[] = [];
+  for (const task of openTasks(calendar)) {
+    const policy = state.open.reminderPolicy?.[task.id];
+    const remindOn = addWorkingDays(task.due, -(policy?.reminderWorkingDaysBefore ?? DEFAULT_REMINDER_WORKING_DAYS));
+    messages.push({
+      key: messageKey('reminder', task.id, task.due),
+      kind: 'reminder',
+      at: amsterdamInstant(remindOn),
+      task: task.id,
+      due: task.due,
+    });
+    messages.push({
+      key: messageKey('escalation', task.id, task.due),
+      kind: 'escalation',
+      at: amsterdamInstant(firstWorkingDayAfter(task.due)),
+      task: task.id,
+      due: task.due,
+    });
+  }
+  const request = state.deskundigenoordeel;
+  if (request && !request.receivedOn) {
+    const followUpOn = addDays(request.requestedOn, 28);
+    messages.push({
+      key: `deskundigenoordeel-reminder/${request.requestedOn}`,
+      kind: 'deskundigenoordeel-reminder',
+      at: amsterdamInstant(followUpOn),
+      due: followUpOn,
+    });
+  }
+  return messages.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * The messages due at `now` that have not been sent. A reminder whose task already escalates in
+ * the same batch is left out: after downtime or a take-over it would only say less, later.
+ */
+export function dueMessages(messages: ScheduledMessage[], sent: ReadonlySet<string>, now: number): ScheduledMessage[] {
+  const due = messages.filter((m) => m.at <= now && !sent.has(m.key));
+  const escalating = new Set(due.filter((m) => m.kind === 'escalation').map((m) => `${m.task}/${m.due}`));
+  return due.filter((m) => !(m.kind === 'reminder' && escalating.has(`${m.task}/${m.due}`)));
+}
+
+/** Reminders made pointless by an escalation in the same batch: marked sent without sending. */
+export function supersededReminders(
+  messages: ScheduledMessage[],
+  due: ScheduledMessage[],
+  sent: ReadonlySet<string>,
+  now: number,
+): string[] {
+  const dueKeys = new Set(due.map((m) => m.key));
+  return messages
+    .filter((m) => m.kind === 'reminder' && m.at <= now && !sent.has(m.key) && !dueKeys.has(m.key))
+    .map((m) => m.key);
+}
+
+/** The instant at which the case ends by itself, if the calendar says so. */
+export function endMoment(calendar: CalendarResult): { at: number; reason: string } {
+  if (calendar.closed?.reason === 'hersteld') {
+    return { at: amsterdamInstant(calendar.closed.closesOn, 0), reason: 'hersteld: 28 dagen zonder terugval' };
+  }
+  if (calendar.closed?.reason === 'uit-dienst') {
+    return { at: amsterdamInstant(calendar.closed.closesOn, 0), reason: 'uit dienst: UWV neemt de re-integratie over' };
+  }
+  return { at: amsterdamInstant(addDays(calendar.waitingTimeEnds, 1), 0), reason: 'einde wachttijd' };
+}
+
+/** The next instant after `now` at which something is scheduled. */
+export function nextMoment(messages: ScheduledMessage[], sent: ReadonlySet<string>, end: number, now: number): number {
+  let next = end;
+  for (const m of messages) if (m.at > now && !sent.has(m.key) && m.at < next) next = m.at;
+  return next;
+}

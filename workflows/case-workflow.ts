@@ -1,0 +1,312 @@
+// One sick-leave case, from the first sick day to the end of the waiting time.
+//
+// The loop: compute the calendar from the case facts, send what is due (reminders, escalations, a
+// deskundigenoordeel request), keep the search attributes current, then sleep until the next moment
+// or the next event, whichever comes first. The law lives in the calendar module; this file only
+// orchestrates.
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { Notification, NotificationKind, NotificationTask } from '../activities/notifications.js';
+import { amsterdamDate } from './amsterdam-time.js';
+import { computeCalendar, type CalendarResult, type Milestone } from './calendar/index.js';
+import { caseQuery, recordEventUpdate, REFUSAL_TYPES, type CaseView } from './case-api.js';
+import { applyEvent, EventRefusal, parseEvent } from './case-events.js';
+import {
+  casemanagerKey,
+  initialFacts,
+  reminderRecipients,
+  type CaseState,
+  type CaseWorkflowInput,
+  type DeskundigenoordeelState,
+  type TimelineEntry,
+} from './case-model.js';
+import {
+  dueMessages,
+  endMoment,
+  nextMoment,
+  openTasks,
+  scheduledMessages,
+  supersededReminders,
+  type ScheduledMessage,
+} from './case-schedule.js';
+import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID, NEXT_DEADLINE, OVERDUE_TASKS } from './search-attributes.js';
+
+const { notify, prepareDeskundigenoordeelRequest } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  // SMTP outages are retried for as long as they last: a reminder is never dropped.
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
+});
+
+const SYSTEM = 'system';
+
+export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> {
+  const state: CaseState =
+    'open' in input
+      ? {
+          open: input.open,
+          facts: initialFacts(input.open),
+          status: 'open',
+          sent: [],
+          timeline: [],
+          started: false,
+          ...(input.clockOffsetMs && { clockOffsetMs: input.clockOffsetMs }),
+        }
+      : input.continued;
+  const sent = new Set(state.sent);
+  let revision = 0;
+  let pendingRequest: DeskundigenoordeelState['because'] | undefined;
+
+  const now = () => Date.now() - (state.clockOffsetMs ?? 0);
+  const today = () => amsterdamDate(now());
+  const record = (entry: Omit<TimelineEntry, 'at'>): TimelineEntry => {
+    const full = { at: new Date(now()).toISOString(), ...entry };
+    state.timeline.push(full);
+    return full;
+  };
+  const markSent = (key: string) => {
+    sent.add(key);
+    state.sent.push(key);
+  };
+
+  if ('open' in input)
+    record({ kind: 'opened', actor: SYSTEM, details: `eerste ziektedag ${input.open.firstSickDay}` });
+
+  setHandler(caseQuery, () => view(state, today()));
+  setHandler(
+    recordEventUpdate,
+    (raw) => {
+      const event = parseEvent(raw);
+      const effects = applyEvent(state, event, today());
+      const entry = record({ kind: 'event', actor: event.actor, event, ...('task' in event && { task: event.task }) });
+      if (effects.requestDeskundigenoordeel) pendingRequest = effects.requestDeskundigenoordeel;
+      if (effects.close) close(`gesloten: ${effects.close}`, event.actor);
+      revision++;
+      return { accepted: true as const, entry };
+    },
+    {
+      validator: (raw) => {
+        try {
+          // A dry run on a copy: the real state changes only in the handler.
+          applyEvent(JSON.parse(JSON.stringify(state)) as CaseState, parseEvent(raw), today());
+        } catch (err) {
+          if (err instanceof EventRefusal)
+            throw ApplicationFailure.create({
+              type: REFUSAL_TYPES[err.kind],
+              message: err.message,
+              nonRetryable: true,
+            });
+          throw err;
+        }
+      },
+    },
+  );
+
+  function close(reason: string, actor: string): void {
+    if (state.status === 'closed') return;
+    state.status = 'closed';
+    state.closedReason = reason;
+    record({ kind: 'closed', actor, details: reason });
+  }
+
+  function notification(
+    kind: NotificationKind,
+    key: string,
+    tasks: Milestone[],
+    to: string[],
+    cc?: string[],
+  ): Notification {
+    return {
+      messageId: `<${state.open.caseId}.${key.replace(/[^A-Za-z0-9.-]/g, '.')}@poortwachter>`,
+      kind,
+      to,
+      ...(cc && { cc }),
+      caseId: state.open.caseId,
+      employeeName: state.open.employee.displayName,
+      employerName: state.open.employer.name,
+      tasks: tasks.map(toNotificationTask),
+    };
+  }
+
+  async function send(
+    n: Notification,
+    key: string,
+    entry: Omit<TimelineEntry, 'at' | 'recipients' | 'messageId'>,
+  ): Promise<void> {
+    await notify(n);
+    markSent(key);
+    record({ ...entry, recipients: [...n.to, ...(n.cc ?? [])], messageId: n.messageId });
+  }
+
+  async function sendScheduled(message: ScheduledMessage, calendar: CalendarResult): Promise<void> {
+    const task = message.task && calendar.milestones.find((m) => m.id === message.task);
+    if (message.kind === 'deskundigenoordeel-reminder') {
+      const n = notification(
+        'deskundigenoordeel-reminder',
+        message.key,
+        [],
+        [state.open.casemanager.email],
+        [state.open.employer.escalationEmail],
+      );
+      await send(n, message.key, { kind: 'deskundigenoordeel-reminder', actor: SYSTEM });
+      return;
+    }
+    if (!task) return;
+    if (message.kind === 'reminder') {
+      const n = notification('reminder', message.key, [task], reminderRecipients(state.open, task.owner));
+      await send(n, message.key, { kind: 'reminder', actor: SYSTEM, task: task.id, due: task.due });
+      return;
+    }
+    // Escalation: the task is overdue from this moment, whether or not the policy e-mails about it.
+    record({ kind: 'overdue', actor: SYSTEM, task: task.id, due: task.due });
+    if (
+      state.open.reminderPolicy?.[task.id as keyof NonNullable<typeof state.open.reminderPolicy>]?.escalate === false
+    ) {
+      markSent(message.key);
+    } else {
+      const n = notification(
+        'escalation',
+        message.key,
+        [task],
+        [state.open.casemanager.email],
+        [state.open.employer.escalationEmail],
+      );
+      await send(n, message.key, { kind: 'escalation', actor: SYSTEM, task: task.id, due: task.due });
+    }
+    if (task.id === 'start-tweede-spoor' && !state.deskundigenoordeel) pendingRequest ??= 'start-tweede-spoor-overdue';
+  }
+
+  /** A case taken over with overdue tasks: one summary instead of a burst of escalations. */
+  async function sendTakeoverSummary(due: ScheduledMessage[], calendar: CalendarResult): Promise<void> {
+    const tasks = calendar.milestones.filter((m) => due.some((d) => d.task === m.id && d.due === m.due));
+    const key = `takeover/${today()}`;
+    const n = notification(
+      'takeover-summary',
+      key,
+      tasks,
+      [state.open.casemanager.email],
+      [state.open.employer.escalationEmail],
+    );
+    await notify(n);
+    for (const d of due) {
+      markSent(d.key);
+      if (d.kind === 'escalation') record({ kind: 'overdue', actor: SYSTEM, task: d.task, due: d.due });
+    }
+    markSent(key);
+    record({
+      kind: 'takeover-summary',
+      actor: SYSTEM,
+      recipients: [...n.to, ...(n.cc ?? [])],
+      messageId: n.messageId,
+      details: tasks.map((t) => t.id).join(', '),
+    });
+  }
+
+  async function requestDeskundigenoordeel(because: DeskundigenoordeelState['because']): Promise<void> {
+    const request = await prepareDeskundigenoordeelRequest(because);
+    const requestedOn = today();
+    const key = `deskundigenoordeel-request/${requestedOn}`;
+    const n = {
+      ...notification(
+        'deskundigenoordeel-request',
+        key,
+        [],
+        [state.open.casemanager.email],
+        [state.open.employer.escalationEmail],
+      ),
+      request,
+    };
+    await send(n, key, { kind: 'deskundigenoordeel-request', actor: SYSTEM, details: because });
+    state.deskundigenoordeel = { requestedOn, because };
+  }
+
+  let published: string | undefined;
+  function publishSearchAttributes(calendar: CalendarResult): void {
+    const open = openTasks(calendar);
+    const next = open.map((m) => m.due).sort()[0];
+    const values = {
+      status: state.status,
+      next,
+      overdue: calendar.milestones.filter((m) => m.status === 'overdue').length,
+    };
+    const key = JSON.stringify(values);
+    if (key === published) return; // every upsert is a history event: only on change
+    published = key;
+    upsertSearchAttributes([
+      { key: CASE_STATUS, value: values.status },
+      { key: CASEMANAGER_ID, value: casemanagerKey(state.open.casemanager.email) },
+      { key: EMPLOYER_ID, value: state.open.employer.id },
+      { key: NEXT_DEADLINE, value: next ? new Date(`${next}T00:00:00Z`) : null },
+      { key: OVERDUE_TASKS, value: values.overdue },
+    ]);
+  }
+
+  while (state.status !== 'closed') {
+    // Taken before acting: an event that arrives while an e-mail is being sent wakes the next round.
+    const seen = revision;
+    const calendar = computeCalendar(state.facts, { asOf: today() });
+    const messages = scheduledMessages(calendar, state);
+    const due = dueMessages(messages, sent, now());
+    for (const key of supersededReminders(messages, due, sent, now())) markSent(key);
+    if (!state.started && due.some((m) => m.kind === 'escalation')) {
+      await sendTakeoverSummary(due, calendar);
+    } else {
+      for (const message of due) await sendScheduled(message, calendar);
+    }
+    state.started = true;
+    if (pendingRequest && !state.deskundigenoordeel) await requestDeskundigenoordeel(pendingRequest);
+    pendingRequest = undefined;
+
+    const end = endMoment(calendar);
+    if (now() >= end.at) {
+      close(end.reason, SYSTEM);
+      break;
+    }
+    publishSearchAttributes(calendar);
+
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof caseWorkflow>({ continued: state });
+    }
+
+    // Sleep until the next scheduled moment, or until an event changes the case.
+    const wakeAt = nextMoment(messages, sent, end.at, now());
+    await condition(() => revision !== seen, Math.max(wakeAt - now(), 1));
+  }
+
+  published = undefined;
+  publishSearchAttributes(computeCalendar(state.facts, { asOf: today() }));
+  await condition(allHandlersFinished);
+  log.info('case closed', { caseId: state.open.caseId, reason: state.closedReason });
+  return view(state, today());
+}
+
+function toNotificationTask(m: Milestone): NotificationTask {
+  return { id: m.id, title: m.title, due: m.due, owner: m.owner, legalBasis: m.legalBasis, status: m.status };
+}
+
+function view(state: CaseState, asOf: string): CaseView {
+  return {
+    caseId: state.open.caseId,
+    status: state.status,
+    ...(state.closedReason && { closedReason: state.closedReason }),
+    ruleset: state.facts.ruleset ?? computeCalendar(state.facts).ruleset,
+    employer: { id: state.open.employer.id, name: state.open.employer.name },
+    employee: state.open.employee,
+    casemanager: state.open.casemanager,
+    asOf,
+    calendar: computeCalendar(state.facts, { asOf }),
+    ...(state.deskundigenoordeel && { deskundigenoordeel: state.deskundigenoordeel }),
+    ...(state.workPercentage && { workPercentage: state.workPercentage }),
+    timeline: state.timeline,
+  };
+}
