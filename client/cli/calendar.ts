@@ -8,6 +8,7 @@ import {
   type CalendarResult,
 } from '../../workflows/calendar/index.js';
 import { CliError, EXIT_OK, EXIT_USAGE, readJsonInput, type Io } from './io.js';
+import { formatTable } from './table.js';
 
 const USAGE = `Usage: poortwachter calendar [--file case.json] [--as-of YYYY-MM-DD] [--json]
 
@@ -23,20 +24,6 @@ const STATUS_NL: Record<string, string> = {
   postponed: 'uitgesteld',
   'not-applicable': 'n.v.t.',
 };
-
-/** A table with columns padded to their widest cell, so that it reads in a terminal. */
-function table(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
 
 export function formatCalendar(result: CalendarResult, asOf?: string): string {
   const head = [
@@ -62,7 +49,7 @@ export function formatCalendar(result: CalendarResult, asOf?: string): string {
     if (m.from && m.status !== 'done') status += ` (vanaf ${m.from})`;
     rows.push([m.id, m.title, m.owner === 'none' ? '-' : m.owner, m.due, status]);
   }
-  return `${head.join('\n')}\n\n${table(rows)}\n`;
+  return `${head.join('\n')}\n\n${formatTable(rows)}\n`;
 }
 
 export async function calendarCommand(args: string[], io: Io): Promise<number> {

@@ -5,6 +5,10 @@ type Command = (args: string[], io: Io) => Promise<number>;
 
 // Loaded lazily so that `poortwachter calendar` does not pay for loading the Temporal worker.
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  case: {
+    summary: 'open, change, show, list and import cases (see `poortwachter case --help`)',
+    load: async () => (await import('./case.js')).caseCommand,
+  },
   dev: {
     summary: 'run the whole stack locally: Temporal dev server, mail inbox and worker',
     load: async () => (await import('./runtime-commands.js')).devCommand,

@@ -1,0 +1,131 @@
+// The case commands as a casemanager uses them, against the shared test server and a real worker.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { addDays } from '../workflows/calendar/index.js';
+import { sampleCase, startCaseWorld, type CaseWorld } from './setup/case-world.js';
+import { runCli } from './setup/run-cli.js';
+
+describe('poortwachter case', () => {
+  let world: CaseWorld;
+  const saved = { ...process.env };
+  const dir = mkdtempSync(join(tmpdir(), 'pw-cli-'));
+  const file = (name: string, content: unknown) => {
+    const path = join(dir, name);
+    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+    return path;
+  };
+
+  beforeAll(async () => {
+    world = await startCaseWorld();
+    process.env.TEMPORAL_ADDRESS = inject('timeSkippingAddress');
+    process.env.TEMPORAL_TASK_QUEUE = world.cases.taskQueue;
+    process.env.POORTWACHTER_ACTOR = 'anna@arbo.example';
+  });
+  afterAll(async () => {
+    process.env = { ...saved };
+    await world?.close();
+  });
+
+  it('opens a case from a file, records events with flags, and shows the case', async () => {
+    const D = await world.today();
+    const opened = await runCli(['case', 'open', '--file', file('case.json', sampleCase('cli-1', D))]);
+    expect(opened).toMatchObject({ code: 0, stdout: 'opened case cli-1 (workflow case-cli-1)\n' });
+
+    const again = await runCli(['case', 'open'], JSON.stringify(sampleCase('cli-1', D)));
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('case cli-1 already exists');
+
+    await world.travelTo(addDays(D, 2));
+    const recorded = await runCli([
+      'case',
+      'record',
+      'cli-1',
+      'task-completed',
+      '--task',
+      'ziekmelding',
+      '--date',
+      addDays(D, 1),
+    ]);
+    expect(recorded.code).toBe(0);
+    expect(recorded.stdout).toContain('recorded task-completed on case cli-1');
+    expect(recorded.stdout).toContain('(by anna@arbo.example)');
+
+    const postponed = await runCli([
+      'case',
+      'record',
+      'cli-1',
+      'task-postponed',
+      '--task',
+      'probleemanalyse',
+      '--new-date',
+      addDays(D, 50),
+      '--reason',
+      'werknemer op vakantie, afgesproken',
+    ]);
+    expect(postponed.code).toBe(0);
+
+    const shown = await runCli(['case', 'show', 'cli-1', '--json']);
+    expect(shown.code).toBe(0);
+    const view = JSON.parse(shown.stdout);
+    const milestone = (id: string) => view.calendar.milestones.find((m: { id: string }) => m.id === id);
+    expect(milestone('ziekmelding')).toMatchObject({ status: 'done', doneOn: addDays(D, 1) });
+    expect(milestone('probleemanalyse')).toMatchObject({ due: addDays(D, 50), status: 'postponed' });
+    expect(
+      view.timeline.filter((t: { kind: string }) => t.kind === 'event').map((t: { actor: string }) => t.actor),
+    ).toEqual(['anna@arbo.example', 'anna@arbo.example']);
+
+    const human = await runCli(['case', 'show', 'cli-1']);
+    expect(human.stdout).toContain('Case cli-1: open');
+    expect(human.stdout).toContain('Probleemanalyse');
+    expect(human.stdout).toContain('task-postponed');
+  });
+
+  it('refuses bad input with the field named and exit code 2, and state conflicts with exit code 1', async () => {
+    const D = await world.today();
+    const bad = await runCli(['case', 'open'], JSON.stringify({ ...sampleCase('cli-2', D), diagnosis: 'x' }));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/diagnosis/);
+
+    const impossible = await runCli(['case', 'open'], JSON.stringify(sampleCase('cli-2', '2026-02-30')));
+    expect(impossible.code).toBe(2);
+    expect(impossible.stderr).toContain('firstSickDay: 2026-02-30 does not exist');
+
+    const notJson = await runCli(['case', 'open'], '{ "caseId": ');
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toContain('not valid JSON');
+
+    const unknownCase = await runCli(['case', 'record', 'nope-404', 'note', '--text', 'hallo']);
+    expect(unknownCase.code).toBe(1);
+    expect(unknownCase.stderr).toContain('there is no case nope-404');
+
+    const unknownType = await runCli(['case', 'record', 'cli-1', 'diagnosed', '--text', 'x']);
+    expect(unknownType.code).toBe(2);
+    expect(unknownType.stderr).toContain('type must be one of the known event types');
+
+    const badWeeks = await runCli(['case', 'record', 'cli-1', 'loonsanctie', '--weeks', '53', '--decision-date', D]);
+    expect(badWeeks.code).toBe(2);
+    expect(badWeeks.stderr).toContain('weeks');
+
+    const relapse = await runCli(['case', 'record', 'cli-1', 'relapsed', '--date', D]);
+    expect(relapse.code).toBe(1);
+    expect(relapse.stderr).toContain('a relapse needs a recorded recovery first');
+  });
+
+  it('imports many cases, reporting each refused record without stopping', async () => {
+    const D = await world.today();
+    const records = [
+      sampleCase('imp-1', D),
+      { ...sampleCase('imp-2', D), employee: { id: 'x' } },
+      sampleCase('imp-3', D),
+      sampleCase('imp-1', D),
+    ];
+    const result = await runCli(['case', 'import', '--file', file('import.json', records)]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('opened 2 of 4 cases; refused 2');
+    expect(result.stdout).toMatch(/#1 \(imp-2\): employee\.displayName: /);
+    expect(result.stdout).toMatch(/#3 \(imp-1\): case imp-1 already exists/);
+    expect(result.stderr).toContain('4/4');
+  });
+});
