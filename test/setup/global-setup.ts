@@ -1,25 +1,55 @@
-// Starts one Java time-skipping test server for the whole test run and hands its address to the
-// test files (vitest `provide`/`inject`). Starting it once avoids per-file start-up cost and the
-// port races of many servers starting at the same moment.
+// Starts the Temporal servers once for the whole test run and hands their addresses to the test
+// files (vitest `provide`/`inject`): the Java time-skipping test server for workflow stories, and
+// the CLI dev server (SQLite, in a temporary folder) for what needs real visibility queries, which
+// the test server lacks. Starting each once avoids per-file start-up cost and port races.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { registerSearchAttributes } from '../../client/search-attributes.js';
 import { ensureTestServer } from '../../scripts/temporal-binaries.js';
+import { startDevServer } from '../../worker/dev-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     timeSkippingAddress: string;
+    devServerAddress: string;
   }
 }
 
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const binary = await ensureTestServer((line) => process.stderr.write(`[global-setup] ${line}\n`));
+  const log = (line: string) => process.stderr.write(`[global-setup] ${line}\n`);
+  const binary = await ensureTestServer(log);
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: binary.path } },
   });
   await registerSearchAttributes(env.connection, 'default');
   project.provide('timeSkippingAddress', env.address);
+
+  const dataDir = await mkdtemp(join(tmpdir(), 'poortwachter-test-dev-'));
+  const devServer = await startDevServer({
+    dataDir,
+    port: await freePort(),
+    uiPort: await freePort(),
+    namespace: 'default',
+    logger: pino({ level: 'warn' }),
+  });
+  project.provide('devServerAddress', devServer.address);
+
   return async () => {
     await env.teardown();
+    await devServer.stop();
+    await rm(dataDir, { recursive: true, force: true });
   };
 }

@@ -1,0 +1,113 @@
+// Listing cases needs the server's visibility store, so this runs on the dev server (SQLite) with a
+// worker in real time: cases are listed by casemanager, employer, status and overdue tasks, and
+// the search attributes hold no e-mail address or name.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createActivities } from '../activities/index.js';
+import { createMailer } from '../activities/mail.js';
+import { listCases, openCase, recordEvent, type CaseClientOptions } from '../client/cases.js';
+import { amsterdamDate } from '../workflows/amsterdam-time.js';
+import { addDays } from '../workflows/calendar/index.js';
+import { caseWorkflowId } from '../workflows/case-model.js';
+import { sampleCase } from './setup/case-world.js';
+import { runCli } from './setup/run-cli.js';
+import { startSmtpSink, type SmtpSink } from './setup/smtp-sink.js';
+import { workflowBundle } from './setup/temporal.js';
+
+async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('case list on the dev server', () => {
+  const saved = { ...process.env };
+  const taskQueue = `list-${process.pid}`;
+  let connection: Connection;
+  let cases: CaseClientOptions;
+  let sink: SmtpSink;
+  let worker: Worker;
+  let running: Promise<void>;
+  let workerConnection: NativeConnection;
+  const run = Date.now().toString(36);
+
+  beforeAll(async () => {
+    connection = await Connection.connect({ address: inject('devServerAddress') });
+    cases = { client: new Client({ connection }), taskQueue };
+    sink = await startSmtpSink();
+    worker = await Worker.create({
+      connection: (workerConnection = await NativeConnection.connect({ address: inject('devServerAddress') })),
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({ mailer: createMailer(sink.url, 'test@localhost') }),
+    });
+    running = worker.run();
+    process.env.TEMPORAL_ADDRESS = inject('devServerAddress');
+    process.env.TEMPORAL_TASK_QUEUE = taskQueue;
+  });
+  afterAll(async () => {
+    process.env = { ...saved };
+    worker?.shutdown();
+    await running;
+    await workerConnection?.close();
+    await sink?.close();
+    await connection?.close();
+  });
+
+  it('lists by casemanager, employer, status and overdue', async () => {
+    const today = amsterdamDate(Date.now());
+    const anna = { name: 'Anna', email: `anna-${run}@arbo.example` };
+    const bram = { name: 'Bram', email: `bram-${run}@arbo.example` };
+    await openCase(cases, sampleCase(`fresh-${run}`, today, { casemanager: anna }));
+    // Taken over 20 weeks in: probleemanalyse and plan van aanpak are overdue.
+    await openCase(cases, sampleCase(`late-${run}`, addDays(today, -140), { casemanager: anna }));
+    await openCase(
+      cases,
+      sampleCase(`other-${run}`, today, {
+        casemanager: bram,
+        employer: { id: `wg-${run}`, name: 'Ander BV', escalationEmail: 'hr@ander.example' },
+      }),
+    );
+    await recordEvent(cases, `other-${run}`, { type: 'case-closed', reason: 'dubbel aangemaakt', actor: 'bram' });
+
+    const ids = (list: { caseId: string }[]) => list.map((c) => c.caseId).sort();
+    const annas = await eventually(
+      () => listCases(cases, { casemanagerEmail: anna.email }),
+      (l) => l.length === 2 && l.every((c) => c.nextDeadline !== undefined),
+      "anna's cases",
+    );
+    expect(ids(annas)).toEqual([`fresh-${run}`, `late-${run}`].sort());
+
+    const overdue = await eventually(
+      () => listCases(cases, { casemanagerEmail: anna.email, overdue: true }),
+      (l) => l.length === 1,
+      'overdue cases',
+    );
+    expect(overdue[0]).toMatchObject({ caseId: `late-${run}`, status: 'open' });
+    expect(overdue[0]!.overdueTasks).toBeGreaterThanOrEqual(2);
+
+    const closed = await eventually(
+      () => listCases(cases, { employerId: `wg-${run}`, status: 'closed' }),
+      (l) => l.length === 1,
+      'closed cases of the other employer',
+    );
+    expect(closed[0]?.caseId).toBe(`other-${run}`);
+
+    const cli = await runCli(['case', 'list', '--casemanager', anna.email, '--overdue']);
+    expect(cli.code).toBe(0);
+    expect(cli.stdout).toContain(`late-${run}`);
+    expect(cli.stdout).not.toContain(`fresh-${run}`);
+
+    // What the server can read in plain text: ids, statuses, dates and counts, no e-mail addresses.
+    const description = await cases.client.workflow.getHandle(caseWorkflowId(`late-${run}`)).describe();
+    const raw = JSON.stringify(description.searchAttributes); // decoded values, as the server holds them
+    expect(raw).toContain('wg-001');
+    expect(raw).not.toContain('arbo.example');
+    expect(raw).not.toContain('de Vries');
+  });
+});
