@@ -2,7 +2,9 @@
 // SIGINT or SIGTERM (finishing its current tasks first). Scale out by running more of them.
 import type { Logger } from 'pino';
 import type { Config } from '../client/config.js';
-import { temporalAddress } from '../client/connection.js';
+import { Connection } from '@temporalio/client';
+import { connectionOptions, temporalAddress } from '../client/connection.js';
+import { registerSearchAttributes } from '../client/search-attributes.js';
 import { createCaseWorker } from './worker.js';
 
 /** Resolves on the first SIGINT or SIGTERM. */
