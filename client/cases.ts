@@ -58,9 +58,20 @@ function issuesOf(error: { issues: { path: PropertyKey[]; message: string }[] })
   return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(input)', message: i.message }));
 }
 
+/** No case under this law starts before 1990: an earlier first sick day is a typo. */
+const EARLIEST_FIRST_SICK_DAY = '1990-01-01';
+
 export function parseOpenCase(input: unknown): OpenCaseInput {
   const parsed = openCaseSchema.safeParse(input);
   if (!parsed.success) throw new InvalidInputError(issuesOf(parsed.error));
+  if (parsed.data.firstSickDay < EARLIEST_FIRST_SICK_DAY) {
+    throw new InvalidInputError([
+      {
+        path: 'firstSickDay',
+        message: `${parsed.data.firstSickDay} is before ${EARLIEST_FIRST_SICK_DAY}: not a plausible first sick day`,
+      },
+    ]);
+  }
   return parsed.data;
 }
 

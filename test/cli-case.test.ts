@@ -30,6 +30,7 @@ describe('poortwachter case', () => {
 
   it('opens a case from a file, records events with flags, and shows the case', async () => {
     const D = await world.today();
+    world.track('case-cli-1');
     const opened = await runCli(['case', 'open', '--file', file('case.json', sampleCase('cli-1', D))]);
     expect(opened).toMatchObject({ code: 0, stdout: 'opened case cli-1 (workflow case-cli-1)\n' });
 
@@ -121,6 +122,7 @@ describe('poortwachter case', () => {
       sampleCase('imp-3', D),
       sampleCase('imp-1', D),
     ];
+    for (const id of ['imp-1', 'imp-3']) world.track(`case-${id}`);
     const result = await runCli(['case', 'import', '--file', file('import.json', records)]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('opened 2 of 4 cases; refused 2');

@@ -40,7 +40,9 @@ describe('engine', () => {
     const closed = result.timeline.at(-1)!;
     expect(closed.kind).toBe('closed');
     // (to the second: a timer fires a few milliseconds after its moment)
-    expect(closed.at.slice(0, 19)).toBe(new Date(amsterdamInstant(addDays(firstSickDay, 728), 0)).toISOString().slice(0, 19));
+    expect(closed.at.slice(0, 19)).toBe(
+      new Date(amsterdamInstant(addDays(firstSickDay, 728), 0)).toISOString().slice(0, 19),
+    );
     // Nothing was recorded, so every task was reminded and escalated, each e-mail exactly once.
     const ids = world.sink.messages.map((m) => m.messageId);
     expect(new Set(ids).size).toBe(ids.length);

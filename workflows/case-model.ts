@@ -19,7 +19,7 @@ import {
   type MilestoneId,
   type TaskId,
 } from './calendar/index.js';
-import { completedSchema, sicknessPeriodSchema } from './calendar/facts.js';
+import { caseFactsSchema, completedSchema, sicknessPeriodSchema } from './calendar/facts.js';
 
 export const isoDate = z
   .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a date string YYYY-MM-DD') })
@@ -55,37 +55,46 @@ export type ReminderPolicy = z.infer<typeof reminderPolicySchema>;
 
 export const DEFAULT_REMINDER_WORKING_DAYS = 5;
 
-export const openCaseSchema = z.strictObject({
-  caseId: caseIdSchema,
-  employer: z.strictObject({
-    id: shortText(64),
-    name: shortText(200),
-    /** Who hears of overdue tasks at the employer. */
-    escalationEmail: email,
-  }),
-  employee: z.strictObject({
-    /** A pseudonymous id, not a BSN or personnel number that identifies the person elsewhere. */
-    id: shortText(64),
-    /** The only name of the employee the system holds, used in e-mails. */
-    displayName: shortText(200),
-  }),
-  casemanager: z.strictObject({ name: shortText(200), email }),
-  bedrijfsarts: z.strictObject({ name: shortText(200), email }),
-  firstSickDay: isoDate,
-  /** Earlier sickness periods (recoveries and relapses) when the case is taken over. */
-  periods: z.array(sicknessPeriodSchema).max(100).optional(),
-  /** Tasks already done when a running case is taken over, with their dates. */
-  completed: completedSchema.optional(),
-  /** The rule set the case keeps for life; the newest when the case is opened without one. */
-  ruleset: z
-    .string()
-    .refine((id) => getRuleset(id) !== undefined, {
-      error: (iss) => `unknown rule set "${String(iss.input)}"; known: ${listRulesets().join(', ')}`,
-    })
-    .default(LATEST_RULESET),
-  /** Per task: when to remind and whether to escalate, instead of the defaults. */
-  reminderPolicy: z.partialRecord(z.enum(TASK_IDS), reminderPolicySchema).optional(),
-});
+export const openCaseSchema = z
+  .strictObject({
+    caseId: caseIdSchema,
+    employer: z.strictObject({
+      id: shortText(64),
+      name: shortText(200),
+      /** Who hears of overdue tasks at the employer. */
+      escalationEmail: email,
+    }),
+    employee: z.strictObject({
+      /** A pseudonymous id, not a BSN or personnel number that identifies the person elsewhere. */
+      id: shortText(64),
+      /** The only name of the employee the system holds, used in e-mails. */
+      displayName: shortText(200),
+    }),
+    casemanager: z.strictObject({ name: shortText(200), email }),
+    bedrijfsarts: z.strictObject({ name: shortText(200), email }),
+    firstSickDay: isoDate,
+    /** Earlier sickness periods (recoveries and relapses) when the case is taken over. */
+    periods: z.array(sicknessPeriodSchema).max(100).optional(),
+    /** Tasks already done when a running case is taken over, with their dates. */
+    completed: completedSchema.optional(),
+    /** The rule set the case keeps for life; the newest when the case is opened without one. */
+    ruleset: z
+      .string()
+      .refine((id) => getRuleset(id) !== undefined, {
+        error: (iss) => `unknown rule set "${String(iss.input)}"; known: ${listRulesets().join(', ')}`,
+      })
+      .default(LATEST_RULESET),
+    /** Per task: when to remind and whether to escalate, instead of the defaults. */
+    reminderPolicy: z.partialRecord(z.enum(TASK_IDS), reminderPolicySchema).optional(),
+  })
+  .superRefine((open, ctx) => {
+    // The facts must also hold together for the calendar (periods in order, completions after the
+    // first sick day, ...): checked here so that a case never starts with facts it cannot compute.
+    const facts = caseFactsSchema.safeParse(initialFacts(open));
+    if (!facts.success)
+      for (const issue of facts.error.issues)
+        ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+  });
 /** The open input after validation: the rule set is always filled in. */
 export type OpenCaseInput = z.infer<typeof openCaseSchema>;
 
@@ -214,7 +223,9 @@ export interface CaseState {
 export type CaseWorkflowInput = { open: OpenCaseInput; clockOffsetMs?: number } | { continued: CaseState };
 
 /** The calendar facts a new case starts with. */
-export function initialFacts(open: OpenCaseInput): CaseFacts {
+export function initialFacts(
+  open: Pick<OpenCaseInput, 'ruleset' | 'firstSickDay' | 'periods' | 'completed'>,
+): CaseFacts {
   return {
     ruleset: open.ruleset,
     firstSickDay: open.firstSickDay,

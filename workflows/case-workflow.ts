@@ -24,6 +24,7 @@ import { applyEvent, EventRefusal, parseEvent } from './case-events.js';
 import {
   casemanagerKey,
   initialFacts,
+  openCaseSchema,
   reminderRecipients,
   type CaseState,
   type CaseWorkflowInput,
@@ -50,6 +51,7 @@ const { notify, prepareDeskundigenoordeelRequest } = proxyActivities<Activities>
 const SYSTEM = 'system';
 
 export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> {
+  if ('open' in input) checkOpenInput(input.open);
   const state: CaseState =
     'open' in input
       ? {
@@ -288,6 +290,22 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
   await condition(allHandlersFinished);
   log.info('case closed', { caseId: state.open.caseId, reason: state.closedReason });
   return view(state, today());
+}
+
+/**
+ * The client validates before it starts a case; this guards against a start that bypassed it (the
+ * Temporal CLI, another SDK). Failing the run at once beats a workflow task that retries forever.
+ */
+function checkOpenInput(open: unknown): void {
+  const parsed = openCaseSchema.safeParse(open);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
+    throw ApplicationFailure.create({
+      type: 'InvalidCaseInput',
+      message: `invalid case input: ${issues}`,
+      nonRetryable: true,
+    });
+  }
 }
 
 function toNotificationTask(m: Milestone): NotificationTask {

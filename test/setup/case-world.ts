@@ -1,5 +1,6 @@
 // A running case world for workflow tests: the shared time-skipping server, a real SMTP sink on
 // loopback, and a worker with the real activities on its own task queue.
+import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
@@ -19,6 +20,9 @@ export interface CaseWorld {
   today(): Promise<IsoDate>;
   /** Lets server time run (timers fire, activities run) until `hour`:00 Amsterdam time on `date`. */
   travelTo(date: IsoDate, hour?: number): Promise<void>;
+  /** Marks a workflow this world must terminate on close (for workflows started outside `cases`). */
+  track(workflowId: string): void;
+  /** Terminates the world's running workflows, then stops the worker. */
   close(): Promise<void>;
 }
 
@@ -37,11 +41,29 @@ export async function startCaseWorld(): Promise<CaseWorld> {
   });
   const running = worker.run();
   const now = () => env.currentTimeMs();
+  // The test server is shared and its clock global: a workflow left running after its worker is gone
+  // would hold a workflow task that nobody completes, and the server would stop skipping time for
+  // every later test file. So every workflow started through `cases` is recorded and terminated.
+  const started = new Set<string>();
+  const client = new Client({
+    connection: env.connection,
+    interceptors: {
+      workflow: [
+        {
+          async start(input, next) {
+            started.add(input.options.workflowId);
+            return next(input);
+          },
+        },
+      ],
+    },
+  });
   return {
     env,
     sink,
     worker,
-    cases: { client: env.client, taskQueue },
+    cases: { client, taskQueue },
+    track: (workflowId) => started.add(workflowId),
     now,
     today: async () => amsterdamDate(await now()),
     async travelTo(date, hour = 9) {
@@ -51,6 +73,12 @@ export async function startCaseWorld(): Promise<CaseWorld> {
       await env.sleep(target - current);
     },
     async close() {
+      for (const workflowId of started) {
+        await client.workflow
+          .getHandle(workflowId)
+          .terminate('test finished')
+          .catch(() => undefined); // already closed
+      }
       worker.shutdown();
       await running;
       mailer.close();
