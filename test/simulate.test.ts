@@ -1,0 +1,266 @@
+// `poortwachter simulate`, run in-process like the CLI runs it: its own time-skipping server, the
+// real workflow and activities, a real SMTP server on loopback. The expected moments are worked out
+// by hand from domain.md (working days, Easter and Hemelvaart 2025) and checked against Intl's
+// Europe/Amsterdam rules, not against the project's own Amsterdam-time code.
+import { readFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { simulateCommand } from '../client/cli/simulate.js';
+import { finalState, type SimulationResult } from '../client/simulate.js';
+import { computeCalendar, type CaseFacts } from '../workflows/calendar/index.js';
+import type { CaseView } from '../workflows/case-api.js';
+
+const EXAMPLE = new URL('../docs/examples/scenario.json', import.meta.url).pathname;
+
+async function run(args: string[], stdinText = '') {
+  const stdin = new PassThrough();
+  stdin.end(stdinText);
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: string[] = [];
+  const err: string[] = [];
+  stdout.on('data', (chunk) => out.push(String(chunk)));
+  stderr.on('data', (chunk) => err.push(String(chunk)));
+  const code = await simulateCommand(args, { stdin, stdout, stderr });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+/** The Amsterdam wall-clock date and time of an instant, by Intl (the independent oracle). */
+function amsterdam(iso: string): { date: string; time: string } {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Amsterdam',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(new Date(iso))
+      .map((p) => [p.type, p.value]),
+  );
+  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
+}
+
+const ANNA = 'anna@arbo.example';
+const ARTS = 'arts@arbo.example';
+const HR = 'hr@korenschoof.example';
+
+describe('poortwachter simulate', () => {
+  it('runs the example scenario (2025, in the past) in its own dates: e-mails at 08:00 Amsterdam, right recipients, final state', async () => {
+    const { code, stdout, stderr } = await run(['--file', EXAMPLE, '--json']);
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as SimulationResult; // exactly one JSON object
+    expect(result.scenario).toMatchObject({ firstSickDay: '2025-03-03', openOn: '2025-03-03', until: '2025-07-31' });
+
+    // D = Monday 2025-03-03. Reminders on the 5th working day before the due date, escalation on the
+    // first working day after it. Worked by hand:
+    // - ziekmelding due D+6 = Sun 03-09: 5 working days back is Mon 03-03 (winter time: 07:00Z).
+    // - probleemanalyse due D+41 = Sun 04-13: Mon 04-07 (summer time since 03-30: 06:00Z); the
+    //   bedrijfsarts' own task, so the bedrijfsarts is reminded too.
+    // - plan-van-aanpak: 14 days after the probleemanalyse of 04-10 = Thu 04-24; back over Easter
+    //   Monday 04-21 and Goede Vrijdag 04-18: 04-23, 04-22, 04-17, 04-16, 04-15.
+    // - evaluatie: 42 days after the plan van aanpak of 04-22 = Tue 06-03; back over Hemelvaart
+    //   05-29: 06-02, 05-30, 05-28, 05-27, 05-26. Never held, so it escalates on Wed 06-04 to the
+    //   casemanager with the employer's escalation address in cc.
+    const expected = [
+      { kind: 'reminder', task: 'ziekmelding', due: '2025-03-09', at: '2025-03-03T07:00:00Z', to: [ANNA], cc: [] },
+      {
+        kind: 'reminder',
+        task: 'probleemanalyse',
+        due: '2025-04-13',
+        at: '2025-04-07T06:00:00Z',
+        to: [ANNA, ARTS],
+        cc: [],
+      },
+      { kind: 'reminder', task: 'plan-van-aanpak', due: '2025-04-24', at: '2025-04-15T06:00:00Z', to: [ANNA], cc: [] },
+      { kind: 'reminder', task: 'evaluatie', due: '2025-06-03', at: '2025-05-26T06:00:00Z', to: [ANNA], cc: [] },
+      { kind: 'escalation', task: 'evaluatie', due: '2025-06-03', at: '2025-06-04T06:00:00Z', to: [ANNA], cc: [HR] },
+    ];
+    const sent = result.timeline.filter((e) => e.messageId);
+    expect(sent.map((e) => ({ kind: e.kind, task: e.task, due: e.due, at: e.at }))).toEqual(
+      expected.map(({ kind, task, due, at }) => ({ kind, task, due, at })),
+    );
+    for (const e of sent) expect(amsterdam(e.at).time).toBe('08:00');
+    expect(sent.map((e) => amsterdam(e.at).date)).toEqual([
+      '2025-03-03',
+      '2025-04-07',
+      '2025-04-15',
+      '2025-05-26',
+      '2025-06-04',
+    ]);
+
+    // What the SMTP server received: the same five messages, with their recipients.
+    expect(result.emails.map((m) => ({ at: m.at, to: m.to, cc: m.cc }))).toEqual(
+      expected.map(({ at, to, cc }) => ({ at, to, cc })),
+    );
+    expect(result.emails.map((m) => m.messageId)).toEqual(sent.map((e) => e.messageId));
+    expect(result.emails[0]!.subject).toContain('uiterlijk 09-03-2025');
+    expect(result.emails[4]!.subject).toContain('TE LAAT');
+
+    // Events at 09:00 Amsterdam on their day, in the scenario's dates; the second ziekmelding is refused.
+    const events = result.timeline.filter((e) => e.kind === 'event');
+    expect(events.map((e) => amsterdam(e.at))).toEqual(
+      ['2025-03-04', '2025-04-10', '2025-04-22', '2025-05-12'].map((date) => ({ date, time: '09:00' })),
+    );
+    expect(events[1]!.actor).toBe(ARTS);
+    expect(events[0]!.actor).toBe('simulation');
+    expect(result.refused).toEqual([
+      {
+        on: '2025-03-05',
+        at: '2025-03-05T08:00:00Z',
+        type: 'task-completed',
+        refused: expect.stringContaining('already recorded as done on 2025-03-04'),
+      },
+    ]);
+    expect(result.timeline.find((e) => e.kind === 'overdue')).toMatchObject({
+      task: 'evaluatie',
+      at: '2025-06-04T06:00:00Z',
+    });
+
+    // The state at the end of 2025-07-31.
+    const final = result.final;
+    expect(final).toMatchObject({ asOf: '2025-07-31', status: 'open', waitingTimeEnds: '2027-02-28' });
+    const status = Object.fromEntries(final.obligations.map((o) => [o.id, [o.due, o.status, o.doneOn]]));
+    expect(status).toMatchObject({
+      ziekmelding: ['2025-03-09', 'done', '2025-03-04'],
+      probleemanalyse: ['2025-04-13', 'done', '2025-04-10'],
+      'plan-van-aanpak': ['2025-04-24', 'done', '2025-04-22'],
+      evaluatie: ['2025-06-03', 'overdue', undefined],
+      'uwv-42-weken-melding': ['2025-12-22', 'open', undefined],
+      'einde-wachttijd': ['2027-02-28', 'open', undefined],
+    });
+  });
+
+  it('prints a timeline table for a scenario in the future read from standard input, refusals included', async () => {
+    const scenario = JSON.parse(await readFile(EXAMPLE, 'utf8')) as { case: Record<string, unknown> };
+    const input = {
+      case: { ...scenario.case, caseId: 'toekomst-1', firstSickDay: '2031-01-06' },
+      events: [
+        { on: '2031-01-07', type: 'task-completed', task: 'ziekmelding', date: '2031-01-07' },
+        // Full recovery: last sick day 02-02; the case stays open 28 days for a relapse, then closes.
+        { on: '2031-02-03', type: 'recovered', date: '2031-02-03' },
+        { on: '2031-03-10', type: 'relapsed', date: '2031-03-10' },
+      ],
+      until: '2031-06-30',
+    };
+    const { code, stdout, stderr } = await run([], JSON.stringify(input));
+    expect(code, stderr).toBe(0);
+    const lines = stdout.split('\n');
+    const row = (...cells: string[]) => lines.find((l) => cells.every((c) => l.includes(c)));
+
+    expect(lines[0]).toBe('Simulation of case toekomst-1 (rule set wvp-2026)');
+    expect(row('2031-01-06T07:00:00Z', 'opened')).toBeDefined();
+    // Mon 2031-01-06 is the 5th working day before Sun 01-12; winter time, so 08:00 is 07:00Z.
+    expect(row('2031-01-06T07:00:00Z', 'reminder', 'ziekmelding', '2031-01-12', ANNA)).toBeDefined();
+    expect(row('2031-02-03T08:00:00Z', 'event', 'recovered')).toBeDefined();
+    // Closes at 00:00 Amsterdam on 2031-03-03 (02-02 + 29 days): 23:00Z the day before.
+    expect(row('2031-03-02T23:00:00Z', 'closed', 'hersteld')).toBeDefined();
+    expect(row('2031-03-10T08:00:00Z', 'REFUSED', 'relapsed:', 'closed')).toBeDefined();
+    // The probleemanalyse (due 02-16) no longer applies after the recovery: no reminder for it.
+    expect(lines.filter((l) => / reminder | escalation /.test(l))).toHaveLength(1);
+    expect(stdout).toContain('E-mails: 1 sent by the case, 1 received by the SMTP server; 1 event(s) refused');
+    expect(stdout).toContain('Final state on 2031-03-03: closed (hersteld: 28 dagen zonder terugval)');
+    expect(row('probleemanalyse', 'bedrijfsarts', '2031-02-16', 'not-applicable (hersteld)')).toBeDefined();
+    expect(stderr).toContain('the case closed');
+  });
+
+  it.each([
+    [
+      'an event before the first sick day',
+      (s: Scenario) => s.events.splice(2, 0, { on: '2025-03-01', type: 'note', text: 'x' }),
+      ['events[2].on: 2025-03-01 is before the case is opened (case.firstSickDay 2025-03-03)'],
+    ],
+    [
+      'events not in date order',
+      (s: Scenario) => (s.events[2]!.on = '2025-03-04'),
+      ['events[2].on: 2025-03-04 is before events[1].on 2025-03-05'],
+    ],
+    [
+      'an event after until and an unknown event type',
+      (s: Scenario) => {
+        s.events[4]!.on = '2025-08-01';
+        s.events[1]!.type = 'task-done';
+      },
+      ['events[4].on: 2025-08-01 is after until 2025-07-31', 'events[1].type:'],
+    ],
+    [
+      'a bad date, a bad e-mail address and an unknown field',
+      (s: Scenario) => {
+        s.events[0]!.on = '2025-02-30';
+        (s.case.employer as Record<string, unknown>).escalationEmail = 'hr';
+        (s.case as Record<string, unknown>).diagnosis = 'x';
+      },
+      ['events[0].on:', 'case.employer.escalationEmail: must be an e-mail address', 'case: Unrecognized key'],
+    ],
+    [
+      'until on the first sick day',
+      (s: Scenario) => (s.until = '2025-03-03'),
+      ['until: 2025-03-03 must lie after case.firstSickDay 2025-03-03'],
+    ],
+    ['until too far ahead', (s: Scenario) => (s.until = '2031-03-04'), ['until: 2031-03-04 lies more than 6 years']],
+    [
+      'a missing case and until',
+      (s: Scenario) => {
+        delete (s as Partial<Scenario>).case;
+        delete (s as Partial<Scenario>).until;
+      },
+      ['until: is required', 'case: is required'],
+    ],
+    [
+      'a take-over whose history lies after the day it is opened',
+      (s: Scenario) => {
+        s.openOn = '2025-04-01';
+        s.case.completed = { probleemanalyse: '2025-04-10' };
+      },
+      [
+        'case.completed.probleemanalyse: 2025-04-10 is after the day the case is opened',
+        'events[0].on: 2025-03-04 is before the case is opened (openOn 2025-04-01)',
+      ],
+    ],
+  ])('refuses %s with exit 2, naming the field', async (_name, change, messages) => {
+    const scenario = JSON.parse(await readFile(EXAMPLE, 'utf8')) as Scenario;
+    change(scenario);
+    const { code, stdout, stderr } = await run([], JSON.stringify(scenario));
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('poortwachter simulate: invalid scenario');
+    for (const message of messages) expect(stderr).toContain(message);
+  });
+
+  it('judges the final state on until, not on the last moment the workflow woke up', () => {
+    // A query answers with the clock of the workflow's last activation. D = Sat 2025-03-01: the
+    // ziekmelding is due Fri 03-07 and escalates (wakes the workflow) only on Mon 03-10, so at the
+    // end of Sat 03-08 it is overdue although the workflow last woke on 03-03.
+    const facts: CaseFacts = {
+      firstSickDay: '2025-03-01',
+      completed: { probleemanalyse: '2025-04-01' },
+      postponements: [{ milestone: 'plan-van-aanpak', reason: 'overleg', newDue: '2025-05-20' }],
+    };
+    const view = { status: 'open', ruleset: 'x', calendar: computeCalendar(facts, { asOf: '2025-03-03' }) } as CaseView;
+    for (const until of ['2025-03-03', '2025-03-08', '2025-05-20', '2025-05-21', '2027-03-01']) {
+      const expected = computeCalendar(facts, { asOf: until }).milestones.map((m) => [m.id, m.status]);
+      expect(finalState(view, until).obligations.map((o) => [o.id, o.status])).toEqual(expected);
+    }
+    expect(finalState(view, '2025-03-08').obligations[0]).toMatchObject({ id: 'ziekmelding', status: 'overdue' });
+  });
+
+  it('refuses input that is not a scenario, and bad arguments, with exit 2', async () => {
+    expect((await run([], '[]')).stderr).toContain('(input):');
+    expect((await run([], '')).code).toBe(2);
+    expect((await run(['--file', '/nonexistent/scenario.json'])).stderr).toContain(
+      'cannot read /nonexistent/scenario.json',
+    );
+    const bad = await run(['--what']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Usage: poortwachter simulate');
+  });
+});
+
+interface Scenario {
+  case: Record<string, unknown>;
+  openOn?: string;
+  events: Record<string, unknown>[];
+  until: string;
+}
