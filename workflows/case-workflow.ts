@@ -87,8 +87,11 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
   setHandler(
     recordEventUpdate,
     (raw) => {
-      const event = parseEvent(raw);
-      const effects = applyEvent(state, event, today());
+      // Applied to a copy and committed only when it succeeds, so a refusal leaves no half-change.
+      const draft = copyOf(state);
+      const event = asUpdateFailure(() => parseEvent(raw));
+      const effects = asUpdateFailure(() => applyEvent(draft, event, today()));
+      Object.assign(state, draft);
       const entry = record({ kind: 'event', actor: event.actor, event, ...('task' in event && { task: event.task }) });
       if (effects.requestDeskundigenoordeel) pendingRequest = effects.requestDeskundigenoordeel;
       if (effects.close) close(`gesloten: ${effects.close}`, event.actor);
@@ -97,18 +100,8 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     },
     {
       validator: (raw) => {
-        try {
-          // A dry run on a copy: the real state changes only in the handler.
-          applyEvent(JSON.parse(JSON.stringify(state)) as CaseState, parseEvent(raw), today());
-        } catch (err) {
-          if (err instanceof EventRefusal)
-            throw ApplicationFailure.create({
-              type: REFUSAL_TYPES[err.kind],
-              message: err.message,
-              nonRetryable: true,
-            });
-          throw err;
-        }
+        // A dry run on a copy: the real state changes only in the handler.
+        asUpdateFailure(() => applyEvent(copyOf(state), parseEvent(raw), today()));
       },
     },
   );
@@ -290,6 +283,25 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
   await condition(allHandlersFinished);
   log.info('case closed', { caseId: state.open.caseId, reason: state.closedReason });
   return view(state, today());
+}
+
+function copyOf(state: CaseState): CaseState {
+  return JSON.parse(JSON.stringify(state)) as CaseState;
+}
+
+/**
+ * A refused event becomes an ApplicationFailure of a known type: it fails the update (the caller
+ * hears why), never the workflow task.
+ */
+function asUpdateFailure<T>(apply: () => T): T {
+  try {
+    return apply();
+  } catch (err) {
+    if (err instanceof EventRefusal) {
+      throw ApplicationFailure.create({ type: REFUSAL_TYPES[err.kind], message: err.message, nonRetryable: true });
+    }
+    throw err;
+  }
 }
 
 /**

@@ -13,6 +13,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run the whole stack locally: Temporal dev server, mail inbox and worker',
     load: async () => (await import('./runtime-commands.js')).devCommand,
   },
+  simulate: {
+    summary: 'what-if: run a scenario through the real workflow on a private time-skipping server',
+    load: async () => (await import('./simulate.js')).simulateCommand,
+  },
   worker: {
     summary: 'run a worker against the configured Temporal cluster',
     load: async () => (await import('./runtime-commands.js')).workerCommand,
