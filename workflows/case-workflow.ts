@@ -274,7 +274,10 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     }
 
     // Sleep until the next scheduled moment, or until an event changes the case.
-    const wakeAt = nextMoment(messages, sent, end.at, now());
+    // Scheduled again from the current state: a deskundigenoordeel requested in this round adds its
+    // 4-week follow-up, which `messages` (computed before the request) does not hold. Without this
+    // the follow-up waited for whatever moment came next, weeks late.
+    const wakeAt = nextMoment(scheduledMessages(calendar, state), sent, end.at, now());
     await condition(() => revision !== seen, Math.max(wakeAt - now(), 1));
   }
 
