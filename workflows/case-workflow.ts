@@ -91,6 +91,9 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       const draft = copyOf(state);
       const event = asUpdateFailure(() => parseEvent(raw));
       const effects = asUpdateFailure(() => applyEvent(draft, event, today()));
+      // Commit the whole draft: a field applyEvent deleted (workPercentage on full recovery) must go
+      // from the state too, which Object.assign alone would leave in place.
+      for (const key of Object.keys(state) as (keyof CaseState)[]) if (!(key in draft)) delete state[key];
       Object.assign(state, draft);
       const entry = record({ kind: 'event', actor: event.actor, event, ...('task' in event && { task: event.task }) });
       if (effects.requestDeskundigenoordeel) pendingRequest = effects.requestDeskundigenoordeel;
