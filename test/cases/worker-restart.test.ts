@@ -1,0 +1,106 @@
+// A worker stopped in the middle of a case and another started in its place: what fell due while no
+// worker ran goes out when the new one starts, nothing is lost and nothing is sent twice.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getCase, openCase, recordEvent } from '../../client/cases.js';
+import { amsterdamInstant } from '../../workflows/amsterdam-time.js';
+import { addDays, addWorkingDays, firstWorkingDayAfter } from '../../workflows/calendar/index.js';
+import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';
+import { startCaseWorker, type RunningCaseWorker } from '../setup/case-workers.js';
+import { entries, inAmsterdam, mailsOf, taskMessageId } from '../setup/case-story.js';
+
+// Without a workflow cache a worker uses no sticky task queue. The time-skipping test server holds
+// its clock while a workflow task is outstanding, and a task left on a stopped worker's sticky queue
+// would wait for a sticky timeout that never comes; in production that timeout moves it on.
+const NO_CACHE = { maxCachedWorkflows: 0 };
+
+describe('a worker restarted in the middle of a case', () => {
+  let world: CaseWorld;
+  let worker: RunningCaseWorker | undefined;
+  beforeAll(async () => {
+    world = await startCaseWorld();
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await world?.close();
+  });
+
+  it('sends what fell due while it was down once it is back, and nothing twice', async () => {
+    const taskQueue = `restart-${process.pid}-${Date.now()}`;
+    const cases = { ...world.cases, taskQueue };
+    const caseId = `restart-${Date.now()}`;
+    worker = await startCaseWorker(world, taskQueue, NO_CACHE);
+
+    const D = await world.today();
+    await openCase(cases, sampleCase(caseId, D));
+    await world.travelTo(addDays(D, 2), 10);
+    await recordEvent(cases, caseId, {
+      type: 'task-completed',
+      actor: 'anna@arbo.example',
+      task: 'ziekmelding',
+      date: addDays(D, 2),
+    });
+
+    // Week 5: the worker goes down.
+    await world.travelTo(addDays(D, 30), 12);
+    await worker.stop();
+    worker = undefined;
+    const before = mailsOf(world, caseId).length;
+
+    // Time runs on to the reminder of the probleemanalyse (due D + 41). With no worker the workflow
+    // cannot act, so nothing is sent, and the test server's clock waits at that moment.
+    const paDue = addDays(D, 41);
+    const reminderOn = addWorkingDays(paDue, -5);
+    const reminderAt = amsterdamInstant(reminderOn, 8);
+    const trip = world.travelTo(addDays(D, 70), 12);
+    const deadline = Date.now() + 20_000;
+    while ((await world.now()) < reminderAt && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await world.now()).toBeGreaterThanOrEqual(reminderAt);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(mailsOf(world, caseId)).toHaveLength(before);
+
+    // A new worker process on the same task queue picks the case up where it was.
+    worker = await startCaseWorker(world, taskQueue, NO_CACHE);
+    await trip;
+    let view = await getCase(cases, caseId);
+    const ids = mailsOf(world, caseId).map((m) => m.messageId);
+    expect(ids).toContain(taskMessageId(caseId, 'reminder', 'probleemanalyse', paDue));
+    expect(ids).toContain(taskMessageId(caseId, 'escalation', 'probleemanalyse', paDue));
+    expect(inAmsterdam(entries(view, 'reminder', 'probleemanalyse')[0]!.at)).toEqual({
+      date: reminderOn,
+      time: '08:00',
+    });
+    expect(inAmsterdam(entries(view, 'escalation', 'probleemanalyse')[0]!.at)).toEqual({
+      date: firstWorkingDayAfter(paDue),
+      time: '08:00',
+    });
+
+    // A second restart, between two moments this time; the case goes on as before.
+    await recordEvent(cases, caseId, {
+      type: 'task-completed',
+      actor: 'arts@arbo.example',
+      task: 'probleemanalyse',
+      date: addDays(D, 70),
+    });
+    await worker.stop();
+    worker = await startCaseWorker(world, taskQueue, NO_CACHE);
+    const pvaDue = addDays(D, 70 + 14);
+    await world.travelTo(addDays(pvaDue, 10), 12);
+    view = await getCase(cases, caseId);
+    expect(mailsOf(world, caseId).map((m) => m.messageId)).toContain(
+      taskMessageId(caseId, 'escalation', 'plan-van-aanpak', pvaDue),
+    );
+
+    // Every e-mail exactly once, and every e-mail the timeline records reached the inbox.
+    const all = mailsOf(world, caseId).map((m) => m.messageId);
+    expect(new Set(all).size).toBe(all.length);
+    const recorded = view.timeline.filter((e) => e.messageId).map((e) => e.messageId);
+    expect(new Set(recorded).size).toBe(recorded.length);
+    expect([...all].sort()).toEqual([...recorded].sort());
+    // The state was not lost either: both completions are there, no task escalated twice.
+    expect(view.calendar.milestones.find((m) => m.id === 'ziekmelding')?.doneOn).toBe(addDays(D, 2));
+    expect(view.calendar.milestones.find((m) => m.id === 'probleemanalyse')?.doneOn).toBe(addDays(D, 70));
+    const overdue = entries(view, 'overdue').map((e) => `${e.task}/${e.due}`);
+    expect(new Set(overdue).size).toBe(overdue.length);
+    await recordEvent(cases, caseId, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test done' });
+  });
+});
