@@ -131,6 +131,71 @@ describe('missed tasks', () => {
     await recordEvent(world.cases, caseId, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test done' });
   });
 
+  it('reminds at once of a task that becomes known after its reminder moment', async () => {
+    const caseId = `late-known-${Date.now()}`;
+    const D = await world.today();
+    await openCase(world.cases, sampleCase(caseId, D));
+    // Week 8: the plan van aanpak turns out to have been made in week 2 already. The first
+    // evaluation is due 42 days after it (D + 52): its reminder moment (5 working days before) passed.
+    const recordedOn = addDays(D, 50);
+    await world.travelTo(recordedOn, 10);
+    const { entry } = await recordEvent(world.cases, caseId, {
+      type: 'task-completed',
+      actor: 'anna@arbo.example',
+      task: 'plan-van-aanpak',
+      date: addDays(D, 10),
+    });
+    await world.env.sleep(60_000);
+    const evaluatieDue = addDays(D, 52);
+    expect(addWorkingDays(evaluatieDue, -5) < recordedOn).toBe(true);
+    const view = await getCase(world.cases, caseId);
+    const reminder = entries(view, 'reminder', 'evaluatie');
+    expect(reminder.map((e) => e.due)).toEqual([evaluatieDue]);
+    expect(Date.parse(reminder[0]!.at) - Date.parse(entry.at)).toBeLessThan(60_000);
+    expect(mailsOf(world, caseId).map((m) => m.messageId)).toContain(
+      taskMessageId(caseId, 'reminder', 'evaluatie', evaluatieDue),
+    );
+    await recordEvent(world.cases, caseId, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test done' });
+  });
+
+  it('a postponed probleemanalyse (art. 5) is reminded and escalated for its new date only', async () => {
+    const caseId = `postponed-${Date.now()}`;
+    const D = await world.today();
+    await openCase(world.cases, sampleCase(caseId, D));
+    // Week 4: employer and employee agree to hold the probleemanalyse two weeks later, with a reason.
+    await world.travelTo(addDays(D, 25), 10);
+    const newDue = addDays(D, 41 + 14);
+    await recordEvent(world.cases, caseId, {
+      type: 'task-postponed',
+      actor: 'p.jansen@korenschoof.example',
+      task: 'probleemanalyse',
+      newDate: newDue,
+      reason: 'bedrijfsarts met verlof; afgesproken met werknemer',
+    });
+    let view = await getCase(world.cases, caseId);
+    const pa = view.calendar.milestones.find((m) => m.id === 'probleemanalyse')!;
+    expect(pa).toMatchObject({ due: newDue, status: 'postponed' });
+    expect(pa.postponement).toEqual({
+      reason: 'bedrijfsarts met verlof; afgesproken met werknemer',
+      originalDue: addDays(D, 41),
+    });
+
+    await world.travelTo(addDays(firstWorkingDayAfter(newDue), 1), 10);
+    view = await getCase(world.cases, caseId);
+    expect(entries(view, 'reminder', 'probleemanalyse').map((e) => e.due)).toEqual([newDue]);
+    expect(entries(view, 'escalation', 'probleemanalyse').map((e) => e.due)).toEqual([newDue]);
+    expect(inAmsterdam(entries(view, 'escalation', 'probleemanalyse')[0]!.at)).toEqual({
+      date: firstWorkingDayAfter(newDue),
+      time: '08:00',
+    });
+    const ids = mailsOf(world, caseId).map((m) => m.messageId);
+    expect(ids.filter((id) => id?.includes('.probleemanalyse.'))).toEqual([
+      taskMessageId(caseId, 'reminder', 'probleemanalyse', newDue),
+      taskMessageId(caseId, 'escalation', 'probleemanalyse', newDue),
+    ]);
+    await recordEvent(world.cases, caseId, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test done' });
+  });
+
   it('sends a case taken over with overdue tasks one summary instead of a burst of escalations', async () => {
     const caseId = `takeover-${Date.now()}`;
     const today = await world.today();
