@@ -73,6 +73,10 @@ export async function startCaseWorld(): Promise<CaseWorld> {
       await env.sleep(target - current);
     },
     async close() {
+      // The test server holds time skipping while an activity is in flight, and a termination does
+      // not release that hold: let a minute of server time pass (which waits for running activities)
+      // before terminating.
+      if (started.size > 0) await env.sleep(60_000);
       for (const workflowId of started) {
         await client.workflow
           .getHandle(workflowId)
