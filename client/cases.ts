@@ -14,6 +14,7 @@ import {
   type CaseView,
   type EventAccepted,
 } from '../workflows/case-api.js';
+import { amsterdamDate } from '../workflows/amsterdam-time.js';
 import { parseEvent, EventRefusal } from '../workflows/case-events.js';
 import {
   casemanagerKey,
@@ -158,7 +159,10 @@ async function unknownOrClosed(client: Client, caseId: string): Promise<CaseErro
 export async function getCase({ client }: CaseClientOptions, caseId: string): Promise<CaseView> {
   checkCaseId(caseId);
   try {
-    return await client.workflow.getHandle(caseWorkflowId(caseId)).query(caseQuery);
+    // Statuses as of today: the workflow's own clock stands still between its wake-ups.
+    return await client.workflow
+      .getHandle(caseWorkflowId(caseId))
+      .query(caseQuery, { asOf: amsterdamDate(Date.now()) });
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new UnknownCaseError(`there is no case ${caseId}`);
     throw err;

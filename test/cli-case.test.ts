@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openCase } from '../client/cases.js';
+import { caseQuery } from '../workflows/case-api.js';
 import { addDays } from '../workflows/calendar/index.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from './setup/case-world.js';
 import { runCli } from './setup/run-cli.js';
@@ -112,6 +114,25 @@ describe('poortwachter case', () => {
     const relapse = await runCli(['case', 'record', 'cli-1', 'relapsed', '--date', D]);
     expect(relapse.code).toBe(1);
     expect(relapse.stderr).toContain('a relapse needs a recorded recovery first');
+  });
+
+  it('computes statuses for the date the caller asks, never earlier than the case itself', async () => {
+    const D = await world.today();
+    const { workflowId } = await openCase(world.cases, sampleCase('asof-1', D));
+    await world.travelTo(addDays(D, 10));
+    const handle = world.cases.client.workflow.getHandle(workflowId);
+    const plain = await handle.query(caseQuery);
+    const current = await handle.query(caseQuery, { asOf: addDays(D, 10) });
+    expect(current.asOf).toBe(addDays(D, 10));
+    // ziekmelding was due on D + 6 and is not recorded
+    expect(current.calendar.milestones.find((m) => m.id === 'ziekmelding')?.status).toBe('overdue');
+    // an earlier date than the workflow's own never turns the clock back
+    expect((await handle.query(caseQuery, { asOf: addDays(D, -5) })).asOf).toBe(plain.asOf);
+    expect(
+      (await handle.query(caseQuery, { asOf: addDays(D, 400) })).calendar.milestones.find(
+        (m) => m.id === 'probleemanalyse',
+      )?.status,
+    ).toBe('overdue');
   });
 
   it('imports many cases, reporting each refused record without stopping', async () => {

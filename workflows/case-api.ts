@@ -27,7 +27,11 @@ export interface EventAccepted {
 }
 
 export const recordEventUpdate = defineUpdate<EventAccepted, [CaseEvent]>('record-event');
-export const caseQuery = defineQuery<CaseView>('case');
+/**
+ * The case record. A query does not advance workflow time (it is the time of the last wake-up), so
+ * the caller may pass its own date: statuses are computed for the later of the two.
+ */
+export const caseQuery = defineQuery<CaseView, [{ asOf?: IsoDate }?]>('case');
 
 /** ApplicationFailure types of a refused event, for the client to tell them apart. */
 export const REFUSAL_TYPES = { invalid: 'InvalidEvent', 'not-allowed': 'EventNotAllowed' } as const;

@@ -18,7 +18,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import type { Notification, NotificationKind, NotificationTask } from '../activities/notifications.js';
 import { amsterdamDate } from './amsterdam-time.js';
-import { computeCalendar, type CalendarResult, type Milestone } from './calendar/index.js';
+import { computeCalendar, isValidIsoDate, type CalendarResult, type Milestone } from './calendar/index.js';
 import { caseQuery, recordEventUpdate, REFUSAL_TYPES, type CaseView } from './case-api.js';
 import { applyEvent, EventRefusal, parseEvent } from './case-events.js';
 import {
@@ -83,7 +83,10 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
   if ('open' in input)
     record({ kind: 'opened', actor: SYSTEM, details: `eerste ziektedag ${input.open.firstSickDay}` });
 
-  setHandler(caseQuery, () => view(state, today()));
+  setHandler(caseQuery, (options) => {
+    const asOf = options?.asOf && isValidIsoDate(options.asOf) && options.asOf > today() ? options.asOf : today();
+    return view(state, asOf);
+  });
   setHandler(
     recordEventUpdate,
     (raw) => {
