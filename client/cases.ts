@@ -155,14 +155,18 @@ async function unknownOrClosed(client: Client, caseId: string): Promise<CaseErro
   }
 }
 
-/** The case record: status, obligations and timeline. Closed cases can be read too. */
-export async function getCase({ client }: CaseClientOptions, caseId: string): Promise<CaseView> {
+/**
+ * The case record: status, obligations and timeline. Closed cases can be read too. Statuses are
+ * judged on `asOf` (default: today in Amsterdam), or on the case's own clock if that is later.
+ */
+export async function getCase(
+  { client }: CaseClientOptions,
+  caseId: string,
+  { asOf = amsterdamDate(Date.now()) }: { asOf?: string } = {},
+): Promise<CaseView> {
   checkCaseId(caseId);
   try {
-    // Statuses as of today: the workflow's own clock stands still between its wake-ups.
-    return await client.workflow
-      .getHandle(caseWorkflowId(caseId))
-      .query(caseQuery, { asOf: amsterdamDate(Date.now()) });
+    return await client.workflow.getHandle(caseWorkflowId(caseId)).query(caseQuery, { asOf });
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new UnknownCaseError(`there is no case ${caseId}`);
     throw err;

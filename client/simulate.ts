@@ -439,7 +439,8 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
     await travelTo(endOfDay(scenario.until));
     log(closed ? 'the case closed' : `reached the end of ${scenario.until}`);
 
-    const view = await getCase(cases, caseId);
+    // Judged on the scenario's last day, not on today's date.
+    const view = await getCase(cases, caseId, { asOf: scenario.until });
     const timeline = view.timeline.map((e) => ({ ...e, at: toMinute(e.at) }));
     const sentAt = new Map(timeline.filter((e) => e.messageId).map((e) => [e.messageId!, e.at]));
     const emails = sink.received.map((m) => ({ at: sentAt.get(m.messageId), ...m }));
@@ -455,7 +456,7 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
       timeline,
       emails,
       refused,
-      final: finalState(view, scenario.until),
+      final: finalState(view),
     };
   } finally {
     for (const step of cleanup.reverse()) {
@@ -468,29 +469,22 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
   }
 }
 
-/**
- * The state at the end: the case's own view, its statuses judged on `until` while the case is
- * open (a query answers with the clock of the workflow's last activation, which may lie earlier).
- */
-export function finalState(view: CaseView, until: IsoDate): FinalState {
-  const asOf = view.status === 'closed' ? view.asOf : until;
+/** The state at the end: the case's own view, judged on the scenario's last day. */
+export function finalState(view: CaseView): FinalState {
   return {
-    asOf,
+    asOf: view.asOf,
     status: view.status,
     ...(view.closedReason && { closedReason: view.closedReason }),
     ruleset: view.ruleset,
     waitingTimeEnds: view.calendar.waitingTimeEnds,
     ...(view.deskundigenoordeel && { deskundigenoordeel: view.deskundigenoordeel }),
     obligations: view.calendar.milestones.map((m) => {
-      let status = m.status;
-      // The same rule as the calendar's: a date has passed when asOf lies after it.
-      if (asOf > m.due && (status === 'open' || status === 'postponed')) status = m.isTask ? 'overdue' : 'done';
       return {
         id: m.id,
         title: m.title,
         owner: m.owner,
         due: m.due,
-        status,
+        status: m.status,
         ...(m.doneOn && { doneOn: m.doneOn }),
         ...(m.postponement && { originalDue: m.postponement.originalDue }),
         ...(m.notApplicableBecause && { notApplicableBecause: m.notApplicableBecause }),

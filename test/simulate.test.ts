@@ -6,9 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { simulateCommand } from '../client/cli/simulate.js';
-import { finalState, type SimulationResult } from '../client/simulate.js';
-import { computeCalendar, type CaseFacts } from '../workflows/calendar/index.js';
-import type { CaseView } from '../workflows/case-api.js';
+import type { SimulationResult } from '../client/simulate.js';
 
 const EXAMPLE = new URL('../docs/examples/scenario.json', import.meta.url).pathname;
 
@@ -227,23 +225,6 @@ describe('poortwachter simulate', () => {
     expect(stdout).toBe('');
     expect(stderr).toContain('poortwachter simulate: invalid scenario');
     for (const message of messages) expect(stderr).toContain(message);
-  });
-
-  it('judges the final state on until, not on the last moment the workflow woke up', () => {
-    // A query answers with the clock of the workflow's last activation. D = Sat 2025-03-01: the
-    // ziekmelding is due Fri 03-07 and escalates (wakes the workflow) only on Mon 03-10, so at the
-    // end of Sat 03-08 it is overdue although the workflow last woke on 03-03.
-    const facts: CaseFacts = {
-      firstSickDay: '2025-03-01',
-      completed: { probleemanalyse: '2025-04-01' },
-      postponements: [{ milestone: 'plan-van-aanpak', reason: 'overleg', newDue: '2025-05-20' }],
-    };
-    const view = { status: 'open', ruleset: 'x', calendar: computeCalendar(facts, { asOf: '2025-03-03' }) } as CaseView;
-    for (const until of ['2025-03-03', '2025-03-08', '2025-05-20', '2025-05-21', '2027-03-01']) {
-      const expected = computeCalendar(facts, { asOf: until }).milestones.map((m) => [m.id, m.status]);
-      expect(finalState(view, until).obligations.map((o) => [o.id, o.status])).toEqual(expected);
-    }
-    expect(finalState(view, '2025-03-08').obligations[0]).toMatchObject({ id: 'ziekmelding', status: 'overdue' });
   });
 
   it('refuses input that is not a scenario, and bad arguments, with exit 2', async () => {

@@ -20,11 +20,33 @@ export function shutdownSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/**
+ * Makes sure the cluster knows the case search attributes. Best effort: Temporal Cloud, or a user
+ * without operator rights, refuses; then an administrator must create them (see README).
+ */
+async function ensureSearchAttributes(config: Config, logger: Logger): Promise<void> {
+  try {
+    const connection = await Connection.connect(connectionOptions(config));
+    try {
+      await registerSearchAttributes(connection, config.namespace);
+    } finally {
+      await connection.close();
+    }
+  } catch (err) {
+    logger.warn(
+      { err: (err as Error).message },
+      'could not register the search attributes CaseStatus, CasemanagerId, EmployerId, NextDeadline and OverdueTasks; ' +
+        'create them on the cluster (see README), or cases cannot be listed',
+    );
+  }
+}
+
 export async function runWorker(
   config: Config,
   logger: Logger,
   stop: Promise<unknown> = shutdownSignal(),
 ): Promise<void> {
+  await ensureSearchAttributes(config, logger);
   const { worker, close } = await createCaseWorker({ config, logger });
   logger.info(
     { address: temporalAddress(config), namespace: config.namespace, taskQueue: config.taskQueue },

@@ -84,7 +84,9 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     record({ kind: 'opened', actor: SYSTEM, details: `eerste ziektedag ${input.open.firstSickDay}` });
 
   setHandler(caseQuery, (options) => {
-    const asOf = options?.asOf && isValidIsoDate(options.asOf) && options.asOf > today() ? options.asOf : today();
+    // A closed case is shown as it stood when it closed; an open one as of the caller's date.
+    const later = options?.asOf && isValidIsoDate(options.asOf) && options.asOf > today();
+    const asOf = later && state.status !== 'closed' ? options.asOf! : today();
     return view(state, asOf);
   });
   setHandler(
