@@ -3,20 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../workflows/calendar/index.js';
 import { amsterdamDate, amsterdamInstant } from '../workflows/amsterdam-time.js';
-
-const amsterdam = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/Amsterdam',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
+import { inAmsterdam } from './setup/case-story.js';
 
 function wallClock(utcMs: number): string {
-  const p = Object.fromEntries(amsterdam.formatToParts(new Date(utcMs)).map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+  const { date, time } = inAmsterdam(utcMs);
+  return `${date} ${time}`;
 }
 
 describe('Amsterdam time without a time-zone database', () => {

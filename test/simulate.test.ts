@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { simulateCommand } from '../client/cli/simulate.js';
 import type { SimulationResult } from '../client/simulate.js';
+import { inAmsterdam } from './setup/case-story.js';
 
 const EXAMPLE = new URL('../docs/examples/scenario.json', import.meta.url).pathname;
 
@@ -21,24 +22,6 @@ async function run(args: string[], stdinText = '') {
   stderr.on('data', (chunk) => err.push(String(chunk)));
   const code = await simulateCommand(args, { stdin, stdout, stderr });
   return { code, stdout: out.join(''), stderr: err.join('') };
-}
-
-/** The Amsterdam wall-clock date and time of an instant, by Intl (the independent oracle). */
-function amsterdam(iso: string): { date: string; time: string } {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: 'Europe/Amsterdam',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(new Date(iso))
-      .map((p) => [p.type, p.value]),
-  );
-  return { date: `${parts.year}-${parts.month}-${parts.day}`, time: `${parts.hour}:${parts.minute}` };
 }
 
 const ANNA = 'anna@arbo.example';
@@ -80,8 +63,8 @@ describe('poortwachter simulate', () => {
     expect(sent.map((e) => ({ kind: e.kind, task: e.task, due: e.due, at: e.at }))).toEqual(
       expected.map(({ kind, task, due, at }) => ({ kind, task, due, at })),
     );
-    for (const e of sent) expect(amsterdam(e.at).time).toBe('08:00');
-    expect(sent.map((e) => amsterdam(e.at).date)).toEqual([
+    for (const e of sent) expect(inAmsterdam(e.at).time).toBe('08:00');
+    expect(sent.map((e) => inAmsterdam(e.at).date)).toEqual([
       '2025-03-03',
       '2025-04-07',
       '2025-04-15',
@@ -99,7 +82,7 @@ describe('poortwachter simulate', () => {
 
     // Events at 09:00 Amsterdam on their day, in the scenario's dates; the second ziekmelding is refused.
     const events = result.timeline.filter((e) => e.kind === 'event');
-    expect(events.map((e) => amsterdam(e.at))).toEqual(
+    expect(events.map((e) => inAmsterdam(e.at))).toEqual(
       ['2025-03-04', '2025-04-10', '2025-04-22', '2025-05-12'].map((date) => ({ date, time: '09:00' })),
     );
     expect(events[1]!.actor).toBe(ARTS);

@@ -6,6 +6,7 @@ import { installRuntime } from '../../worker/runtime.js';
 import { InvalidInputError } from '../cases.js';
 import { EVENT_HOUR, OPEN_HOUR, parseScenario, simulate, type SimulationResult } from '../simulate.js';
 import { CliError, EXIT_OK, EXIT_USAGE, readJsonInput, type Io } from './io.js';
+import { formatTable } from './table.js';
 
 const USAGE = `Usage: poortwachter simulate [--file scenario.json] [--json]
 
@@ -23,20 +24,6 @@ weekdays, holidays and summer time are the real ones. Prints every reminder, esc
 with its time (ISO-8601 UTC) and recipients, the events the case refused, and the state at the end
 of "until" (or when the case closed). --json prints one JSON object instead.
 `;
-
-/** A table with columns padded to their widest cell. */
-function table(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
 
 function eventDetails(event: Record<string, unknown>): string {
   const fields = Object.entries(event)
@@ -103,9 +90,9 @@ export function formatSimulation(result: SimulationResult): string {
 
   return [
     head.join('\n'),
-    table([['time', 'kind', 'task', 'due', 'recipients / details'], ...rows.map((r) => r.cells)]),
+    formatTable([['time', 'kind', 'task', 'due', 'recipients / details'], ...rows.map((r) => r.cells)]),
     summary.join('\n'),
-    `${finalHead.join('\n')}\n\n${table(obligations)}`,
+    `${finalHead.join('\n')}\n\n${formatTable(obligations)}`,
   ]
     .join('\n\n')
     .concat('\n');

@@ -3,7 +3,6 @@
 // the CLI dev server (SQLite, in a temporary folder) for what needs real visibility queries, which
 // the test server lacks. Starting each once avoids per-file start-up cost and port races.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -12,20 +11,13 @@ import type { TestProject } from 'vitest/node';
 import { registerSearchAttributes } from '../../client/search-attributes.js';
 import { ensureTestServer } from '../../scripts/temporal-binaries.js';
 import { startDevServer } from '../../worker/dev-server.js';
+import { freePort } from './ports.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     timeSkippingAddress: string;
     devServerAddress: string;
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
