@@ -139,16 +139,21 @@ export async function recordEvent(
     return await handle.executeUpdate(recordEventUpdate, { args: [event] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw refusalFrom(err) ?? err;
-    if (err instanceof WorkflowNotFoundError) throw await unknownOrClosed(client, caseId);
+    if (err instanceof WorkflowNotFoundError) throw await unknownOrClosed(client, caseId, event);
     throw err;
   }
 }
 
-async function unknownOrClosed(client: Client, caseId: string): Promise<CaseError> {
+async function unknownOrClosed(client: Client, caseId: string, event: CaseEvent): Promise<CaseError> {
   try {
     const description = await client.workflow.getHandle(caseWorkflowId(caseId)).describe();
+    // A case closes 28 days after recovery; sickness after that is a new case under the law.
+    const advice =
+      event.type === 'relapsed'
+        ? `; sickness 28 days or more after recovery is a new case: open a new case with first sick day ${event.date}`
+        : '';
     return new EventNotAllowedError(
-      `case ${caseId} is closed (${description.status.name.toLowerCase()}); it takes no more events`,
+      `case ${caseId} is closed (${description.status.name.toLowerCase()}); it takes no more events${advice}`,
     );
   } catch {
     return new UnknownCaseError(`there is no case ${caseId}`);

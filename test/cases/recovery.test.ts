@@ -100,7 +100,7 @@ describe('recovery and relapse', () => {
       EventNotAllowedError,
     );
     await expect(recordEvent(world.cases, caseId, { type: 'relapsed', actor: ACTOR, date: relapseOn })).rejects.toThrow(
-      /closed/,
+      `is closed (completed); it takes no more events; sickness 28 days or more after recovery is a new case: open a new case with first sick day ${relapseOn}`,
     );
     // Nothing was sent for the old case after the recovery; the relapse is a new case.
     expect(mailsOf(world, caseId)).toHaveLength(mailsAtRecovery);
