@@ -1,0 +1,245 @@
+// Generates the replay-guard histories under test/histories/: representative cases run through the
+// real workflow on a private time-skipping test server, their event histories written as JSON
+// (historyToJSON). test/replay-guard.test.ts replays every one of them against the current workflow
+// code on each test run, so a change that would break running cases fails CI.
+//
+//   npm run build && node dist/scripts/generate-histories.js [--out dir] [name ...]
+//
+// Without names it writes every scenario; with names only those (e.g. a new one). Existing files are
+// histories of cases "already running in production": do not regenerate them after changing the
+// workflow (that would hide the incompatibility they exist to catch). See test/histories/README.md.
+//
+// The cases live in fixed dates (first sick day Monday 8 January 2024) through the simulation's
+// clock offset (see client/simulate.ts), so a regenerated history tells the same story.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import type { Mailer } from '../activities/mail.js';
+import { parseOpenCase, recordEvent, type CaseClientOptions } from '../client/cases.js';
+import { registerSearchAttributes } from '../client/search-attributes.js';
+import { workflowsPath } from '../worker/worker.js';
+import { amsterdamInstant } from '../workflows/amsterdam-time.js';
+import { addDays, type IsoDate } from '../workflows/calendar/index.js';
+import { messageKey } from '../workflows/case-schedule.js';
+import { caseWorkflowId, initialFacts, type CaseWorkflowInput, type OpenCaseInput } from '../workflows/case-model.js';
+import { ensureTestServer, projectRoot } from './temporal-binaries.js';
+
+export const HISTORIES_DIR = join(projectRoot, 'test', 'histories');
+
+const D: IsoDate = '2024-01-08';
+const day = (n: number) => addDays(D, n);
+
+interface Step {
+  /** Days after the first sick day on which the event is recorded (at 09:00 Amsterdam). */
+  on: number;
+  event: Record<string, unknown>;
+}
+
+export interface HistoryScenario {
+  name: string;
+  description: string;
+  extra?: Record<string, unknown>;
+  /** Start as a run continued from an earlier one, with this carried state (see continue-as-new). */
+  continued?: (open: OpenCaseInput) => Extract<CaseWorkflowInput, { continued: unknown }>['continued'];
+  steps: Step[];
+}
+
+const done = (task: string, on: number, extra: Record<string, unknown> = {}): Step => ({
+  on,
+  event: { type: 'task-completed', task, date: day(on), ...extra },
+});
+
+/** Evaluations every 6 weeks from a plan van aanpak on `from`, up to `until` (days after D). */
+function evaluations(from: number, until: number): Step[] {
+  const steps: Step[] = [];
+  for (let on = from + 40; on < until; on += 40) steps.push(done('evaluatie', on));
+  return steps;
+}
+
+export const SCENARIOS: HistoryScenario[] = [
+  {
+    name: 'all-on-time',
+    description: 'every task done on time, full recovery in week 30, closed 28 days later',
+    steps: [
+      done('ziekmelding', 1),
+      done('probleemanalyse', 35),
+      done('plan-van-aanpak', 45),
+      ...evaluations(45, 200),
+      { on: 203, event: { type: 'recovered', date: day(203) } },
+    ],
+  },
+  {
+    name: 'late-with-escalations',
+    description: 'probleemanalyse and plan van aanpak late (reminded, escalated), an art. 5 postponement, recovery',
+    steps: [
+      done('ziekmelding', 3),
+      done('probleemanalyse', 52),
+      {
+        on: 53,
+        event: { type: 'task-postponed', task: 'plan-van-aanpak', newDate: day(80), reason: 'werknemer op vakantie' },
+      },
+      done('plan-van-aanpak', 90),
+      { on: 95, event: { type: 'note', text: 'plan van aanpak alsnog ondertekend' } },
+      { on: 150, event: { type: 'recovered', date: day(150) } },
+    ],
+  },
+  {
+    name: 'samentellen',
+    description: 'recovery and a relapse within 28 days: periods added up, deadlines move; then recovery',
+    steps: [
+      done('ziekmelding', 1),
+      done('probleemanalyse', 30),
+      { on: 50, event: { type: 'recovered', date: day(50) } },
+      { on: 65, event: { type: 'relapsed', date: day(65) } },
+      done('plan-van-aanpak', 70),
+      { on: 120, event: { type: 'recovered', date: day(120), workPercentage: 50 } },
+      { on: 160, event: { type: 'recovered', date: day(160) } },
+    ],
+  },
+  {
+    name: 'deskundigenoordeel-after-first-year',
+    description:
+      'eerstejaarsevaluatie spoor 1 uitzichtloos: deskundigenoordeel requested and received; ziek uit dienst',
+    steps: [
+      done('ziekmelding', 1),
+      done('probleemanalyse', 35),
+      done('plan-van-aanpak', 45),
+      ...evaluations(45, 290),
+      done('uwv-42-weken-melding', 292),
+      done('eerstejaarsevaluatie', 340, { outcome: 'spoor1-uitzichtloos' }),
+      {
+        on: 375,
+        event: {
+          type: 'deskundigenoordeel-received',
+          date: day(375),
+          question: 'geschikt-eigen-werk',
+          outcome: 'niet geschikt voor eigen werk',
+        },
+      },
+      { on: 380, event: { type: 'employment-ended', date: day(380), eigenrisicodrager: false } },
+    ],
+  },
+  {
+    name: 'loonsanctie',
+    description:
+      'tasks missed, escalated; UWV imposes a loonsanctie of 12 weeks; runs to the later end of the waiting time',
+    steps: [
+      done('ziekmelding', 2),
+      done('probleemanalyse', 40),
+      { on: 650, event: { type: 'loonsanctie', weeks: 12, decisionDate: day(650) } },
+    ],
+  },
+  {
+    name: 'continued-as-new',
+    description: 'a run continued as new with carried state (sent messages, timeline), then recovery',
+    continued: (open) => ({
+      open,
+      facts: { ...initialFacts(open), completed: { ziekmelding: day(1), probleemanalyse: day(35) } },
+      status: 'open',
+      sent: [messageKey('reminder', 'probleemanalyse', day(41))],
+      timeline: [{ at: new Date(amsterdamInstant(D, 8)).toISOString(), kind: 'opened', actor: 'system' }],
+      started: true,
+    }),
+    steps: [done('plan-van-aanpak', 60), { on: 100, event: { type: 'recovered', date: day(100) } }],
+  },
+];
+
+/** E-mails go nowhere: the history records what was sent, not the SMTP conversation. */
+const nullMailer: Mailer = {
+  async send(email) {
+    return { accepted: [...email.to, ...(email.cc ?? [])], rejected: [] };
+  },
+  close() {},
+};
+
+function sampleOpen(caseId: string, extra: Record<string, unknown> = {}): OpenCaseInput {
+  return parseOpenCase({
+    caseId,
+    employer: { id: 'wg-001', name: 'Bakkerij De Korenschoof', escalationEmail: 'hr@korenschoof.example' },
+    employee: { id: 'wn-8f3a', displayName: 'J. de Vries' },
+    casemanager: { name: 'Casemanager Anna', email: 'anna@arbo.example' },
+    bedrijfsarts: { name: 'Dr. B. Arts', email: 'arts@arbo.example' },
+    firstSickDay: D,
+    ...extra,
+  });
+}
+
+export async function generateHistories(
+  names: string[] = [],
+  outDir: string = HISTORIES_DIR,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<string[]> {
+  const chosen = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
+  const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
+  if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}`);
+  const binary = await ensureTestServer(log);
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: binary.path } },
+  });
+  const written: string[] = [];
+  try {
+    await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+    const silent = { log() {}, trace() {}, debug() {}, info() {}, warn: log, error: log };
+    const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: silent });
+    const taskQueue = `histories-${process.pid}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle,
+      activities: createActivities({ mailer: nullMailer }),
+    });
+    const cases: CaseClientOptions = { client: env.client, taskQueue };
+    await worker.runUntil(async () => {
+      await mkdir(outDir, { recursive: true });
+      for (const scenario of chosen) {
+        const caseId = `guard-${scenario.name}`;
+        const open = sampleOpen(caseId, scenario.extra);
+        const workflowId = caseWorkflowId(caseId);
+        // Scenario time = server time − offset: the case opens at 08:00 on its first sick day.
+        const offset = (await env.currentTimeMs()) - amsterdamInstant(D, 8);
+        const input: CaseWorkflowInput = scenario.continued
+          ? { continued: { ...scenario.continued(open), clockOffsetMs: offset } }
+          : { open, clockOffsetMs: offset };
+        const handle = await env.client.workflow.start('caseWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [input],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        });
+        for (const step of scenario.steps) {
+          const target = amsterdamInstant(day(step.on), 9) + offset;
+          const now = await env.currentTimeMs();
+          if (target > now) await env.sleep(target - now);
+          await recordEvent(cases, caseId, { actor: 'casemanager@arbo.example', ...step.event });
+        }
+        await handle.result(); // the time-skipping client skips time while it waits
+        const history = await handle.fetchHistory();
+        const file = join(outDir, `${scenario.name}.json`);
+        await writeFile(file, `${historyToJSON(history)}\n`);
+        written.push(file);
+        log(`${scenario.name}: ${history.events?.length ?? 0} events -> ${file}`);
+      }
+    });
+  } finally {
+    await env.teardown();
+  }
+  return written;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--out');
+  const outDir = at >= 0 ? args.splice(at, 2)[1] : undefined;
+  generateHistories(args, outDir).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`generate-histories: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
