@@ -51,9 +51,23 @@ const envShape = z.object({
   MAIL_WEB_PORT: port.default(1080),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  POORTWACHTER_KEYS_FILE: existingFile.optional(),
+  POORTWACHTER_KEYS: z.string().min(1).optional(),
+  POORTWACHTER_CODEC_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  POORTWACHTER_CODEC_CORS_ORIGIN: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) origin, for example http://localhost:8233' })
+    .optional(),
+  POORTWACHTER_CODEC_PORT: port.default(8888),
 });
 
 export const envSchema = envShape.superRefine((env, ctx) => {
+  if (env.POORTWACHTER_KEYS_FILE && env.POORTWACHTER_KEYS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['POORTWACHTER_KEYS'],
+      message: 'and POORTWACHTER_KEYS_FILE are both set: use one of them',
+    });
+  }
   if (env.TEMPORAL_TLS_CERT && !env.TEMPORAL_TLS_KEY) {
     ctx.addIssue({
       code: 'custom',
@@ -114,6 +128,10 @@ export interface Config {
   ports: { temporal: number; temporalUi: number; mailSmtp: number; mailWeb: number };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   logFormat: 'json' | 'pretty' | undefined;
+  /** Payload encryption keys (client/codec.ts): inline keyring text or a key file. */
+  keys: { inline?: string; file?: string };
+  /** The codec endpoint for the Temporal Web UI (`poortwachter codec-server`). */
+  codecServer: { token: string | undefined; corsOrigin: string; port: number };
 }
 
 export class ConfigError extends Error {
@@ -164,5 +182,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT,
+    keys: { inline: e.POORTWACHTER_KEYS, file: e.POORTWACHTER_KEYS_FILE },
+    codecServer: {
+      token: e.POORTWACHTER_CODEC_TOKEN,
+      corsOrigin: new URL(e.POORTWACHTER_CODEC_CORS_ORIGIN ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).origin,
+      port: e.POORTWACHTER_CODEC_PORT,
+    },
   };
 }

@@ -1,6 +1,7 @@
 // Turns the configuration into Temporal connection options, for the client and the worker alike.
 import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { encryptingDataConverter, loadKeyring } from './codec.js';
 import type { Config } from './config.js';
 
 /** Where the embedded dev server listens when no cluster is configured. */
@@ -30,7 +31,9 @@ export function connectionOptions(config: Config): TemporalConnectionOptions {
   return options;
 }
 
+/** A client whose payloads are encrypted with the configured keys (throws KeyringError without keys). */
 export async function connectClient(config: Config): Promise<Client> {
+  const dataConverter = encryptingDataConverter(loadKeyring(config));
   const connection = await Connection.connect(connectionOptions(config));
-  return new Client({ connection, namespace: config.namespace });
+  return new Client({ connection, namespace: config.namespace, dataConverter });
 }

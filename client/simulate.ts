@@ -43,6 +43,7 @@ import {
   type TimelineEntry,
 } from '../workflows/case-model.js';
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID } from '../workflows/search-attributes.js';
+import { encryptingDataConverter, generateKey, parseKeyring } from './codec.js';
 import { CaseError, getCase, InvalidInputError, parseOpenCase, recordEvent, type CaseClientOptions } from './cases.js';
 import { registerSearchAttributes } from './search-attributes.js';
 
@@ -366,8 +367,11 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
   try {
     const binary = await ensureTestServer(log);
     log(`starting the time-skipping test server (${binary.path})`);
+    // Encrypted like a real case, with a throw-away key: the private server is discarded afterwards.
+    const dataConverter = encryptingDataConverter(parseKeyring(`simulate:${generateKey()}`, 'simulation key'));
     const env = await TestWorkflowEnvironment.createTimeSkipping({
       server: { executable: { type: 'existing-path', path: binary.path } },
+      client: { dataConverter },
     });
     cleanup.push(() => env.teardown());
     await registerSearchAttributes(env.connection, env.namespace ?? 'default');
@@ -386,6 +390,7 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
       taskQueue,
       workflowBundle,
       activities: createActivities({ mailer }),
+      dataConverter,
     });
     const running = worker.run();
     cleanup.push(async () => {

@@ -13,7 +13,7 @@ import { caseWorkflowId } from '../workflows/case-model.js';
 import { sampleCase } from './setup/case-world.js';
 import { runCli } from './setup/run-cli.js';
 import { startSmtpSink, type SmtpSink } from './setup/smtp-sink.js';
-import { workflowBundle } from './setup/temporal.js';
+import { testDataConverter, workflowBundle } from './setup/temporal.js';
 
 async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
   const deadline = Date.now() + 20_000;
@@ -38,13 +38,14 @@ describe('case list on the dev server', () => {
 
   beforeAll(async () => {
     connection = await Connection.connect({ address: inject('devServerAddress') });
-    cases = { client: new Client({ connection }), taskQueue };
+    cases = { client: new Client({ connection, dataConverter: testDataConverter() }), taskQueue };
     sink = await startSmtpSink();
     worker = await Worker.create({
       connection: (workerConnection = await NativeConnection.connect({ address: inject('devServerAddress') })),
       taskQueue,
       workflowBundle: await workflowBundle(),
       activities: createActivities({ mailer: createMailer(sink.url, 'test@localhost') }),
+      dataConverter: testDataConverter(),
     });
     running = worker.run();
     process.env.TEMPORAL_ADDRESS = inject('devServerAddress');

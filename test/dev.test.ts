@@ -1,13 +1,14 @@
 // `poortwachter dev` as a newcomer runs it: the real command, the real dev server with its SQLite
 // file, the mail inbox, the worker; stopped with Ctrl-C (SIGINT) and started again.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getCase, openCase } from '../client/cases.js';
+import { encryptingDataConverter, parseKeyring } from '../client/codec.js';
 import { sampleCase } from './setup/case-world.js';
 import { freePort } from './setup/ports.js';
 
@@ -55,6 +56,9 @@ describe('poortwachter dev', () => {
       MAIL_SMTP_PORT: String(await freePort()),
       MAIL_WEB_PORT: String(await freePort()),
       TEMPORAL_TASK_QUEUE: 'dev-test',
+      // No keys configured: `dev` must create its own local key on first start.
+      POORTWACHTER_KEYS: '',
+      POORTWACHTER_KEYS_FILE: '',
     };
     const address = `127.0.0.1:${env.TEMPORAL_PORT}`;
 
@@ -66,8 +70,14 @@ describe('poortwachter dev', () => {
     expect((await fetch(`http://127.0.0.1:${env.MAIL_WEB_PORT}/api/email`)).status).toBe(200);
     const serverPid = Number(readFileSync(join(dataDir, 'temporal-server.pid'), 'utf8'));
 
+    const keyFile = join(dataDir, 'keys.json');
+    expect(first.output()).toContain(`Encryption keys   ${keyFile} (created now)`);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const dataConverter = encryptingDataConverter(parseKeyring(readFileSync(keyFile, 'utf8'), keyFile));
+    const keyBefore = readFileSync(keyFile, 'utf8');
+
     const connection = await Connection.connect({ address });
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter });
     const caseId = `dev-test-${Date.now()}`;
     const today = new Date().toISOString().slice(0, 10);
     await openCase({ client, taskQueue: 'dev-test' }, sampleCase(caseId, today));
@@ -81,8 +91,13 @@ describe('poortwachter dev', () => {
 
     const second = await startDev(env);
     cleanups.push(async () => second.child.kill('SIGKILL'));
+    expect(second.output()).toContain(`Encryption keys   ${keyFile}\n`);
+    expect(readFileSync(keyFile, 'utf8')).toBe(keyBefore); // the same key, so old cases stay readable
     const again = await Connection.connect({ address });
-    const view = await getCase({ client: new Client({ connection: again }), taskQueue: 'dev-test' }, caseId);
+    const view = await getCase(
+      { client: new Client({ connection: again, dataConverter }), taskQueue: 'dev-test' },
+      caseId,
+    );
     await again.close();
     expect(view.status).toBe('open');
     expect(view.timeline[0]?.kind).toBe('opened');

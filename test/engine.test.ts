@@ -12,7 +12,7 @@ import { addDays } from '../workflows/calendar/index.js';
 import { caseWorkflowId } from '../workflows/case-model.js';
 import type { CaseView } from '../workflows/case-api.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from './setup/case-world.js';
-import { workflowBundle } from './setup/temporal.js';
+import { testDataConverter, workflowBundle } from './setup/temporal.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -51,14 +51,22 @@ describe('engine', () => {
     const history = await handle.fetchHistory();
     const fromJson = historyFromJSON(JSON.parse(historyToJSON(history)));
     expect(fromJson.events?.length).toBe(history.events?.length);
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, fromJson, workflowId);
+    await Worker.runReplayHistory(
+      { workflowBundle: await workflowBundle(), dataConverter: testDataConverter() },
+      fromJson,
+      workflowId,
+    );
 
     const reordered = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./fixtures/reordered-case-workflow.ts', import.meta.url)),
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
     });
     await expect(
-      Worker.runReplayHistory({ workflowBundle: reordered }, fromJson, caseWorkflowId('engine-1')),
+      Worker.runReplayHistory(
+        { workflowBundle: reordered, dataConverter: testDataConverter() },
+        fromJson,
+        caseWorkflowId('engine-1'),
+      ),
     ).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

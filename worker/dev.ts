@@ -2,8 +2,10 @@
 // dev server (unless TEMPORAL_ADDRESS names a cluster), a mail catcher with a web inbox (unless
 // SMTP_URL names a mail server), and the worker in this process. Ctrl-C stops them in order:
 // worker first (so no task is cut off), then the mail catcher, then the server.
+import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { devKeyFile, ensureDevKeyFile, loadKeyring } from '../client/codec.js';
 import type { Config } from '../client/config.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
@@ -25,6 +27,16 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
         logger,
       });
     }
+    // Payload encryption needs a key: on the local stack, without configured keys, `dev` makes one
+    // (.data/keys.json, mode 0600, git-ignored). Lose it and the local cases can no longer be read.
+    let keys = config.keys.file ?? (config.keys.inline ? 'POORTWACHTER_KEYS' : undefined);
+    if (!keys && !config.temporalAddress) {
+      await mkdir(dataDir, { recursive: true });
+      const created = await ensureDevKeyFile(dataDir);
+      keys = `${devKeyFile(dataDir)}${created ? ' (created now)' : ''}`;
+      if (created) logger.info({ file: devKeyFile(dataDir) }, 'created a local payload encryption key');
+    }
+    loadKeyring(config); // fails early and clearly on a missing or malformed key file
     if (!config.smtpUrlExplicit) {
       mail = await startMailCatcher({ dataDir, smtpPort: config.ports.mailSmtp, webPort: config.ports.mailWeb });
     }
@@ -39,6 +51,7 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
           ? `  Mail inbox        ${mail.inboxUrl}   (SMTP ${mail.smtpUrl})`
           : `  Mail server       ${config.smtpUrl}`,
         `  Task queue        ${config.taskQueue} in namespace ${config.namespace}`,
+        `  Encryption keys   ${keys ?? 'none configured'}`,
         '',
         'Press Ctrl-C to stop.',
         '',

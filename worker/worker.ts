@@ -4,6 +4,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Logger } from 'pino';
 import { createActivities, type Activities } from '../activities/index.js';
 import { createMailer } from '../activities/mail.js';
+import { encryptingDataConverter, loadKeyring } from '../client/codec.js';
 import type { Config } from '../client/config.js';
 import { connectionOptions } from '../client/connection.js';
 import { installRuntime } from './runtime.js';
@@ -34,6 +35,8 @@ export interface RunningWorker {
 export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorker> {
   const { config, logger } = setup;
   installRuntime(logger);
+  // Payloads encrypted with the configured keys; refused early (KeyringError) when there are none.
+  const dataConverter = setup.options?.dataConverter ?? encryptingDataConverter(loadKeyring(config));
   const ownConnection = setup.connection ? undefined : await NativeConnection.connect(connectionOptions(config));
   const mailer = setup.activities ? undefined : createMailer(config.smtpUrl, config.mailFrom);
   const worker = await Worker.create({
@@ -43,6 +46,7 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
     ...(setup.options?.workflowBundle ? {} : { workflowsPath }),
     activities: setup.activities ?? createActivities({ mailer: mailer! }),
     ...setup.options,
+    dataConverter,
   });
   return {
     worker,

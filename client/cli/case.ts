@@ -16,6 +16,7 @@ import {
   type CaseClientOptions,
   type CaseListFilter,
 } from '../cases.js';
+import { KeyringError } from '../codec.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { connectClient, temporalAddress } from '../connection.js';
 import { CASE_EVENT_TYPES } from '../../workflows/case-model.js';
@@ -60,6 +61,7 @@ async function withCases<T>(work: (cases: CaseClientOptions) => Promise<T>): Pro
   try {
     client = await connectClient(config);
   } catch (err) {
+    if (err instanceof KeyringError) throw new CliError(err.message);
     throw new CliError(
       `cannot reach Temporal at ${temporalAddress(config)} (${(err as Error).message}); ` +
         (config.temporalAddress ? 'check TEMPORAL_ADDRESS and the TLS settings' : 'is `npm run dev` running?'),

@@ -1,5 +1,6 @@
 // `poortwachter dev` and `poortwachter worker`: the long-running processes.
 import { parseArgs } from 'node:util';
+import { KeyringError, loadKeyring } from '../codec.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
 import { CliError, EXIT_OK, type Io } from './io.js';
@@ -27,13 +28,24 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
   noArguments(args, 'dev');
   const config = configOrExit();
   const { runDev } = await import('../../worker/dev.js');
-  await runDev(config, createLogger(config, 'poortwachter-dev'), (text) => io.stdout.write(text));
+  try {
+    await runDev(config, createLogger(config, 'poortwachter-dev'), (text) => io.stdout.write(text));
+  } catch (err) {
+    if (err instanceof KeyringError) throw new CliError(err.message);
+    throw err;
+  }
   return EXIT_OK;
 }
 
 export async function workerCommand(args: string[]): Promise<number> {
   noArguments(args, 'worker');
   const config = configOrExit();
+  try {
+    loadKeyring(config); // a worker without its keys would fail every task: refuse to start
+  } catch (err) {
+    if (err instanceof KeyringError) throw new CliError(err.message);
+    throw err;
+  }
   const { runWorker } = await import('../../worker/main.js');
   await runWorker(config, createLogger(config, 'poortwachter-worker'));
   return EXIT_OK;

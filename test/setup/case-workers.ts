@@ -4,7 +4,7 @@ import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { createMailer } from '../../activities/mail.js';
 import type { CaseWorld } from './case-world.js';
-import { workflowBundle } from './temporal.js';
+import { testDataConverter, workflowBundle } from './temporal.js';
 
 export interface RunningCaseWorker {
   worker: Worker;
@@ -27,6 +27,7 @@ export async function startCaseWorker(
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({ mailer }),
+    dataConverter: testDataConverter(),
     ...options,
   });
   const running = worker.run();

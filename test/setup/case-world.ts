@@ -9,7 +9,7 @@ import type { CaseClientOptions } from '../../client/cases.js';
 import { amsterdamDate, amsterdamInstant } from '../../workflows/amsterdam-time.js';
 import type { IsoDate } from '../../workflows/calendar/index.js';
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
-import { connectTimeSkipping, workflowBundle } from './temporal.js';
+import { connectTimeSkipping, testDataConverter, workflowBundle } from './temporal.js';
 
 export interface CaseWorld {
   env: TestWorkflowEnvironment;
@@ -38,6 +38,7 @@ export async function startCaseWorld(): Promise<CaseWorld> {
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({ mailer }),
+    dataConverter: testDataConverter(),
   });
   const running = worker.run();
   const now = () => env.currentTimeMs();
@@ -47,6 +48,7 @@ export async function startCaseWorld(): Promise<CaseWorld> {
   const started = new Set<string>();
   const client = new Client({
     connection: env.connection,
+    dataConverter: testDataConverter(),
     interceptors: {
       workflow: [
         {

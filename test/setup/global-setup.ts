@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
+import { generateKey } from '../../client/codec.js';
 import { registerSearchAttributes } from '../../client/search-attributes.js';
 import { ensureTestServer } from '../../scripts/temporal-binaries.js';
 import { startDevServer } from '../../worker/dev-server.js';
@@ -17,11 +18,19 @@ declare module 'vitest' {
   export interface ProvidedContext {
     timeSkippingAddress: string;
     devServerAddress: string;
+    devServerDatabase: string;
+    /** The keyring (POORTWACHTER_KEYS text) every test encrypts payloads with. */
+    codecKeys: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const log = (line: string) => process.stderr.write(`[global-setup] ${line}\n`);
+  // The whole suite runs with payload encryption, as production does: a fresh key per run, handed to
+  // the test files (and the CLI they run in-process) through POORTWACHTER_KEYS.
+  const codecKeys = `test-${Date.now().toString(36)}:${generateKey()}`;
+  process.env.POORTWACHTER_KEYS = codecKeys;
+  project.provide('codecKeys', codecKeys);
   const binary = await ensureTestServer(log);
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: binary.path } },
@@ -38,6 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     logger: pino({ level: 'warn' }),
   });
   project.provide('devServerAddress', devServer.address);
+  project.provide('devServerDatabase', devServer.databaseFile);
 
   return async () => {
     await env.teardown();

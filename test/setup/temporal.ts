@@ -3,12 +3,23 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { pino } from 'pino';
+import type { DataConverter } from '@temporalio/common';
 import { inject } from 'vitest';
+import { encryptingDataConverter, parseKeyring } from '../../client/codec.js';
 import { installRuntime } from '../../worker/runtime.js';
 import { workflowsPath } from '../../worker/worker.js';
 
 // The SDK's own logs go through pino at WARN, so test output shows problems, not worker life cycles.
 installRuntime(pino({ level: process.env.LOG_LEVEL ?? 'warn' }));
+
+// Every test runs with payload encryption (the key comes from global-setup); the CLI, run in-process,
+// reads the same key from POORTWACHTER_KEYS.
+process.env.POORTWACHTER_KEYS = inject('codecKeys');
+
+/** The encrypting data converter for test clients and workers, with the run's key. */
+export function testDataConverter(): DataConverter {
+  return encryptingDataConverter(parseKeyring(inject('codecKeys'), 'test keys'));
+}
 
 interface InternalCreate {
   create(options: {
@@ -16,6 +27,7 @@ interface InternalCreate {
     address: string;
     namespace: string;
     supportsTimeSkipping: boolean;
+    client?: { dataConverter?: DataConverter };
   }): Promise<TestWorkflowEnvironment>;
 }
 
@@ -31,6 +43,7 @@ export async function connectTimeSkipping(): Promise<TestWorkflowEnvironment> {
     address: inject('timeSkippingAddress'),
     namespace: 'default',
     supportsTimeSkipping: true,
+    client: { dataConverter: testDataConverter() },
   });
 }
 
