@@ -1,0 +1,260 @@
+// Audit bundles: the complete Temporal event history of every run of one or more case workflows,
+// with a manifest that makes the record provable.
+//
+// Integrity, in layers:
+// - every history has a SHA-256 digest (of its JSON text as stored in the bundle) in the manifest;
+//   each case has a digest over its runs' digests, and the manifest one over all cases ("the whole");
+// - `manifestSha256` is the digest of the manifest itself, so a changed manifest is noticed too;
+// - the bundle is written in one canonical form (JSON, 2-space indent, trailing newline), and
+//   verification refuses a file that is not in it: every changed byte is noticed, also whitespace;
+// - optionally the manifest is signed with Ed25519. Digests catch corruption; only the signature,
+//   checked against a public key the auditor trusts, catches someone who recomputed the digests.
+//
+// The workflow code identity is the SHA-256 of the workflow bundle code (bundleWorkflowCode output)
+// the exporting machine builds from its workflows/ folder. It names the code version, not a proof:
+// the bundle also depends on the bundler and dependency versions, so two machines with the same
+// sources may differ. The real test of compatibility is the replay that `verify` runs.
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { projectRoot } from '../../scripts/temporal-binaries.js';
+import { workflowsPath } from '../../worker/worker.js';
+import { continuedFrom, startInput, type DecodeOptions, type History } from './history.js';
+
+export const BUNDLE_FORMAT = 'poortwachter-audit-bundle/1';
+
+export interface RunManifest {
+  runId: string;
+  events: number;
+  /** SHA-256 (hex) of the history's JSON text, exactly as stored in the bundle. */
+  sha256: string;
+}
+
+export interface CaseManifest {
+  caseId: string;
+  workflowId: string;
+  workflowType: string;
+  ruleset: string;
+  /** Oldest run first; later runs were continued as new from the one before. */
+  runs: RunManifest[];
+  /** SHA-256 over the runs' digests (`runId sha256` lines). */
+  sha256: string;
+}
+
+export interface Manifest {
+  format: typeof BUNDLE_FORMAT;
+  exportedAt: string;
+  project: { name: string; version: string };
+  workflowCode: { sha256: string; meaning: string };
+  cases: CaseManifest[];
+  /** SHA-256 over the cases' digests (`workflowId sha256` lines): the whole bundle's histories. */
+  sha256: string;
+}
+
+export interface BundleSignature {
+  algorithm: 'Ed25519';
+  /** The signer's public key (SPKI PEM), and its SHA-256 fingerprint. Trust it only if you know it. */
+  publicKey: string;
+  fingerprint: string;
+  /** Base64 signature over the manifest's canonical JSON text. */
+  value: string;
+}
+
+export interface StoredHistory {
+  workflowId: string;
+  runId: string;
+  /** The history as historyToJSON writes it (parsed). */
+  history: unknown;
+}
+
+export interface AuditBundle {
+  manifest: Manifest;
+  manifestSha256: string;
+  signature?: BundleSignature;
+  histories: StoredHistory[];
+}
+
+export const WORKFLOW_CODE_MEANING =
+  'SHA-256 of the workflow bundle code (bundleWorkflowCode of workflows/index) of the exporting installation; ' +
+  'it changes with the workflow sources, the bundler and their dependencies';
+
+export function sha256(text: string | Buffer): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The JSON text a digest is taken over: the stored value serialised without whitespace. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** The one form a bundle file has; verification refuses any other. */
+export function serializeBundle(bundle: AuditBundle): string {
+  return `${JSON.stringify(bundle, null, 2)}\n`;
+}
+
+export function casesDigest(runs: RunManifest[]): string {
+  return sha256(runs.map((r) => `${r.runId} ${r.sha256}\n`).join(''));
+}
+
+export function wholeDigest(cases: CaseManifest[]): string {
+  return sha256(cases.map((c) => `${c.workflowId} ${c.sha256}\n`).join(''));
+}
+
+export function projectIdentity(): { name: string; version: string } {
+  const pkg = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+  return { name: pkg.name, version: pkg.version };
+}
+
+/** The workflow code identity: the SHA-256 of the bundled workflow code (see the file comment). */
+export async function workflowCodeIdentity(bundle?: WorkflowBundle): Promise<string> {
+  const code = bundle ?? (await bundleCurrentWorkflows());
+  if (!('code' in code)) throw new Error('a workflow bundle given by path cannot be identified; pass its code');
+  return sha256(code.code);
+}
+
+export async function bundleCurrentWorkflows(): Promise<{ code: string }> {
+  const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+  return bundleWorkflowCode({ workflowsPath, logger: silent });
+}
+
+// --- keys and signatures --------------------------------------------------------------------------
+
+export function generateSigningKeys(): { privateKeyPem: string; publicKeyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+export function keyFingerprint(publicKey: KeyObject): string {
+  return sha256(publicKey.export({ type: 'spki', format: 'der' }));
+}
+
+export function signManifest(manifest: Manifest, privateKeyPem: string): BundleSignature {
+  const privateKey = createPrivateKey(privateKeyPem);
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('the signing key is not an Ed25519 key');
+  const publicKey = createPublicKey(privateKey);
+  return {
+    algorithm: 'Ed25519',
+    publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    fingerprint: keyFingerprint(publicKey),
+    value: sign(null, Buffer.from(canonical(manifest)), privateKey).toString('base64'),
+  };
+}
+
+export function signatureHolds(manifest: Manifest, signature: BundleSignature, publicKeyPem: string): boolean {
+  try {
+    const key = createPublicKey(publicKeyPem);
+    return verify(null, Buffer.from(canonical(manifest)), key, Buffer.from(signature.value, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+// --- export ---------------------------------------------------------------------------------------
+
+export interface ExportOptions {
+  /** Defaults to a fresh bundle of the current workflows/ (takes seconds). */
+  workflowCodeSha256?: string;
+  /** PEM of an Ed25519 private key: the manifest is signed with it. */
+  signingKeyPem?: string;
+  decode?: DecodeOptions;
+  now?: () => Date;
+  /** Called after each case is exported (for a progress bar). */
+  onCase?: (done: number, total: number, workflowId: string) => void;
+}
+
+/** Every run of a workflow id, oldest first, following continue-as-new back from the latest run. */
+export async function fetchRuns(client: Client, workflowId: string): Promise<{ runId: string; history: History }[]> {
+  const latest = await client.workflow.getHandle(workflowId).describe();
+  const runs: { runId: string; history: History }[] = [];
+  const seen = new Set<string>();
+  let runId: string | undefined = latest.runId;
+  while (runId) {
+    if (seen.has(runId)) throw new Error(`run ${runId} of ${workflowId} continues from itself`);
+    seen.add(runId);
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    runs.unshift({ runId, history });
+    runId = continuedFrom(history);
+  }
+  return runs;
+}
+
+/** Builds a bundle from the runs of the given workflows (already fetched). */
+export async function buildBundle(
+  cases: { workflowId: string; runs: { runId: string; history: History }[] }[],
+  options: ExportOptions = {},
+): Promise<AuditBundle> {
+  const histories: StoredHistory[] = [];
+  const manifests: CaseManifest[] = [];
+  for (const { workflowId, runs } of cases) {
+    // Without the codec of encrypted payloads the input cannot be read: the ids still come from the
+    // workflow id, the rule set is then unknown (the histories are exported all the same).
+    const input = await startInput(runs[0]!.history, options.decode).catch(() => undefined);
+    const open = input && ('open' in input ? input.open : input.continued.open);
+    const workflowType = runs[0]!.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+    const runManifests: RunManifest[] = [];
+    for (const { runId, history } of runs) {
+      const stored = JSON.parse(historyToJSON(history)) as unknown;
+      histories.push({ workflowId, runId, history: stored });
+      runManifests.push({ runId, events: history.events?.length ?? 0, sha256: sha256(canonical(stored)) });
+    }
+    manifests.push({
+      caseId: open?.caseId ?? workflowId.replace(/^case-/, ''),
+      workflowId,
+      workflowType: workflowType ?? 'unknown',
+      ruleset: open?.ruleset ?? 'unknown (payloads not decodable)',
+      runs: runManifests,
+      sha256: casesDigest(runManifests),
+    });
+  }
+  const manifest: Manifest = {
+    format: BUNDLE_FORMAT,
+    exportedAt: (options.now ?? (() => new Date()))().toISOString(),
+    project: projectIdentity(),
+    workflowCode: {
+      sha256: options.workflowCodeSha256 ?? (await workflowCodeIdentity()),
+      meaning: WORKFLOW_CODE_MEANING,
+    },
+    cases: manifests,
+    sha256: wholeDigest(manifests),
+  };
+  return {
+    manifest,
+    manifestSha256: sha256(canonical(manifest)),
+    ...(options.signingKeyPem && { signature: signManifest(manifest, options.signingKeyPem) }),
+    histories,
+  };
+}
+
+/** Exports the given case workflows from the server into one bundle. */
+export async function exportBundle(
+  client: Client,
+  workflowIds: string[],
+  options: ExportOptions = {},
+): Promise<AuditBundle> {
+  const workflowCodeSha256 = options.workflowCodeSha256 ?? (await workflowCodeIdentity());
+  const cases = [];
+  for (const [i, workflowId] of workflowIds.entries()) {
+    cases.push({ workflowId, runs: await fetchRuns(client, workflowId) });
+    options.onCase?.(i + 1, workflowIds.length, workflowId);
+  }
+  return buildBundle(cases, { ...options, workflowCodeSha256 });
+}
+
+/** A stored history back as a proto History (for replay and decoding). */
+export function storedHistory(stored: StoredHistory): History {
+  return historyFromJSON(stored.history);
+}
