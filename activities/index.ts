@@ -1,5 +1,7 @@
 // The activities: every side effect of a case happens here, never in workflow code.
-import type { Mailer } from './mail.js';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { DeliveryError, type Mailer } from './mail.js';
 import {
   prepareDeskundigenoordeel,
   sendNotification,
@@ -9,19 +11,113 @@ import {
 
 export interface ActivityDeps {
   mailer: Mailer;
+  /** Where the templates are (POORTWACHTER_TEMPLATES_DIR); the built-in ones by default. */
+  templatesDir?: string;
+  /** The arbodienst's supervisor, copied on the second escalation (POORTWACHTER_SUPERVISOR_EMAIL). */
+  supervisorEmail?: string;
+  /** The arbodienst's operations address, told of undeliverable e-mail (POORTWACHTER_OPERATIONS_EMAIL). */
+  operationsEmail?: string;
+  /**
+   * Resolves once the server holds this attempt's heartbeat (see `notify`). Without it, notify waits
+   * a moment: the SDK sends the first heartbeat of an attempt at once.
+   */
+  confirmHeartbeat?: (info: { workflowId: string; activityId: string; attempt: number }) => Promise<void>;
+  /** Test hook: runs after the SMTP server accepted a message and the heartbeat was confirmed. */
+  afterAccepted?: (messageId: string) => Promise<void>;
 }
 
-export function createActivities({ mailer }: ActivityDeps) {
+/** The failure type the workflow recognises: the message will never be delivered as addressed. */
+export const PERMANENT_DELIVERY_FAILURE = 'PermanentDeliveryFailure';
+
+export interface NotifyResult {
+  messageId: string;
+  accepted: string[];
+  /** Every address the message went to, including those the activity added (supervisor, operations). */
+  recipients?: string[];
+  /** True when an earlier attempt had already delivered it and this one did not send again. */
+  alreadySent?: boolean;
+}
+
+interface AcceptedDetails {
+  accepted: string;
+  recipients: string[];
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const { mailer } = deps;
   return {
-    /** Renders and sends one notification; its Message-ID is fixed by the workflow. */
-    async notify(notification: Notification): Promise<{ messageId: string; accepted: string[] }> {
-      return sendNotification(mailer, notification);
+    /**
+     * Renders and sends one notification; its Message-ID is fixed by the workflow.
+     *
+     * Exactly once, as far as SMTP allows: right after the SMTP server accepted the message, the
+     * attempt heartbeats `{ accepted: messageId }` and waits until the server holds it. A retry (on
+     * any worker: a crashed one, a timed-out attempt) sees that detail and returns without sending.
+     * What remains is the moment between the server's "250 OK" and the heartbeat reaching Temporal.
+     */
+    async notify(notification: Notification): Promise<NotifyResult> {
+      const ctx = activityContext();
+      const earlier = ctx?.info.heartbeatDetails as AcceptedDetails | undefined;
+      if (ctx && ctx.info.attempt > 1 && earlier?.accepted === notification.messageId) {
+        ctx.log.info('already accepted by the SMTP server in an earlier attempt; not sending again', {
+          messageId: notification.messageId,
+        });
+        return { messageId: notification.messageId, accepted: earlier.recipients, alreadySent: true };
+      }
+      const n = withAddedRecipients(notification, deps);
+      if (n.to.length === 0) {
+        // Nobody to tell (no operations address configured): nothing to send, nothing to retry.
+        ctx?.log.warn('no recipient configured for this message; not sent', { kind: n.kind, messageId: n.messageId });
+        return { messageId: n.messageId, accepted: [], recipients: [] };
+      }
+      let result;
+      try {
+        result = await sendNotification(mailer, n, deps.templatesDir);
+      } catch (err) {
+        if (err instanceof DeliveryError && err.permanent) {
+          throw ApplicationFailure.create({
+            type: PERMANENT_DELIVERY_FAILURE,
+            message: err.message,
+            nonRetryable: true,
+            details: [{ responseCode: err.responseCode, recipients: [...n.to, ...(n.cc ?? [])] }],
+          });
+        }
+        throw err; // temporary: retried with backoff by the workflow's retry policy
+      }
+      if (ctx) {
+        ctx.heartbeat({ accepted: n.messageId, recipients: result.accepted } satisfies AcceptedDetails);
+        const { workflowExecution, activityId, attempt } = ctx.info;
+        if (deps.confirmHeartbeat) {
+          await deps.confirmHeartbeat({ workflowId: workflowExecution?.workflowId ?? '', activityId, attempt });
+        } else {
+          await ctx.sleep(1_000);
+        }
+      }
+      await deps.afterAccepted?.(n.messageId);
+      return { ...result, recipients: [...n.to, ...(n.cc ?? [])] };
     },
     /** The request for a deskundigenoordeel: the question, the documents UWV asks for, who signs. */
     async prepareDeskundigenoordeelRequest(because: string): Promise<DeskundigenoordeelRequest> {
       return prepareDeskundigenoordeel(because);
     },
   };
+}
+
+/** The addresses that come from the worker's configuration, never from workflow code. */
+function withAddedRecipients(n: Notification, deps: ActivityDeps): Notification {
+  if (n.kind === 'second-escalation' && deps.supervisorEmail) {
+    return { ...n, cc: [...(n.cc ?? []), deps.supervisorEmail] };
+  }
+  if (n.kind === 'delivery-failed') return { ...n, to: deps.operationsEmail ? [deps.operationsEmail] : [] };
+  return n;
+}
+
+/** The activity context, or undefined when called outside an activity (plain unit tests). */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -9,9 +9,39 @@ export interface OutgoingEmail {
   subject: string;
   text: string;
   html?: string;
+  /** An iCalendar object (RFC 5545) sent as a text/calendar part with its METHOD. */
+  calendar?: { method: 'REQUEST' | 'CANCEL'; content: string };
+}
+
+/**
+ * Why the SMTP server did not take a message. `permanent`: it said no for good (5xx, an address it
+ * refuses) and trying again will not help; otherwise (connection refused, 4xx, time-out) it may
+ * work later.
+ */
+export class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    readonly responseCode?: number,
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
+
+/** Sorts a nodemailer error into temporary or permanent. */
+export function classifyDeliveryError(err: unknown): DeliveryError {
+  const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
+  const message = e.response ?? e.message ?? String(err);
+  if (typeof e.responseCode === 'number') return new DeliveryError(message, e.responseCode >= 500, e.responseCode);
+  // An envelope nodemailer itself refuses (no valid recipient, malformed address) will not improve.
+  if (e.code === 'EENVELOPE') return new DeliveryError(message, true);
+  return new DeliveryError(message, false);
 }
 
 export interface Mailer {
+  /** The From address, also the organizer of calendar invitations. */
+  from?: string;
   send(email: OutgoingEmail): Promise<{ accepted: string[]; rejected: string[] }>;
   close(): void;
 }
@@ -19,16 +49,29 @@ export interface Mailer {
 export function createMailer(smtpUrl: string, from: string): Mailer {
   const transport: Transporter = nodemailer.createTransport(smtpUrl);
   return {
+    from,
     async send(email) {
-      const info = await transport.sendMail({
-        from,
-        to: email.to,
-        cc: email.cc,
-        subject: email.subject,
-        text: email.text,
-        html: email.html,
-        messageId: email.messageId,
-      });
+      let info;
+      try {
+        info = await transport.sendMail({
+          from,
+          to: email.to,
+          cc: email.cc,
+          subject: email.subject,
+          text: email.text,
+          html: email.html,
+          messageId: email.messageId,
+          ...(email.calendar && {
+            icalEvent: {
+              method: email.calendar.method,
+              filename: email.calendar.method === 'CANCEL' ? 'cancel.ics' : 'invite.ics',
+              content: email.calendar.content,
+            },
+          }),
+        });
+      } catch (err) {
+        throw classifyDeliveryError(err);
+      }
       // nodemailer reports recipients as strings or address objects, depending on how they were given.
       const addresses = (list: unknown[] | undefined) =>
         (list ?? []).map((a) => (typeof a === 'string' ? a : String((a as { address?: string }).address)));

@@ -1,10 +1,20 @@
 // The e-mails a case sends, from the structured notification the workflow hands over. Rendering
 // lives here, outside workflow code, so wording can change without touching case histories.
 // Dutch by default: casemanagers read these.
+import type { Language } from '../workflows/case-model.js';
+import { deadlineCalendar } from './icalendar.js';
 import type { Mailer } from './mail.js';
+import { renderMessage, type RenderedMessage, type TemplateData } from './templates.js';
 
 export type NotificationKind =
-  'reminder' | 'escalation' | 'takeover-summary' | 'deskundigenoordeel-request' | 'deskundigenoordeel-reminder';
+  | 'reminder'
+  | 'escalation'
+  | 'second-escalation'
+  | 'takeover-summary'
+  | 'deskundigenoordeel-request'
+  | 'deskundigenoordeel-reminder'
+  | 'calendar-cancel'
+  | 'delivery-failed';
 
 export interface NotificationTask {
   id: string;
@@ -22,6 +32,13 @@ export interface DeskundigenoordeelRequest {
   because: string;
 }
 
+/** The calendar invitation a message carries (RFC 5545): one UID per case and task. */
+export interface CalendarInvitation {
+  uid: string;
+  sequence: number;
+  method: 'REQUEST' | 'CANCEL';
+}
+
 export interface Notification {
   /** Deterministic: the same notification always carries the same Message-ID. */
   messageId: string;
@@ -33,99 +50,117 @@ export interface Notification {
   employerName: string;
   tasks: NotificationTask[];
   request?: DeskundigenoordeelRequest;
+  /** Template language; Dutch when absent (older histories). */
+  language?: Language;
+  calendar?: CalendarInvitation;
+  /** For 'delivery-failed': the message that could not be delivered. */
+  failure?: { messageId: string; kind: string; recipients: string[]; reason: string };
 }
 
-const OWNER_NL: Record<string, string> = {
-  werkgever: 'werkgever',
-  werknemer: 'werknemer',
-  'werkgever+werknemer': 'werkgever en werknemer',
-  bedrijfsarts: 'bedrijfsarts',
-  casemanager: 'casemanager',
+const OWNER: Record<Language, Record<string, string>> = {
+  nl: {
+    werkgever: 'werkgever',
+    werknemer: 'werknemer',
+    'werkgever+werknemer': 'werkgever en werknemer',
+    bedrijfsarts: 'bedrijfsarts',
+    casemanager: 'casemanager',
+  },
+  en: {
+    werkgever: 'employer',
+    werknemer: 'employee',
+    'werkgever+werknemer': 'employer and employee',
+    bedrijfsarts: 'company doctor (bedrijfsarts)',
+    casemanager: 'casemanager',
+  },
 };
 
-function formatDate(iso: string): string {
+/** English task names; the Dutch ones come from the calendar. */
+const TITLE_EN: Record<string, string> = {
+  ziekmelding: 'Sick report',
+  probleemanalyse: 'Problem analysis (probleemanalyse)',
+  'plan-van-aanpak': 'Plan of action (plan van aanpak)',
+  evaluatie: 'Evaluation of the plan of action',
+  'uwv-42-weken-melding': '42-week report to UWV',
+  eerstejaarsevaluatie: 'First-year evaluation',
+  'start-tweede-spoor': 'Start of the second track (spoor 2)',
+  'wia-brief-ontvangen': "UWV's WIA letter received",
+  'riv-kopie-werknemer': 'Copies of the re-integration report to the employee',
+  'actueel-oordeel': "Company doctor's current judgement",
+  eindevaluatie: 'Final evaluation',
+  'wia-aanvraag': 'WIA application',
+};
+
+export function formatDate(iso: string, language: Language = 'nl'): string {
+  if (language === 'en') return iso;
   const [y, m, d] = iso.split('-');
   return `${d}-${m}-${y}`;
 }
 
-function taskLines(task: NotificationTask, caseId: string): string[] {
-  return [
-    `- ${task.title} (${task.id})`,
-    `  Uiterlijk: ${formatDate(task.due)}   Wie: ${OWNER_NL[task.owner] ?? task.owner}`,
-    `  Wettelijke basis: ${task.legalBasis}`,
-    `  Vastleggen als gedaan: npx poortwachter case record ${caseId} task-completed --task ${task.id} --date JJJJ-MM-DD`,
-  ];
+export function recordCommand(caseId: string, taskId: string, language: Language = 'nl'): string {
+  return `npx poortwachter case record ${caseId} task-completed --task ${taskId} --date ${language === 'en' ? 'YYYY-MM-DD' : 'JJJJ-MM-DD'}`;
 }
 
-export function renderNotification(n: Notification): { subject: string; text: string } {
-  const first = n.tasks[0];
-  const who = `${n.employeeName} (${n.employerName})`;
-  const tasks = n.tasks.flatMap((t) => taskLines(t, n.caseId));
-  switch (n.kind) {
-    case 'reminder':
-      return {
-        subject: `[${n.caseId}] ${first?.title}: uiterlijk ${formatDate(first?.due ?? '')}`,
-        text: [`Herinnering voor het verzuimdossier van ${who}.`, '', 'Deze taak moet binnenkort af:', ...tasks].join(
-          '\n',
-        ),
-      };
-    case 'escalation':
-      return {
-        subject: `[${n.caseId}] TE LAAT: ${first?.title} (was uiterlijk ${formatDate(first?.due ?? '')})`,
-        text: [
-          `De volgende taak in het verzuimdossier van ${who} is niet op tijd afgerond.`,
-          'Een te late stap kan bij de WIA-aanvraag tot een loonsanctie leiden. Rond de taak zo snel mogelijk af:',
-          '',
-          ...tasks,
-        ].join('\n'),
-      };
-    case 'takeover-summary':
-      return {
-        subject: `[${n.caseId}] Overgenomen dossier: ${n.tasks.length} ${n.tasks.length === 1 ? 'taak vraagt' : 'taken vragen'} aandacht`,
-        text: [
-          `Het verzuimdossier van ${who} is overgenomen in Poortwachter.`,
-          'Deze taken zijn te laat of bijna te laat (één bericht in plaats van losse escalaties):',
-          '',
-          ...tasks,
-        ].join('\n'),
-      };
-    case 'deskundigenoordeel-request':
-    case 'deskundigenoordeel-reminder': {
-      const r = n.request;
-      const reminder = n.kind === 'deskundigenoordeel-reminder';
-      return {
-        subject: reminder
-          ? `[${n.caseId}] Nog geen deskundigenoordeel ontvangen (4 weken na de aanvraag)`
-          : `[${n.caseId}] Vraag een deskundigenoordeel aan bij UWV`,
-        text: [
-          reminder
-            ? `Vier weken geleden is een deskundigenoordeel voor ${who} voorbereid, maar er is nog geen oordeel vastgelegd.`
-            : `Voor het verzuimdossier van ${who} is een deskundigenoordeel van UWV aangewezen.`,
-          ...(r
-            ? [
-                '',
-                `Aanleiding: ${r.because}`,
-                `Vraag aan UWV: ${r.question}`,
-                'Mee te sturen stukken:',
-                ...r.documents.map((d) => `- ${d}`),
-                `Ondertekening: ${r.signers.join(', ')}`,
-              ]
-            : []),
-          '',
-          `Vastleggen na ontvangst: npx poortwachter case record ${n.caseId} deskundigenoordeel-received --date JJJJ-MM-DD --question <vraag> --outcome <uitkomst>`,
-        ].join('\n'),
-      };
-    }
-  }
+export function taskView(task: NotificationTask, caseId: string, language: Language) {
+  return {
+    id: task.id,
+    title: language === 'en' ? (TITLE_EN[task.id] ?? task.title) : task.title,
+    due: formatDate(task.due, language),
+    owner: OWNER[language][task.owner] ?? task.owner,
+    legalBasis: task.legalBasis,
+    record: recordCommand(caseId, task.id, language),
+  };
+}
+
+/** The values the templates of a case message see. */
+export function templateData(n: Notification): TemplateData {
+  const language = n.language ?? 'nl';
+  const tasks = n.tasks.map((t) => taskView(t, n.caseId, language));
+  return {
+    caseId: n.caseId,
+    employeeName: n.employeeName,
+    employerName: n.employerName,
+    task: tasks[0],
+    tasks,
+    count: tasks.length,
+    several: tasks.length !== 1,
+    request: n.request,
+    failure: n.failure && { ...n.failure, recipients: n.failure.recipients.join(', ') },
+    receivedCommand: `npx poortwachter case record ${n.caseId} deskundigenoordeel-received --date ${language === 'en' ? 'YYYY-MM-DD' : 'JJJJ-MM-DD'} --question <vraag> --outcome <uitkomst>`,
+  };
+}
+
+export function renderNotification(n: Notification, templatesDir?: string): RenderedMessage {
+  return renderMessage(n.kind, n.language ?? 'nl', templateData(n), templatesDir);
 }
 
 export async function sendNotification(
   mailer: Mailer,
   n: Notification,
+  templatesDir?: string,
 ): Promise<{ messageId: string; accepted: string[] }> {
-  const { subject, text } = renderNotification(n);
-  const { accepted } = await mailer.send({ messageId: n.messageId, to: n.to, cc: n.cc, subject, text });
+  const { subject, text, html } = renderNotification(n, templatesDir);
+  const calendar = n.calendar && {
+    method: n.calendar.method,
+    content: invitation(mailer, n, n.calendar, subject, text),
+  };
+  const { accepted } = await mailer.send({ messageId: n.messageId, to: n.to, cc: n.cc, subject, text, html, calendar });
   return { messageId: n.messageId, accepted };
+}
+
+function invitation(mailer: Mailer, n: Notification, c: CalendarInvitation, subject: string, text: string): string {
+  const task = n.tasks[0];
+  if (!task) throw new Error(`a calendar invitation needs a task (${n.messageId})`);
+  return deadlineCalendar({
+    uid: c.uid,
+    sequence: c.sequence,
+    method: c.method,
+    due: task.due,
+    summary: subject,
+    description: text,
+    organizer: mailer.from ?? 'poortwachter@localhost',
+    attendees: [...n.to, ...(n.cc ?? [])],
+    stamp: new Date(),
+  });
 }
 
 const BECAUSE_NL: Record<string, string> = {

@@ -58,6 +58,13 @@ const envShape = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) origin, for example http://localhost:8233' })
     .optional(),
   POORTWACHTER_CODEC_PORT: port.default(8888),
+  POORTWACHTER_TEMPLATES_DIR: z
+    .string()
+    .min(1)
+    .refine((p) => existsSync(p), { error: 'folder does not exist' })
+    .optional(),
+  POORTWACHTER_SUPERVISOR_EMAIL: z.email({ error: 'must be an e-mail address' }).optional(),
+  POORTWACHTER_OPERATIONS_EMAIL: z.email({ error: 'must be an e-mail address' }).optional(),
 });
 
 export const envSchema = envShape.superRefine((env, ctx) => {
@@ -132,6 +139,12 @@ export interface Config {
   keys: { inline?: string; file?: string };
   /** The codec endpoint for the Temporal Web UI (`poortwachter codec-server`). */
   codecServer: { token: string | undefined; corsOrigin: string; port: number };
+  /** The e-mail templates; undefined: the built-in ones (templates/). */
+  templatesDir: string | undefined;
+  /** Copied on the second escalation of an overdue task. */
+  supervisorEmail: string | undefined;
+  /** Told when an e-mail is permanently undeliverable. */
+  operationsEmail: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -188,5 +201,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       corsOrigin: new URL(e.POORTWACHTER_CODEC_CORS_ORIGIN ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).origin,
       port: e.POORTWACHTER_CODEC_PORT,
     },
+    templatesDir: e.POORTWACHTER_TEMPLATES_DIR,
+    supervisorEmail: e.POORTWACHTER_SUPERVISOR_EMAIL,
+    operationsEmail: e.POORTWACHTER_OPERATIONS_EMAIL,
   };
 }

@@ -2,6 +2,7 @@
 // activities wired to the real world (SMTP).
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import { heartbeatConfirmer } from '../activities/heartbeat.js';
 import { createActivities, type Activities } from '../activities/index.js';
 import { createMailer } from '../activities/mail.js';
 import { encryptingDataConverter, loadKeyring } from '../client/codec.js';
@@ -44,7 +45,14 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     ...(setup.options?.workflowBundle ? {} : { workflowsPath }),
-    activities: setup.activities ?? createActivities({ mailer: mailer! }),
+    activities:
+      setup.activities ??
+      createActivities({
+        mailer: mailer!,
+        ...activityConfig(config),
+        // notify waits until the server holds its "accepted" heartbeat (exactly-once delivery).
+        confirmHeartbeat: heartbeatConfirmer((setup.connection ?? ownConnection)!.workflowService, config.namespace),
+      }),
     ...setup.options,
     dataConverter,
   });
@@ -54,5 +62,14 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
       mailer?.close();
       await ownConnection?.close();
     },
+  };
+}
+
+/** What the activities take from the configuration: templates and the arbodienst's own addresses. */
+export function activityConfig(config: Config) {
+  return {
+    templatesDir: config.templatesDir,
+    supervisorEmail: config.supervisorEmail,
+    operationsEmail: config.operationsEmail,
   };
 }

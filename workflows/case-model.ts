@@ -29,6 +29,11 @@ export const isoDate = z
   });
 
 const email = z.email({ error: 'must be an e-mail address' }).max(254);
+
+/** The languages the e-mail templates come in (templates/<language>/); Dutch by default. */
+export const LANGUAGES = ['nl', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
+const language = z.enum(LANGUAGES, { error: `must be one of: ${LANGUAGES.join(', ')}` }).optional();
 const shortText = (max: number) =>
   z
     .string({ error: 'must be text' })
@@ -63,6 +68,8 @@ export const openCaseSchema = z
       name: shortText(200),
       /** Who hears of overdue tasks at the employer. */
       escalationEmail: email,
+      /** The language of the e-mails about this employer's cases, unless a recipient has their own. */
+      language,
     }),
     employee: z.strictObject({
       /** A pseudonymous id, not a BSN or personnel number that identifies the person elsewhere. */
@@ -70,8 +77,8 @@ export const openCaseSchema = z
       /** The only name of the employee the system holds, used in e-mails. */
       displayName: shortText(200),
     }),
-    casemanager: z.strictObject({ name: shortText(200), email }),
-    bedrijfsarts: z.strictObject({ name: shortText(200), email }),
+    casemanager: z.strictObject({ name: shortText(200), email, language }),
+    bedrijfsarts: z.strictObject({ name: shortText(200), email, language }),
     firstSickDay: isoDate,
     /** Earlier sickness periods (recoveries and relapses) when the case is taken over. */
     periods: z.array(sicknessPeriodSchema).max(100).optional(),
@@ -172,6 +179,9 @@ export type TimelineKind =
   | 'takeover-summary'
   | 'deskundigenoordeel-request'
   | 'deskundigenoordeel-reminder'
+  | 'second-escalation'
+  | 'calendar-cancelled'
+  | 'delivery-failed'
   | 'closed';
 
 export interface TimelineEntry {
@@ -212,6 +222,19 @@ export interface CaseState {
   started: boolean;
   /** Simulation only (see CaseWorkflowInput). */
   clockOffsetMs?: number;
+  /**
+   * The calendar invitations sent with reminders, by iCalendar UID: the last SEQUENCE and due date,
+   * so that a new due date updates the same entry and a finished task cancels it.
+   */
+  invites?: Record<string, CalendarInvite>;
+}
+
+export interface CalendarInvite {
+  task: TaskId;
+  due: IsoDate;
+  sequence: number;
+  recipients: string[];
+  cancelled?: boolean;
 }
 
 /**

@@ -16,7 +16,15 @@ import {
 } from './calendar/index.js';
 import { DEFAULT_REMINDER_WORKING_DAYS, isTaskId, type CaseState } from './case-model.js';
 
-export type ScheduledKind = 'reminder' | 'escalation' | 'deskundigenoordeel-reminder';
+export type ScheduledKind = 'reminder' | 'escalation' | 'second-escalation' | 'deskundigenoordeel-reminder';
+
+/** Working days between the first escalation of an open task and the second (supervisor in cc). */
+export const SECOND_ESCALATION_WORKING_DAYS = 10;
+
+export interface ScheduleOptions {
+  /** The escalation chain: a second escalation when the task is still open 10 working days later. */
+  secondEscalation?: boolean;
+}
 
 export interface ScheduledMessage {
   key: string;
@@ -40,7 +48,11 @@ export function openTasks(calendar: CalendarResult): (Milestone & { id: TaskId }
 }
 
 /** Every reminder, escalation and follow-up the case will need, sent or not. */
-export function scheduledMessages(calendar: CalendarResult, state: CaseState): ScheduledMessage[] {
+export function scheduledMessages(
+  calendar: CalendarResult,
+  state: CaseState,
+  options: ScheduleOptions = {},
+): ScheduledMessage[] {
   const messages: ScheduledMessage[] = [];
   for (const task of openTasks(calendar)) {
     const policy = state.open.reminderPolicy?.[task.id];
@@ -59,6 +71,7 @@ export function scheduledMessages(calendar: CalendarResult, state: CaseState): S
       task: task.id,
       due: task.due,
     });
+    if (options.secondEscalation && policy?.escalate !== false) messages.push(secondEscalation(task));
   }
   const request = state.deskundigenoordeel;
   if (request && !request.receivedOn) {
@@ -71,6 +84,17 @@ export function scheduledMessages(calendar: CalendarResult, state: CaseState): S
     });
   }
   return messages.sort((a, b) => a.at - b.at);
+}
+
+function secondEscalation(task: Milestone & { id: TaskId }): ScheduledMessage {
+  const on = addWorkingDays(firstWorkingDayAfter(task.due), SECOND_ESCALATION_WORKING_DAYS);
+  return {
+    key: messageKey('second-escalation', task.id, task.due),
+    kind: 'second-escalation',
+    at: amsterdamInstant(on),
+    task: task.id,
+    due: task.due,
+  };
 }
 
 /**

@@ -5,17 +5,19 @@
 // or the next event, whichever comes first. The law lives in the calendar module; this file only
 // orchestrates.
 import {
+  ActivityFailure,
   ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { Activities, NotifyResult } from '../activities/index.js';
 import type { Notification, NotificationKind, NotificationTask } from '../activities/notifications.js';
 import { amsterdamDate } from './amsterdam-time.js';
 import { computeCalendar, isValidIsoDate, type CalendarResult, type Milestone } from './calendar/index.js';
@@ -28,6 +30,7 @@ import {
   reminderRecipients,
   type CaseState,
   type CaseWorkflowInput,
+  type CalendarInvite,
   type DeskundigenoordeelState,
   type TimelineEntry,
 } from './case-model.js';
@@ -39,16 +42,39 @@ import {
   scheduledMessages,
   supersededReminders,
   type ScheduledMessage,
+  type ScheduleOptions,
 } from './case-schedule.js';
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID, NEXT_DEADLINE, OVERDUE_TASKS } from './search-attributes.js';
 
 const { notify, prepareDeskundigenoordeelRequest } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  // A worker that dies while sending is noticed within seconds, and the attempt retried elsewhere.
+  heartbeatTimeout: '10 seconds',
   // SMTP outages are retried for as long as they last: a reminder is never dropped.
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 });
 
 const SYSTEM = 'system';
+
+/**
+ * Changes since the first histories, each behind `patched()` so that a case started before them
+ * replays as it ran:
+ * - calendar invitations (iCalendar) on reminders, updated per due date and cancelled when done;
+ * - the escalation chain: a second escalation, supervisor in cc, 10 working days after the first;
+ * - a permanently refused e-mail is recorded and reported instead of failing the case.
+ */
+export const PATCHES = {
+  calendarInvites: 'task-email-calendar-invites',
+  escalationChain: 'task-email-escalation-chain',
+  deliveryFailures: 'task-email-delivery-failures',
+} as const;
+
+/** The SMTP server refused the message for good (see activities/index.ts). */
+function permanentDeliveryFailure(err: unknown): ApplicationFailure | undefined {
+  if (!(err instanceof ActivityFailure)) return undefined;
+  const cause = err.cause;
+  return cause instanceof ApplicationFailure && cause.type === 'PermanentDeliveryFailure' ? cause : undefined;
+}
 
 export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> {
   if ('open' in input) checkOpenInput(input.open);
@@ -137,6 +163,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       employeeName: state.open.employee.displayName,
       employerName: state.open.employer.name,
       tasks: tasks.map(toNotificationTask),
+      language: state.open.casemanager.language ?? state.open.employer.language ?? 'nl',
     };
   }
 
@@ -144,10 +171,99 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     n: Notification,
     key: string,
     entry: Omit<TimelineEntry, 'at' | 'recipients' | 'messageId'>,
-  ): Promise<void> {
-    await notify(n);
+  ): Promise<boolean> {
+    const result = await deliver(n, key);
+    if (!result) return false;
     markSent(key);
-    record({ ...entry, recipients: [...n.to, ...(n.cc ?? [])], messageId: n.messageId });
+    record({ ...entry, recipients: result.recipients ?? [...n.to, ...(n.cc ?? [])], messageId: n.messageId });
+    return true;
+  }
+
+  /**
+   * Sends; a message the SMTP server refuses for good is recorded on the timeline, reported to the
+   * arbodienst's operations address and marked sent (undefined), so that it is not retried forever.
+   */
+  async function deliver(n: Notification, key: string): Promise<NotifyResult | undefined> {
+    if (!patched(PATCHES.deliveryFailures)) return notify(n);
+    try {
+      return await notify(n);
+    } catch (err) {
+      const failure = permanentDeliveryFailure(err);
+      if (!failure) throw err;
+      markSent(key);
+      const recipients = [...n.to, ...(n.cc ?? [])];
+      record({
+        kind: 'delivery-failed',
+        actor: SYSTEM,
+        ...(n.tasks[0] && { task: n.tasks[0].id as TimelineEntry['task'], due: n.tasks[0].due }),
+        recipients,
+        messageId: n.messageId,
+        details: `${n.kind}: ${failure.message}`,
+      });
+      await reportDeliveryFailure(n, key, recipients, failure.message);
+      return undefined;
+    }
+  }
+
+  async function reportDeliveryFailure(n: Notification, key: string, recipients: string[], reason: string) {
+    // The operations address comes from the worker's configuration: the activity fills it in.
+    const report: Notification = {
+      ...notification('delivery-failed', `delivery-failed/${key}`, [], []),
+      tasks: n.tasks,
+      failure: { messageId: n.messageId, kind: n.kind, recipients, reason },
+    };
+    try {
+      await notify(report);
+    } catch (err) {
+      if (!permanentDeliveryFailure(err)) throw err;
+      log.error('the operations address refused the delivery-failure report too', { messageId: report.messageId });
+    }
+  }
+
+  /** The iCalendar UID of a task's deadline: one per case and task (per evaluation round). */
+  function inviteUid(task: Milestone): string {
+    const round = task.id === 'evaluatie' ? `-${(state.facts.completed?.evaluatie?.length ?? 0) + 1}` : '';
+    return `${state.open.caseId}.${task.id}${round}@poortwachter`;
+  }
+
+  /** A reminder's invitation: the same UID, a higher SEQUENCE for each new due date. */
+  function withInvite(n: Notification, task: Milestone): { n: Notification; commit: () => void } {
+    if (!patched(PATCHES.calendarInvites)) return { n, commit: () => undefined };
+    const uid = inviteUid(task);
+    const previous = state.invites?.[uid];
+    const sequence = previous ? previous.sequence + 1 : 0;
+    return {
+      n: { ...n, calendar: { uid, sequence, method: 'REQUEST' } },
+      commit: () => {
+        const invite: CalendarInvite = {
+          task: task.id as CalendarInvite['task'],
+          due: task.due,
+          sequence,
+          recipients: [...n.to],
+        };
+        state.invites = { ...state.invites, [uid]: invite };
+      },
+    };
+  }
+
+  /** Cancels the invitations of tasks that are no longer open (done, not applicable, case closed). */
+  async function cancelFinishedInvites(calendar: CalendarResult | undefined): Promise<void> {
+    if (!state.invites || !patched(PATCHES.calendarInvites)) return;
+    const open = new Set(calendar ? openTasks(calendar).map(inviteUid) : []);
+    for (const [uid, invite] of Object.entries(state.invites)) {
+      if (invite.cancelled || open.has(uid)) continue;
+      const task = calendar?.milestones.find((m) => m.id === invite.task);
+      const key = `calendar-cancel/${invite.task}/${invite.due}`;
+      const sequence = invite.sequence + 1;
+      const n: Notification = {
+        ...notification('calendar-cancel', key, [], invite.recipients),
+        tasks: task ? [{ ...toNotificationTask(task), due: invite.due }] : [],
+        calendar: { uid, sequence, method: 'CANCEL' },
+      };
+      state.invites[uid] = { ...invite, sequence, cancelled: true };
+      if (n.tasks.length === 0) continue; // nothing to name: the entry stays (cannot happen for a known task)
+      await send(n, key, { kind: 'calendar-cancelled', actor: SYSTEM, task: invite.task, due: invite.due });
+    }
   }
 
   async function sendScheduled(message: ScheduledMessage, calendar: CalendarResult): Promise<void> {
@@ -165,8 +281,16 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     }
     if (!task) return;
     if (message.kind === 'reminder') {
-      const n = notification('reminder', message.key, [task], reminderRecipients(state.open, task.owner));
-      await send(n, message.key, { kind: 'reminder', actor: SYSTEM, task: task.id, due: task.due });
+      const invite = withInvite(
+        notification('reminder', message.key, [task], reminderRecipients(state.open, task.owner)),
+        task,
+      );
+      if (await send(invite.n, message.key, { kind: 'reminder', actor: SYSTEM, task: task.id, due: task.due }))
+        invite.commit();
+      return;
+    }
+    if (message.kind === 'second-escalation') {
+      await sendSecondEscalation(message, task);
       return;
     }
     // Escalation: the task is overdue from this moment, whether or not the policy e-mails about it.
@@ -188,6 +312,18 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     if (task.id === 'start-tweede-spoor' && !state.deskundigenoordeel) pendingRequest ??= 'start-tweede-spoor-overdue';
   }
 
+  /** Still open 10 working days after the escalation: again, and the activity adds the supervisor. */
+  async function sendSecondEscalation(message: ScheduledMessage, task: Milestone): Promise<void> {
+    const n = notification(
+      'second-escalation',
+      message.key,
+      [task],
+      [state.open.casemanager.email],
+      [state.open.employer.escalationEmail],
+    );
+    await send(n, message.key, { kind: 'second-escalation', actor: SYSTEM, task: task.id, due: task.due });
+  }
+
   /** A case taken over with overdue tasks: one summary instead of a burst of escalations. */
   async function sendTakeoverSummary(due: ScheduledMessage[], calendar: CalendarResult): Promise<void> {
     const tasks = calendar.milestones.filter((m) => due.some((d) => d.task === m.id && d.due === m.due));
@@ -199,12 +335,13 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       [state.open.casemanager.email],
       [state.open.employer.escalationEmail],
     );
-    await notify(n);
+    const delivered = await deliver(n, key);
     for (const d of due) {
       markSent(d.key);
       if (d.kind === 'escalation') record({ kind: 'overdue', actor: SYSTEM, task: d.task, due: d.due });
     }
     markSent(key);
+    if (!delivered) return;
     record({
       kind: 'takeover-summary',
       actor: SYSTEM,
@@ -232,6 +369,10 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     state.deskundigenoordeel = { requestedOn, because };
   }
 
+  function scheduleOptions(): ScheduleOptions {
+    return { secondEscalation: patched(PATCHES.escalationChain) };
+  }
+
   let published: string | undefined;
   function publishSearchAttributes(calendar: CalendarResult): void {
     const open = openTasks(calendar);
@@ -257,7 +398,8 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     // Taken before acting: an event that arrives while an e-mail is being sent wakes the next round.
     const seen = revision;
     const calendar = computeCalendar(state.facts, { asOf: today() });
-    const messages = scheduledMessages(calendar, state);
+    const options = scheduleOptions();
+    const messages = scheduledMessages(calendar, state, options);
     const due = dueMessages(messages, sent, now());
     for (const key of supersededReminders(messages, due, sent, now())) markSent(key);
     if (!state.started && due.some((m) => m.kind === 'escalation')) {
@@ -266,6 +408,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       for (const message of due) await sendScheduled(message, calendar);
     }
     state.started = true;
+    await cancelFinishedInvites(calendar);
     if (pendingRequest && !state.deskundigenoordeel) await requestDeskundigenoordeel(pendingRequest);
     pendingRequest = undefined;
 
@@ -285,10 +428,11 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     // Scheduled again from the current state: a deskundigenoordeel requested in this round adds its
     // 4-week follow-up, which `messages` (computed before the request) does not hold. Without this
     // the follow-up waited for whatever moment came next, weeks late.
-    const wakeAt = nextMoment(scheduledMessages(calendar, state), sent, end.at, now());
+    const wakeAt = nextMoment(scheduledMessages(calendar, state, options), sent, end.at, now());
     await condition(() => revision !== seen, Math.max(wakeAt - now(), 1));
   }
 
+  await cancelFinishedInvites(undefined);
   published = undefined;
   publishSearchAttributes(computeCalendar(state.facts, { asOf: today() }));
   await condition(allHandlersFinished);

@@ -3,12 +3,12 @@
 import { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities/index.js';
+import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createMailer } from '../../activities/mail.js';
 import type { CaseClientOptions } from '../../client/cases.js';
 import { amsterdamDate, amsterdamInstant } from '../../workflows/amsterdam-time.js';
 import type { IsoDate } from '../../workflows/calendar/index.js';
-import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
+import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from './smtp-sink.js';
 import { connectTimeSkipping, testDataConverter, workflowBundle } from './temporal.js';
 
 export interface CaseWorld {
@@ -28,16 +28,23 @@ export interface CaseWorld {
 
 let queues = 0;
 
-export async function startCaseWorld(): Promise<CaseWorld> {
+export interface CaseWorldOptions {
+  /** Activity settings beyond the mailer (supervisor and operations addresses, templates). */
+  activities?: Omit<ActivityDeps, 'mailer'>;
+  /** A sink that refuses on purpose. */
+  sink?: SmtpSinkOptions;
+}
+
+export async function startCaseWorld(options: CaseWorldOptions = {}): Promise<CaseWorld> {
   const env = await connectTimeSkipping();
-  const sink = await startSmtpSink();
+  const sink = await startSmtpSink(options.sink);
   const mailer = createMailer(sink.url, 'Poortwachter <poortwachter@test.invalid>');
   const taskQueue = `cases-${process.pid}-${++queues}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ mailer }),
+    activities: createActivities({ mailer, ...options.activities }),
     dataConverter: testDataConverter(),
   });
   const running = worker.run();

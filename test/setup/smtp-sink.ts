@@ -9,17 +9,43 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
+/** A refusal: an SMTP reply code (4xx temporary, 5xx permanent) and its text. */
+export interface SmtpRefusal {
+  code: number;
+  message: string;
+}
+
+export interface SmtpSinkOptions {
+  /** Refuse a recipient (RCPT TO) with this reply, or accept it (undefined). */
+  refuseRecipient?: (address: string) => SmtpRefusal | undefined;
+  /** Refuse a message after its data arrived (not kept), or accept it (undefined). */
+  refuseMessage?: (mail: ParsedMail) => SmtpRefusal | undefined;
+  /** Called after a message was accepted and kept. */
+  onAccepted?: (mail: ParsedMail) => void;
+}
+
+function smtpError({ code, message }: SmtpRefusal): Error {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      const refusal = options.refuseRecipient?.(address.address);
+      callback(refusal && smtpError(refusal));
+    },
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((mail) => {
+          const refusal = options.refuseMessage?.(mail);
+          if (refusal) return callback(smtpError(refusal));
           messages.push(mail);
           callback();
+          options.onAccepted?.(mail);
         })
         .catch(callback);
     },
