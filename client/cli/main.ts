@@ -21,6 +21,27 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'run a worker against the configured Temporal cluster',
     load: async () => (await import('./runtime-commands.js')).workerCommand,
   },
+  audit: {
+    summary: 'export, verify and report case histories for auditors (tamper-evident bundles)',
+    load: async () => {
+      const [
+        { createAuditCommand },
+        { ConfigError, loadConfig },
+        { KeyringError, encryptingDataConverter, loadKeyring },
+      ] = await Promise.all([import('./audit.js'), import('../config.js'), import('../codec.js')]);
+      // Verify and report read the payloads of the histories, so they decrypt with the configured keys.
+      return createAuditCommand({
+        payloadCodecs: () => {
+          try {
+            return encryptingDataConverter(loadKeyring(loadConfig())).payloadCodecs ?? [];
+          } catch (err) {
+            if (err instanceof ConfigError || err instanceof KeyringError) throw new CliError(err.message);
+            throw err;
+          }
+        },
+      });
+    },
+  },
   calendar: {
     summary: 'compute the statutory deadlines of a case (pure, no server needed)',
     load: async () => (await import('./calendar.js')).calendarCommand,
