@@ -24,9 +24,9 @@ function timelineSvg(c: DerivedCase): string {
   const end = Math.max(ms(endDate), start + 7 * DAY) + DAY;
   const weeks = Math.ceil((end - start) / (7 * DAY));
   const rows = c.obligations.filter((o) => o.status !== 'not-applicable' || o.doneOn);
-  const left = 170;
+  const left = 250; // room for the longest Dutch title at 10px
   const width = 1000;
-  const plot = width - left - 10;
+  const plot = width - left - 24; // and for the last week label
   const rowH = 18;
   const top = 28;
   const height = top + rows.length * rowH + 40;
