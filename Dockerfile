@@ -11,6 +11,7 @@ COPY activities ./activities
 COPY worker ./worker
 COPY client ./client
 COPY scripts ./scripts
+COPY templates ./templates
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
@@ -20,5 +21,6 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/bin ./bin
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/templates ./templates
 USER node
 CMD ["node", "bin/poortwachter.js", "worker"]

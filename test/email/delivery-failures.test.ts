@@ -1,0 +1,81 @@
+// An SMTP server that fails on purpose: a temporary refusal (4xx) is retried until the message goes
+// through, once; a permanent one (5xx) is not retried forever but recorded and reported to operations.
+import { afterAll, describe, expect, it } from 'vitest';
+import { getCase, openCase, recordEvent } from '../../client/cases.js';
+import { addDays, addWorkingDays } from '../../workflows/calendar/index.js';
+import { addresses, entries, mailsOf, taskMessageId } from '../setup/case-story.js';
+import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';
+
+describe('SMTP failures', () => {
+  const worlds: CaseWorld[] = [];
+  afterAll(async () => {
+    for (const w of worlds) await w.close();
+  });
+
+  it('a temporary refusal (451) is retried with backoff until it succeeds, and arrives once', async () => {
+    const refused: string[] = [];
+    const world = await startCaseWorld({
+      sink: {
+        refuseMessage: (mail) => {
+          if (refused.filter((id) => id === mail.messageId).length >= 3) return undefined;
+          refused.push(mail.messageId ?? '');
+          return { code: 451, message: 'try again later' };
+        },
+      },
+    });
+    worlds.push(world);
+    const caseId = `smtp-4xx-${Date.now()}`;
+    const D = await world.today();
+    await openCase(world.cases, sampleCase(caseId, D, { completed: { ziekmelding: D } }));
+    const due = addDays(D, 41);
+    await world.travelTo(addWorkingDays(due, -4), 12);
+    const id = taskMessageId(caseId, 'reminder', 'probleemanalyse', due);
+    expect(refused.filter((r) => r === id)).toHaveLength(3);
+    expect(mailsOf(world, caseId).filter((m) => m.messageId === id)).toHaveLength(1);
+    const view = await getCase(world.cases, caseId);
+    expect(entries(view, 'reminder', 'probleemanalyse')).toHaveLength(1);
+    expect(entries(view, 'delivery-failed')).toHaveLength(0);
+    await recordEvent(world.cases, caseId, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test' });
+  });
+
+  it('a permanent refusal (550) is recorded on the timeline and reported to the operations address', async () => {
+    const world = await startCaseWorld({
+      activities: { operationsEmail: 'operations@arbo.example' },
+      sink: {
+        refuseRecipient: (address) =>
+          address === 'weg@arbo.example' ? { code: 550, message: 'mailbox unavailable' } : undefined,
+      },
+    });
+    worlds.push(world);
+    const caseId = `smtp-5xx-${Date.now()}`;
+    const D = await world.today();
+    await openCase(
+      world.cases,
+      sampleCase(caseId, D, {
+        completed: { ziekmelding: D },
+        casemanager: { name: 'Weg', email: 'weg@arbo.example' },
+        reminderPolicy: { probleemanalyse: { escalate: false } },
+      }),
+    );
+    // The probleemanalyse reminder goes to the casemanager (refused) and the bedrijfsarts (accepted):
+    // delivered. The plan-van-aanpak reminder goes to the casemanager alone: refused outright.
+    await world.travelTo(addWorkingDays(addDays(D, 55), -4), 12);
+    const view = await getCase(world.cases, caseId);
+    expect(view.status).toBe('open');
+    const failed = entries(view, 'delivery-failed', 'plan-van-aanpak');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.details).toContain('550');
+    expect(failed[0]!.recipients).toEqual(['weg@arbo.example']);
+    const reports = world.sink.messages.filter((m) => m.messageId?.startsWith(`<${caseId}.delivery-failed.`));
+    expect(reports).toHaveLength(1);
+    expect(addresses(reports[0]!, 'to')).toEqual(['operations@arbo.example']);
+    expect(reports[0]!.subject).toBe(`[${caseId}] E-mail niet bezorgd: reminder`);
+    expect(reports[0]!.text).toContain(failed[0]!.messageId!);
+    // Not retried forever: the refused reminder is not tried again later.
+    await world.travelTo(addDays(D, 60), 12);
+    const later = await getCase(world.cases, caseId);
+    expect(entries(later, 'delivery-failed', 'plan-van-aanpak')).toHaveLength(1);
+    expect(entries(later, 'reminder', 'probleemanalyse')).toHaveLength(1);
+    await recordEvent(world.cases, caseId, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test' });
+  });
+});

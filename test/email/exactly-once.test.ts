@@ -1,0 +1,109 @@
+// Exactly once through a crash: the worker process is killed (SIGKILL) after the SMTP server accepted
+// the reminder and the "accepted" heartbeat reached Temporal, before the activity completed. The
+// retry, on another worker process, must not send it again: one message in a real SMTP server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { getCase, openCase, recordEvent } from '../../client/cases.js';
+import { addDays } from '../../workflows/calendar/index.js';
+import { entries, mailsOf, taskMessageId } from '../setup/case-story.js';
+import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';
+
+const fixture = new URL('../fixtures/notify-crash-worker.mjs', import.meta.url).pathname;
+
+function startWorker(env: Record<string, string>): {
+  child: ChildProcess;
+  lines: string[];
+  waitFor(prefix: string): Promise<string>;
+} {
+  const child = spawn(process.execPath, [fixture], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: string[] = [];
+  let buffer = '';
+  const waiters: { prefix: string; resolve: (line: string) => void }[] = [];
+  child.stdout!.on('data', (chunk) => {
+    buffer += chunk;
+    let nl;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      lines.push(line);
+      for (const w of waiters.filter((w) => line.startsWith(w.prefix))) w.resolve(line);
+    }
+  });
+  return {
+    child,
+    lines,
+    waitFor: (prefix) =>
+      new Promise((resolve, reject) => {
+        const seen = lines.find((l) => l.startsWith(prefix));
+        if (seen) return resolve(seen);
+        waiters.push({ prefix, resolve });
+        child.once('exit', (code) => reject(new Error(`worker exited (${code}) before "${prefix}"`)));
+      }),
+  };
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+describe('delivery exactly once through a worker crash', () => {
+  let world: CaseWorld;
+  const children: ChildProcess[] = [];
+  beforeAll(async () => {
+    world = await startCaseWorld();
+  });
+  afterAll(async () => {
+    await world?.close();
+    for (const c of children) {
+      c.kill('SIGTERM');
+      await exited(c);
+    }
+  });
+
+  it(
+    'a worker killed after the SMTP server accepted the message does not cause a second one',
+    { timeout: 120_000 },
+    async () => {
+      const taskQueue = `crash-${process.pid}-${Date.now()}`;
+      const env = {
+        TEMPORAL_ADDRESS: inject('timeSkippingAddress'),
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        SMTP_URL: world.sink.url,
+        LOG_LEVEL: 'warn',
+      };
+      const first = startWorker({ ...env, PAUSE_AFTER_ACCEPT_MS: '600000' });
+      children.push(first.child);
+      await first.waitFor('ready');
+
+      const cases = { ...world.cases, taskQueue };
+      const caseId = `crash-${Date.now()}`;
+      const today = await world.today();
+      const D = addDays(today, -38); // the probleemanalyse reminder is due at once
+      await openCase(cases, sampleCase(caseId, D, { completed: { ziekmelding: addDays(D, 2) } }));
+      const id = taskMessageId(caseId, 'reminder', 'probleemanalyse', addDays(D, 41));
+      expect(await first.waitFor('accepted')).toBe(`accepted ${id}`);
+      first.child.kill('SIGKILL');
+      await exited(first.child);
+      expect(mailsOf(world, caseId).filter((m) => m.messageId === id)).toHaveLength(1);
+
+      const second = startWorker(env);
+      children.push(second.child);
+      await second.waitFor('ready');
+      // The killed attempt times out (heartbeat timeout, 10 s) and is retried on the new worker.
+      const deadline = Date.now() + 60_000;
+      let view = await getCase(cases, caseId);
+      while (entries(view, 'reminder', 'probleemanalyse').length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        view = await getCase(cases, caseId);
+      }
+      expect(entries(view, 'reminder', 'probleemanalyse')).toHaveLength(1);
+      expect(second.lines.some((l) => l.startsWith('accepted'))).toBe(false);
+      expect(mailsOf(world, caseId).filter((m) => m.messageId === id)).toHaveLength(1);
+      await recordEvent(cases, caseId, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test' });
+    },
+  );
+});
