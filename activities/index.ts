@@ -18,8 +18,8 @@ export interface ActivityDeps {
   /** The arbodienst's operations address, told of undeliverable e-mail (POORTWACHTER_OPERATIONS_EMAIL). */
   operationsEmail?: string;
   /**
-   * Resolves once the server holds this attempt's heartbeat (see `notify`). Without it, notify waits
-   * a moment: the SDK sends the first heartbeat of an attempt at once.
+   * Resolves once the server holds this attempt's heartbeat (see `notify`); the worker passes one that
+   * asks the server. Without it, notify does not wait (the SDK sends the first heartbeat at once).
    */
   confirmHeartbeat?: (info: { workflowId: string; activityId: string; attempt: number }) => Promise<void>;
   /** Test hook: runs after the SMTP server accepted a message and the heartbeat was confirmed. */
@@ -86,11 +86,8 @@ export function createActivities(deps: ActivityDeps) {
       if (ctx) {
         ctx.heartbeat({ accepted: n.messageId, recipients: result.accepted } satisfies AcceptedDetails);
         const { workflowExecution, activityId, attempt } = ctx.info;
-        if (deps.confirmHeartbeat) {
-          await deps.confirmHeartbeat({ workflowId: workflowExecution?.workflowId ?? '', activityId, attempt });
-        } else {
-          await ctx.sleep(1_000);
-        }
+        // Without a confirmer (tests, tools) the SDK still sends an attempt's first heartbeat at once.
+        await deps.confirmHeartbeat?.({ workflowId: workflowExecution?.workflowId ?? '', activityId, attempt });
       }
       await deps.afterAccepted?.(n.messageId);
       return { ...result, recipients: [...n.to, ...(n.cc ?? [])] };

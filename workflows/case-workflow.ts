@@ -37,6 +37,7 @@ import {
 import {
   dueMessages,
   endMoment,
+  messageKey,
   nextMoment,
   openTasks,
   scheduledMessages,
@@ -338,7 +339,10 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     const delivered = await deliver(n, key);
     for (const d of due) {
       markSent(d.key);
-      if (d.kind === 'escalation') record({ kind: 'overdue', actor: SYSTEM, task: d.task, due: d.due });
+      if (d.kind !== 'escalation') continue;
+      record({ kind: 'overdue', actor: SYSTEM, task: d.task, due: d.due });
+      // The summary stands for the whole chain of a task overdue before the take-over: no second step.
+      if (d.task && d.due) markSent(messageKey('second-escalation', d.task, d.due));
     }
     markSent(key);
     if (!delivered) return;
