@@ -77,8 +77,14 @@ describe('a 104-week case with every task done on time', () => {
     expect(view.calendar.milestones.find((m) => m.id === 'evaluatie')?.status).toBe('not-applicable');
 
     // Every reminder exactly once, at 08:00 Amsterdam on the 5th working day before the due date, or
-    // at once when that moment had passed before the case was opened. Nothing else was sent.
-    const mails = mailsOf(world, caseId);
+    // at once when that moment had passed before the case was opened. Nothing else was sent but the
+    // calendar cancellation of each reminded task once it was done (one per reminder, none twice).
+    const all = mailsOf(world, caseId);
+    const cancels = all.filter((m) => m.messageId?.includes('.calendar-cancel.'));
+    expect(cancels.map((m) => m.messageId!.replace('.calendar-cancel.', '.reminder.')).sort()).toEqual(
+      plan.map((p) => taskMessageId(caseId, 'reminder', p.task, p.due)).sort(),
+    );
+    const mails = all.filter((m) => !cancels.includes(m));
     expect(mails.map((m) => m.messageId).sort()).toEqual(
       plan.map((p) => taskMessageId(caseId, 'reminder', p.task, p.due)).sort(),
     );
