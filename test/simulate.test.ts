@@ -45,8 +45,20 @@ describe('poortwachter simulate', () => {
     // - evaluatie: 42 days after the plan van aanpak of 04-22 = Tue 06-03; back over Hemelvaart
     //   05-29: 06-02, 05-30, 05-28, 05-27, 05-26. Never held, so it escalates on Wed 06-04 to the
     //   casemanager with the employer's escalation address in cc.
+    // - each task done after its reminder gets its calendar entry cancelled when it is recorded
+    //   (09:00 Amsterdam, the moment of the event);
+    // - still open 10 working days after the escalation (tweede Pinksterdag 06-09 does not count):
+    //   06-05, 06, 10, 11, 12, 13, 16, 17, 18, 19 → the second escalation on Thu 06-19.
     const expected = [
       { kind: 'reminder', task: 'ziekmelding', due: '2025-03-09', at: '2025-03-03T07:00:00Z', to: [ANNA], cc: [] },
+      {
+        kind: 'calendar-cancelled',
+        task: 'ziekmelding',
+        due: '2025-03-09',
+        at: '2025-03-04T08:00:00Z',
+        to: [ANNA],
+        cc: [],
+      },
       {
         kind: 'reminder',
         task: 'probleemanalyse',
@@ -55,30 +67,57 @@ describe('poortwachter simulate', () => {
         to: [ANNA, ARTS],
         cc: [],
       },
+      {
+        kind: 'calendar-cancelled',
+        task: 'probleemanalyse',
+        due: '2025-04-13',
+        at: '2025-04-10T07:00:00Z',
+        to: [ANNA, ARTS],
+        cc: [],
+      },
       { kind: 'reminder', task: 'plan-van-aanpak', due: '2025-04-24', at: '2025-04-15T06:00:00Z', to: [ANNA], cc: [] },
+      {
+        kind: 'calendar-cancelled',
+        task: 'plan-van-aanpak',
+        due: '2025-04-24',
+        at: '2025-04-22T07:00:00Z',
+        to: [ANNA],
+        cc: [],
+      },
       { kind: 'reminder', task: 'evaluatie', due: '2025-06-03', at: '2025-05-26T06:00:00Z', to: [ANNA], cc: [] },
       { kind: 'escalation', task: 'evaluatie', due: '2025-06-03', at: '2025-06-04T06:00:00Z', to: [ANNA], cc: [HR] },
+      {
+        kind: 'second-escalation',
+        task: 'evaluatie',
+        due: '2025-06-03',
+        at: '2025-06-19T06:00:00Z',
+        to: [ANNA],
+        cc: [HR],
+      },
     ];
     const sent = result.timeline.filter((e) => e.messageId);
     expect(sent.map((e) => ({ kind: e.kind, task: e.task, due: e.due, at: e.at }))).toEqual(
       expected.map(({ kind, task, due, at }) => ({ kind, task, due, at })),
     );
-    for (const e of sent) expect(inAmsterdam(e.at).time).toBe('08:00');
-    expect(sent.map((e) => inAmsterdam(e.at).date)).toEqual([
+    const scheduled = sent.filter((e) => e.kind !== 'calendar-cancelled');
+    for (const e of scheduled) expect(inAmsterdam(e.at).time).toBe('08:00');
+    expect(scheduled.map((e) => inAmsterdam(e.at).date)).toEqual([
       '2025-03-03',
       '2025-04-07',
       '2025-04-15',
       '2025-05-26',
       '2025-06-04',
+      '2025-06-19',
     ]);
+    for (const e of sent.filter((e) => e.kind === 'calendar-cancelled')) expect(inAmsterdam(e.at).time).toBe('09:00');
 
-    // What the SMTP server received: the same five messages, with their recipients.
+    // What the SMTP server received: the same messages, with their recipients.
     expect(result.emails.map((m) => ({ at: m.at, to: m.to, cc: m.cc }))).toEqual(
       expected.map(({ at, to, cc }) => ({ at, to, cc })),
     );
     expect(result.emails.map((m) => m.messageId)).toEqual(sent.map((e) => e.messageId));
     expect(result.emails[0]!.subject).toContain('uiterlijk 09-03-2025');
-    expect(result.emails[4]!.subject).toContain('TE LAAT');
+    expect(result.emails[7]!.subject).toContain('TE LAAT');
 
     // Events at 09:00 Amsterdam on their day, in the scenario's dates; the second ziekmelding is refused.
     const events = result.timeline.filter((e) => e.kind === 'event');
@@ -141,7 +180,9 @@ describe('poortwachter simulate', () => {
     expect(row('2031-03-10T08:00:00Z', 'REFUSED', 'relapsed:', 'closed')).toBeDefined();
     // The probleemanalyse (due 02-16) no longer applies after the recovery: no reminder for it.
     expect(lines.filter((l) => / reminder | escalation /.test(l))).toHaveLength(1);
-    expect(stdout).toContain('E-mails: 1 sent by the case, 1 received by the SMTP server; 1 event(s) refused');
+    // The ziekmelding's calendar entry is cancelled when it is recorded as done (09:00 on 01-07).
+    expect(row('2031-01-07T08:00:00Z', 'calendar-cancelled', 'ziekmelding', '2031-01-12', ANNA)).toBeDefined();
+    expect(stdout).toContain('E-mails: 2 sent by the case, 2 received by the SMTP server; 1 event(s) refused');
     expect(stdout).toContain('Final state on 2031-03-03: closed (hersteld: 28 dagen zonder terugval)');
     expect(row('probleemanalyse', 'bedrijfsarts', '2031-02-16', 'not-applicable (hersteld)')).toBeDefined();
     expect(stderr).toContain('the case closed');
