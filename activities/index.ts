@@ -1,8 +1,12 @@
 // The activities: every side effect of a case happens here, never in workflow code.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { CaseClientOptions } from '../client/cases.js';
+import type { IsoDate } from '../workflows/calendar/index.js';
+import { collectDigests, digestRecipients, type Digest, type DigestFilter } from './digest.js';
 import { DeliveryError, type Mailer } from './mail.js';
 import {
+  digestNotification,
   prepareDeskundigenoordeel,
   sendNotification,
   type DeskundigenoordeelRequest,
@@ -24,6 +28,8 @@ export interface ActivityDeps {
   confirmHeartbeat?: (info: { workflowId: string; activityId: string; attempt: number }) => Promise<void>;
   /** Test hook: runs after the SMTP server accepted a message and the heartbeat was confirmed. */
   afterAccepted?: (messageId: string) => Promise<void>;
+  /** A client of the cluster, for the daily digest (it lists and reads cases). */
+  cases?: CaseClientOptions;
 }
 
 /** The failure type the workflow recognises: the message will never be delivered as addressed. */
@@ -45,7 +51,13 @@ interface AcceptedDetails {
 
 export function createActivities(deps: ActivityDeps) {
   const { mailer } = deps;
-  return {
+  const cases = (): CaseClientOptions => {
+    if (!deps.cases) {
+      throw ApplicationFailure.nonRetryable('this worker has no Temporal client for the digest', 'DigestNotConfigured');
+    }
+    return deps.cases;
+  };
+  const activities = {
     /**
      * Renders and sends one notification; its Message-ID is fixed by the workflow.
      *
@@ -96,7 +108,20 @@ export function createActivities(deps: ActivityDeps) {
     async prepareDeskundigenoordeelRequest(because: string): Promise<DeskundigenoordeelRequest> {
       return prepareDeskundigenoordeel(because);
     },
+    /** The casemanagers (CasemanagerId keys) with open cases, for the daily digest. */
+    async digestRecipients(): Promise<string[]> {
+      return digestRecipients(cases());
+    },
+    /** The non-empty digests for `date`, one per casemanager (or only the one in `filter`). */
+    async collectDigests(date: IsoDate, filter?: DigestFilter): Promise<Digest[]> {
+      return collectDigests(cases(), date, filter);
+    },
+    /** Sends one digest, exactly once as `notify` does. */
+    async sendDigest(digest: Digest, messageId: string): Promise<NotifyResult> {
+      return activities.notify(digestNotification(digest, messageId));
+    },
   };
+  return activities;
 }
 
 /** The addresses that come from the worker's configuration, never from workflow code. */

@@ -2,6 +2,7 @@
 // lives here, outside workflow code, so wording can change without touching case histories.
 // Dutch by default: casemanagers read these.
 import type { Language } from '../workflows/case-model.js';
+import type { Digest, DigestItem } from './digest.js';
 import { deadlineCalendar } from './icalendar.js';
 import type { Mailer } from './mail.js';
 import { renderMessage, type RenderedMessage, type TemplateData } from './templates.js';
@@ -14,7 +15,8 @@ export type NotificationKind =
   | 'deskundigenoordeel-request'
   | 'deskundigenoordeel-reminder'
   | 'calendar-cancel'
-  | 'delivery-failed';
+  | 'delivery-failed'
+  | 'digest';
 
 export interface NotificationTask {
   id: string;
@@ -55,6 +57,42 @@ export interface Notification {
   calendar?: CalendarInvitation;
   /** For 'delivery-failed': the message that could not be delivered. */
   failure?: { messageId: string; kind: string; recipients: string[]; reason: string };
+  /** For 'digest': the casemanager's tasks across their cases (caseId and names are then empty). */
+  digest?: Digest;
+}
+
+/** The daily digest as a notification: one message to the casemanager, in their language. */
+export function digestNotification(digest: Digest, messageId: string): Notification {
+  return {
+    messageId,
+    kind: 'digest',
+    to: [digest.casemanager.email],
+    caseId: '',
+    employeeName: '',
+    employerName: '',
+    tasks: [],
+    language: digest.language,
+    digest,
+  };
+}
+
+function digestTemplateData(d: Digest, language: Language): TemplateData {
+  const items = (list: DigestItem[]) =>
+    list.map((i) => ({
+      caseId: i.caseId,
+      employeeName: i.employeeName,
+      employerName: i.employerName,
+      ...taskView(i.task, i.caseId, language),
+    }));
+  const section = (list: DigestItem[]) => (list.length > 0 ? { count: list.length, items: items(list) } : undefined);
+  return {
+    casemanagerName: d.casemanager.name,
+    date: formatDate(d.date, language),
+    overdue: section(d.overdue),
+    upcoming: section(d.upcoming),
+    overdueCount: d.overdue.length,
+    upcomingCount: d.upcoming.length,
+  };
 }
 
 const OWNER: Record<Language, Record<string, string>> = {
@@ -114,6 +152,7 @@ export function taskView(task: NotificationTask, caseId: string, language: Langu
 /** The values the templates of a case message see. */
 export function templateData(n: Notification): TemplateData {
   const language = n.language ?? 'nl';
+  if (n.kind === 'digest' && n.digest) return digestTemplateData(n.digest, language);
   const tasks = n.tasks.map((t) => taskView(t, n.caseId, language));
   return {
     caseId: n.caseId,

@@ -3,7 +3,8 @@
 import type { Logger } from 'pino';
 import type { Config } from '../client/config.js';
 import { Connection } from '@temporalio/client';
-import { connectionOptions, temporalAddress } from '../client/connection.js';
+import { connectClient, connectionOptions, temporalAddress } from '../client/connection.js';
+import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../client/digest-schedule.js';
 import { registerSearchAttributes } from '../client/search-attributes.js';
 import { createCaseWorker } from './worker.js';
 
@@ -41,12 +42,34 @@ async function ensureSearchAttributes(config: Config, logger: Logger): Promise<v
   }
 }
 
+/**
+ * Makes sure the daily digest's Schedule exists and is current. Best effort, like the search
+ * attributes: without it, digests only go out on demand (`poortwachter digest`).
+ */
+async function ensureSchedule(config: Config, logger: Logger): Promise<void> {
+  try {
+    const client = await connectClient(config);
+    try {
+      const outcome = await ensureDigestSchedule(client, config.taskQueue);
+      logger.info({ scheduleId: DIGEST_SCHEDULE_ID, outcome }, 'daily digest schedule in place');
+    } finally {
+      await client.connection.close();
+    }
+  } catch (err) {
+    logger.warn(
+      { err: (err as Error).message, scheduleId: DIGEST_SCHEDULE_ID },
+      'could not create or update the daily digest schedule; digests are sent only on demand until it exists',
+    );
+  }
+}
+
 export async function runWorker(
   config: Config,
   logger: Logger,
   stop: Promise<unknown> = shutdownSignal(),
 ): Promise<void> {
   await ensureSearchAttributes(config, logger);
+  await ensureSchedule(config, logger);
   const { worker, close } = await createCaseWorker({ config, logger });
   logger.info(
     { address: temporalAddress(config), namespace: config.namespace, taskQueue: config.taskQueue },

@@ -1,5 +1,6 @@
 // Builds a worker for the project's task queue: the workflows bundled from workflows/, the
 // activities wired to the real world (SMTP).
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { heartbeatConfirmer } from '../activities/heartbeat.js';
@@ -40,6 +41,10 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
   const dataConverter = setup.options?.dataConverter ?? encryptingDataConverter(loadKeyring(config));
   const ownConnection = setup.connection ? undefined : await NativeConnection.connect(connectionOptions(config));
   const mailer = setup.activities ? undefined : createMailer(config.smtpUrl, config.mailFrom);
+  // The daily digest lists and reads cases: a client with the same keys as the worker.
+  const clientConnection = setup.activities ? undefined : await Connection.connect(connectionOptions(config));
+  const client =
+    clientConnection && new Client({ connection: clientConnection, namespace: config.namespace, dataConverter });
   const worker = await Worker.create({
     connection: setup.connection ?? ownConnection,
     namespace: config.namespace,
@@ -52,6 +57,7 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
         ...activityConfig(config),
         // notify waits until the server holds its "accepted" heartbeat (exactly-once delivery).
         confirmHeartbeat: heartbeatConfirmer((setup.connection ?? ownConnection)!.workflowService, config.namespace),
+        cases: { client: client!, taskQueue: config.taskQueue },
       }),
     ...setup.options,
     dataConverter,
@@ -60,6 +66,7 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
     worker,
     async close() {
       mailer?.close();
+      await clientConnection?.close();
       await ownConnection?.close();
     },
   };

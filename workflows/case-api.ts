@@ -2,16 +2,16 @@
 // validator, so the caller hears yes or a specific no at once) and one query for the case record.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CalendarResult, IsoDate } from './calendar/index.js';
-import type { CaseEvent, CaseStatus, DeskundigenoordeelState, TimelineEntry } from './case-model.js';
+import type { CaseEvent, CaseStatus, DeskundigenoordeelState, Language, TimelineEntry } from './case-model.js';
 
 export interface CaseView {
   caseId: string;
   status: CaseStatus;
   closedReason?: string;
   ruleset: string;
-  employer: { id: string; name: string };
+  employer: { id: string; name: string; language?: Language };
   employee: { id: string; displayName: string };
-  casemanager: { name: string; email: string };
+  casemanager: { name: string; email: string; language?: Language };
   /** The Amsterdam date the view was computed for. */
   asOf: IsoDate;
   calendar: CalendarResult;

@@ -489,7 +489,11 @@ function view(state: CaseState, asOf: string): CaseView {
     status: state.status,
     ...(state.closedReason && { closedReason: state.closedReason }),
     ruleset: state.facts.ruleset ?? computeCalendar(state.facts).ruleset,
-    employer: { id: state.open.employer.id, name: state.open.employer.name },
+    employer: {
+      id: state.open.employer.id,
+      name: state.open.employer.name,
+      ...(state.open.employer.language && { language: state.open.employer.language }),
+    },
     employee: state.open.employee,
     casemanager: state.open.casemanager,
     asOf,

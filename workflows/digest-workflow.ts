@@ -1,0 +1,117 @@
+// The daily digest: at 08:00 Amsterdam time on working days (a Temporal Schedule starts
+// `digestWorkflow`, see client/digest-schedule.ts), one e-mail per casemanager with their overdue tasks
+// and those due in the next 10 working days. The Schedule only knows weekdays; holidays are skipped
+// here, by the calendar's isWorkingDay.
+//
+// One digest per casemanager per date, whoever asks (the Schedule, `poortwachter digest`, a retried
+// run): each is sent by a child workflow with id `digest-<date>-<casemanager key>` that Temporal
+// refuses to start again unless the earlier one failed, and the message has a fixed Message-ID
+// `<digest.<key>.<date>@poortwachter>`.
+import {
+  ParentClosePolicy,
+  proxyActivities,
+  startChild,
+  WorkflowIdReusePolicy,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../activities/index.js';
+import { amsterdamDate } from './amsterdam-time.js';
+import { isValidIsoDate, isWorkingDay, type IsoDate } from './calendar/index.js';
+import { casemanagerKey } from './case-model.js';
+
+const { digestRecipients, collectDigests } = proxyActivities<Activities>({
+  // Reading every open case takes a while on a large arbodienst; the activity heartbeats per case.
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 10 },
+});
+
+const { sendDigest } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
+  // SMTP outages are retried, but a digest is about one morning: give up after a day.
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
+  scheduleToCloseTimeout: '1 day',
+});
+
+export interface DigestWorkflowInput {
+  /** The Amsterdam date of the digest; default: the date the workflow was started. */
+  date?: IsoDate;
+  /** Only this casemanager (e-mail address); default: every casemanager with an open case. */
+  casemanager?: string;
+}
+
+export interface DigestSent {
+  casemanagerKey: string;
+  /** Absent when there was nothing to send, or it had been sent (or is being sent) already. */
+  to?: string;
+  messageId: string;
+  outcome: 'sent' | 'nothing-due' | 'already-sent';
+  overdue: number;
+  upcoming: number;
+}
+
+export interface DigestWorkflowResult {
+  date: IsoDate;
+  workingDay: boolean;
+  digests: DigestSent[];
+}
+
+export function digestMessageId(key: string, date: IsoDate): string {
+  return `<digest.${key}.${date}@poortwachter>`;
+}
+
+export function casemanagerDigestWorkflowId(key: string, date: IsoDate): string {
+  return `digest-${date}-${key}`;
+}
+
+export async function digestWorkflow(input: DigestWorkflowInput = {}): Promise<DigestWorkflowResult> {
+  // The start time, not the time of the first workflow task: a run that waited for a worker still
+  // sends the digest of the morning it was scheduled for.
+  const date = input.date ?? amsterdamDate(workflowInfo().startTime.getTime());
+  if (!isValidIsoDate(date)) throw new Error(`not a date: ${date}`);
+  if (!isWorkingDay(date)) return { date, workingDay: false, digests: [] };
+  const keys = input.casemanager ? [casemanagerKey(input.casemanager)] : await digestRecipients();
+  const digests: DigestSent[] = [];
+  // In small batches: a few hundred casemanagers do not all query the cases at once.
+  for (let i = 0; i < keys.length; i += 20) {
+    const batch = keys.slice(i, i + 20);
+    digests.push(...(await Promise.all(batch.map((key) => digestFor(key, date)))));
+  }
+  return { date, workingDay: true, digests };
+}
+
+async function digestFor(key: string, date: IsoDate): Promise<DigestSent> {
+  const messageId = digestMessageId(key, date);
+  try {
+    const child = await startChild(casemanagerDigestWorkflow, {
+      workflowId: casemanagerDigestWorkflowId(key, date),
+      args: [{ key, date }],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    return await child.result();
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      return { casemanagerKey: key, messageId, outcome: 'already-sent', overdue: 0, upcoming: 0 };
+    }
+    throw err;
+  }
+}
+
+/** One casemanager's digest for one date: collect, and send when there is something to say. */
+export async function casemanagerDigestWorkflow({ key, date }: { key: string; date: IsoDate }): Promise<DigestSent> {
+  const messageId = digestMessageId(key, date);
+  const [digest] = await collectDigests(date, { casemanagerKey: key });
+  if (!digest) return { casemanagerKey: key, messageId, outcome: 'nothing-due', overdue: 0, upcoming: 0 };
+  await sendDigest(digest, messageId);
+  return {
+    casemanagerKey: key,
+    to: digest.casemanager.email,
+    messageId,
+    outcome: 'sent',
+    overdue: digest.overdue.length,
+    upcoming: digest.upcoming.length,
+  };
+}
