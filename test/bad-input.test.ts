@@ -319,8 +319,14 @@ describe('bad input, everywhere', () => {
       if (mail.html) {
         expect(mail.html).not.toContain('<script>');
         expect(mail.html).not.toContain('<img src=x');
+        expect(mail.html).not.toContain('<b>Jansen');
       }
     }
+    // The names are there, escaped: the HTML part shows them as text; the plain-text part as typed.
+    const html = mails.map((m) => (typeof m.html === 'string' ? m.html : '')).join('\n');
+    expect(html).toContain('&lt;script&gt;alert(');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(mails.some((m) => (m.text ?? '').includes(name))).toBe(true);
     const shown = await runCli(['case', 'show', caseId]);
     expect(shown.code).toBe(0);
     expect(shown.stdout).not.toMatch(/\u001b/);
