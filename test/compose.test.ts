@@ -29,6 +29,8 @@ describe('docker-compose.yml', () => {
     const config = loadConfig(env);
     expect(config.temporalAddress).toBe('temporal:7233');
     expect(config.smtpUrl).toBe('smtp://mailpit:1025');
+    // Every worker encrypts payloads: the keys must be configured, not baked into the file.
+    expect(env.POORTWACHTER_KEYS).toMatch(/^\$\{POORTWACHTER_KEYS:\?/);
   });
 
   it('registers every custom search attribute of the workflow, with its type', () => {

@@ -9,6 +9,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'open, change, show, list and import cases (see `poortwachter case --help`)',
     load: async () => (await import('./case.js')).caseCommand,
   },
+  'codec-server': {
+    summary: 'decrypting codec endpoint for the Temporal Web UI (bearer token, one CORS origin)',
+    load: async () => (await import('./codec-server.js')).codecServerCommand,
+  },
   dev: {
     summary: 'run the whole stack locally: Temporal dev server, mail inbox and worker',
     load: async () => (await import('./runtime-commands.js')).devCommand,
