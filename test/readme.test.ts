@@ -1,0 +1,22 @@
+// The README is the newcomer's manual: every configuration variable the code reads is documented
+// in its table, and every command of the CLI is mentioned.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ENV_VARIABLES } from '../client/config.js';
+import { runCli } from './setup/run-cli.js';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+describe('README', () => {
+  it('documents every configuration variable in its table', () => {
+    const undocumented = ENV_VARIABLES.filter((name) => !readme.includes(`| \`${name}\` |`));
+    expect(undocumented).toEqual([]);
+  });
+
+  it('mentions every command of the CLI', async () => {
+    const { stdout } = await runCli(['--help']);
+    const commands = [...stdout.matchAll(/^ {2}(\S+) {2,}/gm)].map((m) => m[1]!);
+    expect(commands).toEqual(expect.arrayContaining(['case', 'dev', 'worker', 'calendar', 'simulate', 'audit']));
+    expect(commands.filter((c) => !readme.includes(`poortwachter ${c}`))).toEqual([]);
+  });
+});
