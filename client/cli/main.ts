@@ -13,6 +13,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'decrypting codec endpoint for the Temporal Web UI (bearer token, one CORS origin)',
     load: async () => (await import('./codec-server.js')).codecServerCommand,
   },
+  digest: {
+    summary: "send (or with --dry-run print) a casemanager's daily digest of overdue and upcoming tasks",
+    load: async () => (await import('./digest.js')).digestCommand,
+  },
   dev: {
     summary: 'run the whole stack locally: Temporal dev server, mail inbox and worker',
     load: async () => (await import('./runtime-commands.js')).devCommand,
