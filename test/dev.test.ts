@@ -83,6 +83,9 @@ describe('poortwachter dev', () => {
     await openCase({ client, taskQueue: 'dev-test' }, sampleCase(caseId, today));
     await connection.close();
 
+    // Ctrl-C under `npm run dev` reaches node twice (terminal and npm): both must lead to a clean stop.
+    first.child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // (two at once merge into one signal)
     first.child.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.output()).toContain('dev stack stopped');

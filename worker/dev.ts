@@ -12,7 +12,9 @@ import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
 import { runWorker, shutdownSignal } from './main.js';
 
 export async function runDev(config: Config, logger: Logger, print: (text: string) => void): Promise<void> {
-  const stop = shutdownSignal();
+  const stop = shutdownSignal(() =>
+    print('Stopping cleanly (worker, mail inbox, then the server); press Ctrl-C once more to stop at once.\n'),
+  );
   const dataDir = resolve(config.dataDir);
   let server: DevServer | undefined;
   let mail: MailCatcher | undefined;

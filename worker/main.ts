@@ -8,13 +8,20 @@ import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../client/digest-sched
 import { registerSearchAttributes } from '../client/search-attributes.js';
 import { createCaseWorker } from './worker.js';
 
-/** Resolves on the first SIGINT or SIGTERM. */
-export function shutdownSignal(): Promise<NodeJS.Signals> {
+/**
+ * Resolves on the first SIGINT or SIGTERM, and keeps catching later ones while the process shuts
+ * down: Ctrl-C under `npm run dev` reaches node twice (from the terminal and from npm), and a second,
+ * unhandled SIGINT would end the process before it stopped the dev server. A third signal is taken
+ * as "stop now".
+ */
+export function shutdownSignal(onRepeat: (count: number) => void = () => {}): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    let received = 0;
     const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(signal);
+      received++;
+      if (received === 1) resolve(signal);
+      else if (received >= 3) process.exit(130);
+      else onRepeat(received);
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
