@@ -2,7 +2,6 @@
 // verification (digests, signature, replay against the current workflow code) and an HTML report.
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { exportBundle, generateSigningKeys, serializeBundle } from '../audit/bundle.js';
 import { renderReport } from '../audit/report.js';
@@ -10,8 +9,7 @@ import { onTime } from '../audit/history.js';
 import { BundleFormatError, verifyBundle, type VerifyReport } from '../audit/verify.js';
 import { casemanagerKey, caseIdSchema, caseWorkflowId } from '../../workflows/case-model.js';
 import { isValidIsoDate } from '../../workflows/calendar/index.js';
-import { ConfigError, loadConfig } from '../config.js';
-import { connectClient, temporalAddress } from '../connection.js';
+import { withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from './io.js';
 
 export const SIGNING_KEY_ENV = 'POORTWACHTER_AUDIT_SIGNING_KEY';
@@ -60,27 +58,6 @@ async function keyFrom(flag: unknown, env: string, what: string): Promise<string
   const pem = await readText(path, what);
   if (!pem.includes('-----BEGIN')) throw new CliError(`${what} ${path} is not a PEM file`);
   return pem;
-}
-
-async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message);
-    throw err;
-  }
-  let client: Client;
-  try {
-    client = await connectClient(config);
-  } catch (err) {
-    throw new CliError(`cannot reach Temporal at ${temporalAddress(config)} (${(err as Error).message})`, EXIT_FAILURE);
-  }
-  try {
-    return await work(client);
-  } finally {
-    await client.connection.close();
-  }
 }
 
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

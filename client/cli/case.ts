@@ -1,7 +1,6 @@
 // `poortwachter case open|record|show|list|import`: the case commands, thin on top of client/cases.ts.
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { Client } from '@temporalio/client';
 import {
   CaseError,
   DuplicateCaseError,
@@ -16,11 +15,9 @@ import {
   type CaseClientOptions,
   type CaseListFilter,
 } from '../cases.js';
-import { KeyringError } from '../codec.js';
-import { ConfigError, loadConfig } from '../config.js';
-import { connectClient, temporalAddress } from '../connection.js';
 import { CASE_EVENT_TYPES } from '../../workflows/case-model.js';
 import type { CaseView } from '../../workflows/case-api.js';
+import { withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, readJsonInput, type Io } from './io.js';
 import { formatCalendar } from './calendar.js';
 import { formatTable } from './table.js';
@@ -50,31 +47,13 @@ function toCliError(err: unknown): unknown {
 }
 
 async function withCases<T>(work: (cases: CaseClientOptions) => Promise<T>): Promise<T> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message);
-    throw err;
-  }
-  let client: Client;
-  try {
-    client = await connectClient(config);
-  } catch (err) {
-    if (err instanceof KeyringError) throw new CliError(err.message);
-    throw new CliError(
-      `cannot reach Temporal at ${temporalAddress(config)} (${(err as Error).message}); ` +
-        (config.temporalAddress ? 'check TEMPORAL_ADDRESS and the TLS settings' : 'is `npm run dev` running?'),
-      EXIT_FAILURE,
-    );
-  }
-  try {
-    return await work({ client, taskQueue: config.taskQueue });
-  } catch (err) {
-    throw toCliError(err);
-  } finally {
-    await client.connection.close();
-  }
+  return withClient(async (client, config) => {
+    try {
+      return await work({ client, taskQueue: config.taskQueue });
+    } catch (err) {
+      throw toCliError(err);
+    }
+  });
 }
 
 type OptionSpec = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;

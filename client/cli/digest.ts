@@ -3,13 +3,9 @@
 // path as the 08:00 Schedule, so a digest goes out at most once per casemanager and day); with
 // --dry-run it only prints what the digest holds.
 import { parseArgs } from 'node:util';
-import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { digestNotification, renderNotification } from '../../activities/notifications.js';
 import { collectDigests } from '../../activities/digest.js';
-import { KeyringError } from '../codec.js';
-import { ConfigError, loadConfig, type Config } from '../config.js';
-import { connectClient, temporalAddress } from '../connection.js';
 import { amsterdamDate } from '../../workflows/amsterdam-time.js';
 import { isoDateProblem, isWorkingDay } from '../../workflows/calendar/index.js';
 import { casemanagerKey } from '../../workflows/case-model.js';
@@ -18,6 +14,7 @@ import {
   type DigestWorkflowInput,
   type DigestWorkflowResult,
 } from '../../workflows/digest-workflow.js';
+import { configOrExit, withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './io.js';
 
 const USAGE = `Usage:
@@ -28,32 +25,6 @@ their open cases) now, once per day; the same digest the 08:00 schedule sends on
   --date      the day of the digest (default: today in Amsterdam)
   --dry-run   print the digest instead of sending it
 `;
-
-async function withClient<T>(work: (client: Client, config: Config) => Promise<T>): Promise<T> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message);
-    throw err;
-  }
-  let client: Client;
-  try {
-    client = await connectClient(config);
-  } catch (err) {
-    if (err instanceof KeyringError) throw new CliError(err.message);
-    throw new CliError(
-      `cannot reach Temporal at ${temporalAddress(config)} (${(err as Error).message}); ` +
-        (config.temporalAddress ? 'check TEMPORAL_ADDRESS and the TLS settings' : 'is `npm run dev` running?'),
-      EXIT_FAILURE,
-    );
-  }
-  try {
-    return await work(client, config);
-  } finally {
-    await client.connection.close();
-  }
-}
 
 export async function digestCommand(args: string[], io: Io): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -91,7 +62,7 @@ export async function digestCommand(args: string[], io: Io): Promise<number> {
       io.stdout.write(`nothing overdue or due in the next 10 working days for ${email} on ${date}: no digest\n`);
       return EXIT_OK;
     }
-    const config = loadConfig();
+    const config = configOrExit();
     const { subject, text } = renderNotification(
       digestNotification(digest, digestMessageId(key, date)),
       config.templatesDir,

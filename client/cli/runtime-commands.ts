@@ -1,18 +1,9 @@
 // `poortwachter dev` and `poortwachter worker`: the long-running processes.
 import { parseArgs } from 'node:util';
 import { KeyringError, loadKeyring } from '../codec.js';
-import { ConfigError, loadConfig, type Config } from '../config.js';
 import { createLogger } from '../logger.js';
+import { configOrExit } from './connect.js';
 import { CliError, EXIT_OK, type Io } from './io.js';
-
-function configOrExit(): Config {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message);
-    throw err;
-  }
-}
 
 function noArguments(args: string[], command: string): void {
   try {
