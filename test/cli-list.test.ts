@@ -1,63 +1,31 @@
 // Listing cases needs the server's visibility store, so this runs on the dev server (SQLite) with a
 // worker in real time: cases are listed by casemanager, employer, status and overdue tasks, and
 // the search attributes hold no e-mail address or name.
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../activities/index.js';
-import { createMailer } from '../activities/mail.js';
 import { listCases, openCase, recordEvent, type CaseClientOptions } from '../client/cases.js';
 import { amsterdamDate } from '../workflows/amsterdam-time.js';
 import { addDays } from '../workflows/calendar/index.js';
 import { caseWorkflowId } from '../workflows/case-model.js';
 import { sampleCase } from './setup/case-world.js';
+import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
 import { runCli } from './setup/run-cli.js';
-import { startSmtpSink, type SmtpSink } from './setup/smtp-sink.js';
-import { testDataConverter, workflowBundle } from './setup/temporal.js';
-
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('case list on the dev server', () => {
   const saved = { ...process.env };
-  const taskQueue = `list-${process.pid}`;
-  let connection: Connection;
+  let world: DevWorld;
   let cases: CaseClientOptions;
-  let sink: SmtpSink;
-  let worker: Worker;
-  let running: Promise<void>;
-  let workerConnection: NativeConnection;
+  const taskQueue = `list-${process.pid}`;
   const run = Date.now().toString(36);
 
   beforeAll(async () => {
-    connection = await Connection.connect({ address: inject('devServerAddress') });
-    cases = { client: new Client({ connection, dataConverter: testDataConverter() }), taskQueue };
-    sink = await startSmtpSink();
-    worker = await Worker.create({
-      connection: (workerConnection = await NativeConnection.connect({ address: inject('devServerAddress') })),
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities: createActivities({ mailer: createMailer(sink.url, 'test@localhost') }),
-      dataConverter: testDataConverter(),
-    });
-    running = worker.run();
+    world = await startDevWorld(taskQueue);
+    ({ cases } = world);
     process.env.TEMPORAL_ADDRESS = inject('devServerAddress');
     process.env.TEMPORAL_TASK_QUEUE = taskQueue;
   });
   afterAll(async () => {
     process.env = { ...saved };
-    worker?.shutdown();
-    await running;
-    await workerConnection?.close();
-    await sink?.close();
-    await connection?.close();
+    await world?.close();
   });
 
   it('lists by casemanager, employer, status and overdue', async () => {

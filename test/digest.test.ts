@@ -3,12 +3,8 @@
 // for a casemanager with nothing due, none on a non-working day, none twice for the same day; the
 // Schedule that starts it at 08:00; and the on-demand command.
 import { PassThrough } from 'node:stream';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createActivities } from '../activities/index.js';
-import { createMailer } from '../activities/mail.js';
 import { listCases, openCase, type CaseClientOptions } from '../client/cases.js';
 import { digestCommand } from '../client/cli/digest.js';
 import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../client/digest-schedule.js';
@@ -17,18 +13,8 @@ import { addDays, firstWorkingDayOnOrAfter, weekday } from '../workflows/calenda
 import { casemanagerKey } from '../workflows/case-model.js';
 import type { DigestWorkflowInput, DigestWorkflowResult } from '../workflows/digest-workflow.js';
 import { sampleCase } from './setup/case-world.js';
-import { startSmtpSink, type SmtpSink } from './setup/smtp-sink.js';
-import { testDataConverter, workflowBundle } from './setup/temporal.js';
-
-async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
+import type { SmtpSink } from './setup/smtp-sink.js';
 
 async function runDigestCli(args: string[]) {
   const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() };
@@ -41,6 +27,9 @@ async function runDigestCli(args: string[]) {
 
 describe('daily digest on the dev server', () => {
   const saved = { ...process.env };
+  let world: DevWorld;
+  let cases: CaseClientOptions;
+  let sink: SmtpSink;
   const taskQueue = `digest-${process.pid}`;
   const run = Date.now().toString(36);
   const today = amsterdamDate(Date.now());
@@ -49,12 +38,6 @@ describe('daily digest on the dev server', () => {
   const bram = { name: 'Bram', email: `bram-${run}@arbo.example`, language: 'en' };
   const carla = { name: 'Carla', email: `carla-${run}@arbo.example` };
   const dave = { name: 'Dave', email: `dave-${run}@arbo.example` };
-  let connection: Connection;
-  let cases: CaseClientOptions;
-  let sink: SmtpSink;
-  let worker: Worker;
-  let running: Promise<void>;
-  let workerConnection: NativeConnection;
 
   const digests = () => sink.messages.filter((m) => m.messageId?.startsWith('<digest.'));
   const digestTo = (email: string) => digests().filter((m) => m.to && JSON.stringify(m.to).includes(email));
@@ -66,17 +49,8 @@ describe('daily digest on the dev server', () => {
     });
 
   beforeAll(async () => {
-    connection = await Connection.connect({ address: inject('devServerAddress') });
-    cases = { client: new Client({ connection, dataConverter: testDataConverter() }), taskQueue };
-    sink = await startSmtpSink();
-    worker = await Worker.create({
-      connection: (workerConnection = await NativeConnection.connect({ address: inject('devServerAddress') })),
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities: createActivities({ mailer: createMailer(sink.url, 'test@localhost'), cases }),
-      dataConverter: testDataConverter(),
-    });
-    running = worker.run();
+    world = await startDevWorld(taskQueue);
+    ({ cases, sink } = world);
     process.env.TEMPORAL_ADDRESS = inject('devServerAddress');
     process.env.TEMPORAL_TASK_QUEUE = taskQueue;
 
@@ -94,11 +68,7 @@ describe('daily digest on the dev server', () => {
   }, 60_000);
   afterAll(async () => {
     process.env = { ...saved };
-    worker?.shutdown();
-    await running;
-    await workerConnection?.close();
-    await sink?.close();
-    await connection?.close();
+    await world?.close();
   });
 
   it('sends one digest per casemanager with something due, sorted, overdue marked, once per day', async () => {
