@@ -10,6 +10,8 @@ import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { generateKey } from '../../client/codec.js';
 import { registerSearchAttributes } from '../../client/search-attributes.js';
+import { amsterdamInstant } from '../../workflows/amsterdam-time.js';
+import { isValidIsoDate } from '../../workflows/calendar/index.js';
 import { ensureTestServer } from '../../scripts/temporal-binaries.js';
 import { startDevServer } from '../../worker/dev-server.js';
 import { freePort } from './ports.js';
@@ -36,6 +38,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
     server: { executable: { type: 'existing-path', path: binary.path } },
   });
   await registerSearchAttributes(env.connection, 'default');
+  // The test server's clock starts at today, so a date-dependent mistake in a test shows only on
+  // some days. POORTWACHTER_TEST_START=YYYY-MM-DD moves the clock to that day first (around Easter,
+  // Christmas or a summer-time change) to look for them.
+  const start = process.env.POORTWACHTER_TEST_START;
+  if (start) {
+    const target = amsterdamInstant(start, 7);
+    const now = await env.currentTimeMs();
+    if (!isValidIsoDate(start) || target < now)
+      throw new Error(`POORTWACHTER_TEST_START=${start}: must be a date after today`);
+    await env.sleep(target - now);
+  }
   project.provide('timeSkippingAddress', env.address);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'poortwachter-test-dev-'));
