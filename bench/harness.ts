@@ -1,0 +1,90 @@
+// What the measurements share: a private time-skipping server (encrypted with a throw-away key, as
+// client/simulate.ts does), history statistics, and driving server time until workflows closed.
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { encryptingDataConverter, generateKey, parseKeyring } from '../client/codec.js';
+import { registerSearchAttributes } from '../client/search-attributes.js';
+import { ensureTestServer } from '../scripts/temporal-binaries.js';
+import { pool } from './util.js';
+
+// @temporalio/proto is CommonJS: Node's ESM loader sees only its default export.
+const { temporal } = proto;
+export type History = proto.temporal.api.history.v1.IHistory;
+const EventType = temporal.api.enums.v1.EventType;
+
+export interface BenchEnv {
+  env: TestWorkflowEnvironment;
+  /** A plain client (no time skipping on result()), with the encrypting data converter. */
+  client: Client;
+  dataConverter: ReturnType<typeof encryptingDataConverter>;
+  namespace: string;
+}
+
+export async function startBenchEnv(log: (line: string) => void): Promise<BenchEnv> {
+  const binary = await ensureTestServer(log);
+  const dataConverter = encryptingDataConverter(parseKeyring(`bench:${generateKey()}`, 'bench key'));
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: binary.path } },
+    client: { dataConverter },
+  });
+  const namespace = env.namespace ?? 'default';
+  await registerSearchAttributes(env.connection, namespace);
+  const client = new Client({ connection: env.connection, namespace, dataConverter });
+  return { env, client, dataConverter, namespace };
+}
+
+export interface HistoryStats {
+  events: number;
+  bytes: number;
+  workflowTasks: number;
+  timers: number;
+  activities: number;
+}
+
+export function historyStats(history: History): HistoryStats {
+  const events = history.events ?? [];
+  const count = (t: number) => events.filter((e) => e.eventType === t).length;
+  return {
+    events: events.length,
+    bytes: temporal.api.history.v1.History.encode(history).finish().length,
+    workflowTasks: count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
+    timers: count(EventType.EVENT_TYPE_TIMER_STARTED),
+    activities: count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
+  };
+}
+
+/** Lets server time run in steps of `stepMs` until every handle's workflow closed (or `maxMs` passed). */
+export async function runUntilClosed(
+  bench: BenchEnv,
+  handles: WorkflowHandle[],
+  { stepMs, maxMs, log }: { stepMs: number; maxMs: number; log: (line: string, force?: boolean) => void },
+): Promise<{ open: number }> {
+  const start = await bench.env.currentTimeMs();
+  let open = handles;
+  for (;;) {
+    const closed = await pool(open, 32, async (h) => (await h.describe()).status.name !== 'RUNNING');
+    open = open.filter((_, i) => !closed[i]);
+    const elapsed = (await bench.env.currentTimeMs()) - start;
+    log(`${handles.length - open.length}/${handles.length} closed, ${Math.round(elapsed / 86_400_000)} days further`, true);
+    if (open.length === 0 || elapsed >= maxMs) return { open: open.length };
+    // Skip ahead in smaller steps between the checks: a progress line each step.
+    for (let k = 0; k < 4; k++) {
+      await bench.env.sleep(stepMs / 4);
+    }
+  }
+}
+
+export async function fetchHistories(
+  handles: WorkflowHandle[],
+  log: (line: string, force?: boolean) => void,
+): Promise<History[]> {
+  let done = 0;
+  return pool(handles, 16, async (h) => {
+    const history = await h.fetchHistory();
+    done++;
+    log(`fetched ${done}/${handles.length} histories`);
+    return history;
+  });
+}
+

@@ -1,0 +1,336 @@
+// The benchmark: one command, one run, one report.
+//
+//   npx tsc -p bench/tsconfig.json && node bench/dist/bench/run.js [--cases N] [--only a,b] [--out dir] [--seed S]
+//
+// Measurements: lifecycle (the real cases on a time-skipping server), baseline (the same number of
+// timers and activities without domain logic: the engine's limit), latency (openCase at 50 concurrent
+// callers), replay (the lifecycle histories against the current workflow code). Results go to
+// <out>/<date>.json and <out>/<date>.md; progress to stderr.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, totalmem, platform, release } from 'node:os';
+import { join } from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { projectRoot } from '../scripts/temporal-binaries.js';
+import { runIdle, type IdleResult } from './idle.js';
+import { runLifecycle, type LifecycleOutput, type LifecycleResult } from './lifecycle.js';
+import { runBaseline, runLatency, runReplay, type BaselineResult, type LatencyResult, type ReplayResult } from './others.js';
+import { mb, round } from './util.js';
+
+const MEASUREMENTS = ['lifecycle', 'baseline', 'latency', 'replay', 'idle'] as const;
+type Measurement = (typeof MEASUREMENTS)[number];
+
+export interface Options {
+  cases: number;
+  only: Measurement[];
+  out: string;
+  seed: number;
+  callers: number;
+  opens: number;
+  idleCases: number;
+  idleCache: number;
+}
+
+export function parseArgs(argv: string[]): Options {
+  const options: Options = {
+    cases: 200,
+    only: ['lifecycle', 'baseline', 'latency', 'replay'],
+    out: join(projectRoot, 'bench', 'results'),
+    seed: 20240108,
+    callers: 50,
+    opens: 1000,
+    idleCases: 10_000,
+    idleCache: 1000,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    const int = (name: string) => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
+      return n;
+    };
+    if (arg === '--cases') options.cases = int('--cases');
+    else if (arg === '--seed') options.seed = int('--seed');
+    else if (arg === '--callers') options.callers = int('--callers');
+    else if (arg === '--opens') options.opens = int('--opens');
+    else if (arg === '--idle-cases') options.idleCases = int('--idle-cases');
+    else if (arg === '--idle-cache') options.idleCache = int('--idle-cache');
+    else if (arg === '--out') options.out = value();
+    else if (arg === '--only') {
+      const list = value().split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = list.filter((m) => !(MEASUREMENTS as readonly string[]).includes(m));
+      if (unknown.length) throw new Error(`--only: unknown measurement(s) ${unknown.join(', ')}; known: ${MEASUREMENTS.join(', ')}`);
+      options.only = list as Measurement[];
+    } else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(
+        `usage: run [--cases N (200)] [--only ${MEASUREMENTS.join(',')}] [--out dir] [--seed S] [--callers 50] [--opens 1000] [--idle-cases 10000] [--idle-cache 1000]\n`,
+      );
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg}`);
+  }
+  return options;
+}
+
+interface Target {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean | 'not measured';
+}
+
+export interface Report {
+  date: string;
+  machine: { cpus: number; cpuModel: string; memoryMb: number; platform: string; node: string };
+  versions: Record<string, string>;
+  parameters: Options;
+  lifecycle?: LifecycleResult;
+  baseline?: BaselineResult;
+  ratioToBaseline?: { casesPerSecond: number; workflowTasksPerSecond: number };
+  latency?: LatencyResult;
+  replay?: ReplayResult;
+  idle?: IdleResult;
+  notDone: string[];
+  targets: Target[];
+  totalSeconds: number;
+}
+
+async function versions(): Promise<Record<string, string>> {
+  const pkg = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')) as {
+    version: string;
+    dependencies: Record<string, string>;
+  };
+  const installed = async (name: string) => {
+    try {
+      const p = JSON.parse(await readFile(join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
+      return p.version;
+    } catch {
+      return 'unknown';
+    }
+  };
+  return {
+    poortwachter: pkg.version,
+    '@temporalio/worker': await installed('@temporalio/worker'),
+    '@temporalio/testing': await installed('@temporalio/testing'),
+    'temporal-test-server': pkg.dependencies['@temporalio/testing'] ? 'see .temporal/ (ensureTestServer)' : 'unknown',
+  };
+}
+
+function targets(r: Report): Target[] {
+  const t: Target[] = [];
+  const l = r.lifecycle;
+  t.push(
+    r.ratioToBaseline
+      ? {
+          name: 'lifecycle throughput vs baseline',
+          target: '≥ 0.8',
+          measured: String(r.ratioToBaseline.casesPerSecond),
+          met: r.ratioToBaseline.casesPerSecond >= 0.8,
+        }
+      : { name: 'lifecycle throughput vs baseline', target: '≥ 0.8', measured: '-', met: 'not measured' },
+  );
+  const std = l?.standard104Week;
+  t.push(
+    std && std.events.count > 0
+      ? {
+          name: 'standard 104-week case: history events',
+          target: '< 1,000',
+          measured: `max ${std.events.max} (p50 ${std.events.p50}, ${std.events.count} cases)`,
+          met: std.events.max < 1000,
+        }
+      : { name: 'standard 104-week case: history events', target: '< 1,000', measured: '-', met: 'not measured' },
+    std && std.bytes.count > 0
+      ? {
+          name: 'standard 104-week case: history size',
+          target: '< 1 MB',
+          measured: `max ${round(std.bytes.max / 1024, 1)} KB`,
+          met: std.bytes.max < 1024 * 1024,
+        }
+      : { name: 'standard 104-week case: history size', target: '< 1 MB', measured: '-', met: 'not measured' },
+    l
+      ? {
+          name: 'every e-mail sent exactly once',
+          target: 'no duplicates, none missing',
+          measured: `${l.emails.distinct} distinct, ${l.emails.duplicates} duplicates, ${l.emails.missing} missing, ${l.emails.unexpected} unexpected`,
+          met: l.emails.exactlyOnce,
+        }
+      : { name: 'every e-mail sent exactly once', target: 'no duplicates, none missing', measured: '-', met: 'not measured' },
+    r.idle
+      ? {
+          name: `${r.idle.cases} idle cases: worker RSS (cache ${r.idle.maxCachedWorkflows})`,
+          target: '< 512 MB',
+          measured: `${r.idle.workerRssSteadyMb} MB steady, ${r.idle.workerRssPeakMb} MB peak`,
+          met: r.idle.cases >= 10_000 ? r.idle.workerRssSteadyMb < 512 : 'not measured',
+        }
+      : { name: '10,000 idle cases: worker RSS', target: '< 512 MB', measured: '-', met: 'not measured' },
+    { name: 'resilience (--chaos)', target: 'nothing lost, nothing twice', measured: '-', met: 'not measured' },
+  );
+  return t;
+}
+
+function markdown(r: Report): string {
+  const rows = (pairs: [string, string | number][]) => pairs.map(([k, v]) => `| ${k} | ${v} |`).join('\n');
+  const out: string[] = [];
+  out.push(`# Benchmark ${r.date}`, '');
+  out.push(
+    '| machine | |',
+    '| --- | --- |',
+    rows([
+      ['CPUs', `${r.machine.cpus} × ${r.machine.cpuModel}`],
+      ['memory', `${r.machine.memoryMb} MB`],
+      ['platform', r.machine.platform],
+      ['node', r.machine.node],
+      ...Object.entries(r.versions),
+    ]),
+    '',
+  );
+  out.push('| parameter | value |', '| --- | --- |', rows(Object.entries(r.parameters).map(([k, v]) => [k, String(v)])), '');
+  out.push('## Targets', '', '| target | required | measured | met |', '| --- | --- | --- | --- |');
+  for (const t of r.targets) out.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === true ? 'yes' : t.met === false ? '**NO — missed**' : 'not measured'} |`);
+  out.push('');
+  const l = r.lifecycle;
+  const b = r.baseline;
+  if (l || b) {
+    out.push('## Throughput', '', '| | lifecycle | baseline | ratio |', '| --- | --- | --- | --- |');
+    const ratio = (x?: number, y?: number) => (x !== undefined && y ? String(round(x / y)) : '-');
+    out.push(
+      `| workflows | ${l?.cases ?? '-'} | ${b?.cases ?? '-'} | |`,
+      `| wall time (s) | ${l?.wallSeconds ?? '-'} | ${b?.wallSeconds ?? '-'} | |`,
+      `| cases per second | ${l?.casesPerSecond ?? '-'} | ${b?.casesPerSecond ?? '-'} | ${ratio(l?.casesPerSecond, b?.casesPerSecond)} |`,
+      `| workflow tasks | ${l?.workflowTasks ?? '-'} | ${b?.workflowTasks ?? '-'} | |`,
+      `| workflow tasks per second | ${l?.workflowTasksPerSecond ?? '-'} | ${b?.workflowTasksPerSecond ?? '-'} | ${ratio(l?.workflowTasksPerSecond, b?.workflowTasksPerSecond)} |`,
+      `| timers / activities per workflow | ${l ? `${l.timersPerCase} / ${l.activitiesPerCase}` : '-'} | ${b ? `${b.timersPerWorkflow} / ${b.activitiesPerWorkflow}` : '-'} | |`,
+      `| clock stops (event moments) | ${l?.eventMoments ?? '-'} | ${b?.stoppedAtMoments ?? '-'} | |`,
+      `| peak RSS, worker process (MB) | ${l?.workerPeakRssMb ?? '-'} | ${b?.workerPeakRssMb ?? '-'} | |`,
+      '',
+    );
+  }
+  if (l) {
+    out.push(
+      '## Lifecycle',
+      '',
+      '| figure | value |',
+      '| --- | --- |',
+      rows([
+        ['case mix', Object.entries(l.mix).map(([k, v]) => `${k} ${v}`).join(', ')],
+        ['story events recorded (refused)', `${l.storyEvents} (${l.refusedEvents})`],
+        ['e-mails sent', l.emailsSent],
+        ['e-mails: expected / distinct / duplicates / missing / unexpected', `${l.emails.expected} / ${l.emails.distinct} / ${l.emails.duplicates} / ${l.emails.missing} / ${l.emails.unexpected}`],
+        ['history events per case p50 / p99 / max', `${l.historyEvents.p50} / ${l.historyEvents.p99} / ${l.historyEvents.max}`],
+        ['history bytes per case p50 / p99 / max', `${l.historyBytes.p50} / ${l.historyBytes.p99} / ${l.historyBytes.max}`],
+        ['cases not closed at the end', l.notClosed],
+        ['phases (s)', Object.entries(l.phases).map(([k, v]) => `${k} ${v}`).join(', ')],
+      ]),
+      '',
+    );
+  }
+  if (r.latency) {
+    const x = r.latency;
+    out.push('## Start latency', '', '| figure | value |', '| --- | --- |',
+      rows([
+        ['callers / opens', `${x.callers} / ${x.opens}`],
+        ['p50 / p99 / max (ms)', `${x.latencyMs.p50} / ${x.latencyMs.p99} / ${x.latencyMs.max}`],
+        ['opens per second', x.opensPerSecond],
+        ['server', x.server],
+      ]), '');
+  }
+  if (r.replay) {
+    const x = r.replay;
+    out.push('## Audit replay', '', '| figure | value |', '| --- | --- |',
+      rows([
+        ['histories (events)', `${x.histories} (${x.events})`],
+        ['histories per second', x.historiesPerSecond],
+        ['events per second', x.eventsPerSecond],
+        ['failures', x.failures],
+      ]), '');
+  }
+  if (r.idle) {
+    const x = r.idle;
+    out.push('## Idle fleet (dev server, SQLite)', '', '| figure | value |', '| --- | --- |',
+      rows([
+        ['open cases / workflow cache', `${x.cases} / ${x.maxCachedWorkflows}`],
+        ['process RSS before the worker / steady / peak (MB)', `${x.processRssBeforeWorkerMb} / ${x.workerRssSteadyMb} / ${x.workerRssPeakMb}`],
+        ['V8 heap used / external at the steady point (MB)', `${x.heapUsedMb} / ${x.externalMb}${x.gcForced ? ' (after a forced GC)' : ' (no forced GC: run node with --expose-gc)'}`],
+        ['database size / per case', `${mb(x.databaseBytes)} MB / ${x.databaseBytesPerCase} bytes`],
+        ['list overdue cases (search)', `${x.overdueCases} cases in ${x.listOverdueMs} ms`],
+        ['opening / first tasks (s)', `${x.openSeconds} / ${x.settleSeconds}`],
+        ['e-mails (take-over summaries)', x.emailsSent],
+      ]), '');
+  }
+  if (r.notDone.length) out.push('## Not measured', '', ...r.notDone.map((n) => `- ${n}`), '');
+  out.push(`Total run time: ${r.totalSeconds} s.`, '');
+  return out.join('\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  // The workers' own logs (a line per closed case) would drown the progress lines.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const t0 = Date.now();
+  const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+  say(`parameters: ${JSON.stringify(options)}`);
+  const report: Report = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? 'unknown',
+      memoryMb: mb(totalmem()),
+      platform: `${platform()} ${release()}`,
+      node: process.version,
+    },
+    versions: await versions(),
+    parameters: options,
+    notDone: [],
+    targets: [],
+    totalSeconds: 0,
+  };
+  // First, while the process is fresh: its RSS is the worker's.
+  if (options.only.includes('idle')) report.idle = await runIdle(options.idleCases, options.idleCache, options.seed);
+  let lifecycle: LifecycleOutput | undefined;
+  if (options.only.includes('lifecycle') || options.only.includes('replay')) {
+    lifecycle = await runLifecycle(options.cases, options.seed);
+    report.lifecycle = lifecycle.result;
+  }
+  if (options.only.includes('baseline')) {
+    // Without a lifecycle run: the figures of a typical mix (measured earlier), so that it still runs.
+    const timers = Math.max(1, Math.round(lifecycle?.result.timersPerCase ?? 15));
+    const activities = Math.max(1, Math.round(lifecycle?.result.activitiesPerCase ?? 8));
+    report.baseline = await runBaseline(options.cases, timers, activities, lifecycle?.moments);
+    if (report.lifecycle) {
+      report.ratioToBaseline = {
+        casesPerSecond: round(report.lifecycle.casesPerSecond / report.baseline.casesPerSecond),
+        workflowTasksPerSecond: round(report.lifecycle.workflowTasksPerSecond / report.baseline.workflowTasksPerSecond),
+      };
+    }
+  }
+  if (options.only.includes('latency')) report.latency = await runLatency(options.callers, options.opens, options.seed);
+  if (options.only.includes('replay') && lifecycle) {
+    report.replay = await runReplay(lifecycle.histories, lifecycle.workflowBundle, lifecycle.dataConverter);
+  }
+  if (!report.idle) report.notDone.push('idle fleet: not run (add `idle` to --only; it runs alone best: the RSS is the whole process)');
+  report.notDone.push(
+    'resilience (--chaos: SIGKILL the worker twice, SMTP refusing connections): not implemented yet',
+  );
+  report.targets = targets(report);
+  report.totalSeconds = round((Date.now() - t0) / 1000);
+  await mkdir(options.out, { recursive: true });
+  const stamp = report.date.slice(0, 19).replace(/:/g, '-');
+  const json = join(options.out, `${stamp}.json`);
+  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(options.out, `${stamp}.md`), markdown(report));
+  process.stdout.write(markdown(report));
+  say(`results: ${json}`);
+  const missed = report.targets.filter((t) => t.met === false);
+  if (missed.length) say(`targets missed: ${missed.map((t) => t.name).join('; ')}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
