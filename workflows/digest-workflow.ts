@@ -8,6 +8,7 @@
 // refuses to start again unless the earlier one failed, and the message has a fixed Message-ID
 // `<digest.<key>.<date>@poortwachter>`.
 import {
+  ApplicationFailure,
   ParentClosePolicy,
   proxyActivities,
   startChild,
@@ -70,7 +71,8 @@ export async function digestWorkflow(input: DigestWorkflowInput = {}): Promise<D
   // The start time, not the time of the first workflow task: a run that waited for a worker still
   // sends the digest of the morning it was scheduled for.
   const date = input.date ?? amsterdamDate(workflowInfo().startTime.getTime());
-  if (!isValidIsoDate(date)) throw new Error(`not a date: ${date}`);
+  // A plain Error would fail the workflow task and retry forever; bad input fails the run at once.
+  if (!isValidIsoDate(date)) throw ApplicationFailure.nonRetryable(`date: not a date: ${date}`, 'InvalidDigestInput');
   if (!isWorkingDay(date)) return { date, workingDay: false, digests: [] };
   const keys = input.casemanager ? [casemanagerKey(input.casemanager)] : await digestRecipients();
   const digests: DigestSent[] = [];
