@@ -14,12 +14,10 @@
 //
 // Simulation only: real cases are opened through openCase (client/cases.ts), which never sets an
 // offset.
-import type { AddressInfo } from 'node:net';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { simpleParser, type AddressObject } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { AddressObject, ParsedMail } from 'mailparser';
 import { z } from 'zod';
 import { createActivities } from '../activities/index.js';
 import { createMailer } from '../activities/mail.js';
@@ -45,6 +43,7 @@ import {
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID } from '../workflows/search-attributes.js';
 import { encryptingDataConverter, generateKey, parseKeyring } from './codec.js';
 import { CaseError, getCase, InvalidInputError, parseOpenCase, recordEvent, type CaseClientOptions } from './cases.js';
+import { startSmtpSink } from './smtp-sink.js';
 import { registerSearchAttributes } from './search-attributes.js';
 
 /** The actor of scenario events that do not name one. */
@@ -296,10 +295,12 @@ async function startSimulatedCase(
   return workflowId;
 }
 
-interface Sink {
-  url: string;
-  received: { messageId: string; subject: string; to: string[]; cc: string[] }[];
-  close(): Promise<void>;
+/** What the simulation reports of each message the SMTP server received. */
+interface ReceivedMail {
+  messageId: string;
+  subject: string;
+  to: string[];
+  cc: string[];
 }
 
 function addresses(field: AddressObject | AddressObject[] | undefined): string[] {
@@ -307,36 +308,12 @@ function addresses(field: AddressObject | AddressObject[] | undefined): string[]
   return list.flatMap((a) => a.value.map((v) => v.address ?? '')).filter((a) => a !== '');
 }
 
-/** An SMTP server on loopback that keeps what it receives: the simulation's mail box. */
-async function startSink(): Promise<Sink> {
-  const received: Sink['received'] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          received.push({
-            messageId: mail.messageId ?? '',
-            subject: mail.subject ?? '',
-            to: addresses(mail.to),
-            cc: addresses(mail.cc),
-          });
-          callback();
-        })
-        .catch(callback);
-    },
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.server.address() as AddressInfo;
+function received(mail: ParsedMail): ReceivedMail {
   return {
-    url: `smtp://127.0.0.1:${port}`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    messageId: mail.messageId ?? '',
+    subject: mail.subject ?? '',
+    to: addresses(mail.to),
+    cc: addresses(mail.cc),
   };
 }
 
@@ -376,7 +353,7 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
     cleanup.push(() => env.teardown());
     await registerSearchAttributes(env.connection, env.namespace ?? 'default');
 
-    const sink = await startSink();
+    const sink = await startSmtpSink();
     cleanup.push(() => sink.close());
     const mailer = createMailer(sink.url, 'Poortwachter simulatie <poortwachter@simulation.invalid>');
     cleanup.push(() => mailer.close());
@@ -419,7 +396,7 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
         if (Date.now() - lastLog >= PROGRESS_EVERY_MS) {
           lastLog = Date.now();
           log(
-            `simulated up to ${new Date(await scenarioNow()).toISOString().slice(0, 10)}, ${sink.received.length} e-mails`,
+            `simulated up to ${new Date(await scenarioNow()).toISOString().slice(0, 10)}, ${sink.messages.length} e-mails`,
           );
         }
       }
@@ -448,7 +425,7 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
     const view = await getCase(cases, caseId, { asOf: scenario.until });
     const timeline = view.timeline.map((e) => ({ ...e, at: toMinute(e.at) }));
     const sentAt = new Map(timeline.filter((e) => e.messageId).map((e) => [e.messageId!, e.at]));
-    const emails = sink.received.map((m) => ({ at: sentAt.get(m.messageId), ...m }));
+    const emails = sink.messages.map(received).map((m) => ({ at: sentAt.get(m.messageId), ...m }));
     return {
       scenario: {
         caseId,

@@ -14,7 +14,7 @@ import { casemanagerKey } from '../workflows/case-model.js';
 import type { DigestWorkflowInput, DigestWorkflowResult } from '../workflows/digest-workflow.js';
 import { sampleCase } from './setup/case-world.js';
 import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
-import type { SmtpSink } from './setup/smtp-sink.js';
+import type { SmtpSink } from '../client/smtp-sink.js';
 
 async function runDigestCli(args: string[]) {
   const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() };

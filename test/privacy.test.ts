@@ -17,7 +17,7 @@ import { createCaseWorker } from '../worker/worker.js';
 import { amsterdamDate } from '../workflows/amsterdam-time.js';
 import { addDays } from '../workflows/calendar/index.js';
 import { sampleCase } from './setup/case-world.js';
-import { startSmtpSink } from './setup/smtp-sink.js';
+import { startSmtpSink } from '../client/smtp-sink.js';
 import { workflowBundle } from './setup/temporal.js';
 
 /** The server's SQLite database and its write-ahead log, as bytes (latin1 keeps every byte). */

@@ -16,7 +16,7 @@ import { connectClient, connectionOptions } from '../client/connection.js';
 import { createCaseWorker } from '../worker/worker.js';
 import { amsterdamDate } from '../workflows/amsterdam-time.js';
 import { sampleCase } from './setup/case-world.js';
-import { startSmtpSink, type SmtpSink } from './setup/smtp-sink.js';
+import { startSmtpSink, type SmtpSink } from '../client/smtp-sink.js';
 import { workflowBundle } from './setup/temporal.js';
 
 const fixture = (name: string) => new URL(`./fixtures/tls/${name}`, import.meta.url).pathname;

@@ -8,7 +8,7 @@ import { createMailer } from '../../activities/mail.js';
 import type { CaseClientOptions } from '../../client/cases.js';
 import { amsterdamDate, amsterdamInstant } from '../../workflows/amsterdam-time.js';
 import type { IsoDate } from '../../workflows/calendar/index.js';
-import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from './smtp-sink.js';
+import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../client/smtp-sink.js';
 import { connectTimeSkipping, testDataConverter, workflowBundle } from './temporal.js';
 
 export interface CaseWorld {

@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createMailer } from '../../activities/mail.js';
 import type { CaseClientOptions } from '../../client/cases.js';
-import { startSmtpSink, type SmtpSink } from './smtp-sink.js';
+import { startSmtpSink, type SmtpSink } from '../../client/smtp-sink.js';
 import { testDataConverter, workflowBundle } from './temporal.js';
 
 export interface DevWorld {

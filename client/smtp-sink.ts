@@ -1,4 +1,5 @@
-// A real SMTP server on loopback that keeps every message it accepts, parsed, for assertions.
+// A real SMTP server on loopback that keeps every message it accepts, parsed: the mail box of
+// `simulate` and of the tests (which can also make it refuse on purpose).
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -50,7 +51,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         .catch(callback);
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
   const { port } = server.server.address() as AddressInfo;
   return {
     url: `smtp://127.0.0.1:${port}`,
