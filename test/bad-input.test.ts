@@ -2,41 +2,26 @@
 // updates sent past the client library, and configuration. Each must be refused with a message that
 // names the field and a non-zero exit code; afterwards the case's history holds no failed workflow
 // task and the case is exactly as before.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getCase } from '../client/cases.js';
 import { recordEventUpdate } from '../workflows/case-api.js';
 import { addDays } from '../workflows/calendar/index.js';
 import { caseWorkflowId } from '../workflows/case-model.js';
-import { sampleCase, startCaseWorld, type CaseWorld } from './setup/case-world.js';
-import { runCli } from './setup/run-cli.js';
+import { sampleCase, type CaseWorld } from './setup/case-world.js';
+import { runCli, useCliWorld } from './setup/run-cli.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 
 describe('bad input, everywhere', () => {
+  const cli = useCliWorld();
+  const { file, dir } = cli;
   let world: CaseWorld;
-  const saved = { ...process.env };
-  const dir = mkdtempSync(join(tmpdir(), 'pw-bad-'));
-  const file = (name: string, content: unknown) => {
-    const path = join(dir, name);
-    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
-    return path;
-  };
-
-  beforeAll(async () => {
-    world = await startCaseWorld();
-    process.env.TEMPORAL_ADDRESS = inject('timeSkippingAddress');
-    process.env.TEMPORAL_TASK_QUEUE = world.cases.taskQueue;
-    process.env.POORTWACHTER_ACTOR = 'anna@arbo.example';
-  });
-  afterAll(async () => {
-    process.env = { ...saved };
-    await world?.close();
+  beforeAll(() => {
+    world = cli.world();
   });
 
   /** Runs the CLI and expects a refusal: this exit code, and every fragment in standard error. */

@@ -1,33 +1,17 @@
 // The case commands as a casemanager uses them, against the shared test server and a real worker.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openCase } from '../client/cases.js';
 import { caseQuery } from '../workflows/case-api.js';
 import { addDays } from '../workflows/calendar/index.js';
-import { sampleCase, startCaseWorld, type CaseWorld } from './setup/case-world.js';
-import { runCli } from './setup/run-cli.js';
+import { sampleCase, type CaseWorld } from './setup/case-world.js';
+import { runCli, useCliWorld } from './setup/run-cli.js';
 
 describe('poortwachter case', () => {
+  const cli = useCliWorld();
+  const { file } = cli;
   let world: CaseWorld;
-  const saved = { ...process.env };
-  const dir = mkdtempSync(join(tmpdir(), 'pw-cli-'));
-  const file = (name: string, content: unknown) => {
-    const path = join(dir, name);
-    writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
-    return path;
-  };
-
-  beforeAll(async () => {
-    world = await startCaseWorld();
-    process.env.TEMPORAL_ADDRESS = inject('timeSkippingAddress');
-    process.env.TEMPORAL_TASK_QUEUE = world.cases.taskQueue;
-    process.env.POORTWACHTER_ACTOR = 'anna@arbo.example';
-  });
-  afterAll(async () => {
-    process.env = { ...saved };
-    await world?.close();
+  beforeAll(() => {
+    world = cli.world();
   });
 
   it('opens a case from a file, records events with flags, and shows the case', async () => {
