@@ -29,6 +29,17 @@ describe('configuration', () => {
     expect(config.ports).toEqual({ temporal: 7233, temporalUi: 8233, mailSmtp: 1025, mailWeb: 1080 });
   });
 
+  it('bounds the worker workflow cache: 200 cases by default, at least 2', () => {
+    expect(loadConfig({}).maxCachedWorkflows).toBe(200);
+    expect(loadConfig({ POORTWACHTER_MAX_CACHED_WORKFLOWS: '50' }).maxCachedWorkflows).toBe(50);
+    expect(problems({ POORTWACHTER_MAX_CACHED_WORKFLOWS: '1' })).toEqual([
+      'POORTWACHTER_MAX_CACHED_WORKFLOWS must be at least 2',
+    ]);
+    expect(problems({ POORTWACHTER_MAX_CACHED_WORKFLOWS: 'lots' })).toEqual([
+      'POORTWACHTER_MAX_CACHED_WORKFLOWS must be a number',
+    ]);
+  });
+
   it('follows the mail catcher port when no SMTP_URL is given, and treats empty values as unset', () => {
     expect(loadConfig({ MAIL_SMTP_PORT: '2525', SMTP_URL: '' }).smtpUrl).toBe('smtp://127.0.0.1:2525');
   });

@@ -50,6 +50,7 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     ...(setup.options?.workflowBundle ? {} : { workflowsPath }),
+    maxCachedWorkflows: config.maxCachedWorkflows,
     activities:
       setup.activities ??
       createActivities({
