@@ -84,6 +84,37 @@ const isAfter = (a: IsoDate, b: IsoDate) => compareDates(a, b) > 0;
  * only wrong against the calendar, such as a postponement to a date before the statutory one).
  */
 export function computeCalendar(input: CaseFacts, options: ComputeOptions = {}): CalendarResult {
+  // The workflow asks for the same calendar several times per wake-up (its loop, and an event's
+  // validator and handler, each before and after the change): the last few results are remembered,
+  // frozen so that no caller can change a shared one. Refusals are not remembered: they throw again.
+  let key: string | undefined;
+  try {
+    key = JSON.stringify([input, options.asOf ?? null]);
+  } catch {
+    key = undefined; // not JSON (a cycle, a BigInt): validation below refuses it
+  }
+  const cached = key === undefined ? undefined : recentCalendars.get(key);
+  if (cached) return cached;
+  const result = deepFreeze(calculateCalendar(input, options));
+  if (key !== undefined) {
+    if (recentCalendars.size >= RECENT_CALENDARS) recentCalendars.delete(recentCalendars.keys().next().value!);
+    recentCalendars.set(key, result);
+  }
+  return result;
+}
+
+const RECENT_CALENDARS = 16;
+const recentCalendars = new Map<string, CalendarResult>();
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function calculateCalendar(input: CaseFacts, options: ComputeOptions): CalendarResult {
   const facts = parseCaseFacts(input);
   const asOf = options.asOf;
   if (asOf !== undefined) {

@@ -53,6 +53,20 @@ function floorDiv(a: number, b: number): number {
  * shifted so that the year starts on 1 March and the leap day falls at the end of the year.
  */
 export function toDayNumber(date: IsoDate): number {
+  // The calendar and the workflow's schedule convert the same few hundred dates over and over (every
+  // working-day step does): remembered per date. Safe in a workflow: a pure function of its input.
+  const known = dayNumbers.get(date);
+  if (known !== undefined) return known;
+  const dayNumber = computeDayNumber(date);
+  if (dayNumbers.size >= DAY_NUMBER_CACHE_LIMIT) dayNumbers.clear();
+  dayNumbers.set(date, dayNumber);
+  return dayNumber;
+}
+
+const DAY_NUMBER_CACHE_LIMIT = 4096;
+const dayNumbers = new Map<string, number>();
+
+function computeDayNumber(date: IsoDate): number {
   const problem = isoDateProblem(date);
   if (problem) throw new RangeError(problem);
   const [ys, ms, ds] = date.split('-');

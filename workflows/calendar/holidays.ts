@@ -104,5 +104,18 @@ export function holidayOn(date: IsoDate, designated: readonly DesignatedDay[] = 
 }
 
 export function isGeneralHoliday(date: IsoDate, designated: readonly DesignatedDay[] = ART_3_LID_3_DAYS): boolean {
+  // The default list is asked for on every working-day step: its dates per year as a set.
+  if (designated === ART_3_LID_3_DAYS) return defaultHolidayDates(yearOf(date)).has(date);
   return holidayOn(date, designated) !== undefined;
+}
+
+const defaultHolidayCache = new Map<number, ReadonlySet<string>>();
+
+function defaultHolidayDates(year: number): ReadonlySet<string> {
+  let dates = defaultHolidayCache.get(year);
+  if (!dates) {
+    dates = new Set(generalHolidays(year).map((h) => h.date));
+    defaultHolidayCache.set(year, dates);
+  }
+  return dates;
 }
