@@ -8,14 +8,23 @@
 //
 // Nothing else: no raw output, no code. A missing value renders as an empty string.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Language } from '../workflows/case-model.js';
 
-/** The templates that ship with the code: templates/ at the project root (from source or dist/). */
-export const BUILTIN_TEMPLATES_DIR = new URL(
-  import.meta.url.endsWith('.ts') ? '../templates' : '../../templates',
-  import.meta.url,
-).pathname;
+/**
+ * The templates that ship with the code: templates/ at the project root, found by walking up from
+ * this module, so that it works from the sources, from dist/ and from bench/dist/ alike.
+ */
+export const BUILTIN_TEMPLATES_DIR = findTemplatesDir(dirname(fileURLToPath(import.meta.url)));
+
+function findTemplatesDir(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'templates');
+    if (existsSync(join(candidate, 'nl'))) return candidate;
+    if (dirname(dir) === dir) return join(from, '..', 'templates'); // not found: a clear "no template" error later
+  }
+}
 
 export type TemplateData = { [key: string]: unknown };
 
