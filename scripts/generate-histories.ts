@@ -146,6 +146,12 @@ export const SCENARIOS: HistoryScenario[] = [
     }),
     steps: [done('plan-van-aanpak', 60), { on: 100, event: { type: 'recovered', date: day(100) } }],
   },
+  {
+    name: 'cancel-invites-on-close',
+    description:
+      'reminders with calendar invitations, then the case is closed by hand: the invitations still open are cancelled by e-mail',
+    steps: [done('ziekmelding', 1), { on: 37, event: { type: 'case-closed', reason: 'dossier overgedragen' } }],
+  },
 ];
 
 /** E-mails go nowhere: the history records what was sent, not the SMTP conversation. */

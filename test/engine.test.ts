@@ -37,8 +37,11 @@ describe('engine', () => {
     expect(result.closedReason).toBe('einde wachttijd');
     expect(elapsedDays).toBeGreaterThanOrEqual(727);
     // It closed at the start of the day after the 104th week: D + 727 is the last day of wage payment.
-    const closed = result.timeline.at(-1)!;
-    expect(closed.kind).toBe('closed');
+    // Closed, then the calendar invitations still standing are cancelled.
+    const closed = result.timeline.find((e) => e.kind === 'closed')!;
+    expect(
+      result.timeline.slice(result.timeline.indexOf(closed) + 1).every((e) => e.kind === 'calendar-cancelled'),
+    ).toBe(true);
     // (to the second: a timer fires a few milliseconds after its moment)
     expect(closed.at.slice(0, 19)).toBe(
       new Date(amsterdamInstant(addDays(firstSickDay, 728), 0)).toISOString().slice(0, 19),

@@ -29,6 +29,7 @@ describe('replay guard', () => {
         'deskundigenoordeel-after-first-year.json',
         'loonsanctie.json',
         'continued-as-new.json',
+        'cancel-invites-on-close.json',
       ]),
     );
   });

@@ -62,12 +62,15 @@ const SYSTEM = 'system';
  * replays as it ran:
  * - calendar invitations (iCalendar) on reminders, updated per due date and cancelled when done;
  * - the escalation chain: a second escalation, supervisor in cc, 10 working days after the first;
- * - a permanently refused e-mail is recorded and reported instead of failing the case.
+ * - a permanently refused e-mail is recorded and reported instead of failing the case;
+ * - the invitations still open when the case closes are cancelled by e-mail (before, they were only
+ *   marked cancelled: the message had no task to name and was skipped).
  */
 export const PATCHES = {
   calendarInvites: 'task-email-calendar-invites',
   escalationChain: 'task-email-escalation-chain',
   deliveryFailures: 'task-email-delivery-failures',
+  cancelOnClose: 'task-email-cancel-invites-on-close',
 } as const;
 
 /** The SMTP server refused the message for good (see activities/index.ts). */
@@ -247,13 +250,17 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     };
   }
 
-  /** Cancels the invitations of tasks that are no longer open (done, not applicable, case closed). */
-  async function cancelFinishedInvites(calendar: CalendarResult | undefined): Promise<void> {
+  /**
+   * Cancels the invitations of tasks that are no longer open (done, not applicable): all of them when
+   * the case closed (`closing`, whose calendar names the tasks).
+   */
+  async function cancelFinishedInvites(calendar: CalendarResult | undefined, closing?: CalendarResult): Promise<void> {
     if (!state.invites || !patched(PATCHES.calendarInvites)) return;
     const open = new Set(calendar ? openTasks(calendar).map(inviteUid) : []);
+    const names = calendar ?? closing;
     for (const [uid, invite] of Object.entries(state.invites)) {
       if (invite.cancelled || open.has(uid)) continue;
-      const task = calendar?.milestones.find((m) => m.id === invite.task);
+      const task = names?.milestones.find((m) => m.id === invite.task);
       const key = `calendar-cancel/${invite.task}/${invite.due}`;
       const sequence = invite.sequence + 1;
       const n: Notification = {
@@ -436,9 +443,11 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     await condition(() => revision !== seen, Math.max(wakeAt - now(), 1));
   }
 
-  await cancelFinishedInvites(undefined);
+  const closedCalendar = computeCalendar(state.facts, { asOf: today() });
+  const stillInvited = Object.values(state.invites ?? {}).some((invite) => !invite.cancelled);
+  await cancelFinishedInvites(undefined, stillInvited && patched(PATCHES.cancelOnClose) ? closedCalendar : undefined);
   published = undefined;
-  publishSearchAttributes(computeCalendar(state.facts, { asOf: today() }));
+  publishSearchAttributes(closedCalendar);
   await condition(allHandlersFinished);
   log.info('case closed', { caseId: state.open.caseId, reason: state.closedReason });
   return view(state, today());

@@ -1,5 +1,6 @@
 // Task e-mails against a real SMTP server: the templates (Dutch, English, HTML and text, escaping),
-// the calendar invitation of a reminder (updated when the deadline moves, cancelled when done), and
+// the calendar invitation of a reminder (updated when the deadline moves, cancelled when done or when
+// the case closes), and
 // the escalation chain with the supervisor.
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +137,30 @@ describe('reminders with a calendar invitation', () => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of [caseId, enId])
       await recordEvent(world.cases, id, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test' });
+  });
+
+  it('cancels the invitations still open when the case closes', async () => {
+    const caseId = `mail-close-${Date.now()}`;
+    const D = await world.today();
+    await openCase(world.cases, sampleCase(caseId, D));
+    const due = addDays(D, 41);
+    await world.travelTo(addWorkingDays(due, -5), 10);
+    const reminder = mailsOf(world, caseId).find(
+      (m) => m.messageId === taskMessageId(caseId, 'reminder', 'probleemanalyse', due),
+    );
+    expect(invitation(reminder!).calendar.props.METHOD?.value).toBe('REQUEST');
+
+    await recordEvent(world.cases, caseId, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test' });
+    await world.travelTo(addDays(await world.today(), 1), 12);
+    const cancel = mailsOf(world, caseId).filter((m) => m.messageId?.includes('.calendar-cancel.probleemanalyse.'));
+    expect(cancel).toHaveLength(1);
+    const cancelled = invitation(cancel[0]!);
+    expect(cancelled.calendar.props.METHOD?.value).toBe('CANCEL');
+    expect(cancelled.value('UID')).toBe(invitation(reminder!).value('UID'));
+    expect(cancelled.value('SEQUENCE')).toBe('1');
+    const view = await getCase(world.cases, caseId);
+    expect(view.status).toBe('closed');
+    expect(entries(view, 'calendar-cancelled', 'probleemanalyse')).toHaveLength(1);
   });
 });
 
