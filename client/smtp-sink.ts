@@ -35,6 +35,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    // On close, a mailer's pooled session still open (a worker that is gone) is dropped after a second
+    // instead of smtp-server's 30.
+    closeTimeout: 1000,
     onRcptTo(address, _session, callback) {
       const refusal = options.refuseRecipient?.(address.address);
       callback(refusal && smtpError(refusal));
