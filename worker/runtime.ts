@@ -14,7 +14,9 @@ const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'>
 export class PinoSdkLogger implements Logger {
   constructor(private readonly pino: PinoLogger) {}
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    this.pino[pinoLevel[level]](meta ?? {}, message);
+    // The SDK puts a failure under `error`; pino serialises an Error (message, stack) only under `err`.
+    const { error, ...rest } = meta ?? {};
+    this.pino[pinoLevel[level]](error instanceof Error ? { ...rest, err: error } : (meta ?? {}), message);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);
