@@ -224,6 +224,12 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     }
   }
 
+  /** Whether an invitation not yet cancelled belongs to a task that is no longer open. */
+  function openInvitesChanged(calendar: CalendarResult): boolean {
+    const open = new Set(openTasks(calendar).map(inviteUid));
+    return Object.entries(state.invites ?? {}).some(([uid, invite]) => !invite.cancelled && !open.has(uid));
+  }
+
   /** The iCalendar UID of a task's deadline: one per case and task (per evaluation round). */
   function inviteUid(task: Milestone): string {
     const round = task.id === 'evaluatie' ? `-${(state.facts.completed?.evaluatie?.length ?? 0) + 1}` : '';
@@ -419,7 +425,9 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       for (const message of due) await sendScheduled(message, calendar);
     }
     state.started = true;
-    await cancelFinishedInvites(calendar);
+    // Only awaited when there is something to cancel: every await costs the SDK a stack trace.
+    if (state.invites && openInvitesChanged(calendar)) await cancelFinishedInvites(calendar);
+    const requestBefore = state.deskundigenoordeel;
     if (pendingRequest && !state.deskundigenoordeel) await requestDeskundigenoordeel(pendingRequest);
     pendingRequest = undefined;
 
@@ -439,7 +447,9 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     // Scheduled again from the current state: a deskundigenoordeel requested in this round adds its
     // 4-week follow-up, which `messages` (computed before the request) does not hold. Without this
     // the follow-up waited for whatever moment came next, weeks late.
-    const wakeAt = nextMoment(scheduledMessages(calendar, state, options), sent, end.at, now());
+    const upcoming =
+      state.deskundigenoordeel === requestBefore ? messages : scheduledMessages(calendar, state, options);
+    const wakeAt = nextMoment(upcoming, sent, end.at, now());
     await condition(() => revision !== seen, Math.max(wakeAt - now(), 1));
   }
 

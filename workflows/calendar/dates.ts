@@ -83,6 +83,17 @@ function computeDayNumber(date: IsoDate): number {
 
 /** The inverse of toDayNumber. */
 export function fromDayNumber(dayNumber: number): IsoDate {
+  const known = isoDates.get(dayNumber);
+  if (known !== undefined) return known;
+  const date = computeIsoDate(dayNumber);
+  if (isoDates.size >= DAY_NUMBER_CACHE_LIMIT) isoDates.clear();
+  isoDates.set(dayNumber, date);
+  return date;
+}
+
+const isoDates = new Map<number, IsoDate>();
+
+function computeIsoDate(dayNumber: number): IsoDate {
   if (!Number.isInteger(dayNumber)) throw new RangeError(`day number must be an integer, got ${dayNumber}`);
   const z = dayNumber + 719468;
   const era = floorDiv(z, 146097);

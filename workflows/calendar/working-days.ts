@@ -40,6 +40,22 @@ export function addWorkingDays(
   designated: readonly DesignatedDay[] = ART_3_LID_3_DAYS,
 ): IsoDate {
   if (!Number.isInteger(n)) throw new RangeError(`number of working days must be an integer, got ${n}`);
+  // The workflow's schedule asks for the same few steps (5 before a due date, 10 after an escalation)
+  // on every wake-up: remembered for the default list of designated days.
+  if (designated !== ART_3_LID_3_DAYS) return stepWorkingDays(date, n, designated);
+  const key = `${date}|${n}`;
+  let result = workingDaySteps.get(key);
+  if (result === undefined) {
+    result = stepWorkingDays(date, n, designated);
+    if (workingDaySteps.size >= 4096) workingDaySteps.clear();
+    workingDaySteps.set(key, result);
+  }
+  return result;
+}
+
+const workingDaySteps = new Map<string, IsoDate>();
+
+function stepWorkingDays(date: IsoDate, n: number, designated: readonly DesignatedDay[]): IsoDate {
   const step = n < 0 ? -1 : 1;
   let left = Math.abs(n);
   let d = date;
