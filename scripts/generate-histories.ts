@@ -25,7 +25,13 @@ import { workflowsPath } from '../worker/worker.js';
 import { amsterdamInstant } from '../workflows/amsterdam-time.js';
 import { addDays, type IsoDate } from '../workflows/calendar/index.js';
 import { messageKey } from '../workflows/case-schedule.js';
-import { caseWorkflowId, initialFacts, type CaseWorkflowInput, type OpenCaseInput } from '../workflows/case-model.js';
+import {
+  caseWorkflowId,
+  initialFacts,
+  reminderRecipients,
+  type CaseWorkflowInput,
+  type OpenCaseInput,
+} from '../workflows/case-model.js';
 import { ensureTestServer, projectRoot } from './temporal-binaries.js';
 
 export const HISTORIES_DIR = join(projectRoot, 'test', 'histories');
@@ -151,6 +157,32 @@ export const SCENARIOS: HistoryScenario[] = [
     description:
       'reminders with calendar invitations, then the case is closed by hand: the invitations still open are cancelled by e-mail',
     steps: [done('ziekmelding', 1), { on: 37, event: { type: 'case-closed', reason: 'dossier overgedragen' } }],
+  },
+  {
+    name: 'continued-with-invitations',
+    description:
+      'a run continued as new whose carried state holds an open calendar invitation (probleemanalyse); the task is done, the invitation cancelled by e-mail; recovery',
+    continued: (open) => ({
+      open,
+      facts: { ...initialFacts(open), completed: { ziekmelding: day(1) } },
+      status: 'open',
+      sent: [messageKey('reminder', 'probleemanalyse', day(41))],
+      timeline: [{ at: new Date(amsterdamInstant(D, 8)).toISOString(), kind: 'opened', actor: 'system' }],
+      started: true,
+      invites: {
+        [`${open.caseId}.probleemanalyse@poortwachter`]: {
+          task: 'probleemanalyse',
+          due: day(41),
+          sequence: 0,
+          recipients: reminderRecipients(open, 'bedrijfsarts'),
+        },
+      },
+    }),
+    steps: [
+      done('probleemanalyse', 35),
+      done('plan-van-aanpak', 60),
+      { on: 100, event: { type: 'recovered', date: day(100) } },
+    ],
   },
 ];
 

@@ -30,6 +30,7 @@ describe('replay guard', () => {
         'loonsanctie.json',
         'continued-as-new.json',
         'cancel-invites-on-close.json',
+        'continued-with-invitations.json',
       ]),
     );
   });
