@@ -425,8 +425,11 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       for (const message of due) await sendScheduled(message, calendar);
     }
     state.started = true;
-    // Only awaited when there is something to cancel: every await costs the SDK a stack trace.
-    if (state.invites && openInvitesChanged(calendar)) await cancelFinishedInvites(calendar);
+    // Only awaited when there is something to cancel (every await costs the SDK a stack trace), but
+    // patched() is asked exactly where it always was: a run continued with invitations recorded the
+    // marker in its first round, and replay needs the same call there.
+    if (state.invites && patched(PATCHES.calendarInvites) && openInvitesChanged(calendar))
+      await cancelFinishedInvites(calendar);
     const requestBefore = state.deskundigenoordeel;
     if (pendingRequest && !state.deskundigenoordeel) await requestDeskundigenoordeel(pendingRequest);
     pendingRequest = undefined;

@@ -85,8 +85,9 @@ const isAfter = (a: IsoDate, b: IsoDate) => compareDates(a, b) > 0;
  */
 export function computeCalendar(input: CaseFacts, options: ComputeOptions = {}): CalendarResult {
   // The workflow asks for the same calendar several times per wake-up (its loop, and an event's
-  // validator and handler, each before and after the change): the last few results are remembered,
-  // frozen so that no caller can change a shared one. Refusals are not remembered: they throw again.
+  // validator and handler, each before and after the change): the 16 most recently computed results
+  // are remembered (the oldest goes first), frozen so that no caller can change a shared one.
+  // Refusals are not remembered: they throw again.
   let key: string | undefined;
   try {
     key = JSON.stringify([input, options.asOf ?? null]);

@@ -33,8 +33,9 @@ export interface DesignatedDay {
 }
 
 /**
- * Days designated under art. 3 lid 3. Empty: no designation is recorded yet. Extend this list (only the
- * lid 1 days are cached, this list is read on every call) or pass your own list to the functions below.
+ * Days designated under art. 3 lid 3. Empty: no designation is recorded yet. Extend this list in code
+ * (its dates are cached per year with the lid 1 days, so it must not change at run time) or pass your
+ * own list to the functions below (not cached).
  */
 export const ART_3_LID_3_DAYS: readonly DesignatedDay[] = Object.freeze([]);
 
