@@ -46,11 +46,26 @@ export interface Mailer {
   close(): void;
 }
 
+/**
+ * SMTP sessions per worker, and the worker's activities at a time (worker/worker.ts): equal, so that a
+ * message never waits inside the mailer for a free session. Waiting there, an attempt sends no
+ * heartbeat; after the heartbeat timeout Temporal would retry it while the first copy still waits to
+ * go out. Activities beyond this wait in Temporal's task queue instead, where no timeout runs.
+ */
+export const SMTP_SESSIONS = 10;
+
 export function createMailer(smtpUrl: string, from: string): Mailer {
   // Pooled: the 08:00 wave sends hundreds of messages, and a new SMTP session costs a connection, a
   // greeting (servers pause before it on purpose: smtp-server 100 ms, Postfix's postscreen seconds)
-  // and often TLS. A few long-lived sessions carry them all. Options in the URL still win.
-  const transport: Transporter = nodemailer.createTransport({ url: smtpUrl, pool: true, maxConnections: 5 });
+  // and often TLS. A few long-lived sessions carry them all. No re-queueing inside the mailer after
+  // a lost connection: the activity fails and Temporal's retry policy sends it again. Options in the
+  // URL still win.
+  const transport: Transporter = nodemailer.createTransport({
+    url: smtpUrl,
+    pool: true,
+    maxConnections: SMTP_SESSIONS,
+    maxRequeues: 0,
+  });
   return {
     from,
     async send(email) {

@@ -5,7 +5,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Logger } from 'pino';
 import { heartbeatConfirmer } from '../activities/heartbeat.js';
 import { createActivities, type Activities } from '../activities/index.js';
-import { createMailer } from '../activities/mail.js';
+import { createMailer, SMTP_SESSIONS } from '../activities/mail.js';
 import { encryptingDataConverter, loadKeyring } from '../client/codec.js';
 import type { Config } from '../client/config.js';
 import { connectionOptions } from '../client/connection.js';
@@ -51,6 +51,8 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
     taskQueue: config.taskQueue,
     ...(setup.options?.workflowBundle ? {} : { workflowsPath }),
     maxCachedWorkflows: config.maxCachedWorkflows,
+    // One activity per SMTP session: see SMTP_SESSIONS.
+    maxConcurrentActivityTaskExecutions: SMTP_SESSIONS,
     activities:
       setup.activities ??
       createActivities({
