@@ -34,6 +34,7 @@ import type { CaseView } from '../workflows/case-api.js';
 import { casemanagerKey, caseWorkflowId, type CaseEvent, type CaseWorkflowInput } from '../workflows/case-model.js';
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID } from '../workflows/search-attributes.js';
 import { runUntilClosed, startBenchEnv, type BenchEnv } from './harness.js';
+import { expectedEmails } from './expected-emails.js';
 import { generateStories, type CaseStory } from './mix.js';
 import { startCountingSink, type CountingSink } from './smtp-sink.js';
 import { bundlerLogger, pool, progress, round } from './util.js';
@@ -146,6 +147,8 @@ export interface ChaosResult {
     missing: number;
     unexpected: number;
   };
+  /** The received e-mails against what the calendar says is due (bench/expected-emails.ts). */
+  calendar: { due: number; missing: number; unexpected: number };
   duplicateDetails: ChaosDuplicate[];
   missingExamples: string[];
   notClosed: number;
@@ -183,7 +186,8 @@ export async function runChaos(options: { cases: number; seed: number }): Promis
 
     const run = new ChaosRun(bench, sink, workers, taskQueue, log);
     const limit = limitSeconds(cases);
-    const driven = run.drive(generateStories(cases, seed));
+    const stories = generateStories(cases, seed);
+    const driven = run.drive(stories);
     // After a time-out the driver may still be waiting on the server; the teardown ends that.
     driven.catch(() => {});
     const director = run.direct(PLAN.map((s) => ({ ...s, atEmails: Math.round(s.emailsPerCase * cases) })));
@@ -197,7 +201,7 @@ export async function runChaos(options: { cases: number; seed: number }): Promis
     if (!finished) run.problems.push(`gave up after ${limit} s: the cases did not all close (see notClosed)`);
     await workers.stop();
 
-    const result = await run.check(cases, seed, bench.dataConverter.payloadCodecs ?? [], !finished);
+    const result = await run.check(cases, seed, bench.dataConverter.payloadCodecs ?? [], !finished, stories);
     result.totalSeconds = round((Date.now() - tStart) / 1000);
     keepLogs = !result.ok;
     if (keepLogs) result.workerLogs = dir;
@@ -524,8 +528,21 @@ class ChaosRun {
   }
 
   /** The cases' own record of what they sent, against what the SMTP server received. */
-  async check(cases: number, seed: number, codecs: PayloadCodec[], timedOut: boolean): Promise<ChaosResult> {
+  async check(
+    cases: number,
+    seed: number,
+    codecs: PayloadCodec[],
+    timedOut: boolean,
+    stories: CaseStory[],
+  ): Promise<ChaosResult> {
     const { expected, notCompleted } = await this.readTimelines();
+    // And against what the calendar says is due (bench/expected-emails.ts), as the lifecycle checks.
+    const due = new Set(stories.flatMap((s) => [...expectedEmails(s).messageIds]));
+    const calendar = {
+      due: due.size,
+      missing: [...due].filter((id) => !this.sink.counts.has(id)).length,
+      unexpected: [...this.sink.counts.keys()].filter((id) => !due.has(id)).length,
+    };
     let duplicates = 0;
     let unexpected = 0;
     const duplicated: string[] = [];
@@ -554,6 +571,8 @@ class ChaosRun {
     if (missing.length) problems.push(`${missing.length} e-mail(s) lost`);
     if (duplicates) problems.push(`${duplicates} e-mail(s) sent twice`);
     if (unexpected) problems.push(`${unexpected} e-mail(s) no case accounts for`);
+    if (calendar.missing || calendar.unexpected)
+      problems.push(`against the calendar: ${calendar.missing} due but not received, ${calendar.unexpected} not due`);
     if (notClosed) problems.push(`${notClosed} case(s) not closed`);
     if (notCompleted) problems.push(`${notCompleted} case(s) closed without completing (failed or terminated)`);
     if (this.refusal && this.refusal.refused === 0) problems.push('the SMTP outage refused nothing: no e-mail was due');
@@ -571,6 +590,7 @@ class ChaosRun {
       unexpectedWorkerExits: this.workers.unexpectedExits,
       retriesNotResent: this.workers.retriesNotResent,
       emails,
+      calendar,
       duplicateDetails,
       missingExamples: missing.slice(0, 5),
       notClosed,

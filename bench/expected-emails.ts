@@ -64,9 +64,9 @@ export interface ExpectedOptions {
   secondEscalation?: boolean;
   /**
    * A cancellation for every invitation still standing when the case closes (README, E-mails: "when the
-   * task is done, no longer applies, or the case closes, a cancellation follows"). Default on. At the time
-   * of writing the workflow sends none: at the close it calls cancelFinishedInvites(undefined), which
-   * finds no task to name and marks the invitations cancelled without an e-mail. Off checks the rest.
+   * task is done, no longer applies, or the case closes, a cancellation follows"). Default on: patch
+   * task-email-cancel-invites-on-close; off for cases that closed before it (they only marked the
+   * invitations cancelled, without an e-mail).
    */
   cancelInvitesOnClose?: boolean;
   /** The actor of story events that name none (the benchmark's driver uses this one). */

@@ -66,7 +66,10 @@ export async function runUntilClosed(
     const closed = await pool(open, 32, async (h) => (await h.describe()).status.name !== 'RUNNING');
     open = open.filter((_, i) => !closed[i]);
     const elapsed = (await bench.env.currentTimeMs()) - start;
-    log(`${handles.length - open.length}/${handles.length} closed, ${Math.round(elapsed / 86_400_000)} days further`, true);
+    log(
+      `${handles.length - open.length}/${handles.length} closed, ${Math.round(elapsed / 86_400_000)} days further`,
+      true,
+    );
     if (open.length === 0 || elapsed >= maxMs) return { open: open.length };
     // Skip ahead in smaller steps between the checks: a progress line each step.
     for (let k = 0; k < 4; k++) {
@@ -87,4 +90,3 @@ export async function fetchHistories(
     return history;
   });
 }
-

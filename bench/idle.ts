@@ -3,38 +3,35 @@
 // overdue tasks and send a take-over summary). Measures the worker's RSS with a bounded workflow
 // cache once every case has run its first workflow task, the server's database size per case, and the
 // time to list the overdue cases with a visibility search (listCases({ overdue: true })).
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { pino } from 'pino';
-import { createActivities } from '../activities/index.js';
-import { heartbeatConfirmer } from '../activities/heartbeat.js';
-import { createMailer } from '../activities/mail.js';
 import { listCases, openCase } from '../client/cases.js';
 import { encryptingDataConverter, generateKey, parseKeyring } from '../client/codec.js';
 import { projectRoot } from '../scripts/temporal-binaries.js';
 import { startDevServer } from '../worker/dev-server.js';
-import { workflowsPath } from '../worker/worker.js';
 import { addDays } from '../workflows/calendar/index.js';
 import { generateStories } from './mix.js';
 import { startCountingSink } from './smtp-sink.js';
-import { bundlerLogger, mb, pool, progress, round, rssSampler } from './util.js';
+import { mb, pool, progress, round } from './util.js';
 
 export interface IdleResult {
   cases: number;
   maxCachedWorkflows: number;
+  /** The worker's V8 old-space limit (--max-old-space-size), when one was set. */
+  heapMb: number | null;
   openSeconds: number;
   settleSeconds: number;
-  processRssBeforeWorkerMb: number;
+  /** The worker process (`poortwachter worker`), alone: a minute after the last case ran its first task. */
   workerRssSteadyMb: number;
   workerRssPeakMb: number;
-  /** V8 heap in use and external memory at the steady point (after a GC when run with --expose-gc). */
-  heapUsedMb: number;
-  externalMb: number;
-  gcForced: boolean;
+  /** Sampled every 5 s during that minute. */
+  workerRssQuietMinuteMb: number[];
   databaseBytes: number;
   databaseBytesPerCase: number;
   overdueCases: number;
@@ -61,7 +58,52 @@ async function fileSize(path: string): Promise<number> {
   }
 }
 
-export async function runIdle(cases: number, maxCachedWorkflows: number, seed: number): Promise<IdleResult> {
+/** The worker's resident memory, from /proc (Linux), or from ps elsewhere. */
+async function rssOf(pid: number): Promise<number> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    if (kb) return Number(kb) * 1024;
+  } catch {
+    // not Linux: ask ps
+  }
+  const out = await new Promise<string>((resolve) =>
+    execFile('ps', ['-o', 'rss=', '-p', String(pid)], (_err, stdout) => resolve(stdout)),
+  );
+  return Number(out.trim()) * 1024 || 0;
+}
+
+/**
+ * The production worker (`poortwachter worker`) in a process of its own, configured through the
+ * environment as it would be deployed, so that its RSS is the worker's alone.
+ */
+function startWorkerProcess(
+  env: Record<string, string>,
+  nodeOptions: string[],
+  log: (line: string) => void,
+): ChildProcess {
+  // As bin/poortwachter.js does, from the bench's own build (bench/dist) of the same sources.
+  const main = pathToFileURL(join(projectRoot, 'bench', 'dist', 'client', 'cli', 'main.js')).href;
+  const script = `const { main } = await import(${JSON.stringify(main)}); process.exitCode = await main(['worker']);`;
+  // The caller's own key settings must not mix with the bench's throw-away key.
+  const { POORTWACHTER_KEYS_FILE: _ignored, ...inherited } = process.env;
+  const child = spawn(process.execPath, [...nodeOptions, '--input-type=module', '-e', script], {
+    env: { ...inherited, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    for (const line of chunk.split('\n')) if (line.trim()) log(`worker: ${line.slice(0, 300)}`);
+  });
+  return child;
+}
+
+export async function runIdle(
+  cases: number,
+  maxCachedWorkflows: number,
+  seed: number,
+  heapMb?: number,
+): Promise<IdleResult> {
   const log = progress('idle');
   const dataDir = await mkdtemp(join(tmpdir(), 'poortwachter-bench-'));
   const logger = pino({ level: 'warn' }, pino.destination(2));
@@ -73,64 +115,81 @@ export async function runIdle(cases: number, maxCachedWorkflows: number, seed: n
     logger,
   });
   const sink = await startCountingSink();
-  const mailer = createMailer(sink.url, 'Poortwachter bench <poortwachter@bench.invalid>');
-  const dataConverter = encryptingDataConverter(parseKeyring(`bench:${generateKey()}`, 'bench key'));
+  const keys = `bench:${generateKey()}`;
+  const dataConverter = encryptingDataConverter(parseKeyring(keys, 'bench key'));
   const connection = await Connection.connect({ address: server.address });
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default', dataConverter });
   const taskQueue = `bench-idle-${process.pid}`;
+  let worker: ChildProcess | undefined;
   try {
     log(`dev server at ${server.address}, database ${server.databaseFile}`, true);
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: bundlerLogger((l) => log(l, true)) });
-    global.gc?.();
-    const before = process.memoryUsage().rss;
-    const worker = await Worker.create({
-      connection: nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      workflowBundle,
-      maxCachedWorkflows,
-      activities: createActivities({
-        mailer,
-        templatesDir: join(projectRoot, 'templates'),
-        confirmHeartbeat: heartbeatConfirmer(nativeConnection.workflowService, 'default'),
-      }),
-      dataConverter,
-    });
-    const rss = rssSampler(500);
+    worker = startWorkerProcess(
+      {
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        POORTWACHTER_KEYS: keys,
+        SMTP_URL: sink.url,
+        POORTWACHTER_TEMPLATES_DIR: join(projectRoot, 'templates'),
+        POORTWACHTER_MAX_CACHED_WORKFLOWS: String(maxCachedWorkflows),
+        LOG_LEVEL: 'warn',
+        LOG_FORMAT: 'json',
+      },
+      heapMb ? [`--max-old-space-size=${heapMb}`] : [],
+      (l) => log(l, true),
+    );
+    const pid = worker.pid!;
+    const exited = new Promise<never>((_, reject) =>
+      worker!.once('exit', (code, signal) => reject(new Error(`the worker exited (${signal ?? code})`))),
+    );
+    exited.catch(() => undefined);
+    let peak = 0;
+    const sampler = setInterval(() => {
+      rssOf(pid).then(
+        (rss) => (peak = Math.max(peak, rss)),
+        () => undefined,
+      );
+    }, 500);
     const today = new Date().toISOString().slice(0, 10);
     const stories = generateStories(cases, seed + 2);
-    let openSeconds = 0;
-    let settleSeconds = 0;
-    let steady = 0;
-    let heap = { heapUsed: 0, external: 0 };
-    await worker.runUntil(async () => {
-      const t0 = Date.now();
-      let opened = 0;
-      await pool(stories, 50, async (s, i) => {
-        await openCase({ client, taskQueue }, { ...s.open, caseId: `idle-${i}`, firstSickDay: addDays(today, -(i % 300)) });
+    const t0 = Date.now();
+    let opened = 0;
+    await Promise.race([
+      exited,
+      pool(stories, 50, async (s, i) => {
+        await openCase(
+          { client, taskQueue },
+          { ...s.open, caseId: `idle-${i}`, firstSickDay: addDays(today, -(i % 300)) },
+        );
         opened++;
-        log(`opened ${opened}/${cases}, rss ${mb(process.memoryUsage().rss)} MB`);
-      });
-      openSeconds = (Date.now() - t0) / 1000;
-      log(`opened ${cases} cases in ${round(openSeconds)} s; waiting until each ran its first task`, true);
-      // The workflow publishes OverdueTasks on its first task: counted, every case has run once.
-      const t1 = Date.now();
-      for (;;) {
-        const { count } = await client.workflow.count(`WorkflowType = 'caseWorkflow' AND OverdueTasks >= 0`);
-        log(`${count}/${cases} cases ran their first task, rss ${mb(process.memoryUsage().rss)} MB`, true);
-        if (count >= cases || Date.now() - t1 > 20 * 60_000) break;
-        await new Promise((r) => setTimeout(r, 2000));
-      }
-      settleSeconds = (Date.now() - t1) / 1000;
-      // Asleep: a few seconds of quiet, then the steady RSS.
+        log(`opened ${opened}/${cases}`);
+      }),
+    ]);
+    const openSeconds = (Date.now() - t0) / 1000;
+    log(`opened ${cases} cases in ${round(openSeconds)} s; waiting until each ran its first task`, true);
+    // The workflow publishes OverdueTasks on its first task: counted, every case has run once.
+    const t1 = Date.now();
+    for (;;) {
+      const { count } = await Promise.race([
+        exited,
+        client.workflow.count(`WorkflowType = 'caseWorkflow' AND OverdueTasks >= 0`),
+      ]);
+      log(`${count}/${cases} cases ran their first task, worker rss ${mb(await rssOf(pid))} MB`, true);
+      if (count >= cases) break;
+      if (Date.now() - t1 > 60 * 60_000)
+        throw new Error(`only ${count} of ${cases} cases ran their first task in an hour`);
       await new Promise((r) => setTimeout(r, 5000));
-      global.gc?.();
-      const m = process.memoryUsage();
-      steady = m.rss;
-      heap = { heapUsed: m.heapUsed, external: m.external };
-    });
-    const peak = rss.stop();
+    }
+    const settleSeconds = (Date.now() - t1) / 1000;
+    // Asleep: the RSS after a minute of quiet (the worker's V8 heaps shrink lazily).
+    const quiet = [];
+    for (let i = 0; i < 12; i++) {
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      const rss = await rssOf(pid);
+      if (rss === 0) throw new Error('the worker process is gone: no RSS to measure');
+      quiet.push(rss);
+    }
+    clearInterval(sampler);
+    const steady = quiet[quiet.length - 1]!;
     const databaseBytes =
       (await fileSize(server.databaseFile)) +
       (await fileSize(`${server.databaseFile}-wal`)) +
@@ -141,14 +200,12 @@ export async function runIdle(cases: number, maxCachedWorkflows: number, seed: n
     return {
       cases,
       maxCachedWorkflows,
+      heapMb: heapMb ?? null,
       openSeconds: round(openSeconds),
       settleSeconds: round(settleSeconds),
-      processRssBeforeWorkerMb: mb(before),
       workerRssSteadyMb: mb(steady),
-      workerRssPeakMb: mb(peak),
-      heapUsedMb: mb(heap.heapUsed),
-      externalMb: mb(heap.external),
-      gcForced: typeof global.gc === 'function',
+      workerRssPeakMb: mb(Math.max(peak, steady)),
+      workerRssQuietMinuteMb: quiet.map(mb),
       databaseBytes,
       databaseBytesPerCase: Math.round(databaseBytes / cases),
       overdueCases: overdue.length,
@@ -156,10 +213,16 @@ export async function runIdle(cases: number, maxCachedWorkflows: number, seed: n
       emailsSent: sink.total(),
     };
   } finally {
-    mailer.close();
+    if (worker && worker.exitCode === null && worker.signalCode === null) {
+      const gone = new Promise((r) => worker!.once('exit', r));
+      worker.kill('SIGTERM');
+      // A worker that does not stop within 30 s (a stuck activity) is killed.
+      const timer = setTimeout(() => worker!.kill('SIGKILL'), 30_000);
+      await gone;
+      clearTimeout(timer);
+    }
     await sink.close();
     await connection.close();
-    await nativeConnection.close();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }

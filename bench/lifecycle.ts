@@ -6,8 +6,9 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { join } from 'node:path';
+import { heartbeatConfirmer } from '../activities/heartbeat.js';
 import { createActivities } from '../activities/index.js';
-import { createMailer } from '../activities/mail.js';
+import { createMailer, SMTP_SESSIONS } from '../activities/mail.js';
 import { recordEvent, type CaseClientOptions } from '../client/cases.js';
 import { projectRoot } from '../scripts/temporal-binaries.js';
 import { workflowsPath } from '../worker/worker.js';
@@ -17,6 +18,7 @@ import type { CaseView } from '../workflows/case-api.js';
 import { casemanagerKey, caseWorkflowId, type CaseWorkflowInput, type CaseEvent } from '../workflows/case-model.js';
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID } from '../workflows/search-attributes.js';
 import { fetchHistories, historyStats, runUntilClosed, startBenchEnv, type History } from './harness.js';
+import { expectedEmails } from './expected-emails.js';
 import { generateStories, type CaseKind, type CaseStory } from './mix.js';
 import { startCountingSink } from './smtp-sink.js';
 import { bundlerLogger, distribution, mb, pool, progress, round, rssSampler, type Distribution } from './util.js';
@@ -35,7 +37,20 @@ export interface LifecycleResult {
   workflowTasks: number;
   workflowTasksPerSecond: number;
   emailsSent: number;
-  emails: { expected: number; distinct: number; duplicates: number; missing: number; unexpected: number; exactlyOnce: boolean };
+  /**
+   * `expected`: what the calendar says is due (bench/expected-emails.ts); `missing`/`unexpected` against
+   * it; `timelineDisagreements`: Message-IDs the cases' timelines and the SMTP sink do not agree on.
+   */
+  emails: {
+    expected: number;
+    distinct: number;
+    duplicates: number;
+    missing: number;
+    unexpected: number;
+    examples: string[];
+    timelineDisagreements: number;
+    exactlyOnce: boolean;
+  };
   historyEvents: Distribution;
   historyBytes: Distribution;
   /** The long cases that ran to the end of the 104 weeks without sanction: the "standard" case. */
@@ -49,13 +64,19 @@ export interface LifecycleResult {
   eventMoments: number;
 }
 
+export interface EventMoment {
+  atMs: number;
+  /** Story index → number of events recorded for that case at this moment. */
+  cases: [number, number][];
+}
+
 export interface LifecycleOutput {
   result: LifecycleResult;
   /** For the replay measurement: the histories and the bundle and converter that decode them. */
   histories: { workflowId: string; history: History }[];
   workflowBundle: WorkflowBundle;
-  /** The driver's stops, in ms after the start: the baseline stops at the same moments. */
-  moments: number[];
+  /** The driver's stops (ms after the start) and whose events it recorded there: the baseline does the same. */
+  moments: EventMoment[];
   dataConverter: ReturnType<typeof import('../client/codec.js').encryptingDataConverter>;
 }
 
@@ -74,7 +95,14 @@ export async function runLifecycle(cases: number, seed: number): Promise<Lifecyc
       namespace: bench.namespace,
       taskQueue,
       workflowBundle,
-      activities: createActivities({ mailer, templatesDir: join(projectRoot, 'templates') }),
+      maxConcurrentActivityTaskExecutions: SMTP_SESSIONS, // as worker/worker.ts
+      // The activities as the production worker wires them: notify waits until the server holds its
+      // "accepted" heartbeat (exactly-once delivery), which costs a describe call or a few per e-mail.
+      activities: createActivities({
+        mailer,
+        templatesDir: join(projectRoot, 'templates'),
+        confirmHeartbeat: heartbeatConfirmer(bench.env.nativeConnection.workflowService, bench.namespace),
+      }),
       dataConverter: bench.dataConverter,
     });
     const stories = generateStories(cases, seed);
@@ -89,7 +117,7 @@ export async function runLifecycle(cases: number, seed: number): Promise<Lifecyc
     let storyEvents = 0;
     let wall = 0;
     let notClosed = 0;
-    let stops: number[] = [];
+    let stops: EventMoment[] = [];
     await worker.runUntil(async () => {
       const t0 = Date.now();
       const serverStart = await bench.env.currentTimeMs();
@@ -129,7 +157,11 @@ export async function runLifecycle(cases: number, seed: number): Promise<Lifecyc
         }
       }
       const times = [...moments.keys()].sort((a, b) => a - b);
-      stops = times.map((t) => t - serverStart);
+      stops = times.map((t) => {
+        const perCase = new Map<number, number>();
+        for (const { story } of moments.get(t)!) perCase.set(story.index, (perCase.get(story.index) ?? 0) + 1);
+        return { atMs: t - serverStart, cases: [...perCase] };
+      });
       let recorded = 0;
       for (const at of times) {
         const now = await bench.env.currentTimeMs();
@@ -144,7 +176,8 @@ export async function runLifecycle(cases: number, seed: number): Promise<Lifecyc
               await recordEvent(casesOpts, stories[index]!.open.caseId, event);
             } catch (err) {
               refused++;
-              if (refusedExamples.size < 5) refusedExamples.add(`${event.type}: ${(err as Error).message}`.slice(0, 200));
+              if (refusedExamples.size < 5)
+                refusedExamples.add(`${event.type}: ${(err as Error).message}`.slice(0, 200));
             }
             recorded++;
           }
@@ -162,21 +195,28 @@ export async function runLifecycle(cases: number, seed: number): Promise<Lifecyc
     });
     const peak = rss.stop();
 
-    // What the cases say they sent, against what the SMTP server received.
-    const tViews = Date.now();
-    const views = await pool(handles, 32, (h) => h.result() as Promise<CaseView>);
-    const expected = new Set<string>();
-    for (const v of views) {
-      for (const e of v.timeline) if (e.messageId && e.kind !== 'delivery-failed') expected.add(e.messageId);
-    }
+    // What the calendar says is due (computed without Temporal, bench/expected-emails.ts) against what
+    // the SMTP server received; and what the cases' own timelines say they sent, as a second opinion.
+    const tCheck = Date.now();
+    const expected = new Map<string, string>();
+    for (const s of stories)
+      for (const e of expectedEmails(s).emails) expected.set(e.messageId, `${s.open.caseId} ${e.key}`);
     let duplicates = 0;
-    let unexpected = 0;
+    const unexpectedIds: string[] = [];
     for (const [id, n] of sink.counts) {
       if (n > 1) duplicates += n - 1;
-      if (!expected.has(id)) unexpected++;
+      if (!expected.has(id)) unexpectedIds.push(id);
     }
-    const missing = [...expected].filter((id) => !sink.counts.has(id)).length;
-    phases.checkEmailsSeconds = round((Date.now() - tViews) / 1000);
+    const missingKeys = [...expected].filter(([id]) => !sink.counts.has(id)).map(([, key]) => key);
+    const views = await pool(handles, 32, (h) => h.result() as Promise<CaseView>);
+    const recorded = new Set<string>();
+    for (const v of views) {
+      for (const e of v.timeline) if (e.messageId && e.kind !== 'delivery-failed') recorded.add(e.messageId);
+    }
+    const timelineDisagreements =
+      [...recorded].filter((id) => !sink.counts.has(id)).length +
+      [...sink.counts.keys()].filter((id) => !recorded.has(id)).length;
+    phases.checkEmailsSeconds = round((Date.now() - tCheck) / 1000);
 
     const tHist = Date.now();
     const histories = await fetchHistories(handles, log);
@@ -200,9 +240,15 @@ export async function runLifecycle(cases: number, seed: number): Promise<Lifecyc
         expected: expected.size,
         distinct: sink.counts.size,
         duplicates,
-        missing,
-        unexpected,
-        exactlyOnce: duplicates === 0 && missing === 0 && unexpected === 0,
+        missing: missingKeys.length,
+        unexpected: unexpectedIds.length,
+        examples: [
+          ...missingKeys.slice(0, 5).map((k) => `missing: ${k}`),
+          ...unexpectedIds.slice(0, 5).map((id) => `unexpected: ${id}`),
+        ],
+        timelineDisagreements,
+        exactlyOnce:
+          duplicates === 0 && missingKeys.length === 0 && unexpectedIds.length === 0 && timelineDisagreements === 0,
       },
       historyEvents: distribution(stats.map((s) => s.events)),
       historyBytes: distribution(stats.map((s) => s.bytes)),

@@ -3,17 +3,23 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { openCase } from '../client/cases.js';
 import type { encryptingDataConverter } from '../client/codec.js';
-import type { BaselineInput } from './baseline-workflow.js';
+import { baselineWorkflow, pokeUpdate } from './baseline-workflow.js';
 import { fetchHistories, historyStats, runUntilClosed, startBenchEnv, type History } from './harness.js';
+import type { EventMoment } from './lifecycle.js';
 import { generateStories } from './mix.js';
+import type { Trace } from './trace.js';
 import { bundlerLogger, distribution, mb, pool, progress, round, rssSampler, type Distribution } from './util.js';
 
 const DAY = 86_400_000;
 
 export interface BaselineResult {
   cases: number;
+  /** Measured from the baseline's own histories. */
   timersPerWorkflow: number;
   activitiesPerWorkflow: number;
+  updates: number;
+  /** Updates to a workflow that had already ended (events the lifecycle refused after the case closed). */
+  updateErrors: number;
   wallSeconds: number;
   casesPerSecond: number;
   workflowTasks: number;
@@ -23,16 +29,13 @@ export interface BaselineResult {
 }
 
 /**
- * `moments` (ms after the start): server moments to stop at on the way, as the lifecycle driver
- * stops to record events, so that both carry the same cost of driving the clock.
+ * The engine's limit for the same work: one bare workflow per case replaying the case's trace (its
+ * wake-ups and activities, from its history), a no-op update wherever the lifecycle recorded an event,
+ * the driver stopping the clock at the same moments, then running on in the same 60-day steps.
  */
-export async function runBaseline(
-  cases: number,
-  timers: number,
-  activities: number,
-  moments: number[] = [],
-): Promise<BaselineResult> {
+export async function runBaseline(traces: Trace[], moments: EventMoment[]): Promise<BaselineResult> {
   const log = progress('baseline');
+  const cases = traces.length;
   const bench = await startBenchEnv((l) => log(l, true));
   try {
     const workflowBundle = await bundleWorkflowCode({
@@ -50,25 +53,36 @@ export async function runBaseline(
     });
     const rss = rssSampler();
     let wall = 0;
-    const input: BaselineInput = { timers, activities, spanMs: 730 * DAY };
+    let updates = 0;
+    let updateErrors = 0;
     const handles = await worker.runUntil(async () => {
       const t0 = Date.now();
       const serverStart = await bench.env.currentTimeMs();
-      const hs = await pool(Array.from({ length: cases }, (_, i) => i), 50, (i) =>
-        bench.client.workflow.start('baselineWorkflow', {
+      const hs = await pool(traces, 50, (trace, i) =>
+        bench.client.workflow.start(baselineWorkflow, {
           taskQueue,
           workflowId: `baseline-${i}`,
-          args: [input],
+          args: [trace],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         }),
       );
-      log(`started ${cases} workflows (${timers} timers, ${activities} activities each)`, true);
+      log(`started ${cases} workflows`, true);
       for (const [k, m] of moments.entries()) {
         const now = await bench.env.currentTimeMs();
-        if (serverStart + m > now) await bench.env.sleep(serverStart + m - now);
-        log(`moment ${k + 1}/${moments.length}, day ${Math.round(m / DAY)}`);
+        if (serverStart + m.atMs > now) await bench.env.sleep(serverStart + m.atMs - now);
+        await pool(m.cases, 64, async ([index, count]) => {
+          for (let n = 0; n < count; n++) {
+            try {
+              await hs[index]!.executeUpdate(pokeUpdate);
+              updates++;
+            } catch {
+              updateErrors++; // the lifecycle refused this event and the case had already ended
+            }
+          }
+        });
+        log(`moment ${k + 1}/${moments.length}, day ${Math.round(m.atMs / DAY)}`);
       }
-      await runUntilClosed(bench, hs, { stepMs: 60 * DAY, maxMs: 3 * 365 * DAY, log });
+      await runUntilClosed(bench, hs, { stepMs: 60 * DAY, maxMs: 4 * 365 * DAY, log });
       wall = (Date.now() - t0) / 1000;
       return hs;
     });
@@ -77,8 +91,10 @@ export async function runBaseline(
     const workflowTasks = stats.reduce((s, h) => s + h.workflowTasks, 0);
     return {
       cases,
-      timersPerWorkflow: timers,
-      activitiesPerWorkflow: activities,
+      timersPerWorkflow: round(stats.reduce((s, h) => s + h.timers, 0) / cases, 2),
+      activitiesPerWorkflow: round(stats.reduce((s, h) => s + h.activities, 0) / cases, 2),
+      updates,
+      updateErrors,
       wallSeconds: round(wall),
       casesPerSecond: round(cases / wall),
       workflowTasks,

@@ -10,10 +10,20 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../client/config.js';
 import { projectRoot } from '../scripts/temporal-binaries.js';
+import { CHAOS_DEFAULT_CASES, runChaos, type ChaosResult } from './chaos.js';
 import { runIdle, type IdleResult } from './idle.js';
 import { runLifecycle, type LifecycleOutput, type LifecycleResult } from './lifecycle.js';
-import { runBaseline, runLatency, runReplay, type BaselineResult, type LatencyResult, type ReplayResult } from './others.js';
+import {
+  runBaseline,
+  runLatency,
+  runReplay,
+  type BaselineResult,
+  type LatencyResult,
+  type ReplayResult,
+} from './others.js';
+import { traceOf } from './trace.js';
 import { mb, round } from './util.js';
 
 const MEASUREMENTS = ['lifecycle', 'baseline', 'latency', 'replay', 'idle'] as const;
@@ -28,18 +38,23 @@ export interface Options {
   opens: number;
   idleCases: number;
   idleCache: number;
+  idleHeapMb?: number;
+  chaos: boolean;
+  chaosCases: number;
 }
 
 export function parseArgs(argv: string[]): Options {
   const options: Options = {
-    cases: 200,
-    only: ['lifecycle', 'baseline', 'latency', 'replay'],
+    cases: 1000,
+    only: [...MEASUREMENTS],
     out: join(projectRoot, 'bench', 'results'),
     seed: 20240108,
     callers: 50,
     opens: 1000,
     idleCases: 10_000,
-    idleCache: 1000,
+    idleCache: DEFAULT_MAX_CACHED_WORKFLOWS,
+    chaos: false,
+    chaosCases: CHAOS_DEFAULT_CASES,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -59,15 +74,24 @@ export function parseArgs(argv: string[]): Options {
     else if (arg === '--opens') options.opens = int('--opens');
     else if (arg === '--idle-cases') options.idleCases = int('--idle-cases');
     else if (arg === '--idle-cache') options.idleCache = int('--idle-cache');
-    else if (arg === '--out') options.out = value();
+    else if (arg === '--idle-heap-mb') options.idleHeapMb = int('--idle-heap-mb');
+    else if (arg === '--chaos') options.chaos = true;
+    else if (arg === '--chaos-cases') {
+      options.chaos = true;
+      options.chaosCases = int('--chaos-cases');
+    } else if (arg === '--out') options.out = value();
     else if (arg === '--only') {
-      const list = value().split(',').map((s) => s.trim()).filter(Boolean);
+      const list = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = list.filter((m) => !(MEASUREMENTS as readonly string[]).includes(m));
-      if (unknown.length) throw new Error(`--only: unknown measurement(s) ${unknown.join(', ')}; known: ${MEASUREMENTS.join(', ')}`);
+      if (unknown.length)
+        throw new Error(`--only: unknown measurement(s) ${unknown.join(', ')}; known: ${MEASUREMENTS.join(', ')}`);
       options.only = list as Measurement[];
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        `usage: run [--cases N (200)] [--only ${MEASUREMENTS.join(',')}] [--out dir] [--seed S] [--callers 50] [--opens 1000] [--idle-cases 10000] [--idle-cache 1000]\n`,
+        `usage: run [--cases N (1000)] [--only ${MEASUREMENTS.join(',')} (all)] [--out dir] [--seed S] [--callers 50] [--opens 1000] [--idle-cases 10000] [--idle-cache ${DEFAULT_MAX_CACHED_WORKFLOWS}] [--idle-heap-mb N] [--chaos] [--chaos-cases ${CHAOS_DEFAULT_CASES}]\n`,
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
@@ -93,6 +117,7 @@ export interface Report {
   latency?: LatencyResult;
   replay?: ReplayResult;
   idle?: IdleResult;
+  chaos?: ChaosResult;
   notDone: string[];
   targets: Target[];
   totalSeconds: number;
@@ -105,7 +130,9 @@ async function versions(): Promise<Record<string, string>> {
   };
   const installed = async (name: string) => {
     try {
-      const p = JSON.parse(await readFile(join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string };
+      const p = JSON.parse(await readFile(join(projectRoot, 'node_modules', name, 'package.json'), 'utf8')) as {
+        version: string;
+      };
       return p.version;
     } catch {
       return 'unknown';
@@ -152,12 +179,17 @@ function targets(r: Report): Target[] {
       : { name: 'standard 104-week case: history size', target: '< 1 MB', measured: '-', met: 'not measured' },
     l
       ? {
-          name: 'every e-mail sent exactly once',
+          name: 'every e-mail the calendar says is due sent exactly once',
           target: 'no duplicates, none missing',
           measured: `${l.emails.distinct} distinct, ${l.emails.duplicates} duplicates, ${l.emails.missing} missing, ${l.emails.unexpected} unexpected`,
           met: l.emails.exactlyOnce,
         }
-      : { name: 'every e-mail sent exactly once', target: 'no duplicates, none missing', measured: '-', met: 'not measured' },
+      : {
+          name: 'every e-mail sent exactly once',
+          target: 'no duplicates, none missing',
+          measured: '-',
+          met: 'not measured',
+        },
     r.idle
       ? {
           name: `${r.idle.cases} idle cases: worker RSS (cache ${r.idle.maxCachedWorkflows})`,
@@ -166,7 +198,14 @@ function targets(r: Report): Target[] {
           met: r.idle.cases >= 10_000 ? r.idle.workerRssSteadyMb < 512 : 'not measured',
         }
       : { name: '10,000 idle cases: worker RSS', target: '< 512 MB', measured: '-', met: 'not measured' },
-    { name: 'resilience (--chaos)', target: 'nothing lost, nothing twice', measured: '-', met: 'not measured' },
+    r.chaos
+      ? {
+          name: `resilience (--chaos, ${r.chaos.cases} cases)`,
+          target: 'nothing lost, nothing twice',
+          measured: `${r.chaos.kills.length} SIGKILLs, SMTP refusing ${r.chaos.refusal?.seconds ?? 0} s (${r.chaos.refusal?.refused ?? 0} refusals); ${r.chaos.emails.missing} lost, ${r.chaos.emails.duplicates} twice${r.chaos.problems.length ? `; ${r.chaos.problems.join('; ')}` : ''}`,
+          met: r.chaos.ok,
+        }
+      : { name: 'resilience (--chaos)', target: 'nothing lost, nothing twice', measured: '-', met: 'not measured' },
   );
   return t;
 }
@@ -187,9 +226,17 @@ function markdown(r: Report): string {
     ]),
     '',
   );
-  out.push('| parameter | value |', '| --- | --- |', rows(Object.entries(r.parameters).map(([k, v]) => [k, String(v)])), '');
+  out.push(
+    '| parameter | value |',
+    '| --- | --- |',
+    rows(Object.entries(r.parameters).map(([k, v]) => [k, String(v)])),
+    '',
+  );
   out.push('## Targets', '', '| target | required | measured | met |', '| --- | --- | --- | --- |');
-  for (const t of r.targets) out.push(`| ${t.name} | ${t.target} | ${t.measured} | ${t.met === true ? 'yes' : t.met === false ? '**NO — missed**' : 'not measured'} |`);
+  for (const t of r.targets)
+    out.push(
+      `| ${t.name} | ${t.target} | ${t.measured} | ${t.met === true ? 'yes' : t.met === false ? '**NO — missed**' : 'not measured'} |`,
+    );
   out.push('');
   const l = r.lifecycle;
   const b = r.baseline;
@@ -203,6 +250,7 @@ function markdown(r: Report): string {
       `| workflow tasks | ${l?.workflowTasks ?? '-'} | ${b?.workflowTasks ?? '-'} | |`,
       `| workflow tasks per second | ${l?.workflowTasksPerSecond ?? '-'} | ${b?.workflowTasksPerSecond ?? '-'} | ${ratio(l?.workflowTasksPerSecond, b?.workflowTasksPerSecond)} |`,
       `| timers / activities per workflow | ${l ? `${l.timersPerCase} / ${l.activitiesPerCase}` : '-'} | ${b ? `${b.timersPerWorkflow} / ${b.activitiesPerWorkflow}` : '-'} | |`,
+      `| updates (story events) | ${l?.storyEvents ?? '-'} | ${b?.updates ?? '-'} | |`,
       `| clock stops (event moments) | ${l?.eventMoments ?? '-'} | ${b?.stoppedAtMoments ?? '-'} | |`,
       `| peak RSS, worker process (MB) | ${l?.workerPeakRssMb ?? '-'} | ${b?.workerPeakRssMb ?? '-'} | |`,
       '',
@@ -215,57 +263,137 @@ function markdown(r: Report): string {
       '| figure | value |',
       '| --- | --- |',
       rows([
-        ['case mix', Object.entries(l.mix).map(([k, v]) => `${k} ${v}`).join(', ')],
+        [
+          'case mix',
+          Object.entries(l.mix)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', '),
+        ],
         ['story events recorded (refused)', `${l.storyEvents} (${l.refusedEvents})`],
         ['e-mails sent', l.emailsSent],
-        ['e-mails: expected / distinct / duplicates / missing / unexpected', `${l.emails.expected} / ${l.emails.distinct} / ${l.emails.duplicates} / ${l.emails.missing} / ${l.emails.unexpected}`],
-        ['history events per case p50 / p99 / max', `${l.historyEvents.p50} / ${l.historyEvents.p99} / ${l.historyEvents.max}`],
-        ['history bytes per case p50 / p99 / max', `${l.historyBytes.p50} / ${l.historyBytes.p99} / ${l.historyBytes.max}`],
+        [
+          'e-mails: due by the calendar / received distinct / duplicates / missing / unexpected',
+          `${l.emails.expected} / ${l.emails.distinct} / ${l.emails.duplicates} / ${l.emails.missing} / ${l.emails.unexpected}`,
+        ],
+        ['e-mails: timelines and SMTP server disagree on', l.emails.timelineDisagreements],
+        ...(l.emails.examples.length ? [['e-mail examples', l.emails.examples.join('; ')] as [string, string]] : []),
+        [
+          'history events per case p50 / p99 / max',
+          `${l.historyEvents.p50} / ${l.historyEvents.p99} / ${l.historyEvents.max}`,
+        ],
+        [
+          'history bytes per case p50 / p99 / max',
+          `${l.historyBytes.p50} / ${l.historyBytes.p99} / ${l.historyBytes.max}`,
+        ],
         ['cases not closed at the end', l.notClosed],
-        ['phases (s)', Object.entries(l.phases).map(([k, v]) => `${k} ${v}`).join(', ')],
+        [
+          'phases (s)',
+          Object.entries(l.phases)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', '),
+        ],
       ]),
       '',
     );
   }
   if (r.latency) {
     const x = r.latency;
-    out.push('## Start latency', '', '| figure | value |', '| --- | --- |',
+    out.push(
+      '## Start latency',
+      '',
+      '| figure | value |',
+      '| --- | --- |',
       rows([
         ['callers / opens', `${x.callers} / ${x.opens}`],
         ['p50 / p99 / max (ms)', `${x.latencyMs.p50} / ${x.latencyMs.p99} / ${x.latencyMs.max}`],
         ['opens per second', x.opensPerSecond],
         ['server', x.server],
-      ]), '');
+      ]),
+      '',
+    );
   }
   if (r.replay) {
     const x = r.replay;
-    out.push('## Audit replay', '', '| figure | value |', '| --- | --- |',
+    out.push(
+      '## Audit replay',
+      '',
+      '| figure | value |',
+      '| --- | --- |',
       rows([
         ['histories (events)', `${x.histories} (${x.events})`],
         ['histories per second', x.historiesPerSecond],
         ['events per second', x.eventsPerSecond],
         ['failures', x.failures],
-      ]), '');
+      ]),
+      '',
+    );
   }
   if (r.idle) {
     const x = r.idle;
-    out.push('## Idle fleet (dev server, SQLite)', '', '| figure | value |', '| --- | --- |',
+    out.push(
+      '## Idle fleet (dev server, SQLite)',
+      '',
+      '| figure | value |',
+      '| --- | --- |',
       rows([
-        ['open cases / workflow cache', `${x.cases} / ${x.maxCachedWorkflows}`],
-        ['process RSS before the worker / steady / peak (MB)', `${x.processRssBeforeWorkerMb} / ${x.workerRssSteadyMb} / ${x.workerRssPeakMb}`],
-        ['V8 heap used / external at the steady point (MB)', `${x.heapUsedMb} / ${x.externalMb}${x.gcForced ? ' (after a forced GC)' : ' (no forced GC: run node with --expose-gc)'}`],
+        [
+          'open cases / workflow cache / worker heap limit',
+          `${x.cases} / ${x.maxCachedWorkflows} / ${x.heapMb ? `${x.heapMb} MB` : 'node default'}`,
+        ],
+        [
+          'worker process (`poortwachter worker`) RSS: steady / peak (MB)',
+          `${x.workerRssSteadyMb} / ${x.workerRssPeakMb}`,
+        ],
+        ['worker RSS over the quiet minute, every 5 s (MB)', x.workerRssQuietMinuteMb.join(', ')],
         ['database size / per case', `${mb(x.databaseBytes)} MB / ${x.databaseBytesPerCase} bytes`],
         ['list overdue cases (search)', `${x.overdueCases} cases in ${x.listOverdueMs} ms`],
         ['opening / first tasks (s)', `${x.openSeconds} / ${x.settleSeconds}`],
         ['e-mails (take-over summaries)', x.emailsSent],
-      ]), '');
+      ]),
+      '',
+    );
+  }
+  if (r.chaos) {
+    const x = r.chaos;
+    out.push(
+      '## Resilience (--chaos)',
+      '',
+      '| figure | value |',
+      '| --- | --- |',
+      rows([
+        ['cases / story events', `${x.cases} / ${x.storyEvents}`],
+        ...x.kills.map((k, i): [string, string] => [
+          `SIGKILL ${i + 1}`,
+          `after ${k.emailsBefore} e-mails (day ${k.serverDay}); in flight: ${k.inFlight.notifyStarted} notify (${k.inFlight.notifyAccepted} already accepted), ${k.inFlight.notifyWaiting} waiting; new worker polling after ${k.restartSeconds} s`,
+        ]),
+        [
+          'SMTP outage',
+          x.refusal
+            ? `${x.refusal.seconds} s wall (${x.refusal.serverHours} server hours), ${x.refusal.refused} refusals, ${x.refusal.failedAttempts} failed attempts retried`
+            : '-',
+        ],
+        ['retries that found "accepted" and did not send again', x.retriesNotResent],
+        [
+          'e-mails: recorded by the cases / received / distinct / duplicates / missing / unexpected',
+          `${x.emails.expected} / ${x.emails.received} / ${x.emails.distinct} / ${x.emails.duplicates} / ${x.emails.missing} / ${x.emails.unexpected}`,
+        ],
+        [
+          'e-mails the calendar says are due / not received / received but not due',
+          `${x.calendar.due} / ${x.calendar.missing} / ${x.calendar.unexpected}`,
+        ],
+        ['cases not closed / not completed', `${x.notClosed} / ${x.notCompleted}`],
+        ['wall time (s)', x.wallSeconds],
+        ['problems', x.problems.length ? x.problems.join('; ') : 'none'],
+      ]),
+      '',
+    );
   }
   if (r.notDone.length) out.push('## Not measured', '', ...r.notDone.map((n) => `- ${n}`), '');
   out.push(`Total run time: ${r.totalSeconds} s.`, '');
   return out.join('\n');
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   // The workers' own logs (a line per closed case) would drown the progress lines.
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -287,33 +415,31 @@ async function main(): Promise<void> {
     targets: [],
     totalSeconds: 0,
   };
-  // First, while the process is fresh: its RSS is the worker's.
-  if (options.only.includes('idle')) report.idle = await runIdle(options.idleCases, options.idleCache, options.seed);
+  if (options.only.includes('idle'))
+    report.idle = await runIdle(options.idleCases, options.idleCache, options.seed, options.idleHeapMb);
   let lifecycle: LifecycleOutput | undefined;
-  if (options.only.includes('lifecycle') || options.only.includes('replay')) {
+  if (['lifecycle', 'baseline', 'replay'].some((m) => options.only.includes(m as Measurement))) {
     lifecycle = await runLifecycle(options.cases, options.seed);
     report.lifecycle = lifecycle.result;
   }
   if (options.only.includes('baseline')) {
-    // Without a lifecycle run: the figures of a typical mix (measured earlier), so that it still runs.
-    const timers = Math.max(1, Math.round(lifecycle?.result.timersPerCase ?? 15));
-    const activities = Math.max(1, Math.round(lifecycle?.result.activitiesPerCase ?? 8));
-    report.baseline = await runBaseline(options.cases, timers, activities, lifecycle?.moments);
-    if (report.lifecycle) {
-      report.ratioToBaseline = {
-        casesPerSecond: round(report.lifecycle.casesPerSecond / report.baseline.casesPerSecond),
-        workflowTasksPerSecond: round(report.lifecycle.workflowTasksPerSecond / report.baseline.workflowTasksPerSecond),
-      };
-    }
+    if (!lifecycle) throw new Error('the baseline replays the lifecycle cases: --only baseline needs lifecycle too');
+    report.baseline = await runBaseline(
+      lifecycle.histories.map((h) => traceOf(h.history)),
+      lifecycle.moments,
+    );
+    report.ratioToBaseline = {
+      casesPerSecond: round(lifecycle.result.casesPerSecond / report.baseline.casesPerSecond),
+      workflowTasksPerSecond: round(lifecycle.result.workflowTasksPerSecond / report.baseline.workflowTasksPerSecond),
+    };
   }
   if (options.only.includes('latency')) report.latency = await runLatency(options.callers, options.opens, options.seed);
   if (options.only.includes('replay') && lifecycle) {
     report.replay = await runReplay(lifecycle.histories, lifecycle.workflowBundle, lifecycle.dataConverter);
   }
-  if (!report.idle) report.notDone.push('idle fleet: not run (add `idle` to --only; it runs alone best: the RSS is the whole process)');
-  report.notDone.push(
-    'resilience (--chaos: SIGKILL the worker twice, SMTP refusing connections): not implemented yet',
-  );
+  if (!report.idle) report.notDone.push('idle fleet: not run (add `idle` to --only)');
+  if (options.chaos) report.chaos = await runChaos({ cases: options.chaosCases, seed: options.seed });
+  else report.notDone.push('resilience: not run (add --chaos)');
   report.targets = targets(report);
   report.totalSeconds = round((Date.now() - t0) / 1000);
   await mkdir(options.out, { recursive: true });
@@ -325,10 +451,11 @@ async function main(): Promise<void> {
   say(`results: ${json}`);
   const missed = report.targets.filter((t) => t.met === false);
   if (missed.length) say(`targets missed: ${missed.map((t) => t.name).join('; ')}`);
+  return missed.length ? 1 : 0;
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
