@@ -29,10 +29,10 @@ const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'must be hos
 /**
  * Cases kept in a worker's memory between their workflow tasks. A sleeping case needs none: an
  * evicted case is replayed from its history when it wakes. The SDK's own default grows with the
- * machine's memory (hundreds of cases at about 1 MB each); this keeps a worker near 0.5 GB, whatever
- * the number of open cases (bench/: the idle fleet).
+ * machine's memory (hundreds of cases at more than 1 MB each); this keeps a worker's memory bounded,
+ * whatever the number of open cases (bench/: the idle fleet).
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 200;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 /** The variables, their defaults, and what README.md says about them. */
 const envShape = z.object({

@@ -29,8 +29,8 @@ describe('configuration', () => {
     expect(config.ports).toEqual({ temporal: 7233, temporalUi: 8233, mailSmtp: 1025, mailWeb: 1080 });
   });
 
-  it('bounds the worker workflow cache: 200 cases by default, at least 2', () => {
-    expect(loadConfig({}).maxCachedWorkflows).toBe(200);
+  it('bounds the worker workflow cache: 100 cases by default, at least 2', () => {
+    expect(loadConfig({}).maxCachedWorkflows).toBe(100);
     expect(loadConfig({ POORTWACHTER_MAX_CACHED_WORKFLOWS: '50' }).maxCachedWorkflows).toBe(50);
     expect(problems({ POORTWACHTER_MAX_CACHED_WORKFLOWS: '1' })).toEqual([
       'POORTWACHTER_MAX_CACHED_WORKFLOWS must be at least 2',

@@ -83,9 +83,17 @@ export async function runWorker(
     'worker started',
   );
   const running = worker.run();
-  await Promise.race([running, stop]);
-  if (worker.getState() === 'RUNNING') worker.shutdown();
-  await running;
+  try {
+    await Promise.race([running, stop]);
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  } catch (err) {
+    // The worker failed on its own (e.g. its workflow thread ran out of memory). Open connections
+    // would keep the process alive doing nothing: exit, so that the supervisor starts a new one.
+    logger.fatal({ err }, 'worker failed; exiting');
+    await close().catch(() => undefined);
+    process.exit(1);
+  }
   await close();
   logger.info('worker stopped');
 }

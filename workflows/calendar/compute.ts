@@ -85,7 +85,7 @@ const isAfter = (a: IsoDate, b: IsoDate) => compareDates(a, b) > 0;
  */
 export function computeCalendar(input: CaseFacts, options: ComputeOptions = {}): CalendarResult {
   // The workflow asks for the same calendar several times per wake-up (its loop, and an event's
-  // validator and handler, each before and after the change): the 16 most recently computed results
+  // validator and handler, each before and after the change): the 8 most recently computed results
   // are remembered (the oldest goes first), frozen so that no caller can change a shared one.
   // Refusals are not remembered: they throw again.
   let key: string | undefined;
@@ -104,7 +104,7 @@ export function computeCalendar(input: CaseFacts, options: ComputeOptions = {}):
   return result;
 }
 
-const RECENT_CALENDARS = 16;
+const RECENT_CALENDARS = 8;
 const recentCalendars = new Map<string, CalendarResult>();
 
 function deepFreeze<T>(value: T): T {

@@ -63,7 +63,9 @@ export function toDayNumber(date: IsoDate): number {
   return dayNumber;
 }
 
-const DAY_NUMBER_CACHE_LIMIT = 4096;
+// Per workflow (each cached workflow has its own module instances): small, the working set of one
+// calendar is a few hundred dates.
+const DAY_NUMBER_CACHE_LIMIT = 1024;
 const dayNumbers = new Map<string, number>();
 
 function computeDayNumber(date: IsoDate): number {

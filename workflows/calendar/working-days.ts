@@ -47,7 +47,7 @@ export function addWorkingDays(
   let result = workingDaySteps.get(key);
   if (result === undefined) {
     result = stepWorkingDays(date, n, designated);
-    if (workingDaySteps.size >= 4096) workingDaySteps.clear();
+    if (workingDaySteps.size >= 1024) workingDaySteps.clear();
     workingDaySteps.set(key, result);
   }
   return result;
