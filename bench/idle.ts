@@ -27,10 +27,10 @@ export interface IdleResult {
   heapMb: number | null;
   openSeconds: number;
   settleSeconds: number;
-  /** The worker process (`poortwachter worker`), alone: a minute after the last case ran its first task. */
+  /** The worker process (`poortwachter worker`), alone: 90 s after the last case ran its first task. */
   workerRssSteadyMb: number;
   workerRssPeakMb: number;
-  /** Sampled every 5 s during that minute. */
+  /** Sampled every 5 s during those 90 s. */
   workerRssQuietMinuteMb: number[];
   databaseBytes: number;
   databaseBytesPerCase: number;
@@ -180,9 +180,10 @@ export async function runIdle(
       await new Promise((r) => setTimeout(r, 5000));
     }
     const settleSeconds = (Date.now() - t1) / 1000;
-    // Asleep: the RSS after a minute of quiet (the worker's V8 heaps shrink lazily).
+    // Asleep: the RSS over 90 s of quiet (the worker's V8 heaps shrink lazily: about 50 s after the
+    // last task in the runs so far).
     const quiet = [];
-    for (let i = 0; i < 12; i++) {
+    for (let i = 0; i < 18; i++) {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       const rss = await rssOf(pid);
       if (rss === 0) throw new Error('the worker process is gone: no RSS to measure');

@@ -344,7 +344,7 @@ function markdown(r: Report): string {
           'worker process (`poortwachter worker`) RSS: steady / peak (MB)',
           `${x.workerRssSteadyMb} / ${x.workerRssPeakMb}`,
         ],
-        ['worker RSS over the quiet minute, every 5 s (MB)', x.workerRssQuietMinuteMb.join(', ')],
+        ['worker RSS over 90 quiet seconds, every 5 s (MB)', x.workerRssQuietMinuteMb.join(', ')],
         ['database size / per case', `${mb(x.databaseBytes)} MB / ${x.databaseBytesPerCase} bytes`],
         ['list overdue cases (search)', `${x.overdueCases} cases in ${x.listOverdueMs} ms`],
         ['opening / first tasks (s)', `${x.openSeconds} / ${x.settleSeconds}`],
