@@ -8,7 +8,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/wor
 import { join } from 'node:path';
 import { heartbeatConfirmer } from '../activities/heartbeat.js';
 import { createActivities } from '../activities/index.js';
-import { createMailer, SMTP_SESSIONS } from '../activities/mail.js';
+import { createMailer, SMTP_SESSIONS, type Mailer } from '../activities/mail.js';
 import { recordEvent, type CaseClientOptions } from '../client/cases.js';
 import { projectRoot } from '../scripts/temporal-binaries.js';
 import { workflowsPath } from '../worker/worker.js';
@@ -80,16 +80,33 @@ export interface LifecycleOutput {
   dataConverter: ReturnType<typeof import('../client/codec.js').encryptingDataConverter>;
 }
 
-export async function runLifecycle(cases: number, seed: number): Promise<LifecycleOutput> {
-  const log = progress('lifecycle');
+/**
+ * `smtp: false`: the same run with the mailer replaced by one that only counts each Message-ID (the
+ * rest of notify, the exactly-once confirmation included, runs as always): what the orchestration
+ * costs without the SMTP conversations.
+ */
+export async function runLifecycle(
+  cases: number,
+  seed: number,
+  { smtp = true }: { smtp?: boolean } = {},
+): Promise<LifecycleOutput> {
+  const log = progress(smtp ? 'lifecycle' : 'lifecycle without SMTP');
   const phases: Record<string, number> = {};
   const bench = await startBenchEnv((l) => log(l, true));
   const sink = await startCountingSink();
-  const mailer = createMailer(sink.url, 'Poortwachter bench <poortwachter@bench.invalid>');
+  const mailer: Mailer = smtp
+    ? createMailer(sink.url, 'Poortwachter bench <poortwachter@bench.invalid>')
+    : {
+        async send(email) {
+          sink.record(email.messageId);
+          return { accepted: [...email.to, ...(email.cc ?? [])], rejected: [] };
+        },
+        close() {},
+      };
   try {
     log('bundling the workflow code', true);
     const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: bundlerLogger((l) => log(l, true)) });
-    const taskQueue = `bench-lifecycle-${process.pid}`;
+    const taskQueue = `bench-lifecycle-${smtp ? 'smtp' : 'nosmtp'}-${process.pid}`;
     const worker = await Worker.create({
       connection: bench.env.nativeConnection,
       namespace: bench.namespace,

@@ -26,7 +26,7 @@ import {
 import { traceOf } from './trace.js';
 import { mb, round } from './util.js';
 
-const MEASUREMENTS = ['lifecycle', 'baseline', 'latency', 'replay', 'idle'] as const;
+const MEASUREMENTS = ['lifecycle', 'nosmtp', 'baseline', 'latency', 'replay', 'idle'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 
 export interface Options {
@@ -112,6 +112,8 @@ export interface Report {
   versions: Record<string, string>;
   parameters: Options;
   lifecycle?: LifecycleResult;
+  /** The same lifecycle with a mailer that only counts: the orchestration without the SMTP conversations. */
+  lifecycleWithoutSmtp?: LifecycleResult;
   baseline?: BaselineResult;
   ratioToBaseline?: { casesPerSecond: number; workflowTasksPerSecond: number };
   latency?: LatencyResult;
@@ -241,18 +243,26 @@ function markdown(r: Report): string {
   const l = r.lifecycle;
   const b = r.baseline;
   if (l || b) {
-    out.push('## Throughput', '', '| | lifecycle | baseline | ratio |', '| --- | --- | --- | --- |');
-    const ratio = (x?: number, y?: number) => (x !== undefined && y ? String(round(x / y)) : '-');
+    const n = r.lifecycleWithoutSmtp;
     out.push(
-      `| workflows | ${l?.cases ?? '-'} | ${b?.cases ?? '-'} | |`,
-      `| wall time (s) | ${l?.wallSeconds ?? '-'} | ${b?.wallSeconds ?? '-'} | |`,
-      `| cases per second | ${l?.casesPerSecond ?? '-'} | ${b?.casesPerSecond ?? '-'} | ${ratio(l?.casesPerSecond, b?.casesPerSecond)} |`,
-      `| workflow tasks | ${l?.workflowTasks ?? '-'} | ${b?.workflowTasks ?? '-'} | |`,
-      `| workflow tasks per second | ${l?.workflowTasksPerSecond ?? '-'} | ${b?.workflowTasksPerSecond ?? '-'} | ${ratio(l?.workflowTasksPerSecond, b?.workflowTasksPerSecond)} |`,
-      `| timers / activities per workflow | ${l ? `${l.timersPerCase} / ${l.activitiesPerCase}` : '-'} | ${b ? `${b.timersPerWorkflow} / ${b.activitiesPerWorkflow}` : '-'} | |`,
-      `| updates (story events) | ${l?.storyEvents ?? '-'} | ${b?.updates ?? '-'} | |`,
-      `| clock stops (event moments) | ${l?.eventMoments ?? '-'} | ${b?.stoppedAtMoments ?? '-'} | |`,
-      `| peak RSS, worker process (MB) | ${l?.workerPeakRssMb ?? '-'} | ${b?.workerPeakRssMb ?? '-'} | |`,
+      '## Throughput',
+      '',
+      '| | lifecycle | lifecycle without SMTP | baseline | ratio (without SMTP) |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    const ratio = (x?: number, y?: number) => (x !== undefined && y ? String(round(x / y)) : '-');
+    const both = (x?: number, y?: number, z?: number) => `${ratio(x, z)} (${ratio(y, z)})`;
+    out.push(
+      `| workflows | ${l?.cases ?? '-'} | ${n?.cases ?? '-'} | ${b?.cases ?? '-'} | |`,
+      `| wall time (s) | ${l?.wallSeconds ?? '-'} | ${n?.wallSeconds ?? '-'} | ${b?.wallSeconds ?? '-'} | |`,
+      `| cases per second | ${l?.casesPerSecond ?? '-'} | ${n?.casesPerSecond ?? '-'} | ${b?.casesPerSecond ?? '-'} | ${both(l?.casesPerSecond, n?.casesPerSecond, b?.casesPerSecond)} |`,
+      `| workflow tasks | ${l?.workflowTasks ?? '-'} | ${n?.workflowTasks ?? '-'} | ${b?.workflowTasks ?? '-'} | |`,
+      `| workflow tasks per second | ${l?.workflowTasksPerSecond ?? '-'} | ${n?.workflowTasksPerSecond ?? '-'} | ${b?.workflowTasksPerSecond ?? '-'} | ${both(l?.workflowTasksPerSecond, n?.workflowTasksPerSecond, b?.workflowTasksPerSecond)} |`,
+      `| timers / activities per workflow | ${l ? `${l.timersPerCase} / ${l.activitiesPerCase}` : '-'} | ${n ? `${n.timersPerCase} / ${n.activitiesPerCase}` : '-'} | ${b ? `${b.timersPerWorkflow} / ${b.activitiesPerWorkflow}` : '-'} | |`,
+      `| updates (story events) | ${l?.storyEvents ?? '-'} | ${n?.storyEvents ?? '-'} | ${b?.updates ?? '-'} | |`,
+      `| clock stops (event moments) | ${l?.eventMoments ?? '-'} | ${n?.eventMoments ?? '-'} | ${b?.stoppedAtMoments ?? '-'} | |`,
+      `| e-mails exactly once (against the calendar) | ${l ? (l.emails.exactlyOnce ? 'yes' : 'NO') : '-'} | ${n ? (n.emails.exactlyOnce ? 'yes' : 'NO') : '-'} | | |`,
+      `| peak RSS, worker process (MB) | ${l?.workerPeakRssMb ?? '-'} | ${n?.workerPeakRssMb ?? '-'} | ${b?.workerPeakRssMb ?? '-'} | |`,
       '',
     );
   }
@@ -421,6 +431,9 @@ async function main(): Promise<number> {
   if (['lifecycle', 'baseline', 'replay'].some((m) => options.only.includes(m as Measurement))) {
     lifecycle = await runLifecycle(options.cases, options.seed);
     report.lifecycle = lifecycle.result;
+  }
+  if (options.only.includes('nosmtp')) {
+    report.lifecycleWithoutSmtp = (await runLifecycle(options.cases, options.seed, { smtp: false })).result;
   }
   if (options.only.includes('baseline')) {
     if (!lifecycle) throw new Error('the baseline replays the lifecycle cases: --only baseline needs lifecycle too');

@@ -14,6 +14,8 @@ export interface CountingSink {
   refuse(on: boolean): void;
   /** How many connections and transactions were refused so far. */
   refused(): number;
+  /** Counts a message as arrived without SMTP (the lifecycle's `--only nomail` run). */
+  record(messageId: string): void;
   close(): Promise<void>;
 }
 
@@ -23,6 +25,11 @@ export async function startCountingSink(): Promise<CountingSink> {
   let total = 0;
   let refusing = false;
   let refused = 0;
+  const record = (id: string) => {
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+    arrivals.set(id, [...(arrivals.get(id) ?? []), Date.now()]);
+    total++;
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -47,10 +54,7 @@ export async function startCountingSink(): Promise<CountingSink> {
         const raw = Buffer.concat(chunks).toString('utf8');
         const headerEnd = raw.indexOf('\r\n\r\n');
         const headers = (headerEnd >= 0 ? raw.slice(0, headerEnd) : raw).replace(/\r\n[ \t]+/g, ' ');
-        const id = /^message-id:\s*(.+)$/im.exec(headers)?.[1]?.trim() ?? '(none)';
-        counts.set(id, (counts.get(id) ?? 0) + 1);
-        arrivals.set(id, [...(arrivals.get(id) ?? []), Date.now()]);
-        total++;
+        record(/^message-id:\s*(.+)$/im.exec(headers)?.[1]?.trim() ?? '(none)');
         callback();
       });
       stream.on('error', callback);
@@ -70,6 +74,7 @@ export async function startCountingSink(): Promise<CountingSink> {
     url: `smtp://127.0.0.1:${port}`,
     counts,
     total: () => total,
+    record,
     arrivals,
     refuse: (on) => {
       refusing = on;
