@@ -5,6 +5,8 @@
 // Europe/Amsterdam. Counting whole days on a proleptic Gregorian day number avoids both, and needs
 // no clock and no time-zone database.
 
+import { boundedMemo } from './memo.js';
+
 /** A calendar date as `YYYY-MM-DD`. */
 export type IsoDate = string;
 
@@ -53,20 +55,13 @@ function floorDiv(a: number, b: number): number {
  * shifted so that the year starts on 1 March and the leap day falls at the end of the year.
  */
 export function toDayNumber(date: IsoDate): number {
-  // The calendar and the workflow's schedule convert the same few hundred dates over and over (every
-  // working-day step does): remembered per date. Safe in a workflow: a pure function of its input.
-  const known = dayNumbers.get(date);
-  if (known !== undefined) return known;
-  const dayNumber = computeDayNumber(date);
-  if (dayNumbers.size >= DAY_NUMBER_CACHE_LIMIT) dayNumbers.clear();
-  dayNumbers.set(date, dayNumber);
-  return dayNumber;
+  return dayNumbers(date);
 }
 
-// Per workflow (each cached workflow has its own module instances): small, the working set of one
-// calendar is a few hundred dates.
+// The calendar and the workflow's schedule convert the same few hundred dates over and over (every
+// working-day step does). The working set of one calendar is a few hundred dates.
 const DAY_NUMBER_CACHE_LIMIT = 1024;
-const dayNumbers = new Map<string, number>();
+const dayNumbers = boundedMemo(DAY_NUMBER_CACHE_LIMIT, computeDayNumber);
 
 function computeDayNumber(date: IsoDate): number {
   const problem = isoDateProblem(date);
@@ -85,15 +80,10 @@ function computeDayNumber(date: IsoDate): number {
 
 /** The inverse of toDayNumber. */
 export function fromDayNumber(dayNumber: number): IsoDate {
-  const known = isoDates.get(dayNumber);
-  if (known !== undefined) return known;
-  const date = computeIsoDate(dayNumber);
-  if (isoDates.size >= DAY_NUMBER_CACHE_LIMIT) isoDates.clear();
-  isoDates.set(dayNumber, date);
-  return date;
+  return isoDates(dayNumber);
 }
 
-const isoDates = new Map<number, IsoDate>();
+const isoDates = boundedMemo(DAY_NUMBER_CACHE_LIMIT, computeIsoDate);
 
 function computeIsoDate(dayNumber: number): IsoDate {
   if (!Number.isInteger(dayNumber)) throw new RangeError(`day number must be an integer, got ${dayNumber}`);

@@ -5,6 +5,7 @@
 // add them to ART_3_LID_3_DAYS (or pass a list to the functions) when a decree appears. They are
 // facts of the calendar, not rules of a rule set, so a new designation applies to every case.
 import { addDays, type IsoDate, weekday, yearOf } from './dates.js';
+import { boundedMemo } from './memo.js';
 
 export type HolidayKind =
   | 'nieuwjaarsdag'
@@ -110,13 +111,8 @@ export function isGeneralHoliday(date: IsoDate, designated: readonly DesignatedD
   return holidayOn(date, designated) !== undefined;
 }
 
-const defaultHolidayCache = new Map<number, ReadonlySet<string>>();
-
-function defaultHolidayDates(year: number): ReadonlySet<string> {
-  let dates = defaultHolidayCache.get(year);
-  if (!dates) {
-    dates = new Set(generalHolidays(year).map((h) => h.date));
-    defaultHolidayCache.set(year, dates);
-  }
-  return dates;
-}
+// A few years per case: no real bound needed, but the same memory as the other calendar caches.
+const defaultHolidayDates = boundedMemo(
+  64,
+  (year: number): ReadonlySet<string> => new Set(generalHolidays(year).map((h) => h.date)),
+);

@@ -3,6 +3,7 @@
 // to send reminders on working days.
 import { addDays, type IsoDate, weekday } from './dates.js';
 import { ART_3_LID_3_DAYS, type DesignatedDay, isGeneralHoliday } from './holidays.js';
+import { boundedMemo } from './memo.js';
 
 export function isWeekend(date: IsoDate): boolean {
   const day = weekday(date);
@@ -43,17 +44,13 @@ export function addWorkingDays(
   // The workflow's schedule asks for the same few steps (5 before a due date, 10 after an escalation)
   // on every wake-up: remembered for the default list of designated days.
   if (designated !== ART_3_LID_3_DAYS) return stepWorkingDays(date, n, designated);
-  const key = `${date}|${n}`;
-  let result = workingDaySteps.get(key);
-  if (result === undefined) {
-    result = stepWorkingDays(date, n, designated);
-    if (workingDaySteps.size >= 1024) workingDaySteps.clear();
-    workingDaySteps.set(key, result);
-  }
-  return result;
+  return defaultSteps(`${date}|${n}`);
 }
 
-const workingDaySteps = new Map<string, IsoDate>();
+const defaultSteps = boundedMemo(1024, (key: string) => {
+  const [date, n] = key.split('|') as [IsoDate, string];
+  return stepWorkingDays(date, Number(n), ART_3_LID_3_DAYS);
+});
 
 function stepWorkingDays(date: IsoDate, n: number, designated: readonly DesignatedDay[]): IsoDate {
   const step = n < 0 ? -1 : 1;
