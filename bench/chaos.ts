@@ -33,7 +33,7 @@ import { addDays } from '../workflows/calendar/index.js';
 import type { CaseView } from '../workflows/case-api.js';
 import { casemanagerKey, caseWorkflowId, type CaseEvent, type CaseWorkflowInput } from '../workflows/case-model.js';
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID } from '../workflows/search-attributes.js';
-import { runUntilClosed, startBenchEnv, type BenchEnv } from './harness.js';
+import { runUntilClosed, sentMessageIds, startBenchEnv, type BenchEnv } from './harness.js';
 import { expectedEmails } from './expected-emails.js';
 import { generateStories, type CaseStory } from './mix.js';
 import { startCountingSink, type CountingSink } from './smtp-sink.js';
@@ -610,10 +610,7 @@ class ChaosRun {
     );
     const completed = this.handles.filter((_, i) => statuses[i] === 'COMPLETED');
     const views = await pool(completed, 32, (h) => h.result() as Promise<CaseView>);
-    const expected = new Set<string>();
-    for (const v of views) {
-      for (const e of v.timeline) if (e.messageId && e.kind !== 'delivery-failed') expected.add(e.messageId);
-    }
+    const expected = sentMessageIds(views);
     // Closed, but not as a case ends: failed, terminated, timed out.
     const notCompleted = statuses.filter((s) => s !== 'COMPLETED' && s !== 'RUNNING').length;
     return { expected, notCompleted };

@@ -35,16 +35,11 @@ import {
 import { applyEvent, EventRefusal, parseEvent } from '../workflows/case-events.js';
 import { initialFacts, openCaseSchema, type CaseState, type DeskundigenoordeelState } from '../workflows/case-model.js';
 import { dueMessages, endMoment, messageKey, openTasks, scheduledMessages } from '../workflows/case-schedule.js';
+import type { NotificationKind } from '../activities/notifications.js';
 import type { CaseStory } from './mix.js';
 
-export type ExpectedKind =
-  | 'reminder'
-  | 'escalation'
-  | 'second-escalation'
-  | 'takeover-summary'
-  | 'deskundigenoordeel-request'
-  | 'deskundigenoordeel-reminder'
-  | 'calendar-cancel';
+/** The case's own notifications: the digest and delivery-failure reports are not a story's. */
+export type ExpectedKind = Exclude<NotificationKind, 'delivery-failed' | 'digest'>;
 
 export interface ExpectedEmail {
   messageId: string;

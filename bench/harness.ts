@@ -6,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { encryptingDataConverter, generateKey, parseKeyring } from '../client/codec.js';
 import { registerSearchAttributes } from '../client/search-attributes.js';
 import { ensureTestServer } from '../scripts/temporal-binaries.js';
+import type { CaseView } from '../workflows/case-api.js';
 import { pool } from './util.js';
 
 // @temporalio/proto is CommonJS: Node's ESM loader sees only its default export.
@@ -89,4 +90,12 @@ export async function fetchHistories(
     log(`fetched ${done}/${handles.length} histories`);
     return history;
   });
+}
+
+/** Every Message-ID the cases' timelines record as sent (a delivery failure is not a sent message). */
+export function sentMessageIds(views: CaseView[]): Set<string> {
+  const sent = new Set<string>();
+  for (const v of views)
+    for (const e of v.timeline) if (e.messageId && e.kind !== 'delivery-failed') sent.add(e.messageId);
+  return sent;
 }

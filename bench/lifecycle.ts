@@ -17,7 +17,14 @@ import { addDays } from '../workflows/calendar/index.js';
 import type { CaseView } from '../workflows/case-api.js';
 import { casemanagerKey, caseWorkflowId, type CaseWorkflowInput, type CaseEvent } from '../workflows/case-model.js';
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID } from '../workflows/search-attributes.js';
-import { fetchHistories, historyStats, runUntilClosed, startBenchEnv, type History } from './harness.js';
+import {
+  fetchHistories,
+  historyStats,
+  runUntilClosed,
+  sentMessageIds,
+  startBenchEnv,
+  type History,
+} from './harness.js';
 import { expectedEmails } from './expected-emails.js';
 import { generateStories, type CaseKind, type CaseStory } from './mix.js';
 import { startCountingSink } from './smtp-sink.js';
@@ -226,10 +233,7 @@ export async function runLifecycle(
     }
     const missingKeys = [...expected].filter(([id]) => !sink.counts.has(id)).map(([, key]) => key);
     const views = await pool(handles, 32, (h) => h.result() as Promise<CaseView>);
-    const recorded = new Set<string>();
-    for (const v of views) {
-      for (const e of v.timeline) if (e.messageId && e.kind !== 'delivery-failed') recorded.add(e.messageId);
-    }
+    const recorded = sentMessageIds(views);
     const timelineDisagreements =
       [...recorded].filter((id) => !sink.counts.has(id)).length +
       [...sink.counts.keys()].filter((id) => !recorded.has(id)).length;

@@ -214,6 +214,9 @@ function targets(r: Report): Target[] {
 
 function markdown(r: Report): string {
   const rows = (pairs: [string, string | number][]) => pairs.map(([k, v]) => `| ${k} | ${v} |`).join('\n');
+  /** A section of figures: a heading and a two-column table. */
+  const section = (title: string, pairs: [string, string | number][]) =>
+    out.push(`## ${title}`, '', '| figure | value |', '| --- | --- |', rows(pairs), '');
   const out: string[] = [];
   out.push(`# Benchmark ${r.date}`, '');
   out.push(
@@ -267,136 +270,101 @@ function markdown(r: Report): string {
     );
   }
   if (l) {
-    out.push(
-      '## Lifecycle',
-      '',
-      '| figure | value |',
-      '| --- | --- |',
-      rows([
-        [
-          'case mix',
-          Object.entries(l.mix)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', '),
-        ],
-        ['story events recorded (refused)', `${l.storyEvents} (${l.refusedEvents})`],
-        ['e-mails sent', l.emailsSent],
-        [
-          'e-mails: due by the calendar / received distinct / duplicates / missing / unexpected',
-          `${l.emails.expected} / ${l.emails.distinct} / ${l.emails.duplicates} / ${l.emails.missing} / ${l.emails.unexpected}`,
-        ],
-        ['e-mails: timelines and SMTP server disagree on', l.emails.timelineDisagreements],
-        ...(l.emails.examples.length ? [['e-mail examples', l.emails.examples.join('; ')] as [string, string]] : []),
-        [
-          'history events per case p50 / p99 / max',
-          `${l.historyEvents.p50} / ${l.historyEvents.p99} / ${l.historyEvents.max}`,
-        ],
-        [
-          'history bytes per case p50 / p99 / max',
-          `${l.historyBytes.p50} / ${l.historyBytes.p99} / ${l.historyBytes.max}`,
-        ],
-        ['cases not closed at the end', l.notClosed],
-        [
-          'phases (s)',
-          Object.entries(l.phases)
-            .map(([k, v]) => `${k} ${v}`)
-            .join(', '),
-        ],
-      ]),
-      '',
-    );
+    section('Lifecycle', [
+      [
+        'case mix',
+        Object.entries(l.mix)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+      ],
+      ['story events recorded (refused)', `${l.storyEvents} (${l.refusedEvents})`],
+      ['e-mails sent', l.emailsSent],
+      [
+        'e-mails: due by the calendar / received distinct / duplicates / missing / unexpected',
+        `${l.emails.expected} / ${l.emails.distinct} / ${l.emails.duplicates} / ${l.emails.missing} / ${l.emails.unexpected}`,
+      ],
+      ['e-mails: timelines and SMTP server disagree on', l.emails.timelineDisagreements],
+      ...(l.emails.examples.length ? [['e-mail examples', l.emails.examples.join('; ')] as [string, string]] : []),
+      [
+        'history events per case p50 / p99 / max',
+        `${l.historyEvents.p50} / ${l.historyEvents.p99} / ${l.historyEvents.max}`,
+      ],
+      [
+        'history bytes per case p50 / p99 / max',
+        `${l.historyBytes.p50} / ${l.historyBytes.p99} / ${l.historyBytes.max}`,
+      ],
+      ['cases not closed at the end', l.notClosed],
+      [
+        'phases (s)',
+        Object.entries(l.phases)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', '),
+      ],
+    ]);
   }
   if (r.latency) {
     const x = r.latency;
-    out.push(
-      '## Start latency',
-      '',
-      '| figure | value |',
-      '| --- | --- |',
-      rows([
-        ['callers / opens', `${x.callers} / ${x.opens}`],
-        ['p50 / p99 / max (ms)', `${x.latencyMs.p50} / ${x.latencyMs.p99} / ${x.latencyMs.max}`],
-        ['opens per second', x.opensPerSecond],
-        ['server', x.server],
-      ]),
-      '',
-    );
+    section('Start latency', [
+      ['callers / opens', `${x.callers} / ${x.opens}`],
+      ['p50 / p99 / max (ms)', `${x.latencyMs.p50} / ${x.latencyMs.p99} / ${x.latencyMs.max}`],
+      ['opens per second', x.opensPerSecond],
+      ['server', x.server],
+    ]);
   }
   if (r.replay) {
     const x = r.replay;
-    out.push(
-      '## Audit replay',
-      '',
-      '| figure | value |',
-      '| --- | --- |',
-      rows([
-        ['histories (events)', `${x.histories} (${x.events})`],
-        ['histories per second', x.historiesPerSecond],
-        ['events per second', x.eventsPerSecond],
-        ['failures', x.failures],
-      ]),
-      '',
-    );
+    section('Audit replay', [
+      ['histories (events)', `${x.histories} (${x.events})`],
+      ['histories per second', x.historiesPerSecond],
+      ['events per second', x.eventsPerSecond],
+      ['failures', x.failures],
+    ]);
   }
   if (r.idle) {
     const x = r.idle;
-    out.push(
-      '## Idle fleet (dev server, SQLite)',
-      '',
-      '| figure | value |',
-      '| --- | --- |',
-      rows([
-        [
-          'open cases / workflow cache / worker heap limit',
-          `${x.cases} / ${x.maxCachedWorkflows} / ${x.heapMb ? `${x.heapMb} MB` : 'node default'}`,
-        ],
-        [
-          'worker process (`poortwachter worker`) RSS: steady / peak (MB)',
-          `${x.workerRssSteadyMb} / ${x.workerRssPeakMb}`,
-        ],
-        ['worker RSS over 90 quiet seconds, every 5 s (MB)', x.workerRssQuietMinuteMb.join(', ')],
-        ['database size / per case', `${mb(x.databaseBytes)} MB / ${x.databaseBytesPerCase} bytes`],
-        ['list overdue cases (search)', `${x.overdueCases} cases in ${x.listOverdueMs} ms`],
-        ['opening / first tasks (s)', `${x.openSeconds} / ${x.settleSeconds}`],
-        ['e-mails (take-over summaries)', x.emailsSent],
-      ]),
-      '',
-    );
+    section('Idle fleet (dev server, SQLite)', [
+      [
+        'open cases / workflow cache / worker heap limit',
+        `${x.cases} / ${x.maxCachedWorkflows} / ${x.heapMb ? `${x.heapMb} MB` : 'node default'}`,
+      ],
+      [
+        'worker process (`poortwachter worker`) RSS: steady / peak (MB)',
+        `${x.workerRssSteadyMb} / ${x.workerRssPeakMb}`,
+      ],
+      ['worker RSS over 90 quiet seconds, every 5 s (MB)', x.workerRssQuietMinuteMb.join(', ')],
+      ['database size / per case', `${mb(x.databaseBytes)} MB / ${x.databaseBytesPerCase} bytes`],
+      ['list overdue cases (search)', `${x.overdueCases} cases in ${x.listOverdueMs} ms`],
+      ['opening / first tasks (s)', `${x.openSeconds} / ${x.settleSeconds}`],
+      ['e-mails (take-over summaries)', x.emailsSent],
+    ]);
   }
   if (r.chaos) {
     const x = r.chaos;
-    out.push(
-      '## Resilience (--chaos)',
-      '',
-      '| figure | value |',
-      '| --- | --- |',
-      rows([
-        ['cases / story events', `${x.cases} / ${x.storyEvents}`],
-        ...x.kills.map((k, i): [string, string] => [
-          `SIGKILL ${i + 1}`,
-          `after ${k.emailsBefore} e-mails (day ${k.serverDay}); in flight: ${k.inFlight.notifyStarted} notify (${k.inFlight.notifyAccepted} already accepted), ${k.inFlight.notifyWaiting} waiting; new worker polling after ${k.restartSeconds} s`,
-        ]),
-        [
-          'SMTP outage',
-          x.refusal
-            ? `${x.refusal.seconds} s wall (${x.refusal.serverHours} server hours), ${x.refusal.refused} refusals, ${x.refusal.failedAttempts} failed attempts retried`
-            : '-',
-        ],
-        ['retries that found "accepted" and did not send again', x.retriesNotResent],
-        [
-          'e-mails: recorded by the cases / received / distinct / duplicates / missing / unexpected',
-          `${x.emails.expected} / ${x.emails.received} / ${x.emails.distinct} / ${x.emails.duplicates} / ${x.emails.missing} / ${x.emails.unexpected}`,
-        ],
-        [
-          'e-mails the calendar says are due / not received / received but not due',
-          `${x.calendar.due} / ${x.calendar.missing} / ${x.calendar.unexpected}`,
-        ],
-        ['cases not closed / not completed', `${x.notClosed} / ${x.notCompleted}`],
-        ['wall time (s)', x.wallSeconds],
-        ['problems', x.problems.length ? x.problems.join('; ') : 'none'],
+    section('Resilience (--chaos)', [
+      ['cases / story events', `${x.cases} / ${x.storyEvents}`],
+      ...x.kills.map((k, i): [string, string] => [
+        `SIGKILL ${i + 1}`,
+        `after ${k.emailsBefore} e-mails (day ${k.serverDay}); in flight: ${k.inFlight.notifyStarted} notify (${k.inFlight.notifyAccepted} already accepted), ${k.inFlight.notifyWaiting} waiting; new worker polling after ${k.restartSeconds} s`,
       ]),
-      '',
-    );
+      [
+        'SMTP outage',
+        x.refusal
+          ? `${x.refusal.seconds} s wall (${x.refusal.serverHours} server hours), ${x.refusal.refused} refusals, ${x.refusal.failedAttempts} failed attempts retried`
+          : '-',
+      ],
+      ['retries that found "accepted" and did not send again', x.retriesNotResent],
+      [
+        'e-mails: recorded by the cases / received / distinct / duplicates / missing / unexpected',
+        `${x.emails.expected} / ${x.emails.received} / ${x.emails.distinct} / ${x.emails.duplicates} / ${x.emails.missing} / ${x.emails.unexpected}`,
+      ],
+      [
+        'e-mails the calendar says are due / not received / received but not due',
+        `${x.calendar.due} / ${x.calendar.missing} / ${x.calendar.unexpected}`,
+      ],
+      ['cases not closed / not completed', `${x.notClosed} / ${x.notCompleted}`],
+      ['wall time (s)', x.wallSeconds],
+      ['problems', x.problems.length ? x.problems.join('; ') : 'none'],
+    ]);
   }
   if (r.notDone.length) out.push('## Not measured', '', ...r.notDone.map((n) => `- ${n}`), '');
   out.push(`Total run time: ${r.totalSeconds} s.`, '');
