@@ -55,11 +55,35 @@ export function historyStats(history: History): HistoryStats {
   };
 }
 
+/**
+ * `bench.env.sleep(ms)`, with a progress line every 15 s of wall time while the server is busy: one
+ * clock stop of thousands of cases can take minutes, and a silent run looks like a hung one.
+ */
+export async function sleepShowing(
+  bench: BenchEnv,
+  ms: number,
+  log: (line: string, force?: boolean) => void,
+  status: () => string,
+): Promise<void> {
+  const t0 = Date.now();
+  const ticker = setInterval(() => log(`${status()} (busy ${Math.round((Date.now() - t0) / 1000)} s)`, true), 15_000);
+  try {
+    await bench.env.sleep(ms);
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
 /** Lets server time run in steps of `stepMs` until every handle's workflow closed (or `maxMs` passed). */
 export async function runUntilClosed(
   bench: BenchEnv,
   handles: WorkflowHandle[],
-  { stepMs, maxMs, log }: { stepMs: number; maxMs: number; log: (line: string, force?: boolean) => void },
+  {
+    stepMs,
+    maxMs,
+    log,
+    status = () => '',
+  }: { stepMs: number; maxMs: number; log: (line: string, force?: boolean) => void; status?: () => string },
 ): Promise<{ open: number }> {
   const start = await bench.env.currentTimeMs();
   let open = handles;
@@ -74,7 +98,7 @@ export async function runUntilClosed(
     if (open.length === 0 || elapsed >= maxMs) return { open: open.length };
     // Skip ahead in smaller steps between the checks: a progress line each step.
     for (let k = 0; k < 4; k++) {
-      await bench.env.sleep(stepMs / 4);
+      await sleepShowing(bench, stepMs / 4, log, status);
     }
   }
 }

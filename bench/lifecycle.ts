@@ -1,8 +1,7 @@
 // Lifecycle throughput: N cases from the first sick day to their end, on a private time-skipping
-// server, with the real workflow, activities and an SMTP sink. All cases open at the same server
-// moment; each lives in its own dates through clockOffsetMs (see client/simulate.ts), and the story
-// events are recorded, in server-time order, at 09:00 Amsterdam on their days.
-import type { WorkflowHandle } from '@temporalio/client';
+// server, with the real workflow, activities and an SMTP sink. The cases of a cohort open at the same
+// server moment; each lives in its own dates through clockOffsetMs (see client/simulate.ts), and the
+// story events are recorded, in server-time order, at 09:00 Amsterdam on their days.
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { join } from 'node:path';
@@ -22,9 +21,12 @@ import {
   historyStats,
   runUntilClosed,
   sentMessageIds,
+  sleepShowing,
   startBenchEnv,
   type History,
+  type HistoryStats,
 } from './harness.js';
+import { traceOf, type Trace } from './trace.js';
 import { expectedEmails } from './expected-emails.js';
 import { generateStories, type CaseKind, type CaseStory } from './mix.js';
 import { startCountingSink } from './smtp-sink.js';
@@ -67,8 +69,10 @@ export interface LifecycleResult {
   workerPeakRssMb: number;
   notClosed: number;
   phases: Record<string, number>;
-  /** How many distinct server moments the driver stopped at to record events. */
+  /** How many distinct server moments the driver stopped at to record events (all cohorts). */
   eventMoments: number;
+  /** At most this many cases ran at once: a cohort opens when the one before it has ended. */
+  cohortSize: number;
 }
 
 export interface EventMoment {
@@ -77,25 +81,47 @@ export interface EventMoment {
   cases: [number, number][];
 }
 
+/** Cases that ran together: opened at one server moment, the next cohort only after they all ended. */
+export interface Cohort {
+  /** Story indices. */
+  indices: number[];
+  /** The driver's stops (ms after the cohort's start) and whose events it recorded there. */
+  moments: EventMoment[];
+}
+
 export interface LifecycleOutput {
   result: LifecycleResult;
-  /** For the replay measurement: the histories and the bundle and converter that decode them. */
+  /** For the replay measurement: the first `replayHistories` histories, and the bundle and converter that decode them. */
   histories: { workflowId: string; history: History }[];
+  /** Every case's trace (story order): the baseline replays them, cohort by cohort, stopping where the driver stopped. */
+  traces: Trace[];
+  cohorts: Cohort[];
   workflowBundle: WorkflowBundle;
-  /** The driver's stops (ms after the start) and whose events it recorded there: the baseline does the same. */
-  moments: EventMoment[];
   dataConverter: ReturnType<typeof import('../client/codec.js').encryptingDataConverter>;
 }
+
+export const DEFAULT_COHORT = 1000;
+export const DEFAULT_REPLAY_HISTORIES = 1000;
 
 /**
  * `smtp: false`: the same run with the mailer replaced by one that only counts each Message-ID (the
  * rest of notify, the exactly-once confirmation included, runs as always): what the orchestration
  * costs without the SMTP conversations.
+ *
+ * `cohortSize`: the cases run in cohorts of at most this many. Two years pass in minutes here, so
+ * every case of a cohort is awake at once, and the worker must hold them all in its workflow cache
+ * (each case has its own copy of the workflow's modules, zod included: above 1 MB). With 10,000 at
+ * once the bench process grew past 15 GB before the first clock stop was done; in real time the same
+ * 10,000 cases wake up a few at a time.
  */
 export async function runLifecycle(
   cases: number,
   seed: number,
-  { smtp = true }: { smtp?: boolean } = {},
+  {
+    smtp = true,
+    cohortSize = DEFAULT_COHORT,
+    replayHistories = DEFAULT_REPLAY_HISTORIES,
+  }: { smtp?: boolean; cohortSize?: number; replayHistories?: number } = {},
 ): Promise<LifecycleOutput> {
   const log = progress(smtp ? 'lifecycle' : 'lifecycle without SMTP');
   const phases: Record<string, number> = {};
@@ -135,87 +161,124 @@ export async function runLifecycle(
     const casesOpts: CaseClientOptions = { client: bench.env.client, taskQueue };
 
     const rss = rssSampler();
-    let handles: WorkflowHandle[] = [];
-    let refused = 0;
     const refusedExamples = new Set<string>();
+    let refused = 0;
     let storyEvents = 0;
+    let recorded = 0;
     let wall = 0;
     let notClosed = 0;
-    let stops: EventMoment[] = [];
+    const cohorts: Cohort[] = [];
+    // Per case, as soon as its cohort ended: statistics and trace of its history, the Message-IDs its
+    // timeline records; whole histories only for the replay sample (10,000 would not fit in memory).
+    const stats: HistoryStats[] = [];
+    const traces: Trace[] = [];
+    const replaySample: { workflowId: string; history: History }[] = [];
+    const recordedIds = new Set<string>();
+    const status = () => `${sink.total()} e-mails, rss ${mb(process.memoryUsage().rss)} MB`;
+    const add = (phase: string, seconds: number) => (phases[phase] = round((phases[phase] ?? 0) + seconds));
+
     await worker.runUntil(async () => {
-      const t0 = Date.now();
-      const serverStart = await bench.env.currentTimeMs();
-      const offsetOf = (s: CaseStory) => serverStart - amsterdamInstant(s.open.firstSickDay, 8);
+      for (let from = 0; from < stories.length; from += cohortSize) {
+        const cohort = stories.slice(from, from + cohortSize);
+        const label =
+          cohortSize < stories.length
+            ? `cohort ${from / cohortSize + 1}/${Math.ceil(stories.length / cohortSize)}: `
+            : '';
+        const t0 = Date.now();
+        const serverStart = await bench.env.currentTimeMs();
+        const offsetOf = (s: CaseStory) => serverStart - amsterdamInstant(s.open.firstSickDay, 8);
 
-      // Open every case at the same server moment (08:00 on its own first sick day).
-      let opened = 0;
-      handles = await pool(stories, 50, async (s) => {
-        const input: CaseWorkflowInput = { open: s.open, clockOffsetMs: offsetOf(s) };
-        const h = await bench.client.workflow.start('caseWorkflow', {
-          taskQueue,
-          workflowId: caseWorkflowId(s.open.caseId),
-          args: [input],
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          typedSearchAttributes: [
-            { key: CASE_STATUS, value: 'open' },
-            { key: CASEMANAGER_ID, value: casemanagerKey(s.open.casemanager.email) },
-            { key: EMPLOYER_ID, value: s.open.employer.id },
-          ],
+        // Open every case of the cohort at the same server moment (08:00 on its own first sick day).
+        let opened = 0;
+        const handles = await pool(cohort, 50, async (s) => {
+          const input: CaseWorkflowInput = { open: s.open, clockOffsetMs: offsetOf(s) };
+          const h = await bench.client.workflow.start('caseWorkflow', {
+            taskQueue,
+            workflowId: caseWorkflowId(s.open.caseId),
+            args: [input],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            typedSearchAttributes: [
+              { key: CASE_STATUS, value: 'open' },
+              { key: CASEMANAGER_ID, value: casemanagerKey(s.open.casemanager.email) },
+              { key: EMPLOYER_ID, value: s.open.employer.id },
+            ],
+          });
+          opened++;
+          log(`${label}opened ${opened}/${cohort.length}`);
+          return h;
         });
-        opened++;
-        log(`opened ${opened}/${stories.length}`);
-        return h;
-      });
-      phases.openSeconds = round((Date.now() - t0) / 1000);
-      log(`opened ${stories.length} cases in ${phases.openSeconds}s`, true);
+        const openSeconds = (Date.now() - t0) / 1000;
+        add('openSeconds', openSeconds);
+        log(`${label}opened ${cohort.length} cases in ${round(openSeconds)}s`, true);
 
-      // Every story event at its server moment; a case's events of one moment in order.
-      const moments = new Map<number, { story: CaseStory; event: CaseEvent }[]>();
-      for (const s of stories) {
-        for (const e of s.events) {
-          const at = amsterdamInstant(addDays(s.open.firstSickDay, e.day), 9) + offsetOf(s);
-          const list = moments.get(at) ?? [];
-          list.push({ story: s, event: { actor: 'casemanager@arbo.example', ...e.event } as CaseEvent });
-          moments.set(at, list);
-          storyEvents++;
-        }
-      }
-      const times = [...moments.keys()].sort((a, b) => a - b);
-      stops = times.map((t) => {
-        const perCase = new Map<number, number>();
-        for (const { story } of moments.get(t)!) perCase.set(story.index, (perCase.get(story.index) ?? 0) + 1);
-        return { atMs: t - serverStart, cases: [...perCase] };
-      });
-      let recorded = 0;
-      for (const at of times) {
-        const now = await bench.env.currentTimeMs();
-        if (at > now) await bench.env.sleep(at - now);
-        const byCase = new Map<number, CaseEvent[]>();
-        for (const { story, event } of moments.get(at)!) {
-          byCase.set(story.index, [...(byCase.get(story.index) ?? []), event]);
-        }
-        await pool([...byCase.entries()], 64, async ([index, events]) => {
-          for (const event of events) {
-            try {
-              await recordEvent(casesOpts, stories[index]!.open.caseId, event);
-            } catch (err) {
-              refused++;
-              if (refusedExamples.size < 5)
-                refusedExamples.add(`${event.type}: ${(err as Error).message}`.slice(0, 200));
-            }
-            recorded++;
+        // Every story event at its server moment; a case's events of one moment in order.
+        const moments = new Map<number, { story: CaseStory; event: CaseEvent }[]>();
+        for (const s of cohort) {
+          for (const e of s.events) {
+            const at = amsterdamInstant(addDays(s.open.firstSickDay, e.day), 9) + offsetOf(s);
+            const list = moments.get(at) ?? [];
+            list.push({ story: s, event: { actor: 'casemanager@arbo.example', ...e.event } as CaseEvent });
+            moments.set(at, list);
+            storyEvents++;
           }
+        }
+        const times = [...moments.keys()].sort((a, b) => a - b);
+        cohorts.push({
+          indices: cohort.map((s) => s.index),
+          moments: times.map((t) => {
+            const perCase = new Map<number, number>();
+            for (const { story } of moments.get(t)!) perCase.set(story.index, (perCase.get(story.index) ?? 0) + 1);
+            return { atMs: t - serverStart, cases: [...perCase] };
+          }),
         });
-        log(
-          `day ${Math.round((at - serverStart) / DAY)}: ${recorded}/${storyEvents} events, ${sink.total()} e-mails, rss ${mb(process.memoryUsage().rss)} MB`,
-        );
+        for (const at of times) {
+          const now = await bench.env.currentTimeMs();
+          if (at > now) await sleepShowing(bench, at - now, log, () => `${label}${status()}`);
+          const byCase = new Map<number, CaseEvent[]>();
+          for (const { story, event } of moments.get(at)!) {
+            byCase.set(story.index, [...(byCase.get(story.index) ?? []), event]);
+          }
+          await pool([...byCase.entries()], 64, async ([index, events]) => {
+            for (const event of events) {
+              try {
+                await recordEvent(casesOpts, stories[index]!.open.caseId, event);
+              } catch (err) {
+                refused++;
+                if (refusedExamples.size < 5)
+                  refusedExamples.add(`${event.type}: ${(err as Error).message}`.slice(0, 200));
+              }
+              recorded++;
+            }
+          });
+          log(`${label}day ${Math.round((at - serverStart) / DAY)}: ${recorded}/${storyEvents} events, ${status()}`);
+        }
+        add('eventsSeconds', (Date.now() - t0) / 1000 - openSeconds);
+        log(`${label}recorded the events (${refused} refused so far); running the cases to their end`, true);
+        const tEnd = Date.now();
+        const { open } = await runUntilClosed(bench, handles, {
+          stepMs: 60 * DAY,
+          maxMs: 4 * 365 * DAY,
+          log: (l, force) => log(`${label}${l}`, force),
+          status: () => `${label}${status()}`,
+        });
+        notClosed += open;
+        add('toEndSeconds', (Date.now() - tEnd) / 1000);
+        wall += (Date.now() - t0) / 1000;
+
+        // Outside the timed part: what the cases' timelines recorded, and their histories.
+        const tCheck = Date.now();
+        const views = await pool(handles, 32, (h) => h.result() as Promise<CaseView>);
+        for (const id of sentMessageIds(views)) recordedIds.add(id);
+        add('readResultsSeconds', (Date.now() - tCheck) / 1000);
+        const tHist = Date.now();
+        const histories = await fetchHistories(handles, (l, force) => log(`${label}${l}`, force));
+        histories.forEach((history, i) => {
+          stats.push(historyStats(history));
+          traces.push(traceOf(history));
+          if (replaySample.length < replayHistories) replaySample.push({ workflowId: handles[i]!.workflowId, history });
+        });
+        add('fetchHistoriesSeconds', (Date.now() - tHist) / 1000);
       }
-      phases.eventsSeconds = round((Date.now() - t0) / 1000 - phases.openSeconds!);
-      log(`recorded ${recorded} events (${refused} refused); running the cases to their end`, true);
-      const { open } = await runUntilClosed(bench, handles, { stepMs: 60 * DAY, maxMs: 4 * 365 * DAY, log });
-      notClosed = open;
-      wall = (Date.now() - t0) / 1000;
-      phases.toEndSeconds = round(wall - phases.openSeconds! - phases.eventsSeconds!);
     });
     const peak = rss.stop();
 
@@ -232,17 +295,11 @@ export async function runLifecycle(
       if (!expected.has(id)) unexpectedIds.push(id);
     }
     const missingKeys = [...expected].filter(([id]) => !sink.counts.has(id)).map(([, key]) => key);
-    const views = await pool(handles, 32, (h) => h.result() as Promise<CaseView>);
-    const recorded = sentMessageIds(views);
     const timelineDisagreements =
-      [...recorded].filter((id) => !sink.counts.has(id)).length +
-      [...sink.counts.keys()].filter((id) => !recorded.has(id)).length;
-    phases.checkEmailsSeconds = round((Date.now() - tCheck) / 1000);
+      [...recordedIds].filter((id) => !sink.counts.has(id)).length +
+      [...sink.counts.keys()].filter((id) => !recordedIds.has(id)).length;
+    add('checkEmailsSeconds', (Date.now() - tCheck) / 1000);
 
-    const tHist = Date.now();
-    const histories = await fetchHistories(handles, log);
-    phases.fetchHistoriesSeconds = round((Date.now() - tHist) / 1000);
-    const stats = histories.map(historyStats);
     const standard = stats.filter((_, i) => stories[i]!.kind === 'long-to-end');
     const workflowTasks = stats.reduce((s, h) => s + h.workflowTasks, 0);
     const result: LifecycleResult = {
@@ -282,14 +339,16 @@ export async function runLifecycle(
       workerPeakRssMb: mb(peak),
       notClosed,
       phases,
-      eventMoments: stops.length,
+      eventMoments: cohorts.reduce((n, c) => n + c.moments.length, 0),
+      cohortSize: Math.min(cohortSize, cases),
     };
     log(`done: ${result.casesPerSecond} cases/s, ${result.emailsSent} e-mails`, true);
     return {
       result,
-      histories: histories.map((history, i) => ({ workflowId: handles[i]!.workflowId, history })),
+      histories: replaySample,
+      traces,
       workflowBundle,
-      moments: stops,
+      cohorts,
       dataConverter: bench.dataConverter,
     };
   } finally {

@@ -1,11 +1,20 @@
 // The baseline (the engine's limit), start latency and audit replay speed.
+import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { openCase } from '../client/cases.js';
 import type { encryptingDataConverter } from '../client/codec.js';
 import { baselineWorkflow, pokeUpdate } from './baseline-workflow.js';
-import { fetchHistories, historyStats, runUntilClosed, startBenchEnv, type History } from './harness.js';
-import type { EventMoment } from './lifecycle.js';
+import {
+  fetchHistories,
+  historyStats,
+  runUntilClosed,
+  sleepShowing,
+  startBenchEnv,
+  type History,
+  type HistoryStats,
+} from './harness.js';
+import type { Cohort } from './lifecycle.js';
 import { generateStories } from './mix.js';
 import type { Trace } from './trace.js';
 import { bundlerLogger, distribution, mb, pool, progress, round, rssSampler, type Distribution } from './util.js';
@@ -31,9 +40,10 @@ export interface BaselineResult {
 /**
  * The engine's limit for the same work: one bare workflow per case replaying the case's trace (its
  * wake-ups and activities, from its history), a no-op update wherever the lifecycle recorded an event,
- * the driver stopping the clock at the same moments, then running on in the same 60-day steps.
+ * the driver stopping the clock at the same moments, then running on in the same 60-day steps; in the
+ * same cohorts as the lifecycle.
  */
-export async function runBaseline(traces: Trace[], moments: EventMoment[]): Promise<BaselineResult> {
+export async function runBaseline(traces: Trace[], cohorts: Cohort[]): Promise<BaselineResult> {
   const log = progress('baseline');
   const cases = traces.length;
   const bench = await startBenchEnv((l) => log(l, true));
@@ -55,39 +65,55 @@ export async function runBaseline(traces: Trace[], moments: EventMoment[]): Prom
     let wall = 0;
     let updates = 0;
     let updateErrors = 0;
-    const handles = await worker.runUntil(async () => {
-      const t0 = Date.now();
-      const serverStart = await bench.env.currentTimeMs();
-      const hs = await pool(traces, 50, (trace, i) =>
-        bench.client.workflow.start(baselineWorkflow, {
-          taskQueue,
-          workflowId: `baseline-${i}`,
-          args: [trace],
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        }),
-      );
-      log(`started ${cases} workflows`, true);
-      for (const [k, m] of moments.entries()) {
-        const now = await bench.env.currentTimeMs();
-        if (serverStart + m.atMs > now) await bench.env.sleep(serverStart + m.atMs - now);
-        await pool(m.cases, 64, async ([index, count]) => {
-          for (let n = 0; n < count; n++) {
-            try {
-              await hs[index]!.executeUpdate(pokeUpdate);
-              updates++;
-            } catch {
-              updateErrors++; // the lifecycle refused this event and the case had already ended
-            }
-          }
+    const stats: HistoryStats[] = [];
+    const status = () => `${updates} updates, rss ${mb(process.memoryUsage().rss)} MB`;
+    await worker.runUntil(async () => {
+      for (const [c, cohort] of cohorts.entries()) {
+        const label = cohorts.length > 1 ? `cohort ${c + 1}/${cohorts.length}: ` : '';
+        const say = (l: string, force?: boolean) => log(`${label}${l}`, force);
+        const t0 = Date.now();
+        const serverStart = await bench.env.currentTimeMs();
+        const handles = new Map<number, WorkflowHandle>();
+        await pool(cohort.indices, 50, async (index) => {
+          handles.set(
+            index,
+            await bench.client.workflow.start(baselineWorkflow, {
+              taskQueue,
+              workflowId: `baseline-${index}`,
+              args: [traces[index]!],
+              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            }),
+          );
         });
-        log(`moment ${k + 1}/${moments.length}, day ${Math.round(m.atMs / DAY)}`);
+        say(`started ${handles.size} workflows`, true);
+        for (const [k, m] of cohort.moments.entries()) {
+          const now = await bench.env.currentTimeMs();
+          if (serverStart + m.atMs > now)
+            await sleepShowing(bench, serverStart + m.atMs - now, say, () => `${label}${status()}`);
+          await pool(m.cases, 64, async ([index, count]) => {
+            for (let n = 0; n < count; n++) {
+              try {
+                await handles.get(index)!.executeUpdate(pokeUpdate);
+                updates++;
+              } catch {
+                updateErrors++; // the lifecycle refused this event and the case had already ended
+              }
+            }
+          });
+          say(`moment ${k + 1}/${cohort.moments.length}, day ${Math.round(m.atMs / DAY)}`);
+        }
+        const ordered = cohort.indices.map((i) => handles.get(i)!);
+        await runUntilClosed(bench, ordered, {
+          stepMs: 60 * DAY,
+          maxMs: 4 * 365 * DAY,
+          log: say,
+          status: () => `${label}${status()}`,
+        });
+        wall += (Date.now() - t0) / 1000;
+        for (const history of await fetchHistories(ordered, say)) stats.push(historyStats(history));
       }
-      await runUntilClosed(bench, hs, { stepMs: 60 * DAY, maxMs: 4 * 365 * DAY, log });
-      wall = (Date.now() - t0) / 1000;
-      return hs;
     });
     const peak = rss.stop();
-    const stats = (await fetchHistories(handles, log)).map(historyStats);
     const workflowTasks = stats.reduce((s, h) => s + h.workflowTasks, 0);
     return {
       cases,
@@ -100,7 +126,7 @@ export async function runBaseline(traces: Trace[], moments: EventMoment[]): Prom
       workflowTasks,
       workflowTasksPerSecond: round(workflowTasks / wall),
       workerPeakRssMb: mb(peak),
-      stoppedAtMoments: moments.length,
+      stoppedAtMoments: cohorts.reduce((n, c) => n + c.moments.length, 0),
     };
   } finally {
     await bench.env.teardown();

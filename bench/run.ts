@@ -14,7 +14,13 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../client/config.js';
 import { projectRoot } from '../scripts/temporal-binaries.js';
 import { CHAOS_DEFAULT_CASES, runChaos, type ChaosResult } from './chaos.js';
 import { runIdle, type IdleResult } from './idle.js';
-import { runLifecycle, type LifecycleOutput, type LifecycleResult } from './lifecycle.js';
+import {
+  DEFAULT_COHORT,
+  DEFAULT_REPLAY_HISTORIES,
+  runLifecycle,
+  type LifecycleOutput,
+  type LifecycleResult,
+} from './lifecycle.js';
 import {
   runBaseline,
   runLatency,
@@ -23,7 +29,6 @@ import {
   type LatencyResult,
   type ReplayResult,
 } from './others.js';
-import { traceOf } from './trace.js';
 import { mb, round } from './util.js';
 
 const MEASUREMENTS = ['lifecycle', 'nosmtp', 'baseline', 'latency', 'replay', 'idle'] as const;
@@ -31,6 +36,8 @@ type Measurement = (typeof MEASUREMENTS)[number];
 
 export interface Options {
   cases: number;
+  cohort: number;
+  replayHistories: number;
   only: Measurement[];
   out: string;
   seed: number;
@@ -46,6 +53,8 @@ export interface Options {
 export function parseArgs(argv: string[]): Options {
   const options: Options = {
     cases: 1000,
+    cohort: DEFAULT_COHORT,
+    replayHistories: DEFAULT_REPLAY_HISTORIES,
     only: [...MEASUREMENTS],
     out: join(projectRoot, 'bench', 'results'),
     seed: 20240108,
@@ -69,6 +78,8 @@ export function parseArgs(argv: string[]): Options {
       return n;
     };
     if (arg === '--cases') options.cases = int('--cases');
+    else if (arg === '--cohort') options.cohort = int('--cohort');
+    else if (arg === '--replay-histories') options.replayHistories = int('--replay-histories');
     else if (arg === '--seed') options.seed = int('--seed');
     else if (arg === '--callers') options.callers = int('--callers');
     else if (arg === '--opens') options.opens = int('--opens');
@@ -91,7 +102,7 @@ export function parseArgs(argv: string[]): Options {
       options.only = list as Measurement[];
     } else if (arg === '--help' || arg === '-h') {
       process.stdout.write(
-        `usage: run [--cases N (1000)] [--only ${MEASUREMENTS.join(',')} (all)] [--out dir] [--seed S] [--callers 50] [--opens 1000] [--idle-cases 10000] [--idle-cache ${DEFAULT_MAX_CACHED_WORKFLOWS}] [--idle-heap-mb N] [--chaos] [--chaos-cases ${CHAOS_DEFAULT_CASES}]\n`,
+        `usage: run [--cases N (1000)] [--cohort N (${DEFAULT_COHORT})] [--replay-histories N (${DEFAULT_REPLAY_HISTORIES})] [--only ${MEASUREMENTS.join(',')} (all)] [--out dir] [--seed S] [--callers 50] [--opens 1000] [--idle-cases 10000] [--idle-cache ${DEFAULT_MAX_CACHED_WORKFLOWS}] [--idle-heap-mb N] [--chaos] [--chaos-cases ${CHAOS_DEFAULT_CASES}]\n`,
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
@@ -257,6 +268,7 @@ function markdown(r: Report): string {
     const both = (x?: number, y?: number, z?: number) => `${ratio(x, z)} (${ratio(y, z)})`;
     out.push(
       `| workflows | ${l?.cases ?? '-'} | ${n?.cases ?? '-'} | ${b?.cases ?? '-'} | |`,
+      `| cases at once (cohort) | ${l?.cohortSize ?? '-'} | ${n?.cohortSize ?? '-'} | ${b ? (l?.cohortSize ?? '-') : '-'} | |`,
       `| wall time (s) | ${l?.wallSeconds ?? '-'} | ${n?.wallSeconds ?? '-'} | ${b?.wallSeconds ?? '-'} | |`,
       `| cases per second | ${l?.casesPerSecond ?? '-'} | ${n?.casesPerSecond ?? '-'} | ${b?.casesPerSecond ?? '-'} | ${both(l?.casesPerSecond, n?.casesPerSecond, b?.casesPerSecond)} |`,
       `| workflow tasks | ${l?.workflowTasks ?? '-'} | ${n?.workflowTasks ?? '-'} | ${b?.workflowTasks ?? '-'} | |`,
@@ -314,7 +326,7 @@ function markdown(r: Report): string {
   if (r.replay) {
     const x = r.replay;
     section('Audit replay', [
-      ['histories (events)', `${x.histories} (${x.events})`],
+      ['histories (events)', `${x.histories} (${x.events}): the first of the lifecycle's, at most --replay-histories`],
       ['histories per second', x.historiesPerSecond],
       ['events per second', x.eventsPerSecond],
       ['failures', x.failures],
@@ -397,18 +409,20 @@ async function main(): Promise<number> {
     report.idle = await runIdle(options.idleCases, options.idleCache, options.seed, options.idleHeapMb);
   let lifecycle: LifecycleOutput | undefined;
   if (['lifecycle', 'baseline', 'replay'].some((m) => options.only.includes(m as Measurement))) {
-    lifecycle = await runLifecycle(options.cases, options.seed);
+    lifecycle = await runLifecycle(options.cases, options.seed, {
+      cohortSize: options.cohort,
+      replayHistories: options.replayHistories,
+    });
     report.lifecycle = lifecycle.result;
   }
   if (options.only.includes('nosmtp')) {
-    report.lifecycleWithoutSmtp = (await runLifecycle(options.cases, options.seed, { smtp: false })).result;
+    report.lifecycleWithoutSmtp = (
+      await runLifecycle(options.cases, options.seed, { smtp: false, cohortSize: options.cohort, replayHistories: 0 })
+    ).result;
   }
   if (options.only.includes('baseline')) {
     if (!lifecycle) throw new Error('the baseline replays the lifecycle cases: --only baseline needs lifecycle too');
-    report.baseline = await runBaseline(
-      lifecycle.histories.map((h) => traceOf(h.history)),
-      lifecycle.moments,
-    );
+    report.baseline = await runBaseline(lifecycle.traces, lifecycle.cohorts);
     report.ratioToBaseline = {
       casesPerSecond: round(lifecycle.result.casesPerSecond / report.baseline.casesPerSecond),
       workflowTasksPerSecond: round(lifecycle.result.workflowTasksPerSecond / report.baseline.workflowTasksPerSecond),
