@@ -133,6 +133,8 @@ export interface Report {
   chaos?: ChaosResult;
   notDone: string[];
   targets: Target[];
+  /** True while the run goes on (the report is saved after every measurement). */
+  partial: boolean;
   totalSeconds: number;
 }
 
@@ -230,6 +232,7 @@ function markdown(r: Report): string {
     out.push(`## ${title}`, '', '| figure | value |', '| --- | --- |', rows(pairs), '');
   const out: string[] = [];
   out.push(`# Benchmark ${r.date}`, '');
+  if (r.partial) out.push('**Partial: the run had not ended when this was written.**', '');
   out.push(
     '| machine | |',
     '| --- | --- |',
@@ -403,10 +406,24 @@ async function main(): Promise<number> {
     parameters: options,
     notDone: [],
     targets: [],
+    partial: true,
     totalSeconds: 0,
   };
-  if (options.only.includes('idle'))
+  await mkdir(options.out, { recursive: true });
+  const stamp = report.date.slice(0, 19).replace(/:/g, '-');
+  /** The report so far: written after every measurement, so that a long run stopped early keeps what it measured. */
+  const save = async () => {
+    report.targets = targets(report);
+    report.totalSeconds = round((Date.now() - t0) / 1000);
+    const json = join(options.out, `${stamp}.json`);
+    await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
+    await writeFile(join(options.out, `${stamp}.md`), markdown(report));
+    return json;
+  };
+  if (options.only.includes('idle')) {
     report.idle = await runIdle(options.idleCases, options.idleCache, options.seed, options.idleHeapMb);
+    await save();
+  }
   let lifecycle: LifecycleOutput | undefined;
   if (['lifecycle', 'baseline', 'replay'].some((m) => options.only.includes(m as Measurement))) {
     lifecycle = await runLifecycle(options.cases, options.seed, {
@@ -414,11 +431,13 @@ async function main(): Promise<number> {
       replayHistories: options.replayHistories,
     });
     report.lifecycle = lifecycle.result;
+    await save();
   }
   if (options.only.includes('nosmtp')) {
     report.lifecycleWithoutSmtp = (
       await runLifecycle(options.cases, options.seed, { smtp: false, cohortSize: options.cohort, replayHistories: 0 })
     ).result;
+    await save();
   }
   if (options.only.includes('baseline')) {
     if (!lifecycle) throw new Error('the baseline replays the lifecycle cases: --only baseline needs lifecycle too');
@@ -427,21 +446,18 @@ async function main(): Promise<number> {
       casesPerSecond: round(lifecycle.result.casesPerSecond / report.baseline.casesPerSecond),
       workflowTasksPerSecond: round(lifecycle.result.workflowTasksPerSecond / report.baseline.workflowTasksPerSecond),
     };
+    await save();
   }
   if (options.only.includes('latency')) report.latency = await runLatency(options.callers, options.opens, options.seed);
+  await save();
   if (options.only.includes('replay') && lifecycle) {
     report.replay = await runReplay(lifecycle.histories, lifecycle.workflowBundle, lifecycle.dataConverter);
   }
   if (!report.idle) report.notDone.push('idle fleet: not run (add `idle` to --only)');
   if (options.chaos) report.chaos = await runChaos({ cases: options.chaosCases, seed: options.seed });
   else report.notDone.push('resilience: not run (add --chaos)');
-  report.targets = targets(report);
-  report.totalSeconds = round((Date.now() - t0) / 1000);
-  await mkdir(options.out, { recursive: true });
-  const stamp = report.date.slice(0, 19).replace(/:/g, '-');
-  const json = join(options.out, `${stamp}.json`);
-  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(join(options.out, `${stamp}.md`), markdown(report));
+  report.partial = false;
+  const json = await save();
   process.stdout.write(markdown(report));
   say(`results: ${json}`);
   const missed = report.targets.filter((t) => t.met === false);
