@@ -74,33 +74,84 @@ export async function sleepShowing(
   }
 }
 
-/** Lets server time run in steps of `stepMs` until every handle's workflow closed (or `maxMs` passed). */
+const DAY = 86_400_000;
+
+/**
+ * Lets server time run in steps of `stepMs` (60 days) until every handle's workflow closed, or `maxMs`
+ * (4 years) passed; returns the handles still open.
+ */
 export async function runUntilClosed(
   bench: BenchEnv,
   handles: WorkflowHandle[],
   {
-    stepMs,
-    maxMs,
+    stepMs = 60 * DAY,
+    maxMs = 4 * 365 * DAY,
     log,
-    status = () => '',
-  }: { stepMs: number; maxMs: number; log: (line: string, force?: boolean) => void; status?: () => string },
-): Promise<{ open: number }> {
+    status = () => 'server busy',
+  }: { stepMs?: number; maxMs?: number; log: (line: string, force?: boolean) => void; status?: () => string },
+): Promise<{ open: WorkflowHandle[] }> {
   const start = await bench.env.currentTimeMs();
   let open = handles;
   for (;;) {
     const closed = await pool(open, 32, async (h) => (await h.describe()).status.name !== 'RUNNING');
     open = open.filter((_, i) => !closed[i]);
     const elapsed = (await bench.env.currentTimeMs()) - start;
-    log(
-      `${handles.length - open.length}/${handles.length} closed, ${Math.round(elapsed / 86_400_000)} days further`,
-      true,
-    );
-    if (open.length === 0 || elapsed >= maxMs) return { open: open.length };
+    log(`${handles.length - open.length}/${handles.length} closed, ${Math.round(elapsed / DAY)} days further`, true);
+    if (open.length === 0 || elapsed >= maxMs) return { open };
     // Skip ahead in smaller steps between the checks: a progress line each step.
     for (let k = 0; k < 4; k++) {
       await sleepShowing(bench, stepMs / 4, log, status);
     }
   }
+}
+
+/** A moment the driver stops the clock at: ms after the cohort's start, and whose events are due there. */
+export interface EventMoment {
+  atMs: number;
+  /** Story index → number of events recorded for that case at this moment. */
+  cases: [number, number][];
+}
+
+/** "cohort 2/10: " in progress lines, nothing when the run is one cohort. */
+export const cohortLabel = (c: number, of: number) => (of > 1 ? `cohort ${c + 1}/${of}: ` : '');
+
+/**
+ * One cohort's drive after its workflows started at `serverStart`, the same for the lifecycle and the
+ * baseline (their ratio depends on both stopping the clock alike): at every moment, server time runs
+ * until it, then `act(index, k)` for each case's k-th event there (a case's events in order, 64 cases
+ * at a time); after the last moment, time runs on until every handle closed.
+ */
+export async function driveCohort(
+  bench: BenchEnv,
+  {
+    serverStart,
+    moments,
+    handles,
+    act,
+    log,
+    status,
+  }: {
+    serverStart: number;
+    moments: EventMoment[];
+    handles: WorkflowHandle[];
+    act: (index: number, k: number, moment: EventMoment) => Promise<void>;
+    log: (line: string, force?: boolean) => void;
+    status: () => string;
+  },
+): Promise<{ eventsSeconds: number; toEndSeconds: number; open: WorkflowHandle[] }> {
+  const t0 = Date.now();
+  for (const [k, m] of moments.entries()) {
+    const now = await bench.env.currentTimeMs();
+    if (serverStart + m.atMs > now) await sleepShowing(bench, serverStart + m.atMs - now, log, status);
+    await pool(m.cases, 64, async ([index, count]) => {
+      for (let n = 0; n < count; n++) await act(index, n, m);
+    });
+    log(`moment ${k + 1}/${moments.length}, day ${Math.round(m.atMs / DAY)}: ${status()}`);
+  }
+  const eventsSeconds = (Date.now() - t0) / 1000;
+  log(`${moments.length} moments done; running the cases to their end`, true);
+  const { open } = await runUntilClosed(bench, handles, { log, status });
+  return { eventsSeconds, toEndSeconds: (Date.now() - t0) / 1000 - eventsSeconds, open };
 }
 
 export async function fetchHistories(

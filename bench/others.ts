@@ -8,8 +8,8 @@ import { baselineWorkflow, pokeUpdate } from './baseline-workflow.js';
 import {
   fetchHistories,
   historyStats,
-  runUntilClosed,
-  sleepShowing,
+  cohortLabel,
+  driveCohort,
   startBenchEnv,
   type History,
   type HistoryStats,
@@ -18,8 +18,6 @@ import type { Cohort } from './lifecycle.js';
 import { generateStories } from './mix.js';
 import type { Trace } from './trace.js';
 import { bundlerLogger, distribution, mb, pool, progress, round, rssSampler, type Distribution } from './util.js';
-
-const DAY = 86_400_000;
 
 export interface BaselineResult {
   cases: number;
@@ -69,8 +67,7 @@ export async function runBaseline(traces: Trace[], cohorts: Cohort[]): Promise<B
     const status = () => `${updates} updates, rss ${mb(process.memoryUsage().rss)} MB`;
     await worker.runUntil(async () => {
       for (const [c, cohort] of cohorts.entries()) {
-        const label = cohorts.length > 1 ? `cohort ${c + 1}/${cohorts.length}: ` : '';
-        const say = (l: string, force?: boolean) => log(`${label}${l}`, force);
+        const say = (l: string, force?: boolean) => log(`${cohortLabel(c, cohorts.length)}${l}`, force);
         const t0 = Date.now();
         const serverStart = await bench.env.currentTimeMs();
         const handles = new Map<number, WorkflowHandle>();
@@ -86,28 +83,21 @@ export async function runBaseline(traces: Trace[], cohorts: Cohort[]): Promise<B
           );
         });
         say(`started ${handles.size} workflows`, true);
-        for (const [k, m] of cohort.moments.entries()) {
-          const now = await bench.env.currentTimeMs();
-          if (serverStart + m.atMs > now)
-            await sleepShowing(bench, serverStart + m.atMs - now, say, () => `${label}${status()}`);
-          await pool(m.cases, 64, async ([index, count]) => {
-            for (let n = 0; n < count; n++) {
-              try {
-                await handles.get(index)!.executeUpdate(pokeUpdate);
-                updates++;
-              } catch {
-                updateErrors++; // the lifecycle refused this event and the case had already ended
-              }
-            }
-          });
-          say(`moment ${k + 1}/${cohort.moments.length}, day ${Math.round(m.atMs / DAY)}`);
-        }
         const ordered = cohort.indices.map((i) => handles.get(i)!);
-        await runUntilClosed(bench, ordered, {
-          stepMs: 60 * DAY,
-          maxMs: 4 * 365 * DAY,
+        await driveCohort(bench, {
+          serverStart,
+          moments: cohort.moments,
+          handles: ordered,
+          act: async (index) => {
+            try {
+              await handles.get(index)!.executeUpdate(pokeUpdate);
+              updates++;
+            } catch {
+              updateErrors++; // the lifecycle refused this event and the case had already ended
+            }
+          },
           log: say,
-          status: () => `${label}${status()}`,
+          status,
         });
         wall += (Date.now() - t0) / 1000;
         for (const history of await fetchHistories(ordered, say)) stats.push(historyStats(history));
