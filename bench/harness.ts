@@ -22,9 +22,15 @@ export interface BenchEnv {
   namespace: string;
 }
 
-export async function startBenchEnv(log: (line: string) => void): Promise<BenchEnv> {
+/** Payloads encrypted with a throw-away key, as the engine encrypts them with its real keys. */
+export const benchDataConverter = () => encryptingDataConverter(parseKeyring(`bench:${generateKey()}`, 'bench key'));
+
+/** A private time-skipping server; `dataConverter` shared when several servers' histories are decoded together. */
+export async function startBenchEnv(
+  log: (line: string) => void,
+  dataConverter = benchDataConverter(),
+): Promise<BenchEnv> {
   const binary = await ensureTestServer(log);
-  const dataConverter = encryptingDataConverter(parseKeyring(`bench:${generateKey()}`, 'bench key'));
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: binary.path } },
     client: { dataConverter },

@@ -21,8 +21,10 @@ import {
   historyStats,
   cohortLabel,
   driveCohort,
+  benchDataConverter,
   sentMessageIds,
   startBenchEnv,
+  type BenchEnv,
   type EventMoment,
   type History,
   type HistoryStats,
@@ -120,7 +122,7 @@ export async function runLifecycle(
 ): Promise<LifecycleOutput> {
   const log = progress(smtp ? 'lifecycle' : 'lifecycle without SMTP');
   const phases: Record<string, number> = {};
-  const bench = await startBenchEnv((l) => log(l, true));
+  const dataConverter = benchDataConverter();
   const sink = await startCountingSink();
   const mailer: Mailer = smtp
     ? createMailer(sink.url, 'Poortwachter bench <poortwachter@bench.invalid>')
@@ -135,25 +137,9 @@ export async function runLifecycle(
     log('bundling the workflow code', true);
     const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: bundlerLogger((l) => log(l, true)) });
     const taskQueue = `bench-lifecycle-${smtp ? 'smtp' : 'nosmtp'}-${process.pid}`;
-    const worker = await Worker.create({
-      connection: bench.env.nativeConnection,
-      namespace: bench.namespace,
-      taskQueue,
-      workflowBundle,
-      maxConcurrentActivityTaskExecutions: SMTP_SESSIONS, // as worker/worker.ts
-      // The activities as the production worker wires them: notify waits until the server holds its
-      // "accepted" heartbeat (exactly-once delivery), which costs a describe call or a few per e-mail.
-      activities: createActivities({
-        mailer,
-        templatesDir: join(projectRoot, 'templates'),
-        confirmHeartbeat: heartbeatConfirmer(bench.env.nativeConnection.workflowService, bench.namespace),
-      }),
-      dataConverter: bench.dataConverter,
-    });
     const stories = generateStories(cases, seed);
     const mix = {} as Record<CaseKind, number>;
     for (const s of stories) mix[s.kind] = (mix[s.kind] ?? 0) + 1;
-    const casesOpts: CaseClientOptions = { client: bench.env.client, taskQueue };
 
     const rss = rssSampler();
     const refusedExamples = new Set<string>();
@@ -174,106 +160,136 @@ export async function runLifecycle(
       `${recorded}/${storyEvents} events (${refused} refused), ${sink.total()} e-mails, rss ${mb(process.memoryUsage().rss)} MB`;
     const add = (phase: string, seconds: number) => (phases[phase] = round((phases[phase] ?? 0) + seconds));
 
-    await worker.runUntil(async () => {
-      for (let from = 0; from < stories.length; from += cohortSize) {
-        const cohort = stories.slice(from, from + cohortSize);
-        const say = (l: string, force?: boolean) =>
-          log(`${cohortLabel(from / cohortSize, Math.ceil(stories.length / cohortSize))}${l}`, force);
-        const t0 = Date.now();
-        const serverStart = await bench.env.currentTimeMs();
-        const offsetOf = (s: CaseStory) => serverStart - amsterdamInstant(s.open.firstSickDay, 8);
+    /** One cohort on its own server: open, drive, read the results and histories. */
+    async function runCohort(
+      bench: BenchEnv,
+      casesOpts: CaseClientOptions,
+      cohort: CaseStory[],
+      say: (line: string, force?: boolean) => void,
+    ): Promise<void> {
+      const t0 = Date.now();
+      const serverStart = await bench.env.currentTimeMs();
+      const offsetOf = (s: CaseStory) => serverStart - amsterdamInstant(s.open.firstSickDay, 8);
 
-        // Open every case of the cohort at the same server moment (08:00 on its own first sick day).
-        let opened = 0;
-        const handles = await pool(cohort, 50, async (s) => {
-          const input: CaseWorkflowInput = { open: s.open, clockOffsetMs: offsetOf(s) };
-          const h = await bench.client.workflow.start('caseWorkflow', {
-            taskQueue,
-            workflowId: caseWorkflowId(s.open.caseId),
-            args: [input],
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            typedSearchAttributes: [
-              { key: CASE_STATUS, value: 'open' },
-              { key: CASEMANAGER_ID, value: casemanagerKey(s.open.casemanager.email) },
-              { key: EMPLOYER_ID, value: s.open.employer.id },
-            ],
-          });
-          opened++;
-          say(`opened ${opened}/${cohort.length}`);
-          return h;
+      // Open every case of the cohort at the same server moment (08:00 on its own first sick day).
+      let opened = 0;
+      const handles = await pool(cohort, 50, async (s) => {
+        const input: CaseWorkflowInput = { open: s.open, clockOffsetMs: offsetOf(s) };
+        const h = await bench.client.workflow.start('caseWorkflow', {
+          taskQueue,
+          workflowId: caseWorkflowId(s.open.caseId),
+          args: [input],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: [
+            { key: CASE_STATUS, value: 'open' },
+            { key: CASEMANAGER_ID, value: casemanagerKey(s.open.casemanager.email) },
+            { key: EMPLOYER_ID, value: s.open.employer.id },
+          ],
         });
-        const openSeconds = (Date.now() - t0) / 1000;
-        add('openSeconds', openSeconds);
-        say(`opened ${cohort.length} cases in ${round(openSeconds)}s`, true);
+        opened++;
+        say(`opened ${opened}/${cohort.length}`);
+        return h;
+      });
+      const openSeconds = (Date.now() - t0) / 1000;
+      add('openSeconds', openSeconds);
+      say(`opened ${cohort.length} cases in ${round(openSeconds)}s`, true);
 
-        // Every story event at its server moment (ms after the cohort's start); a case's events of one
-        // moment in order.
-        const eventsAt = new Map<number, Map<number, CaseEvent[]>>();
-        for (const s of cohort) {
-          for (const e of s.events) {
-            const atMs = amsterdamInstant(addDays(s.open.firstSickDay, e.day), 9) + offsetOf(s) - serverStart;
-            const byCase = eventsAt.get(atMs) ?? new Map<number, CaseEvent[]>();
-            byCase.set(s.index, [
-              ...(byCase.get(s.index) ?? []),
-              { actor: 'casemanager@arbo.example', ...e.event } as CaseEvent,
-            ]);
-            eventsAt.set(atMs, byCase);
-            storyEvents++;
-          }
+      // Every story event at its server moment (ms after the cohort's start); a case's events of one
+      // moment in order.
+      const eventsAt = new Map<number, Map<number, CaseEvent[]>>();
+      for (const s of cohort) {
+        for (const e of s.events) {
+          const atMs = amsterdamInstant(addDays(s.open.firstSickDay, e.day), 9) + offsetOf(s) - serverStart;
+          const byCase = eventsAt.get(atMs) ?? new Map<number, CaseEvent[]>();
+          byCase.set(s.index, [
+            ...(byCase.get(s.index) ?? []),
+            { actor: 'casemanager@arbo.example', ...e.event } as CaseEvent,
+          ]);
+          eventsAt.set(atMs, byCase);
+          storyEvents++;
         }
-        const moments: EventMoment[] = [...eventsAt.keys()]
-          .sort((a, b) => a - b)
-          .map((atMs) => ({ atMs, cases: [...eventsAt.get(atMs)!].map(([index, events]) => [index, events.length]) }));
-        cohorts.push({ indices: cohort.map((s) => s.index), moments });
-        const drive = await driveCohort(bench, {
-          serverStart,
-          moments,
-          handles,
-          act: async (index, k, m) => {
-            const event = eventsAt.get(m.atMs)!.get(index)![k]!;
-            try {
-              await recordEvent(casesOpts, stories[index]!.open.caseId, event);
-            } catch (err) {
-              refused++;
-              if (refusedExamples.size < 5)
-                refusedExamples.add(`${event.type}: ${(err as Error).message}`.slice(0, 200));
-            }
-            recorded++;
-          },
-          log: say,
-          status,
-        });
-        add('eventsSeconds', drive.eventsSeconds);
-        add('toEndSeconds', drive.toEndSeconds);
-        notClosed += drive.open.length;
-        wall += (Date.now() - t0) / 1000;
-
-        // Outside the timed part: what the cases' timelines recorded, and their histories. A case still
-        // open has no result (waiting for it would hang: time no longer skips), a failed one throws:
-        // both are counted, and their e-mails show up as missing or unexpected in the check below.
-        const tCheck = Date.now();
-        const open = new Set(drive.open.map((h) => h.workflowId));
-        const views = await pool(handles, 32, async (h) => {
-          if (open.has(h.workflowId)) return undefined;
-          try {
-            return (await h.result()) as CaseView;
-          } catch {
-            failed++;
-            return undefined;
-          }
-        });
-        for (const id of sentMessageIds(views.filter((v): v is CaseView => v !== undefined))) recordedIds.add(id);
-        add('readResultsSeconds', (Date.now() - tCheck) / 1000);
-        const tHist = Date.now();
-        const histories = await fetchHistories(handles, say);
-        histories.forEach((history, i) => {
-          stats.push(historyStats(history));
-          traces.push(traceOf(history));
-          if (replaySample.length < replayHistories) replaySample.push({ workflowId: handles[i]!.workflowId, history });
-        });
-        add('fetchHistoriesSeconds', (Date.now() - tHist) / 1000);
       }
-    });
+      const moments: EventMoment[] = [...eventsAt.keys()]
+        .sort((a, b) => a - b)
+        .map((atMs) => ({ atMs, cases: [...eventsAt.get(atMs)!].map(([index, events]) => [index, events.length]) }));
+      cohorts.push({ indices: cohort.map((s) => s.index), moments });
+      const drive = await driveCohort(bench, {
+        serverStart,
+        moments,
+        handles,
+        act: async (index, k, m) => {
+          const event = eventsAt.get(m.atMs)!.get(index)![k]!;
+          try {
+            await recordEvent(casesOpts, stories[index]!.open.caseId, event);
+          } catch (err) {
+            refused++;
+            if (refusedExamples.size < 5) refusedExamples.add(`${event.type}: ${(err as Error).message}`.slice(0, 200));
+          }
+          recorded++;
+        },
+        log: say,
+        status,
+      });
+      add('eventsSeconds', drive.eventsSeconds);
+      add('toEndSeconds', drive.toEndSeconds);
+      notClosed += drive.open.length;
+      wall += (Date.now() - t0) / 1000;
+
+      // Outside the timed part: what the cases' timelines recorded, and their histories. A case still
+      // open has no result (waiting for it would hang: time no longer skips), a failed one throws:
+      // both are counted, and their e-mails show up as missing or unexpected in the check below.
+      const tCheck = Date.now();
+      const open = new Set(drive.open.map((h) => h.workflowId));
+      const views = await pool(handles, 32, async (h) => {
+        if (open.has(h.workflowId)) return undefined;
+        try {
+          return (await h.result()) as CaseView;
+        } catch {
+          failed++;
+          return undefined;
+        }
+      });
+      for (const id of sentMessageIds(views.filter((v): v is CaseView => v !== undefined))) recordedIds.add(id);
+      add('readResultsSeconds', (Date.now() - tCheck) / 1000);
+      const tHist = Date.now();
+      const histories = await fetchHistories(handles, say);
+      histories.forEach((history, i) => {
+        stats.push(historyStats(history));
+        traces.push(traceOf(history));
+        if (replaySample.length < replayHistories) replaySample.push({ workflowId: handles[i]!.workflowId, history });
+      });
+      add('fetchHistoriesSeconds', (Date.now() - tHist) / 1000);
+    }
+
+    for (let from = 0; from < stories.length; from += cohortSize) {
+      const cohort = stories.slice(from, from + cohortSize);
+      const say = (l: string, force?: boolean) =>
+        log(`${cohortLabel(from / cohortSize, Math.ceil(stories.length / cohortSize))}${l}`, force);
+      // A server of its own per cohort: the time-skipping server keeps every closed workflow and grew
+      // slower with each (a second cohort of 1,000 took twice as long as the first on a shared one).
+      const bench = await startBenchEnv((l) => say(l, true), dataConverter);
+      try {
+        const worker = await Worker.create({
+          connection: bench.env.nativeConnection,
+          namespace: bench.namespace,
+          taskQueue,
+          workflowBundle,
+          maxConcurrentActivityTaskExecutions: SMTP_SESSIONS, // as worker/worker.ts
+          // The activities as the production worker wires them: notify waits until the server holds its
+          // "accepted" heartbeat (exactly-once delivery), which costs a describe call or a few per e-mail.
+          activities: createActivities({
+            mailer,
+            templatesDir: join(projectRoot, 'templates'),
+            confirmHeartbeat: heartbeatConfirmer(bench.env.nativeConnection.workflowService, bench.namespace),
+          }),
+          dataConverter,
+        });
+        const casesOpts: CaseClientOptions = { client: bench.env.client, taskQueue };
+        await worker.runUntil(() => runCohort(bench, casesOpts, cohort, say));
+      } finally {
+        await bench.env.teardown();
+      }
+    }
     const peak = rss.stop();
 
     // What the calendar says is due (computed without Temporal, bench/expected-emails.ts) against what
@@ -344,11 +360,10 @@ export async function runLifecycle(
       traces,
       workflowBundle,
       cohorts,
-      dataConverter: bench.dataConverter,
+      dataConverter,
     };
   } finally {
     mailer.close();
     await sink.close();
-    await bench.env.teardown();
   }
 }

@@ -44,30 +44,31 @@ export interface BaselineResult {
 export async function runBaseline(traces: Trace[], cohorts: Cohort[]): Promise<BaselineResult> {
   const log = progress('baseline');
   const cases = traces.length;
-  const bench = await startBenchEnv((l) => log(l, true));
-  try {
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: new URL('./baseline-workflow.js', import.meta.url).pathname,
-      logger: bundlerLogger((l) => log(l, true)),
-    });
-    const taskQueue = `bench-baseline-${process.pid}`;
-    const worker = await Worker.create({
-      connection: bench.env.nativeConnection,
-      namespace: bench.namespace,
-      taskQueue,
-      workflowBundle,
-      activities: { noop: async (i: number) => i },
-      dataConverter: bench.dataConverter,
-    });
-    const rss = rssSampler();
-    let wall = 0;
-    let updates = 0;
-    let updateErrors = 0;
-    const stats: HistoryStats[] = [];
-    const status = () => `${updates} updates, rss ${mb(process.memoryUsage().rss)} MB`;
-    await worker.runUntil(async () => {
-      for (const [c, cohort] of cohorts.entries()) {
-        const say = (l: string, force?: boolean) => log(`${cohortLabel(c, cohorts.length)}${l}`, force);
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: new URL('./baseline-workflow.js', import.meta.url).pathname,
+    logger: bundlerLogger((l) => log(l, true)),
+  });
+  const taskQueue = `bench-baseline-${process.pid}`;
+  const rss = rssSampler();
+  let wall = 0;
+  let updates = 0;
+  let updateErrors = 0;
+  const stats: HistoryStats[] = [];
+  const status = () => `${updates} updates, rss ${mb(process.memoryUsage().rss)} MB`;
+  for (const [c, cohort] of cohorts.entries()) {
+    const say = (l: string, force?: boolean) => log(`${cohortLabel(c, cohorts.length)}${l}`, force);
+    // A server of its own per cohort, as in the lifecycle.
+    const bench = await startBenchEnv((l) => say(l, true));
+    try {
+      const worker = await Worker.create({
+        connection: bench.env.nativeConnection,
+        namespace: bench.namespace,
+        taskQueue,
+        workflowBundle,
+        activities: { noop: async (i: number) => i },
+        dataConverter: bench.dataConverter,
+      });
+      await worker.runUntil(async () => {
         const t0 = Date.now();
         const serverStart = await bench.env.currentTimeMs();
         const handles = new Map<number, WorkflowHandle>();
@@ -101,26 +102,26 @@ export async function runBaseline(traces: Trace[], cohorts: Cohort[]): Promise<B
         });
         wall += (Date.now() - t0) / 1000;
         for (const history of await fetchHistories(ordered, say)) stats.push(historyStats(history));
-      }
-    });
-    const peak = rss.stop();
-    const workflowTasks = stats.reduce((s, h) => s + h.workflowTasks, 0);
-    return {
-      cases,
-      timersPerWorkflow: round(stats.reduce((s, h) => s + h.timers, 0) / cases, 2),
-      activitiesPerWorkflow: round(stats.reduce((s, h) => s + h.activities, 0) / cases, 2),
-      updates,
-      updateErrors,
-      wallSeconds: round(wall),
-      casesPerSecond: round(cases / wall),
-      workflowTasks,
-      workflowTasksPerSecond: round(workflowTasks / wall),
-      workerPeakRssMb: mb(peak),
-      stoppedAtMoments: cohorts.reduce((n, c) => n + c.moments.length, 0),
-    };
-  } finally {
-    await bench.env.teardown();
+      });
+    } finally {
+      await bench.env.teardown();
+    }
   }
+  const peak = rss.stop();
+  const workflowTasks = stats.reduce((s, h) => s + h.workflowTasks, 0);
+  return {
+    cases,
+    timersPerWorkflow: round(stats.reduce((s, h) => s + h.timers, 0) / cases, 2),
+    activitiesPerWorkflow: round(stats.reduce((s, h) => s + h.activities, 0) / cases, 2),
+    updates,
+    updateErrors,
+    wallSeconds: round(wall),
+    casesPerSecond: round(cases / wall),
+    workflowTasks,
+    workflowTasksPerSecond: round(workflowTasks / wall),
+    workerPeakRssMb: mb(peak),
+    stoppedAtMoments: cohorts.reduce((n, c) => n + c.moments.length, 0),
+  };
 }
 
 export interface LatencyResult {
