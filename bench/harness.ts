@@ -1,8 +1,10 @@
 // What the measurements share: a private time-skipping server (encrypted with a throw-away key, as
 // client/simulate.ts does), history statistics, and driving server time until workflows closed.
+import { readdirSync, readFileSync } from 'node:fs';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { encryptingDataConverter, generateKey, parseKeyring } from '../client/codec.js';
 import { registerSearchAttributes } from '../client/search-attributes.js';
 import { ensureTestServer } from '../scripts/temporal-binaries.js';
@@ -20,6 +22,8 @@ export interface BenchEnv {
   client: Client;
   dataConverter: ReturnType<typeof encryptingDataConverter>;
   namespace: string;
+  /** The test server's process (a child of this one), for its CPU time; undefined if it was not found. */
+  serverPid: number | undefined;
 }
 
 /** Payloads encrypted with a throw-away key, as the engine encrypts them with its real keys. */
@@ -38,8 +42,94 @@ export async function startBenchEnv(
   const namespace = env.namespace ?? 'default';
   await registerSearchAttributes(env.connection, namespace);
   const client = new Client({ connection: env.connection, namespace, dataConverter });
-  return { env, client, dataConverter, namespace };
+  return { env, client, dataConverter, namespace, serverPid: newestChild('temporal-test-server') };
 }
+
+/**
+ * One cohort on a time-skipping server of its own, served by a worker of its own: both started, `work`
+ * run while the worker runs, both torn down. A server per cohort because the time-skipping server keeps
+ * every closed workflow and grows slower with each (a second cohort of 1,000 took twice as long as the
+ * first on a shared one).
+ */
+export async function onCohortServer<T>(
+  log: (line: string) => void,
+  dataConverter: BenchEnv['dataConverter'],
+  workerOptions: (bench: BenchEnv) => Omit<WorkerOptions, 'connection' | 'namespace' | 'dataConverter'>,
+  work: (bench: BenchEnv) => Promise<T>,
+): Promise<T> {
+  const bench = await startBenchEnv(log, dataConverter);
+  try {
+    const worker = await Worker.create({
+      ...workerOptions(bench),
+      connection: bench.env.nativeConnection,
+      namespace: bench.namespace,
+      dataConverter,
+    });
+    return await worker.runUntil(() => work(bench));
+  } finally {
+    await bench.env.teardown();
+  }
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** utime + stime of a process in seconds (from /proc), or 0 when it cannot be read. */
+function processCpuSeconds(pid: number): number {
+  try {
+    // The fields after the command name (which may hold spaces) in ")": utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** The most recently started child process of this one whose command line contains `name`. */
+function newestChild(name: string): number | undefined {
+  let found: number | undefined;
+  try {
+    for (const entry of readdirSync('/proc')) {
+      const pid = Number(entry);
+      if (!Number.isInteger(pid)) continue;
+      try {
+        const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+        if (ppid !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(name)) continue;
+        if (found === undefined || pid > found) found = pid;
+      } catch {
+        // gone meanwhile
+      }
+    }
+  } catch {
+    // no /proc: CPU time is not measured
+  }
+  return found;
+}
+
+/** CPU seconds spent in a timed part: this process (driver, worker, SMTP sink) and the test server. */
+export interface CpuSeconds {
+  bench: number;
+  server: number;
+}
+
+/** Starts counting the CPU time of this process and of the cohort's server; `stop` returns the seconds since. */
+export function cpuMeter(bench: BenchEnv): { stop(): CpuSeconds } {
+  const self0 = process.cpuUsage();
+  const server0 = bench.serverPid ? processCpuSeconds(bench.serverPid) : 0;
+  return {
+    stop() {
+      const self = process.cpuUsage(self0);
+      return {
+        bench: (self.user + self.system) / 1e6,
+        server: bench.serverPid ? processCpuSeconds(bench.serverPid) - server0 : 0,
+      };
+    },
+  };
+}
+
+export const addCpu = (a: CpuSeconds, b: CpuSeconds): CpuSeconds => ({
+  bench: a.bench + b.bench,
+  server: a.server + b.server,
+});
 
 export interface HistoryStats {
   events: number;

@@ -3,7 +3,7 @@
 // server moment; each lives in its own dates through clockOffsetMs (see client/simulate.ts), and the
 // story events are recorded, in server-time order, at 09:00 Amsterdam on their days.
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { join } from 'node:path';
 import { heartbeatConfirmer } from '../activities/heartbeat.js';
 import { createActivities } from '../activities/index.js';
@@ -17,14 +17,17 @@ import type { CaseView } from '../workflows/case-api.js';
 import { casemanagerKey, caseWorkflowId, type CaseWorkflowInput, type CaseEvent } from '../workflows/case-model.js';
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID } from '../workflows/search-attributes.js';
 import {
+  addCpu,
+  benchDataConverter,
+  cohortLabel,
+  cpuMeter,
+  driveCohort,
   fetchHistories,
   historyStats,
-  cohortLabel,
-  driveCohort,
-  benchDataConverter,
+  onCohortServer,
   sentMessageIds,
-  startBenchEnv,
   type BenchEnv,
+  type CpuSeconds,
   type EventMoment,
   type History,
   type HistoryStats,
@@ -68,6 +71,8 @@ export interface LifecycleResult {
   timersPerCase: number;
   activitiesPerCase: number;
   workerPeakRssMb: number;
+  /** CPU seconds in the timed part: the bench process (driver, worker, SMTP sink) and the test servers. */
+  cpuSeconds: CpuSeconds;
   notClosed: number;
   /** Cases whose workflow failed (a bug: a case never fails on purpose). */
   failed: number;
@@ -147,6 +152,7 @@ export async function runLifecycle(
     let storyEvents = 0;
     let recorded = 0;
     let wall = 0;
+    let cpu: CpuSeconds = { bench: 0, server: 0 };
     let notClosed = 0;
     let failed = 0;
     const cohorts: Cohort[] = [];
@@ -168,6 +174,7 @@ export async function runLifecycle(
       say: (line: string, force?: boolean) => void,
     ): Promise<void> {
       const t0 = Date.now();
+      const meter = cpuMeter(bench);
       const serverStart = await bench.env.currentTimeMs();
       const offsetOf = (s: CaseStory) => serverStart - amsterdamInstant(s.open.firstSickDay, 8);
 
@@ -234,6 +241,7 @@ export async function runLifecycle(
       add('toEndSeconds', drive.toEndSeconds);
       notClosed += drive.open.length;
       wall += (Date.now() - t0) / 1000;
+      cpu = addCpu(cpu, meter.stop());
 
       // Outside the timed part: what the cases' timelines recorded, and their histories. A case still
       // open has no result (waiting for it would hang: time no longer skips), a failed one throws:
@@ -265,13 +273,10 @@ export async function runLifecycle(
       const cohort = stories.slice(from, from + cohortSize);
       const say = (l: string, force?: boolean) =>
         log(`${cohortLabel(from / cohortSize, Math.ceil(stories.length / cohortSize))}${l}`, force);
-      // A server of its own per cohort: the time-skipping server keeps every closed workflow and grew
-      // slower with each (a second cohort of 1,000 took twice as long as the first on a shared one).
-      const bench = await startBenchEnv((l) => say(l, true), dataConverter);
-      try {
-        const worker = await Worker.create({
-          connection: bench.env.nativeConnection,
-          namespace: bench.namespace,
+      await onCohortServer(
+        (l) => say(l, true),
+        dataConverter,
+        (bench) => ({
           taskQueue,
           workflowBundle,
           maxConcurrentActivityTaskExecutions: SMTP_SESSIONS, // as worker/worker.ts
@@ -282,13 +287,9 @@ export async function runLifecycle(
             templatesDir: join(projectRoot, 'templates'),
             confirmHeartbeat: heartbeatConfirmer(bench.env.nativeConnection.workflowService, bench.namespace),
           }),
-          dataConverter,
-        });
-        const casesOpts: CaseClientOptions = { client: bench.env.client, taskQueue };
-        await worker.runUntil(() => runCohort(bench, casesOpts, cohort, say));
-      } finally {
-        await bench.env.teardown();
-      }
+        }),
+        (bench) => runCohort(bench, { client: bench.env.client, taskQueue }, cohort, say),
+      );
     }
     const peak = rss.stop();
 
@@ -347,6 +348,7 @@ export async function runLifecycle(
       timersPerCase: round(stats.reduce((s, h) => s + h.timers, 0) / cases, 2),
       activitiesPerCase: round(stats.reduce((s, h) => s + h.activities, 0) / cases, 2),
       workerPeakRssMb: mb(peak),
+      cpuSeconds: { bench: round(cpu.bench), server: round(cpu.server) },
       notClosed,
       failed,
       phases,

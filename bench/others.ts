@@ -6,11 +6,16 @@ import { openCase } from '../client/cases.js';
 import type { encryptingDataConverter } from '../client/codec.js';
 import { baselineWorkflow, pokeUpdate } from './baseline-workflow.js';
 import {
+  addCpu,
+  benchDataConverter,
+  cohortLabel,
+  cpuMeter,
+  driveCohort,
   fetchHistories,
   historyStats,
-  cohortLabel,
-  driveCohort,
+  onCohortServer,
   startBenchEnv,
+  type CpuSeconds,
   type History,
   type HistoryStats,
 } from './harness.js';
@@ -32,6 +37,8 @@ export interface BaselineResult {
   workflowTasks: number;
   workflowTasksPerSecond: number;
   workerPeakRssMb: number;
+  /** CPU seconds in the timed part, as in the lifecycle. */
+  cpuSeconds: CpuSeconds;
   stoppedAtMoments: number;
 }
 
@@ -51,25 +58,22 @@ export async function runBaseline(traces: Trace[], cohorts: Cohort[]): Promise<B
   const taskQueue = `bench-baseline-${process.pid}`;
   const rss = rssSampler();
   let wall = 0;
+  let cpu: CpuSeconds = { bench: 0, server: 0 };
+  // Encrypted as the lifecycle's payloads are (a throw-away key of its own).
+  const dataConverter = benchDataConverter();
   let updates = 0;
   let updateErrors = 0;
   const stats: HistoryStats[] = [];
   const status = () => `${updates} updates, rss ${mb(process.memoryUsage().rss)} MB`;
   for (const [c, cohort] of cohorts.entries()) {
     const say = (l: string, force?: boolean) => log(`${cohortLabel(c, cohorts.length)}${l}`, force);
-    // A server of its own per cohort, as in the lifecycle.
-    const bench = await startBenchEnv((l) => say(l, true));
-    try {
-      const worker = await Worker.create({
-        connection: bench.env.nativeConnection,
-        namespace: bench.namespace,
-        taskQueue,
-        workflowBundle,
-        activities: { noop: async (i: number) => i },
-        dataConverter: bench.dataConverter,
-      });
-      await worker.runUntil(async () => {
+    await onCohortServer(
+      (l) => say(l, true),
+      dataConverter,
+      () => ({ taskQueue, workflowBundle, activities: { noop: async (i: number) => i } }),
+      async (bench) => {
         const t0 = Date.now();
+        const meter = cpuMeter(bench);
         const serverStart = await bench.env.currentTimeMs();
         const handles = new Map<number, WorkflowHandle>();
         await pool(cohort.indices, 50, async (index) => {
@@ -101,11 +105,10 @@ export async function runBaseline(traces: Trace[], cohorts: Cohort[]): Promise<B
           status,
         });
         wall += (Date.now() - t0) / 1000;
+        cpu = addCpu(cpu, meter.stop());
         for (const history of await fetchHistories(ordered, say)) stats.push(historyStats(history));
-      });
-    } finally {
-      await bench.env.teardown();
-    }
+      },
+    );
   }
   const peak = rss.stop();
   const workflowTasks = stats.reduce((s, h) => s + h.workflowTasks, 0);
@@ -120,6 +123,7 @@ export async function runBaseline(traces: Trace[], cohorts: Cohort[]): Promise<B
     workflowTasks,
     workflowTasksPerSecond: round(workflowTasks / wall),
     workerPeakRssMb: mb(peak),
+    cpuSeconds: { bench: round(cpu.bench), server: round(cpu.server) },
     stoppedAtMoments: cohorts.reduce((n, c) => n + c.moments.length, 0),
   };
 }

@@ -31,6 +31,7 @@ import {
   type LatencyResult,
   type ReplayResult,
 } from './others.js';
+import type { CpuSeconds } from './harness.js';
 import { mb, round } from './util.js';
 
 const MEASUREMENTS = ['lifecycle', 'nosmtp', 'baseline', 'latency', 'replay', 'idle'] as const;
@@ -271,6 +272,11 @@ function markdown(r: Report): string {
     );
     const ratio = (x?: number, y?: number) => (x !== undefined && y ? String(round(x / y)) : '-');
     const both = (x?: number, y?: number, z?: number) => `${ratio(x, z)} (${ratio(y, z)})`;
+    // Older reports (and a run without CPU figures) have none.
+    const cpu = (x?: { cpuSeconds?: CpuSeconds }) =>
+      x?.cpuSeconds ? `${x.cpuSeconds.bench} / ${x.cpuSeconds.server}` : '-';
+    const cpuTotal = (x?: { cpuSeconds?: CpuSeconds }) =>
+      x?.cpuSeconds ? x.cpuSeconds.bench + x.cpuSeconds.server : undefined;
     out.push(
       `| workflows | ${l?.cases ?? '-'} | ${n?.cases ?? '-'} | ${b?.cases ?? '-'} | |`,
       `| cases at once (cohort) | ${l?.cohortSize ?? '-'} | ${n?.cohortSize ?? '-'} | ${b ? (l?.cohortSize ?? '-') : '-'} | |`,
@@ -282,6 +288,7 @@ function markdown(r: Report): string {
       `| updates (story events) | ${l?.storyEvents ?? '-'} | ${n?.storyEvents ?? '-'} | ${b?.updates ?? '-'} | |`,
       `| clock stops (event moments) | ${l?.eventMoments ?? '-'} | ${n?.eventMoments ?? '-'} | ${b?.stoppedAtMoments ?? '-'} | |`,
       `| e-mails exactly once (against the calendar) | ${l ? (l.emails.exactlyOnce ? 'yes' : 'NO') : '-'} | ${n ? (n.emails.exactlyOnce ? 'yes' : 'NO') : '-'} | | |`,
+      `| CPU s in the timed part: bench process (driver, worker, sink) / test server | ${cpu(l)} | ${cpu(n)} | ${cpu(b)} | ${ratio(cpuTotal(b), cpuTotal(l))} (${ratio(cpuTotal(b), cpuTotal(n))}) |`,
       `| peak RSS, worker process (MB) | ${l?.workerPeakRssMb ?? '-'} | ${n?.workerPeakRssMb ?? '-'} | ${b?.workerPeakRssMb ?? '-'} | |`,
       '',
     );
