@@ -9,7 +9,7 @@ import { encryptingDataConverter, generateKey, parseKeyring } from '../client/co
 import { registerSearchAttributes } from '../client/search-attributes.js';
 import { ensureTestServer } from '../scripts/temporal-binaries.js';
 import type { CaseView } from '../workflows/case-api.js';
-import { pool } from './util.js';
+import { pool, round } from './util.js';
 
 // @temporalio/proto is CommonJS: Node's ESM loader sees only its default export.
 const { temporal } = proto;
@@ -105,30 +105,56 @@ function newestChild(name: string): number | undefined {
   return found;
 }
 
-/** CPU seconds spent in a timed part: this process (driver, worker, SMTP sink) and the test server. */
+/**
+ * CPU seconds spent in a timed part: this process (driver, worker, SMTP sink), the test server, and
+ * `steal`: time the hypervisor gave the machine's CPUs to others (all CPUs together), which makes runs
+ * of the same code on the same virtual machine differ.
+ */
 export interface CpuSeconds {
   bench: number;
   server: number;
+  steal: number;
+}
+
+/** The machine's steal time in seconds so far (the 8th value of the "cpu" line of /proc/stat), or 0. */
+function stealSeconds(): number {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    return Number(cpu[8] ?? 0) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
 }
 
 /** Starts counting the CPU time of this process and of the cohort's server; `stop` returns the seconds since. */
 export function cpuMeter(bench: BenchEnv): { stop(): CpuSeconds } {
   const self0 = process.cpuUsage();
   const server0 = bench.serverPid ? processCpuSeconds(bench.serverPid) : 0;
+  const steal0 = stealSeconds();
   return {
     stop() {
       const self = process.cpuUsage(self0);
       return {
         bench: (self.user + self.system) / 1e6,
         server: bench.serverPid ? processCpuSeconds(bench.serverPid) - server0 : 0,
+        steal: stealSeconds() - steal0,
       };
     },
   };
 }
 
+export const NO_CPU: CpuSeconds = { bench: 0, server: 0, steal: 0 };
+
 export const addCpu = (a: CpuSeconds, b: CpuSeconds): CpuSeconds => ({
   bench: a.bench + b.bench,
   server: a.server + b.server,
+  steal: a.steal + b.steal,
+});
+
+export const roundCpu = (c: CpuSeconds): CpuSeconds => ({
+  bench: round(c.bench),
+  server: round(c.server),
+  steal: round(c.steal),
 });
 
 export interface HistoryStats {

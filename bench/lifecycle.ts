@@ -5,7 +5,7 @@
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { join } from 'node:path';
-import { heartbeatConfirmer } from '../activities/heartbeat.js';
+import { heartbeatRecorder } from '../activities/heartbeat.js';
 import { createActivities } from '../activities/index.js';
 import { createMailer, SMTP_SESSIONS, type Mailer } from '../activities/mail.js';
 import { recordEvent, type CaseClientOptions } from '../client/cases.js';
@@ -18,6 +18,8 @@ import { casemanagerKey, caseWorkflowId, type CaseWorkflowInput, type CaseEvent 
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID } from '../workflows/search-attributes.js';
 import {
   addCpu,
+  NO_CPU,
+  roundCpu,
   benchDataConverter,
   cohortLabel,
   cpuMeter,
@@ -152,7 +154,7 @@ export async function runLifecycle(
     let storyEvents = 0;
     let recorded = 0;
     let wall = 0;
-    let cpu: CpuSeconds = { bench: 0, server: 0 };
+    let cpu: CpuSeconds = NO_CPU;
     let notClosed = 0;
     let failed = 0;
     const cohorts: Cohort[] = [];
@@ -281,11 +283,15 @@ export async function runLifecycle(
           workflowBundle,
           maxConcurrentActivityTaskExecutions: SMTP_SESSIONS, // as worker/worker.ts
           // The activities as the production worker wires them: notify waits until the server holds its
-          // "accepted" heartbeat (exactly-once delivery), which costs a describe call or a few per e-mail.
+          // "accepted" heartbeat (exactly-once delivery): one RecordActivityTaskHeartbeat call per e-mail.
           activities: createActivities({
             mailer,
             templatesDir: join(projectRoot, 'templates'),
-            confirmHeartbeat: heartbeatConfirmer(bench.env.nativeConnection.workflowService, bench.namespace),
+            recordHeartbeat: heartbeatRecorder(
+              bench.env.nativeConnection.workflowService,
+              bench.namespace,
+              dataConverter,
+            ),
           }),
         }),
         (bench) => runCohort(bench, { client: bench.env.client, taskQueue }, cohort, say),
@@ -348,7 +354,7 @@ export async function runLifecycle(
       timersPerCase: round(stats.reduce((s, h) => s + h.timers, 0) / cases, 2),
       activitiesPerCase: round(stats.reduce((s, h) => s + h.activities, 0) / cases, 2),
       workerPeakRssMb: mb(peak),
-      cpuSeconds: { bench: round(cpu.bench), server: round(cpu.server) },
+      cpuSeconds: roundCpu(cpu),
       notClosed,
       failed,
       phases,

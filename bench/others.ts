@@ -7,6 +7,8 @@ import type { encryptingDataConverter } from '../client/codec.js';
 import { baselineWorkflow, pokeUpdate } from './baseline-workflow.js';
 import {
   addCpu,
+  NO_CPU,
+  roundCpu,
   benchDataConverter,
   cohortLabel,
   cpuMeter,
@@ -58,7 +60,7 @@ export async function runBaseline(traces: Trace[], cohorts: Cohort[]): Promise<B
   const taskQueue = `bench-baseline-${process.pid}`;
   const rss = rssSampler();
   let wall = 0;
-  let cpu: CpuSeconds = { bench: 0, server: 0 };
+  let cpu: CpuSeconds = NO_CPU;
   // Encrypted as the lifecycle's payloads are (a throw-away key of its own).
   const dataConverter = benchDataConverter();
   let updates = 0;
@@ -123,7 +125,7 @@ export async function runBaseline(traces: Trace[], cohorts: Cohort[]): Promise<B
     workflowTasks,
     workflowTasksPerSecond: round(workflowTasks / wall),
     workerPeakRssMb: mb(peak),
-    cpuSeconds: { bench: round(cpu.bench), server: round(cpu.server) },
+    cpuSeconds: roundCpu(cpu),
     stoppedAtMoments: cohorts.reduce((n, c) => n + c.moments.length, 0),
   };
 }

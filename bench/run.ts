@@ -289,6 +289,7 @@ function markdown(r: Report): string {
       `| clock stops (event moments) | ${l?.eventMoments ?? '-'} | ${n?.eventMoments ?? '-'} | ${b?.stoppedAtMoments ?? '-'} | |`,
       `| e-mails exactly once (against the calendar) | ${l ? (l.emails.exactlyOnce ? 'yes' : 'NO') : '-'} | ${n ? (n.emails.exactlyOnce ? 'yes' : 'NO') : '-'} | | |`,
       `| CPU s in the timed part: bench process (driver, worker, sink) / test server | ${cpu(l)} | ${cpu(n)} | ${cpu(b)} | ${ratio(cpuTotal(b), cpuTotal(l))} (${ratio(cpuTotal(b), cpuTotal(n))}) |`,
+      `| CPU steal in the timed part (s, all CPUs; taken by the hypervisor) | ${l?.cpuSeconds?.steal ?? '-'} | ${n?.cpuSeconds?.steal ?? '-'} | ${b?.cpuSeconds?.steal ?? '-'} | |`,
       `| peak RSS, worker process (MB) | ${l?.workerPeakRssMb ?? '-'} | ${n?.workerPeakRssMb ?? '-'} | ${b?.workerPeakRssMb ?? '-'} | |`,
       '',
     );
