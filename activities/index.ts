@@ -4,7 +4,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CaseClientOptions } from '../client/cases.js';
 import type { IsoDate } from '../workflows/calendar/index.js';
 import { collectDigests, digestRecipients, type Digest, type DigestFilter } from './digest.js';
-import type { RecordHeartbeat } from './heartbeat.js';
 import { DeliveryError, type Mailer } from './mail.js';
 import {
   digestNotification,
@@ -23,12 +22,11 @@ export interface ActivityDeps {
   /** The arbodienst's operations address, told of undeliverable e-mail (POORTWACHTER_OPERATIONS_EMAIL). */
   operationsEmail?: string;
   /**
-   * Records this attempt's heartbeat on the server and resolves once the server holds it (see `notify`;
-   * activities/heartbeat.ts); the worker passes one. Without it, notify heartbeats through the SDK,
-   * which sends an attempt's first heartbeat at once but does not wait for it (tests, tools).
+   * Resolves once the server holds this attempt's heartbeat (see `notify`); the worker passes one that
+   * asks the server. Without it, notify does not wait (the SDK sends the first heartbeat at once).
    */
-  recordHeartbeat?: RecordHeartbeat;
-  /** Test hook: runs after the SMTP server accepted a message and the heartbeat was recorded. */
+  confirmHeartbeat?: (info: { workflowId: string; activityId: string; attempt: number }) => Promise<void>;
+  /** Test hook: runs after the SMTP server accepted a message and the heartbeat was confirmed. */
   afterAccepted?: (messageId: string) => Promise<void>;
   /** A client of the cluster, for the daily digest (it lists and reads cases). */
   cases?: CaseClientOptions;
@@ -64,10 +62,9 @@ export function createActivities(deps: ActivityDeps) {
      * Renders and sends one notification; its Message-ID is fixed by the workflow.
      *
      * Exactly once, as far as SMTP allows: right after the SMTP server accepted the message, the
-     * attempt records the heartbeat `{ accepted: messageId }` and waits until the server holds it. A
-     * retry (on any worker: a crashed one, a timed-out attempt) sees that detail and returns without
-     * sending. What remains is the moment between the server's "250 OK" and the heartbeat reaching
-     * Temporal.
+     * attempt heartbeats `{ accepted: messageId }` and waits until the server holds it. A retry (on
+     * any worker: a crashed one, a timed-out attempt) sees that detail and returns without sending.
+     * What remains is the moment between the server's "250 OK" and the heartbeat reaching Temporal.
      */
     async notify(notification: Notification): Promise<NotifyResult> {
       const ctx = activityContext();
@@ -99,14 +96,10 @@ export function createActivities(deps: ActivityDeps) {
         throw err; // temporary: retried with backoff by the workflow's retry policy
       }
       if (ctx) {
-        const details: AcceptedDetails = { accepted: n.messageId, recipients: result.accepted };
-        if (!deps.recordHeartbeat) ctx.heartbeat(details);
-        else if (!(await deps.recordHeartbeat({ taskToken: ctx.info.taskToken, details }))) {
-          // Sent, and completing the attempt records that as well: only a crash before then sends it twice.
-          ctx.log.warn('the "accepted" heartbeat could not be recorded; completing without it', {
-            messageId: n.messageId,
-          });
-        }
+        ctx.heartbeat({ accepted: n.messageId, recipients: result.accepted } satisfies AcceptedDetails);
+        const { workflowExecution, activityId, attempt } = ctx.info;
+        // Without a confirmer (tests, tools) the SDK still sends an attempt's first heartbeat at once.
+        await deps.confirmHeartbeat?.({ workflowId: workflowExecution?.workflowId ?? '', activityId, attempt });
       }
       await deps.afterAccepted?.(n.messageId);
       return { ...result, recipients: [...n.to, ...(n.cc ?? [])] };

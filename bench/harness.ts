@@ -76,8 +76,10 @@ const CLOCK_TICKS = 100; // USER_HZ on Linux
 /** utime + stime of a process in seconds (from /proc), or 0 when it cannot be read. */
 function processCpuSeconds(pid: number): number {
   try {
-    // The fields after the command name (which may hold spaces) in ")": utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // The fields after the command name (in parentheses; it may hold spaces and parentheses): utime
+    // and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
   } catch {
     return 0;
@@ -92,7 +94,8 @@ function newestChild(name: string): number | undefined {
       const pid = Number(entry);
       if (!Number.isInteger(pid)) continue;
       try {
-        const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
         if (ppid !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(name)) continue;
         if (found === undefined || pid > found) found = pid;
       } catch {
@@ -112,7 +115,8 @@ function newestChild(name: string): number | undefined {
  */
 export interface CpuSeconds {
   bench: number;
-  server: number;
+  /** null when the server's process was not found (a binary whose path does not name it). */
+  server: number | null;
   steal: number;
 }
 
@@ -136,7 +140,7 @@ export function cpuMeter(bench: BenchEnv): { stop(): CpuSeconds } {
       const self = process.cpuUsage(self0);
       return {
         bench: (self.user + self.system) / 1e6,
-        server: bench.serverPid ? processCpuSeconds(bench.serverPid) - server0 : 0,
+        server: bench.serverPid ? processCpuSeconds(bench.serverPid) - server0 : null,
         steal: stealSeconds() - steal0,
       };
     },
@@ -147,13 +151,13 @@ export const NO_CPU: CpuSeconds = { bench: 0, server: 0, steal: 0 };
 
 export const addCpu = (a: CpuSeconds, b: CpuSeconds): CpuSeconds => ({
   bench: a.bench + b.bench,
-  server: a.server + b.server,
+  server: a.server === null || b.server === null ? null : a.server + b.server,
   steal: a.steal + b.steal,
 });
 
 export const roundCpu = (c: CpuSeconds): CpuSeconds => ({
   bench: round(c.bench),
-  server: round(c.server),
+  server: c.server === null ? null : round(c.server),
   steal: round(c.steal),
 });
 

@@ -5,7 +5,7 @@
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { join } from 'node:path';
-import { heartbeatRecorder } from '../activities/heartbeat.js';
+import { heartbeatConfirmer } from '../activities/heartbeat.js';
 import { createActivities } from '../activities/index.js';
 import { createMailer, SMTP_SESSIONS, type Mailer } from '../activities/mail.js';
 import { recordEvent, type CaseClientOptions } from '../client/cases.js';
@@ -283,15 +283,11 @@ export async function runLifecycle(
           workflowBundle,
           maxConcurrentActivityTaskExecutions: SMTP_SESSIONS, // as worker/worker.ts
           // The activities as the production worker wires them: notify waits until the server holds its
-          // "accepted" heartbeat (exactly-once delivery): one RecordActivityTaskHeartbeat call per e-mail.
+          // "accepted" heartbeat (exactly-once delivery), which costs a describe call or a few per e-mail.
           activities: createActivities({
             mailer,
             templatesDir: join(projectRoot, 'templates'),
-            recordHeartbeat: heartbeatRecorder(
-              bench.env.nativeConnection.workflowService,
-              bench.namespace,
-              dataConverter,
-            ),
+            confirmHeartbeat: heartbeatConfirmer(bench.env.nativeConnection.workflowService, bench.namespace),
           }),
         }),
         (bench) => runCohort(bench, { client: bench.env.client, taskQueue }, cohort, say),

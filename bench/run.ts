@@ -274,9 +274,9 @@ function markdown(r: Report): string {
     const both = (x?: number, y?: number, z?: number) => `${ratio(x, z)} (${ratio(y, z)})`;
     // Older reports (and a run without CPU figures) have none.
     const cpu = (x?: { cpuSeconds?: CpuSeconds }) =>
-      x?.cpuSeconds ? `${x.cpuSeconds.bench} / ${x.cpuSeconds.server}` : '-';
+      x?.cpuSeconds ? `${x.cpuSeconds.bench} / ${x.cpuSeconds.server ?? '-'}` : '-';
     const cpuTotal = (x?: { cpuSeconds?: CpuSeconds }) =>
-      x?.cpuSeconds ? x.cpuSeconds.bench + x.cpuSeconds.server : undefined;
+      x?.cpuSeconds && x.cpuSeconds.server !== null ? x.cpuSeconds.bench + x.cpuSeconds.server : undefined;
     out.push(
       `| workflows | ${l?.cases ?? '-'} | ${n?.cases ?? '-'} | ${b?.cases ?? '-'} | |`,
       `| cases at once (cohort) | ${l?.cohortSize ?? '-'} | ${n?.cohortSize ?? '-'} | ${b ? (l?.cohortSize ?? '-') : '-'} | |`,
