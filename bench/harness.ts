@@ -73,13 +73,20 @@ export async function onCohortServer<T>(
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** utime + stime of a process in seconds (from /proc), or 0 when it cannot be read. */
+/**
+ * The fields of /proc/<pid>/stat after the command name (which is in parentheses and may itself hold
+ * spaces and parentheses): [1] is the parent's pid, [11] and [12] are utime and stime. Throws when the
+ * process is gone.
+ */
+function procStatFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** utime + stime of a process in seconds, or 0 when it cannot be read. */
 function processCpuSeconds(pid: number): number {
   try {
-    // The fields after the command name (in parentheses; it may hold spaces and parentheses): utime
-    // and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = procStatFields(pid);
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
   } catch {
     return 0;
@@ -94,8 +101,7 @@ function newestChild(name: string): number | undefined {
       const pid = Number(entry);
       if (!Number.isInteger(pid)) continue;
       try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        const ppid = Number(procStatFields(pid)[1]);
         if (ppid !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(name)) continue;
         if (found === undefined || pid > found) found = pid;
       } catch {
