@@ -9,7 +9,7 @@ import { encryptingDataConverter, generateKey, parseKeyring } from '../client/co
 import { registerSearchAttributes } from '../client/search-attributes.js';
 import { ensureTestServer } from '../scripts/temporal-binaries.js';
 import type { CaseView } from '../workflows/case-api.js';
-import { pool, round } from './util.js';
+import { pool, round, rssSampler } from './util.js';
 
 // @temporalio/proto is CommonJS: Node's ESM loader sees only its default export.
 const { temporal } = proto;
@@ -136,8 +136,15 @@ function stealSeconds(): number {
   }
 }
 
-/** Starts counting the CPU time of this process and of the cohort's server; `stop` returns the seconds since. */
-export function cpuMeter(bench: BenchEnv): { stop(): CpuSeconds } {
+/**
+ * Measures a cohort's timed part: CPU seconds of this process and of the cohort's server, steal, and
+ * this process's peak RSS (the worker runs in it). A full garbage collection first (the bench runs
+ * with --expose-gc), so that what the cohort before left on the heap counts less against this one;
+ * RSS that V8 has not handed back yet still does.
+ */
+export function cohortMeter(bench: BenchEnv): { stop(): { cpuSeconds: CpuSeconds; peakRssBytes: number } } {
+  (globalThis as { gc?: () => void }).gc?.();
+  const rss = rssSampler();
   const self0 = process.cpuUsage();
   const server0 = bench.serverPid ? processCpuSeconds(bench.serverPid) : 0;
   const steal0 = stealSeconds();
@@ -145,9 +152,12 @@ export function cpuMeter(bench: BenchEnv): { stop(): CpuSeconds } {
     stop() {
       const self = process.cpuUsage(self0);
       return {
-        bench: (self.user + self.system) / 1e6,
-        server: bench.serverPid ? processCpuSeconds(bench.serverPid) - server0 : null,
-        steal: stealSeconds() - steal0,
+        cpuSeconds: {
+          bench: (self.user + self.system) / 1e6,
+          server: bench.serverPid ? processCpuSeconds(bench.serverPid) - server0 : null,
+          steal: stealSeconds() - steal0,
+        },
+        peakRssBytes: rss.stop(),
       };
     },
   };

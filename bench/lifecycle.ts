@@ -22,7 +22,7 @@ import {
   roundCpu,
   benchDataConverter,
   cohortLabel,
-  cpuMeter,
+  cohortMeter,
   driveCohort,
   fetchHistories,
   historyStats,
@@ -38,7 +38,7 @@ import { traceOf, type Trace } from './trace.js';
 import { expectedEmails } from './expected-emails.js';
 import { generateStories, type CaseKind, type CaseStory } from './mix.js';
 import { startCountingSink } from './smtp-sink.js';
-import { bundlerLogger, distribution, mb, pool, progress, round, rssSampler, type Distribution } from './util.js';
+import { bundlerLogger, distribution, mb, pool, progress, round, type Distribution } from './util.js';
 
 export interface LifecycleResult {
   cases: number;
@@ -107,6 +107,32 @@ export interface LifecycleOutput {
 export const DEFAULT_COHORT = 1000;
 export const DEFAULT_REPLAY_HISTORIES = 1000;
 
+/** What one cohort's timed part measured. */
+export interface CohortTiming {
+  cases: number;
+  wallSeconds: number;
+  cpuSeconds: CpuSeconds;
+}
+
+/**
+ * A lifecycle run taken one cohort at a time, so that bench/run.ts can run the baseline's cohort right
+ * after the lifecycle's: both then see the machine in the same state (on a shared virtual machine the
+ * CPU the hypervisor takes away changes from one quarter of an hour to the next).
+ */
+export interface LifecycleRun {
+  cohortCount: number;
+  /** Runs cohort `k` (each once, in order) on a server of its own; afterwards its traces are in `traces`. */
+  runCohort(k: number): Promise<CohortTiming>;
+  /** Every case's trace so far, in story order: the baseline replays them, cohort by cohort. */
+  readonly traces: Trace[];
+  /** The cohorts run so far, with the driver's stops. */
+  readonly cohorts: Cohort[];
+  /** After the last cohort: the e-mail check against the calendar, and the figures. */
+  finish(): LifecycleOutput;
+  /** Stops the SMTP sink and the mailer. */
+  close(): Promise<void>;
+}
+
 /**
  * `smtp: false`: the same run with the mailer replaced by one that only counts each Message-ID (the
  * rest of notify, the exactly-once confirmation included, runs as always): what the orchestration
@@ -118,7 +144,7 @@ export const DEFAULT_REPLAY_HISTORIES = 1000;
  * once the bench process grew past 15 GB before the first clock stop was done; in real time the same
  * 10,000 cases wake up a few at a time.
  */
-export async function runLifecycle(
+export async function openLifecycle(
   cases: number,
   seed: number,
   {
@@ -126,7 +152,7 @@ export async function runLifecycle(
     cohortSize = DEFAULT_COHORT,
     replayHistories = DEFAULT_REPLAY_HISTORIES,
   }: { smtp?: boolean; cohortSize?: number; replayHistories?: number } = {},
-): Promise<LifecycleOutput> {
+): Promise<LifecycleRun> {
   const log = progress(smtp ? 'lifecycle' : 'lifecycle without SMTP');
   const phases: Record<string, number> = {};
   const dataConverter = benchDataConverter();
@@ -140,6 +166,10 @@ export async function runLifecycle(
         },
         close() {},
       };
+  const close = async () => {
+    mailer.close();
+    await sink.close();
+  };
   try {
     log('bundling the workflow code', true);
     const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: bundlerLogger((l) => log(l, true)) });
@@ -148,13 +178,13 @@ export async function runLifecycle(
     const mix = {} as Record<CaseKind, number>;
     for (const s of stories) mix[s.kind] = (mix[s.kind] ?? 0) + 1;
 
-    const rss = rssSampler();
     const refusedExamples = new Set<string>();
     let refused = 0;
     let storyEvents = 0;
     let recorded = 0;
     let wall = 0;
     let cpu: CpuSeconds = NO_CPU;
+    let peakRss = 0;
     let notClosed = 0;
     let failed = 0;
     const cohorts: Cohort[] = [];
@@ -174,9 +204,9 @@ export async function runLifecycle(
       casesOpts: CaseClientOptions,
       cohort: CaseStory[],
       say: (line: string, force?: boolean) => void,
-    ): Promise<void> {
+    ): Promise<CohortTiming> {
+      const meter = cohortMeter(bench); // its garbage collection before the clock starts
       const t0 = Date.now();
-      const meter = cpuMeter(bench);
       const serverStart = await bench.env.currentTimeMs();
       const offsetOf = (s: CaseStory) => serverStart - amsterdamInstant(s.open.firstSickDay, 8);
 
@@ -242,8 +272,11 @@ export async function runLifecycle(
       add('eventsSeconds', drive.eventsSeconds);
       add('toEndSeconds', drive.toEndSeconds);
       notClosed += drive.open.length;
-      wall += (Date.now() - t0) / 1000;
-      cpu = addCpu(cpu, meter.stop());
+      const measured = meter.stop();
+      const timing = { cases: cohort.length, wallSeconds: (Date.now() - t0) / 1000, cpuSeconds: measured.cpuSeconds };
+      wall += timing.wallSeconds;
+      cpu = addCpu(cpu, timing.cpuSeconds);
+      peakRss = Math.max(peakRss, measured.peakRssBytes);
 
       // Outside the timed part: what the cases' timelines recorded, and their histories. A case still
       // open has no result (waiting for it would hang: time no longer skips), a failed one throws:
@@ -269,13 +302,17 @@ export async function runLifecycle(
         if (replaySample.length < replayHistories) replaySample.push({ workflowId: handles[i]!.workflowId, history });
       });
       add('fetchHistoriesSeconds', (Date.now() - tHist) / 1000);
+      return timing;
     }
 
-    for (let from = 0; from < stories.length; from += cohortSize) {
-      const cohort = stories.slice(from, from + cohortSize);
-      const say = (l: string, force?: boolean) =>
-        log(`${cohortLabel(from / cohortSize, Math.ceil(stories.length / cohortSize))}${l}`, force);
-      await onCohortServer(
+    const cohortCount = Math.ceil(stories.length / cohortSize);
+    let cohortsRun = 0;
+    const runCohortOnItsServer = (k: number): Promise<CohortTiming> => {
+      if (k !== cohortsRun) throw new Error(`lifecycle: cohort ${k} run out of turn (next is ${cohortsRun})`);
+      cohortsRun++;
+      const cohort = stories.slice(k * cohortSize, (k + 1) * cohortSize);
+      const say = (l: string, force?: boolean) => log(`${cohortLabel(k, cohortCount)}${l}`, force);
+      return onCohortServer(
         (l) => say(l, true),
         dataConverter,
         (bench) => ({
@@ -292,82 +329,86 @@ export async function runLifecycle(
         }),
         (bench) => runCohort(bench, { client: bench.env.client, taskQueue }, cohort, say),
       );
-    }
-    const peak = rss.stop();
-
-    // What the calendar says is due (computed without Temporal, bench/expected-emails.ts) against what
-    // the SMTP server received; and what the cases' own timelines say they sent, as a second opinion.
-    const tCheck = Date.now();
-    const expected = new Map<string, string>();
-    for (const s of stories)
-      for (const e of expectedEmails(s).emails) expected.set(e.messageId, `${s.open.caseId} ${e.key}`);
-    let duplicates = 0;
-    const unexpectedIds: string[] = [];
-    for (const [id, n] of sink.counts) {
-      if (n > 1) duplicates += n - 1;
-      if (!expected.has(id)) unexpectedIds.push(id);
-    }
-    const missingKeys = [...expected].filter(([id]) => !sink.counts.has(id)).map(([, key]) => key);
-    const timelineDisagreements =
-      [...recordedIds].filter((id) => !sink.counts.has(id)).length +
-      [...sink.counts.keys()].filter((id) => !recordedIds.has(id)).length;
-    add('checkEmailsSeconds', (Date.now() - tCheck) / 1000);
-
-    const standard = stats.filter((_, i) => stories[i]!.kind === 'long-to-end');
-    const workflowTasks = stats.reduce((s, h) => s + h.workflowTasks, 0);
-    const result: LifecycleResult = {
-      cases,
-      seed,
-      mix,
-      storyEvents,
-      refusedEvents: refused,
-      refusedExamples: [...refusedExamples],
-      wallSeconds: round(wall),
-      casesPerSecond: round(cases / wall),
-      workflowTasks,
-      workflowTasksPerSecond: round(workflowTasks / wall),
-      emailsSent: sink.total(),
-      emails: {
-        expected: expected.size,
-        distinct: sink.counts.size,
-        duplicates,
-        missing: missingKeys.length,
-        unexpected: unexpectedIds.length,
-        examples: [
-          ...missingKeys.slice(0, 5).map((k) => `missing: ${k}`),
-          ...unexpectedIds.slice(0, 5).map((id) => `unexpected: ${id}`),
-        ],
-        timelineDisagreements,
-        exactlyOnce:
-          duplicates === 0 && missingKeys.length === 0 && unexpectedIds.length === 0 && timelineDisagreements === 0,
-      },
-      historyEvents: distribution(stats.map((s) => s.events)),
-      historyBytes: distribution(stats.map((s) => s.bytes)),
-      standard104Week: {
-        events: distribution(standard.map((s) => s.events)),
-        bytes: distribution(standard.map((s) => s.bytes)),
-      },
-      timersPerCase: round(stats.reduce((s, h) => s + h.timers, 0) / cases, 2),
-      activitiesPerCase: round(stats.reduce((s, h) => s + h.activities, 0) / cases, 2),
-      workerPeakRssMb: mb(peak),
-      cpuSeconds: roundCpu(cpu),
-      notClosed,
-      failed,
-      phases,
-      eventMoments: cohorts.reduce((n, c) => n + c.moments.length, 0),
-      cohortSize: Math.min(cohortSize, cases),
     };
-    log(`done: ${result.casesPerSecond} cases/s, ${result.emailsSent} e-mails`, true);
-    return {
-      result,
-      histories: replaySample,
-      traces,
-      workflowBundle,
-      cohorts,
-      dataConverter,
+
+    const finish = (): LifecycleOutput => {
+      if (cohortsRun !== cohortCount) throw new Error(`lifecycle: ${cohortsRun} of ${cohortCount} cohorts run`);
+
+      // What the calendar says is due (computed without Temporal, bench/expected-emails.ts) against what
+      // the SMTP server received; and what the cases' own timelines say they sent, as a second opinion.
+      const tCheck = Date.now();
+      const expected = new Map<string, string>();
+      for (const s of stories)
+        for (const e of expectedEmails(s).emails) expected.set(e.messageId, `${s.open.caseId} ${e.key}`);
+      let duplicates = 0;
+      const unexpectedIds: string[] = [];
+      for (const [id, n] of sink.counts) {
+        if (n > 1) duplicates += n - 1;
+        if (!expected.has(id)) unexpectedIds.push(id);
+      }
+      const missingKeys = [...expected].filter(([id]) => !sink.counts.has(id)).map(([, key]) => key);
+      const timelineDisagreements =
+        [...recordedIds].filter((id) => !sink.counts.has(id)).length +
+        [...sink.counts.keys()].filter((id) => !recordedIds.has(id)).length;
+      add('checkEmailsSeconds', (Date.now() - tCheck) / 1000);
+
+      const standard = stats.filter((_, i) => stories[i]!.kind === 'long-to-end');
+      const workflowTasks = stats.reduce((s, h) => s + h.workflowTasks, 0);
+      const result: LifecycleResult = {
+        cases,
+        seed,
+        mix,
+        storyEvents,
+        refusedEvents: refused,
+        refusedExamples: [...refusedExamples],
+        wallSeconds: round(wall),
+        casesPerSecond: round(cases / wall),
+        workflowTasks,
+        workflowTasksPerSecond: round(workflowTasks / wall),
+        emailsSent: sink.total(),
+        emails: {
+          expected: expected.size,
+          distinct: sink.counts.size,
+          duplicates,
+          missing: missingKeys.length,
+          unexpected: unexpectedIds.length,
+          examples: [
+            ...missingKeys.slice(0, 5).map((k) => `missing: ${k}`),
+            ...unexpectedIds.slice(0, 5).map((id) => `unexpected: ${id}`),
+          ],
+          timelineDisagreements,
+          exactlyOnce:
+            duplicates === 0 && missingKeys.length === 0 && unexpectedIds.length === 0 && timelineDisagreements === 0,
+        },
+        historyEvents: distribution(stats.map((s) => s.events)),
+        historyBytes: distribution(stats.map((s) => s.bytes)),
+        standard104Week: {
+          events: distribution(standard.map((s) => s.events)),
+          bytes: distribution(standard.map((s) => s.bytes)),
+        },
+        timersPerCase: round(stats.reduce((s, h) => s + h.timers, 0) / cases, 2),
+        activitiesPerCase: round(stats.reduce((s, h) => s + h.activities, 0) / cases, 2),
+        workerPeakRssMb: mb(peakRss),
+        cpuSeconds: roundCpu(cpu),
+        notClosed,
+        failed,
+        phases,
+        eventMoments: cohorts.reduce((n, c) => n + c.moments.length, 0),
+        cohortSize: Math.min(cohortSize, cases),
+      };
+      log(`done: ${result.casesPerSecond} cases/s, ${result.emailsSent} e-mails`, true);
+      return {
+        result,
+        histories: replaySample,
+        traces,
+        workflowBundle,
+        cohorts,
+        dataConverter,
+      };
     };
-  } finally {
-    mailer.close();
-    await sink.close();
+    return { cohortCount, runCohort: runCohortOnItsServer, traces, cohorts, finish, close };
+  } catch (err) {
+    await close();
+    throw err;
   }
 }

@@ -11,7 +11,7 @@ import {
   roundCpu,
   benchDataConverter,
   cohortLabel,
-  cpuMeter,
+  cohortMeter,
   driveCohort,
   fetchHistories,
   historyStats,
@@ -21,10 +21,10 @@ import {
   type History,
   type HistoryStats,
 } from './harness.js';
-import type { Cohort } from './lifecycle.js';
+import type { Cohort, CohortTiming } from './lifecycle.js';
 import { generateStories } from './mix.js';
 import type { Trace } from './trace.js';
-import { bundlerLogger, distribution, mb, pool, progress, round, rssSampler, type Distribution } from './util.js';
+import { bundlerLogger, distribution, mb, pool, progress, round, type Distribution } from './util.js';
 
 export interface BaselineResult {
   cases: number;
@@ -44,38 +44,49 @@ export interface BaselineResult {
   stoppedAtMoments: number;
 }
 
+/** A baseline run taken one cohort at a time, each right after the lifecycle's (see LifecycleRun). */
+export interface BaselineRun {
+  /** Replays `cohort`'s traces on a server of its own. */
+  runCohort(traces: Trace[], cohort: Cohort): Promise<CohortTiming>;
+  finish(): BaselineResult;
+}
+
 /**
  * The engine's limit for the same work: one bare workflow per case replaying the case's trace (its
  * wake-ups and activities, from its history), a no-op update wherever the lifecycle recorded an event,
  * the driver stopping the clock at the same moments, then running on in the same 60-day steps; in the
  * same cohorts as the lifecycle.
  */
-export async function runBaseline(traces: Trace[], cohorts: Cohort[]): Promise<BaselineResult> {
+export async function openBaseline(cohortCount: number): Promise<BaselineRun> {
   const log = progress('baseline');
-  const cases = traces.length;
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: new URL('./baseline-workflow.js', import.meta.url).pathname,
     logger: bundlerLogger((l) => log(l, true)),
   });
   const taskQueue = `bench-baseline-${process.pid}`;
-  const rss = rssSampler();
+  let cases = 0;
+  let cohortsRun = 0;
   let wall = 0;
   let cpu: CpuSeconds = NO_CPU;
+  let peakRss = 0;
+  let stoppedAtMoments = 0;
   // Encrypted as the lifecycle's payloads are (a throw-away key of its own).
   const dataConverter = benchDataConverter();
   let updates = 0;
   let updateErrors = 0;
   const stats: HistoryStats[] = [];
   const status = () => `${updates} updates, rss ${mb(process.memoryUsage().rss)} MB`;
-  for (const [c, cohort] of cohorts.entries()) {
-    const say = (l: string, force?: boolean) => log(`${cohortLabel(c, cohorts.length)}${l}`, force);
-    await onCohortServer(
+
+  const runCohort = (traces: Trace[], cohort: Cohort): Promise<CohortTiming> => {
+    const label = cohortLabel(cohortsRun++, cohortCount);
+    const say = (l: string, force?: boolean) => log(`${label}${l}`, force);
+    return onCohortServer(
       (l) => say(l, true),
       dataConverter,
       () => ({ taskQueue, workflowBundle, activities: { noop: async (i: number) => i } }),
       async (bench) => {
+        const meter = cohortMeter(bench); // its garbage collection before the clock starts
         const t0 = Date.now();
-        const meter = cpuMeter(bench);
         const serverStart = await bench.env.currentTimeMs();
         const handles = new Map<number, WorkflowHandle>();
         await pool(cohort.indices, 50, async (index) => {
@@ -106,28 +117,41 @@ export async function runBaseline(traces: Trace[], cohorts: Cohort[]): Promise<B
           log: say,
           status,
         });
-        wall += (Date.now() - t0) / 1000;
-        cpu = addCpu(cpu, meter.stop());
+        const measured = meter.stop();
+        const timing = {
+          cases: cohort.indices.length,
+          wallSeconds: (Date.now() - t0) / 1000,
+          cpuSeconds: measured.cpuSeconds,
+        };
+        cases += timing.cases;
+        wall += timing.wallSeconds;
+        cpu = addCpu(cpu, timing.cpuSeconds);
+        peakRss = Math.max(peakRss, measured.peakRssBytes);
+        stoppedAtMoments += cohort.moments.length;
         for (const history of await fetchHistories(ordered, say)) stats.push(historyStats(history));
+        return timing;
       },
     );
-  }
-  const peak = rss.stop();
-  const workflowTasks = stats.reduce((s, h) => s + h.workflowTasks, 0);
-  return {
-    cases,
-    timersPerWorkflow: round(stats.reduce((s, h) => s + h.timers, 0) / cases, 2),
-    activitiesPerWorkflow: round(stats.reduce((s, h) => s + h.activities, 0) / cases, 2),
-    updates,
-    updateErrors,
-    wallSeconds: round(wall),
-    casesPerSecond: round(cases / wall),
-    workflowTasks,
-    workflowTasksPerSecond: round(workflowTasks / wall),
-    workerPeakRssMb: mb(peak),
-    cpuSeconds: roundCpu(cpu),
-    stoppedAtMoments: cohorts.reduce((n, c) => n + c.moments.length, 0),
   };
+
+  const finish = (): BaselineResult => {
+    const workflowTasks = stats.reduce((s, h) => s + h.workflowTasks, 0);
+    return {
+      cases,
+      timersPerWorkflow: round(stats.reduce((s, h) => s + h.timers, 0) / cases, 2),
+      activitiesPerWorkflow: round(stats.reduce((s, h) => s + h.activities, 0) / cases, 2),
+      updates,
+      updateErrors,
+      wallSeconds: round(wall),
+      casesPerSecond: round(cases / wall),
+      workflowTasks,
+      workflowTasksPerSecond: round(workflowTasks / wall),
+      workerPeakRssMb: mb(peakRss),
+      cpuSeconds: roundCpu(cpu),
+      stoppedAtMoments,
+    };
+  };
+  return { runCohort, finish };
 }
 
 export interface LatencyResult {

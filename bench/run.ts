@@ -19,20 +19,22 @@ import { runIdle, type IdleResult } from './idle.js';
 import {
   DEFAULT_COHORT,
   DEFAULT_REPLAY_HISTORIES,
-  runLifecycle,
+  openLifecycle,
+  type CohortTiming,
   type LifecycleOutput,
   type LifecycleResult,
+  type LifecycleRun,
 } from './lifecycle.js';
 import {
-  runBaseline,
+  openBaseline,
   runLatency,
   runReplay,
   type BaselineResult,
   type LatencyResult,
   type ReplayResult,
 } from './others.js';
-import type { CpuSeconds } from './harness.js';
-import { mb, round } from './util.js';
+import { roundCpu, type CpuSeconds } from './harness.js';
+import { mb, percentile, round } from './util.js';
 
 const MEASUREMENTS = ['lifecycle', 'nosmtp', 'baseline', 'latency', 'replay', 'idle'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
@@ -113,6 +115,25 @@ export function parseArgs(argv: string[]): Options {
   return options;
 }
 
+/**
+ * One cohort of each side, run in turn (lifecycle, lifecycle without SMTP, baseline) before the next
+ * cohort: `ratio` is this cohort's lifecycle / baseline throughput (the same cases, so baseline wall
+ * time / lifecycle wall time).
+ */
+export interface CohortFigures {
+  cases: number;
+  lifecycle?: CohortTiming;
+  withoutSmtp?: CohortTiming;
+  baseline?: CohortTiming;
+  ratio?: number;
+}
+
+const roundTiming = (t: CohortTiming): CohortTiming => ({
+  cases: t.cases,
+  wallSeconds: round(t.wallSeconds),
+  cpuSeconds: roundCpu(t.cpuSeconds),
+});
+
 interface Target {
   name: string;
   target: string;
@@ -130,6 +151,8 @@ export interface Report {
   lifecycleWithoutSmtp?: LifecycleResult;
   baseline?: BaselineResult;
   ratioToBaseline?: { casesPerSecond: number; workflowTasksPerSecond: number };
+  /** Per cohort, in the order run; saved after each, so a long run stopped early keeps its pairs. */
+  cohorts: CohortFigures[];
   latency?: LatencyResult;
   replay?: ReplayResult;
   idle?: IdleResult;
@@ -294,6 +317,32 @@ function markdown(r: Report): string {
       '',
     );
   }
+  if (r.cohorts?.length) {
+    // Older reports have no per-cohort figures.
+    const ratios = r.cohorts.flatMap((c) => (c.ratio === undefined ? [] : [c.ratio])).sort((a, b) => a - b);
+    const side = (t?: CohortTiming) =>
+      t ? `${t.wallSeconds} (${t.cpuSeconds.bench} / ${t.cpuSeconds.server ?? '-'} / ${t.cpuSeconds.steal})` : '-';
+    out.push(
+      '## Cohorts',
+      '',
+      'Each cohort ran on each side in turn (lifecycle, without SMTP, baseline) before the next cohort began.',
+      'Per side: wall s (CPU s: bench process / test server / steal).',
+      ...(ratios.length > 1
+        ? [
+            '',
+            `Ratio per cohort: min ${ratios[0]}, median ${percentile(ratios, 50)}, max ${ratios[ratios.length - 1]}.`,
+          ]
+        : []),
+      '',
+      '| cohort | cases | lifecycle | without SMTP | baseline | ratio |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...r.cohorts.map(
+        (c, k) =>
+          `| ${k + 1} | ${c.cases} | ${side(c.lifecycle)} | ${side(c.withoutSmtp)} | ${side(c.baseline)} | ${c.ratio ?? '-'} |`,
+      ),
+      '',
+    );
+  }
   if (l) {
     section('Lifecycle', [
       [
@@ -414,6 +463,7 @@ async function main(): Promise<number> {
     },
     versions: await versions(),
     parameters: options,
+    cohorts: [],
     notDone: [],
     targets: [],
     partial: true,
@@ -434,29 +484,65 @@ async function main(): Promise<number> {
     report.idle = await runIdle(options.idleCases, options.idleCache, options.seed, options.idleHeapMb);
     await save();
   }
+  const wanted = (m: Measurement) => options.only.includes(m);
   let lifecycle: LifecycleOutput | undefined;
-  if (['lifecycle', 'baseline', 'replay'].some((m) => options.only.includes(m as Measurement))) {
-    lifecycle = await runLifecycle(options.cases, options.seed, {
-      cohortSize: options.cohort,
-      replayHistories: options.replayHistories,
-    });
-    report.lifecycle = lifecycle.result;
+  if (wanted('baseline') && !['lifecycle', 'replay'].some((m) => wanted(m as Measurement)))
+    say('the baseline replays the lifecycle cases: running the lifecycle too');
+  const runs: { lifecycle?: LifecycleRun; withoutSmtp?: LifecycleRun } = {};
+  try {
+    if (['lifecycle', 'baseline', 'replay'].some((m) => wanted(m as Measurement)))
+      runs.lifecycle = await openLifecycle(options.cases, options.seed, {
+        cohortSize: options.cohort,
+        replayHistories: options.replayHistories,
+      });
+    if (wanted('nosmtp'))
+      runs.withoutSmtp = await openLifecycle(options.cases, options.seed, {
+        smtp: false,
+        cohortSize: options.cohort,
+        replayHistories: 0,
+      });
+    const cohortCount = (runs.lifecycle ?? runs.withoutSmtp)?.cohortCount ?? 0;
+    const baseline = wanted('baseline') ? await openBaseline(cohortCount) : undefined;
+    // Cohort by cohort, each side in turn: the sides of a cohort run minutes apart, so a change in
+    // what the machine gives (steal) hits both alike, where whole runs one after the other did not.
+    for (let k = 0; k < cohortCount; k++) {
+      const figures: CohortFigures = { cases: 0 };
+      if (runs.lifecycle) figures.lifecycle = roundTiming(await runs.lifecycle.runCohort(k));
+      if (runs.withoutSmtp) figures.withoutSmtp = roundTiming(await runs.withoutSmtp.runCohort(k));
+      if (baseline && runs.lifecycle) {
+        figures.baseline = roundTiming(await baseline.runCohort(runs.lifecycle.traces, runs.lifecycle.cohorts[k]!));
+        figures.ratio = round(figures.baseline.wallSeconds / figures.lifecycle!.wallSeconds);
+      }
+      figures.cases = (figures.lifecycle ?? figures.withoutSmtp)!.cases;
+      report.cohorts.push(figures);
+      say(
+        `cohort ${k + 1}/${cohortCount}: ${[
+          figures.lifecycle && `lifecycle ${figures.lifecycle.wallSeconds} s`,
+          figures.withoutSmtp && `without SMTP ${figures.withoutSmtp.wallSeconds} s`,
+          figures.baseline && `baseline ${figures.baseline.wallSeconds} s`,
+          figures.ratio !== undefined && `ratio ${figures.ratio}`,
+        ]
+          .filter(Boolean)
+          .join(', ')}`,
+      );
+      await save();
+    }
+    if (runs.lifecycle) {
+      lifecycle = runs.lifecycle.finish();
+      report.lifecycle = lifecycle.result;
+    }
+    if (runs.withoutSmtp) report.lifecycleWithoutSmtp = runs.withoutSmtp.finish().result;
+    if (baseline && lifecycle) {
+      report.baseline = baseline.finish();
+      report.ratioToBaseline = {
+        casesPerSecond: round(lifecycle.result.casesPerSecond / report.baseline.casesPerSecond),
+        workflowTasksPerSecond: round(lifecycle.result.workflowTasksPerSecond / report.baseline.workflowTasksPerSecond),
+      };
+    }
     await save();
-  }
-  if (options.only.includes('nosmtp')) {
-    report.lifecycleWithoutSmtp = (
-      await runLifecycle(options.cases, options.seed, { smtp: false, cohortSize: options.cohort, replayHistories: 0 })
-    ).result;
-    await save();
-  }
-  if (options.only.includes('baseline')) {
-    if (!lifecycle) throw new Error('the baseline replays the lifecycle cases: --only baseline needs lifecycle too');
-    report.baseline = await runBaseline(lifecycle.traces, lifecycle.cohorts);
-    report.ratioToBaseline = {
-      casesPerSecond: round(lifecycle.result.casesPerSecond / report.baseline.casesPerSecond),
-      workflowTasksPerSecond: round(lifecycle.result.workflowTasksPerSecond / report.baseline.workflowTasksPerSecond),
-    };
-    await save();
+  } finally {
+    await runs.lifecycle?.close();
+    await runs.withoutSmtp?.close();
   }
   if (options.only.includes('latency')) {
     report.latency = await runLatency(options.callers, options.opens, options.seed);
