@@ -124,9 +124,9 @@ export interface LifecycleRun {
   /** Runs cohort `k` (each once, in order) on a server of its own; afterwards its traces are in `traces`. */
   runCohort(k: number): Promise<CohortTiming>;
   /** Every case's trace so far, in story order: the baseline replays them, cohort by cohort. */
-  readonly traces: Trace[];
+  readonly traces: readonly Trace[];
   /** The cohorts run so far, with the driver's stops. */
-  readonly cohorts: Cohort[];
+  readonly cohorts: readonly Cohort[];
   /** After the last cohort: the e-mail check against the calendar, and the figures. */
   finish(): LifecycleOutput;
   /** Stops the SMTP sink and the mailer. */

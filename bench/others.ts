@@ -46,8 +46,8 @@ export interface BaselineResult {
 
 /** A baseline run taken one cohort at a time, each right after the lifecycle's (see LifecycleRun). */
 export interface BaselineRun {
-  /** Replays `cohort`'s traces on a server of its own. */
-  runCohort(traces: Trace[], cohort: Cohort): Promise<CohortTiming>;
+  /** Replays cohort `k`'s traces on a server of its own (each cohort once, in order). */
+  runCohort(k: number, traces: readonly Trace[], cohort: Cohort): Promise<CohortTiming>;
   finish(): BaselineResult;
 }
 
@@ -77,9 +77,10 @@ export async function openBaseline(cohortCount: number): Promise<BaselineRun> {
   const stats: HistoryStats[] = [];
   const status = () => `${updates} updates, rss ${mb(process.memoryUsage().rss)} MB`;
 
-  const runCohort = (traces: Trace[], cohort: Cohort): Promise<CohortTiming> => {
-    const label = cohortLabel(cohortsRun++, cohortCount);
-    const say = (l: string, force?: boolean) => log(`${label}${l}`, force);
+  const runCohort = (k: number, traces: readonly Trace[], cohort: Cohort): Promise<CohortTiming> => {
+    if (k !== cohortsRun) throw new Error(`baseline: cohort ${k} run out of turn (next is ${cohortsRun})`);
+    cohortsRun++;
+    const say = (l: string, force?: boolean) => log(`${cohortLabel(k, cohortCount)}${l}`, force);
     return onCohortServer(
       (l) => say(l, true),
       dataConverter,

@@ -34,7 +34,7 @@ import {
   type ReplayResult,
 } from './others.js';
 import { roundCpu, type CpuSeconds } from './harness.js';
-import { mb, percentile, round } from './util.js';
+import { mb, round } from './util.js';
 
 const MEASUREMENTS = ['lifecycle', 'nosmtp', 'baseline', 'latency', 'replay', 'idle'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
@@ -121,11 +121,17 @@ export function parseArgs(argv: string[]): Options {
  * time / lifecycle wall time).
  */
 export interface CohortFigures {
-  cases: number;
   lifecycle?: CohortTiming;
   withoutSmtp?: CohortTiming;
   baseline?: CohortTiming;
   ratio?: number;
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : round((sorted[mid - 1]! + sorted[mid]!) / 2);
 }
 
 const roundTiming = (t: CohortTiming): CohortTiming => ({
@@ -313,32 +319,40 @@ function markdown(r: Report): string {
       `| e-mails exactly once (against the calendar) | ${l ? (l.emails.exactlyOnce ? 'yes' : 'NO') : '-'} | ${n ? (n.emails.exactlyOnce ? 'yes' : 'NO') : '-'} | | |`,
       `| CPU s in the timed part: bench process (driver, worker, sink) / test server | ${cpu(l)} | ${cpu(n)} | ${cpu(b)} | ${ratio(cpuTotal(b), cpuTotal(l))} (${ratio(cpuTotal(b), cpuTotal(n))}) |`,
       `| CPU steal in the timed part (s, all CPUs; taken by the hypervisor) | ${l?.cpuSeconds?.steal ?? '-'} | ${n?.cpuSeconds?.steal ?? '-'} | ${b?.cpuSeconds?.steal ?? '-'} | |`,
-      `| peak RSS, worker process (MB) | ${l?.workerPeakRssMb ?? '-'} | ${n?.workerPeakRssMb ?? '-'} | ${b?.workerPeakRssMb ?? '-'} | |`,
+      `| peak RSS of the bench process in the timed part (MB; the worker runs in it, the sides in turn) | ${l?.workerPeakRssMb ?? '-'} | ${n?.workerPeakRssMb ?? '-'} | ${b?.workerPeakRssMb ?? '-'} | |`,
       '',
     );
   }
   if (r.cohorts?.length) {
     // Older reports have no per-cohort figures.
-    const ratios = r.cohorts.flatMap((c) => (c.ratio === undefined ? [] : [c.ratio])).sort((a, b) => a - b);
+    const sides: [string, keyof Omit<CohortFigures, 'ratio'>][] = [
+      ['lifecycle', 'lifecycle'],
+      ['baseline', 'baseline'],
+      ['without SMTP', 'withoutSmtp'],
+    ];
+    const present = sides.filter(([, key]) => r.cohorts.some((c) => c[key]));
     const side = (t?: CohortTiming) =>
       t ? `${t.wallSeconds} (${t.cpuSeconds.bench} / ${t.cpuSeconds.server ?? '-'} / ${t.cpuSeconds.steal})` : '-';
+    const wall = (key: keyof Omit<CohortFigures, 'ratio'>) =>
+      r.cohorts.reduce((s, c) => s + (c[key]?.wallSeconds ?? 0), 0);
+    const ratios = r.cohorts.flatMap((c) => (c.ratio === undefined ? [] : [c.ratio]));
     out.push(
       '## Cohorts',
       '',
-      'Each cohort ran on each side in turn (lifecycle, without SMTP, baseline) before the next cohort began.',
+      `Each cohort ran on each side in turn (${present.map(([name]) => name).join(', ')}) before the next cohort began.`,
       'Per side: wall s (CPU s: bench process / test server / steal).',
       ...(ratios.length > 1
         ? [
             '',
-            `Ratio per cohort: min ${ratios[0]}, median ${percentile(ratios, 50)}, max ${ratios[ratios.length - 1]}.`,
+            `Ratio per cohort: ${ratios.join(', ')} (median ${median(ratios)}); ${ratios.length} cohorts together, from their wall times: ${round(wall('baseline') / wall('lifecycle'))}.`,
           ]
         : []),
       '',
-      '| cohort | cases | lifecycle | without SMTP | baseline | ratio |',
-      '| --- | --- | --- | --- | --- | --- |',
+      `| cohort | cases | ${present.map(([name]) => name).join(' | ')} | ratio |`,
+      `| --- | --- | ${present.map(() => '---').join(' | ')} | --- |`,
       ...r.cohorts.map(
         (c, k) =>
-          `| ${k + 1} | ${c.cases} | ${side(c.lifecycle)} | ${side(c.withoutSmtp)} | ${side(c.baseline)} | ${c.ratio ?? '-'} |`,
+          `| ${k + 1} | ${(c.lifecycle ?? c.withoutSmtp)?.cases ?? '-'} | ${present.map(([, key]) => side(c[key])).join(' | ')} | ${c.ratio ?? '-'} |`,
       ),
       '',
     );
@@ -503,17 +517,22 @@ async function main(): Promise<number> {
       });
     const cohortCount = (runs.lifecycle ?? runs.withoutSmtp)?.cohortCount ?? 0;
     const baseline = wanted('baseline') ? await openBaseline(cohortCount) : undefined;
-    // Cohort by cohort, each side in turn: the sides of a cohort run minutes apart, so a change in
-    // what the machine gives (steal) hits both alike, where whole runs one after the other did not.
+    // Cohort by cohort, each side in turn, the baseline right after the lifecycle whose traces it
+    // replays (nosmtp last): a change in what the machine gives (steal) between cohorts hits both
+    // sides alike, where whole runs one after the other did not.
     for (let k = 0; k < cohortCount; k++) {
-      const figures: CohortFigures = { cases: 0 };
-      if (runs.lifecycle) figures.lifecycle = roundTiming(await runs.lifecycle.runCohort(k));
-      if (runs.withoutSmtp) figures.withoutSmtp = roundTiming(await runs.withoutSmtp.runCohort(k));
-      if (baseline && runs.lifecycle) {
-        figures.baseline = roundTiming(await baseline.runCohort(runs.lifecycle.traces, runs.lifecycle.cohorts[k]!));
-        figures.ratio = round(figures.baseline.wallSeconds / figures.lifecycle!.wallSeconds);
+      const figures: CohortFigures = {};
+      if (runs.lifecycle) {
+        const lifecycleTiming = roundTiming(await runs.lifecycle.runCohort(k));
+        figures.lifecycle = lifecycleTiming;
+        if (baseline) {
+          figures.baseline = roundTiming(
+            await baseline.runCohort(k, runs.lifecycle.traces, runs.lifecycle.cohorts[k]!),
+          );
+          figures.ratio = round(figures.baseline.wallSeconds / lifecycleTiming.wallSeconds);
+        }
       }
-      figures.cases = (figures.lifecycle ?? figures.withoutSmtp)!.cases;
+      if (runs.withoutSmtp) figures.withoutSmtp = roundTiming(await runs.withoutSmtp.runCohort(k));
       report.cohorts.push(figures);
       say(
         `cohort ${k + 1}/${cohortCount}: ${[
@@ -541,8 +560,8 @@ async function main(): Promise<number> {
     }
     await save();
   } finally {
-    await runs.lifecycle?.close();
-    await runs.withoutSmtp?.close();
+    // Both sinks closed even when one fails to close; the error of the run, if any, is the one thrown.
+    await Promise.allSettled([runs.lifecycle?.close(), runs.withoutSmtp?.close()]);
   }
   if (options.only.includes('latency')) {
     report.latency = await runLatency(options.callers, options.opens, options.seed);
