@@ -136,36 +136,66 @@ function stealSeconds(): number {
   }
 }
 
+/** What one cohort's timed part measured. */
+export interface CohortTiming {
+  cases: number;
+  wallSeconds: number;
+  cpuSeconds: CpuSeconds;
+}
+
+/** A side's cohorts so far: their timed parts summed, and the highest peak RSS among them. */
+export interface CohortTotals {
+  wallSeconds: number;
+  cpuSeconds: CpuSeconds;
+  peakRssBytes: number;
+}
+
+export const noCohortsYet = (): CohortTotals => ({
+  wallSeconds: 0,
+  cpuSeconds: { bench: 0, server: 0, steal: 0 },
+  peakRssBytes: 0,
+});
+
 /**
- * Measures a cohort's timed part: CPU seconds of this process and of the cohort's server, steal, and
- * this process's peak RSS (the worker runs in it). A full garbage collection first (the bench runs
- * with --expose-gc), so that what the cohort before left on the heap counts less against this one;
- * RSS that V8 has not handed back yet still does.
+ * A cohort's timed part, begun and ended here for every side alike: wall time, CPU seconds of this
+ * process and of the cohort's server, steal, and this process's peak RSS (the worker runs in it).
+ * A full garbage collection first, before the clock starts (the bench runs with --expose-gc), so that
+ * what the cohort before left on the heap counts less against this one; RSS that V8 has not handed
+ * back yet still does. `stop` adds the part to `totals`.
  */
-export function cohortMeter(bench: BenchEnv): { stop(): { cpuSeconds: CpuSeconds; peakRssBytes: number } } {
+export function cohortMeter(
+  bench: BenchEnv,
+  totals: CohortTotals,
+): { seconds(): number; stop(cases: number): CohortTiming } {
   (globalThis as { gc?: () => void }).gc?.();
   const rss = rssSampler();
   const self0 = process.cpuUsage();
   const server0 = bench.serverPid ? processCpuSeconds(bench.serverPid) : 0;
   const steal0 = stealSeconds();
+  const t0 = Date.now();
+  const seconds = () => (Date.now() - t0) / 1000;
   return {
-    stop() {
+    seconds,
+    stop(cases) {
       const self = process.cpuUsage(self0);
-      return {
+      const timing: CohortTiming = {
+        cases,
+        wallSeconds: seconds(),
         cpuSeconds: {
           bench: (self.user + self.system) / 1e6,
           server: bench.serverPid ? processCpuSeconds(bench.serverPid) - server0 : null,
           steal: stealSeconds() - steal0,
         },
-        peakRssBytes: rss.stop(),
       };
+      totals.wallSeconds += timing.wallSeconds;
+      totals.cpuSeconds = addCpu(totals.cpuSeconds, timing.cpuSeconds);
+      totals.peakRssBytes = Math.max(totals.peakRssBytes, rss.stop());
+      return timing;
     },
   };
 }
 
-export const NO_CPU: CpuSeconds = { bench: 0, server: 0, steal: 0 };
-
-export const addCpu = (a: CpuSeconds, b: CpuSeconds): CpuSeconds => ({
+const addCpu = (a: CpuSeconds, b: CpuSeconds): CpuSeconds => ({
   bench: a.bench + b.bench,
   server: a.server === null || b.server === null ? null : a.server + b.server,
   steal: a.steal + b.steal,

@@ -17,8 +17,7 @@ import type { CaseView } from '../workflows/case-api.js';
 import { casemanagerKey, caseWorkflowId, type CaseWorkflowInput, type CaseEvent } from '../workflows/case-model.js';
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID } from '../workflows/search-attributes.js';
 import {
-  addCpu,
-  NO_CPU,
+  noCohortsYet,
   roundCpu,
   benchDataConverter,
   cohortLabel,
@@ -29,6 +28,7 @@ import {
   onCohortServer,
   sentMessageIds,
   type BenchEnv,
+  type CohortTiming,
   type CpuSeconds,
   type EventMoment,
   type History,
@@ -107,13 +107,6 @@ export interface LifecycleOutput {
 export const DEFAULT_COHORT = 1000;
 export const DEFAULT_REPLAY_HISTORIES = 1000;
 
-/** What one cohort's timed part measured. */
-export interface CohortTiming {
-  cases: number;
-  wallSeconds: number;
-  cpuSeconds: CpuSeconds;
-}
-
 /**
  * A lifecycle run taken one cohort at a time, so that bench/run.ts can run the baseline's cohort right
  * after the lifecycle's: both then see the machine in the same state (on a shared virtual machine the
@@ -182,9 +175,7 @@ export async function openLifecycle(
     let refused = 0;
     let storyEvents = 0;
     let recorded = 0;
-    let wall = 0;
-    let cpu: CpuSeconds = NO_CPU;
-    let peakRss = 0;
+    const totals = noCohortsYet();
     let notClosed = 0;
     let failed = 0;
     const cohorts: Cohort[] = [];
@@ -205,8 +196,7 @@ export async function openLifecycle(
       cohort: CaseStory[],
       say: (line: string, force?: boolean) => void,
     ): Promise<CohortTiming> {
-      const meter = cohortMeter(bench); // its garbage collection before the clock starts
-      const t0 = Date.now();
+      const meter = cohortMeter(bench, totals);
       const serverStart = await bench.env.currentTimeMs();
       const offsetOf = (s: CaseStory) => serverStart - amsterdamInstant(s.open.firstSickDay, 8);
 
@@ -229,7 +219,7 @@ export async function openLifecycle(
         say(`opened ${opened}/${cohort.length}`);
         return h;
       });
-      const openSeconds = (Date.now() - t0) / 1000;
+      const openSeconds = meter.seconds();
       add('openSeconds', openSeconds);
       say(`opened ${cohort.length} cases in ${round(openSeconds)}s`, true);
 
@@ -272,11 +262,7 @@ export async function openLifecycle(
       add('eventsSeconds', drive.eventsSeconds);
       add('toEndSeconds', drive.toEndSeconds);
       notClosed += drive.open.length;
-      const measured = meter.stop();
-      const timing = { cases: cohort.length, wallSeconds: (Date.now() - t0) / 1000, cpuSeconds: measured.cpuSeconds };
-      wall += timing.wallSeconds;
-      cpu = addCpu(cpu, timing.cpuSeconds);
-      peakRss = Math.max(peakRss, measured.peakRssBytes);
+      const timing = meter.stop(cohort.length);
 
       // Outside the timed part: what the cases' timelines recorded, and their histories. A case still
       // open has no result (waiting for it would hang: time no longer skips), a failed one throws:
@@ -361,10 +347,10 @@ export async function openLifecycle(
         storyEvents,
         refusedEvents: refused,
         refusedExamples: [...refusedExamples],
-        wallSeconds: round(wall),
-        casesPerSecond: round(cases / wall),
+        wallSeconds: round(totals.wallSeconds),
+        casesPerSecond: round(cases / totals.wallSeconds),
         workflowTasks,
-        workflowTasksPerSecond: round(workflowTasks / wall),
+        workflowTasksPerSecond: round(workflowTasks / totals.wallSeconds),
         emailsSent: sink.total(),
         emails: {
           expected: expected.size,
@@ -388,8 +374,8 @@ export async function openLifecycle(
         },
         timersPerCase: round(stats.reduce((s, h) => s + h.timers, 0) / cases, 2),
         activitiesPerCase: round(stats.reduce((s, h) => s + h.activities, 0) / cases, 2),
-        workerPeakRssMb: mb(peakRss),
-        cpuSeconds: roundCpu(cpu),
+        workerPeakRssMb: mb(totals.peakRssBytes),
+        cpuSeconds: roundCpu(totals.cpuSeconds),
         notClosed,
         failed,
         phases,

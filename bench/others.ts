@@ -6,8 +6,7 @@ import { openCase } from '../client/cases.js';
 import type { encryptingDataConverter } from '../client/codec.js';
 import { baselineWorkflow, pokeUpdate } from './baseline-workflow.js';
 import {
-  addCpu,
-  NO_CPU,
+  noCohortsYet,
   roundCpu,
   benchDataConverter,
   cohortLabel,
@@ -17,11 +16,12 @@ import {
   historyStats,
   onCohortServer,
   startBenchEnv,
+  type CohortTiming,
   type CpuSeconds,
   type History,
   type HistoryStats,
 } from './harness.js';
-import type { Cohort, CohortTiming } from './lifecycle.js';
+import type { Cohort } from './lifecycle.js';
 import { generateStories } from './mix.js';
 import type { Trace } from './trace.js';
 import { bundlerLogger, distribution, mb, pool, progress, round, type Distribution } from './util.js';
@@ -64,11 +64,8 @@ export async function openBaseline(cohortCount: number): Promise<BaselineRun> {
     logger: bundlerLogger((l) => log(l, true)),
   });
   const taskQueue = `bench-baseline-${process.pid}`;
-  let cases = 0;
   let cohortsRun = 0;
-  let wall = 0;
-  let cpu: CpuSeconds = NO_CPU;
-  let peakRss = 0;
+  const totals = noCohortsYet();
   let stoppedAtMoments = 0;
   // Encrypted as the lifecycle's payloads are (a throw-away key of its own).
   const dataConverter = benchDataConverter();
@@ -86,8 +83,7 @@ export async function openBaseline(cohortCount: number): Promise<BaselineRun> {
       dataConverter,
       () => ({ taskQueue, workflowBundle, activities: { noop: async (i: number) => i } }),
       async (bench) => {
-        const meter = cohortMeter(bench); // its garbage collection before the clock starts
-        const t0 = Date.now();
+        const meter = cohortMeter(bench, totals);
         const serverStart = await bench.env.currentTimeMs();
         const handles = new Map<number, WorkflowHandle>();
         await pool(cohort.indices, 50, async (index) => {
@@ -118,16 +114,7 @@ export async function openBaseline(cohortCount: number): Promise<BaselineRun> {
           log: say,
           status,
         });
-        const measured = meter.stop();
-        const timing = {
-          cases: cohort.indices.length,
-          wallSeconds: (Date.now() - t0) / 1000,
-          cpuSeconds: measured.cpuSeconds,
-        };
-        cases += timing.cases;
-        wall += timing.wallSeconds;
-        cpu = addCpu(cpu, timing.cpuSeconds);
-        peakRss = Math.max(peakRss, measured.peakRssBytes);
+        const timing = meter.stop(cohort.indices.length);
         stoppedAtMoments += cohort.moments.length;
         for (const history of await fetchHistories(ordered, say)) stats.push(historyStats(history));
         return timing;
@@ -136,6 +123,7 @@ export async function openBaseline(cohortCount: number): Promise<BaselineRun> {
   };
 
   const finish = (): BaselineResult => {
+    const cases = stats.length; // a history per workflow run
     const workflowTasks = stats.reduce((s, h) => s + h.workflowTasks, 0);
     return {
       cases,
@@ -143,12 +131,12 @@ export async function openBaseline(cohortCount: number): Promise<BaselineRun> {
       activitiesPerWorkflow: round(stats.reduce((s, h) => s + h.activities, 0) / cases, 2),
       updates,
       updateErrors,
-      wallSeconds: round(wall),
-      casesPerSecond: round(cases / wall),
+      wallSeconds: round(totals.wallSeconds),
+      casesPerSecond: round(cases / totals.wallSeconds),
       workflowTasks,
-      workflowTasksPerSecond: round(workflowTasks / wall),
-      workerPeakRssMb: mb(peakRss),
-      cpuSeconds: roundCpu(cpu),
+      workflowTasksPerSecond: round(workflowTasks / totals.wallSeconds),
+      workerPeakRssMb: mb(totals.peakRssBytes),
+      cpuSeconds: roundCpu(totals.cpuSeconds),
       stoppedAtMoments,
     };
   };

@@ -20,7 +20,6 @@ import {
   DEFAULT_COHORT,
   DEFAULT_REPLAY_HISTORIES,
   openLifecycle,
-  type CohortTiming,
   type LifecycleOutput,
   type LifecycleResult,
   type LifecycleRun,
@@ -33,7 +32,7 @@ import {
   type LatencyResult,
   type ReplayResult,
 } from './others.js';
-import { roundCpu, type CpuSeconds } from './harness.js';
+import { roundCpu, type CohortTiming, type CpuSeconds } from './harness.js';
 import { mb, round } from './util.js';
 
 const MEASUREMENTS = ['lifecycle', 'nosmtp', 'baseline', 'latency', 'replay', 'idle'] as const;
