@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CaseClientOptions } from '../client/cases.js';
 import type { IsoDate } from '../workflows/calendar/index.js';
 import { collectDigests, digestRecipients, type Digest, type DigestFilter } from './digest.js';
+import type { RecordHeartbeat } from './heartbeat.js';
 import { DeliveryError, type Mailer } from './mail.js';
 import {
   digestNotification,
@@ -22,11 +23,12 @@ export interface ActivityDeps {
   /** The arbodienst's operations address, told of undeliverable e-mail (POORTWACHTER_OPERATIONS_EMAIL). */
   operationsEmail?: string;
   /**
-   * Resolves once the server holds this attempt's heartbeat (see `notify`); the worker passes one that
-   * asks the server. Without it, notify does not wait (the SDK sends the first heartbeat at once).
+   * Records this attempt's heartbeat on the server and resolves once the server holds it (see `notify`
+   * and activities/heartbeat.ts); the worker passes one. Without it, notify heartbeats through the SDK,
+   * which sends an attempt's first heartbeat at once but does not wait for it (tests, tools).
    */
-  confirmHeartbeat?: (info: { workflowId: string; activityId: string; attempt: number }) => Promise<void>;
-  /** Test hook: runs after the SMTP server accepted a message and the heartbeat was confirmed. */
+  recordHeartbeat?: RecordHeartbeat;
+  /** Test hook: runs after the SMTP server accepted a message and the heartbeat was recorded. */
   afterAccepted?: (messageId: string) => Promise<void>;
   /** A client of the cluster, for the daily digest (it lists and reads cases). */
   cases?: CaseClientOptions;
@@ -62,9 +64,10 @@ export function createActivities(deps: ActivityDeps) {
      * Renders and sends one notification; its Message-ID is fixed by the workflow.
      *
      * Exactly once, as far as SMTP allows: right after the SMTP server accepted the message, the
-     * attempt heartbeats `{ accepted: messageId }` and waits until the server holds it. A retry (on
-     * any worker: a crashed one, a timed-out attempt) sees that detail and returns without sending.
-     * What remains is the moment between the server's "250 OK" and the heartbeat reaching Temporal.
+     * attempt records the heartbeat `{ accepted: messageId }` and waits until the server holds it. A
+     * retry (on any worker: a crashed one, a timed-out attempt) sees that detail and returns without
+     * sending. What remains is the moment between the server's "250 OK" and the heartbeat reaching
+     * Temporal.
      */
     async notify(notification: Notification): Promise<NotifyResult> {
       const ctx = activityContext();
@@ -96,10 +99,22 @@ export function createActivities(deps: ActivityDeps) {
         throw err; // temporary: retried with backoff by the workflow's retry policy
       }
       if (ctx) {
-        ctx.heartbeat({ accepted: n.messageId, recipients: result.accepted } satisfies AcceptedDetails);
-        const { workflowExecution, activityId, attempt } = ctx.info;
-        // Without a confirmer (tests, tools) the SDK still sends an attempt's first heartbeat at once.
-        await deps.confirmHeartbeat?.({ workflowId: workflowExecution?.workflowId ?? '', activityId, attempt });
+        const details: AcceptedDetails = { accepted: n.messageId, recipients: result.accepted };
+        const { taskToken, activityId, workflowExecution } = ctx.info;
+        if (!deps.recordHeartbeat) ctx.heartbeat(details);
+        else if (
+          !(await deps.recordHeartbeat({
+            taskToken,
+            activityId,
+            workflowId: workflowExecution?.workflowId ?? '',
+            details,
+          }))
+        ) {
+          // Sent, and completing the attempt records that as well: only a crash before then sends it twice.
+          ctx.log.warn('the "accepted" heartbeat could not be recorded; completing without it', {
+            messageId: n.messageId,
+          });
+        }
       }
       await deps.afterAccepted?.(n.messageId);
       return { ...result, recipients: [...n.to, ...(n.cc ?? [])] };

@@ -5,7 +5,7 @@
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { join } from 'node:path';
-import { heartbeatConfirmer } from '../activities/heartbeat.js';
+import { heartbeatRecorder } from '../activities/heartbeat.js';
 import { createActivities } from '../activities/index.js';
 import { createMailer, SMTP_SESSIONS, type Mailer } from '../activities/mail.js';
 import { recordEvent, type CaseClientOptions } from '../client/cases.js';
@@ -128,7 +128,7 @@ export interface LifecycleRun {
 
 /**
  * `smtp: false`: the same run with the mailer replaced by one that only counts each Message-ID (the
- * rest of notify, the exactly-once confirmation included, runs as always): what the orchestration
+ * rest of notify, the exactly-once heartbeat included, runs as always): what the orchestration
  * costs without the SMTP conversations.
  *
  * `cohortSize`: the cases run in cohorts of at most this many. Two years pass in minutes here, so
@@ -306,11 +306,11 @@ export async function openLifecycle(
           workflowBundle,
           maxConcurrentActivityTaskExecutions: SMTP_SESSIONS, // as worker/worker.ts
           // The activities as the production worker wires them: notify waits until the server holds its
-          // "accepted" heartbeat (exactly-once delivery), which costs a describe call or a few per e-mail.
+          // "accepted" heartbeat (exactly-once delivery): one RecordActivityTaskHeartbeat call per e-mail.
           activities: createActivities({
             mailer,
             templatesDir: join(projectRoot, 'templates'),
-            confirmHeartbeat: heartbeatConfirmer(bench.env.nativeConnection.workflowService, bench.namespace),
+            recordHeartbeat: heartbeatRecorder(bench.env.nativeConnection, bench.namespace, dataConverter),
           }),
         }),
         (bench) => runCohort(bench, { client: bench.env.client, taskQueue }, cohort, say),

@@ -3,7 +3,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { heartbeatConfirmer } from '../activities/heartbeat.js';
+import { heartbeatRecorder } from '../activities/heartbeat.js';
 import { createActivities, type Activities } from '../activities/index.js';
 import { createMailer, SMTP_SESSIONS } from '../activities/mail.js';
 import { encryptingDataConverter, loadKeyring } from '../client/codec.js';
@@ -59,7 +59,7 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
         mailer: mailer!,
         ...activityConfig(config),
         // notify waits until the server holds its "accepted" heartbeat (exactly-once delivery).
-        confirmHeartbeat: heartbeatConfirmer((setup.connection ?? ownConnection)!.workflowService, config.namespace),
+        recordHeartbeat: heartbeatRecorder((setup.connection ?? ownConnection)!, config.namespace, dataConverter),
         cases: { client: client!, taskQueue: config.taskQueue },
       }),
     ...setup.options,
