@@ -32,11 +32,14 @@ export interface HeartbeatRecord {
 }
 
 /**
- * True once the server holds the details; false when they could not be recorded (the attempt is over
- * on the server, or the calls failed for `timeoutMs`). Never throws: by then the message is accepted,
- * and a failed attempt would be retried and send it again.
+ * `recorded`: the server holds the details. `attempt-over`: the server no longer knows this attempt
+ * (it timed out, or a retry completed it; NOT_FOUND). `unreachable`: no answer within the time limit,
+ * or another error.
+ * Never throws: by then the message is accepted, and a failed attempt would be retried and send it
+ * again.
  */
-export type RecordHeartbeat = (record: HeartbeatRecord) => Promise<boolean>;
+export type HeartbeatOutcome = 'recorded' | 'attempt-over' | 'unreachable';
+export type RecordHeartbeat = (record: HeartbeatRecord) => Promise<HeartbeatOutcome>;
 
 const GRPC_NOT_FOUND = 5;
 
@@ -45,39 +48,41 @@ const GRPC_NOT_FOUND = 5;
  * retry's `heartbeatDetails` are decoded (and decrypted) by the SDK with the worker's converter, in
  * the activity's serialization context, which is why they are encoded in that context here too.
  *
- * `timeoutMs` bounds the whole recording, every call included: one call that hangs ends at the
- * deadline like a failed one (the heartbeat timeout of `notify` is 10 s; this stays well inside it).
+ * One call: the SDK's connection already retries what is worth retrying (UNAVAILABLE and the like,
+ * up to about 10 s, each retry with the full gRPC deadline again), so `timeoutMs` is enforced here, by
+ * no longer waiting: the call may still land later, which only helps a retry. notify sends no
+ * heartbeat before the SMTP conversation, so the attempt's heartbeat timeout (10 s) runs from its
+ * start; 3 s leaves the send most of it.
  */
 export function heartbeatRecorder(
   connection: HeartbeatConnection,
   namespace: string,
   dataConverter: DataConverter,
-  { timeoutMs = 5_000 }: { timeoutMs?: number } = {},
+  { timeoutMs = 3_000 }: { timeoutMs?: number } = {},
 ): RecordHeartbeat {
   const converter = loadDataConverter(dataConverter);
   return async ({ taskToken, workflowId, activityId, details }) => {
     const deadline = Date.now() + timeoutMs;
-    let payloads;
-    try {
-      payloads = await encodeToPayloadsWithContext(
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<HeartbeatOutcome>((resolve) => {
+      timer = setTimeout(() => resolve('unreachable'), timeoutMs);
+    });
+    const record = async (): Promise<HeartbeatOutcome> => {
+      const payloads = await encodeToPayloadsWithContext(
         converter,
         { type: 'activity', namespace, workflowId, activityId, isLocal: false },
         [details],
       );
-    } catch {
-      return false; // cannot happen with the project's converter; never a reason to send twice
-    }
-    const request = { namespace, taskToken, details: { payloads: payloads ?? [] } };
-    for (let pause = 50; ; pause = Math.min(pause * 2, 1_000)) {
-      try {
-        await connection.withDeadline(deadline, () => connection.workflowService.recordActivityTaskHeartbeat(request));
-        return true;
-      } catch (err) {
-        // NOT_FOUND: the attempt is over on the server (timed out, or completed by a retry): recording
-        // cannot help any more, and calling again would not either.
-        if (grpcCode(err) === GRPC_NOT_FOUND || Date.now() + pause >= deadline) return false;
-      }
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      const request = { namespace, taskToken, details: { payloads: payloads ?? [] } };
+      await connection.withDeadline(deadline, () => connection.workflowService.recordActivityTaskHeartbeat(request));
+      return 'recorded';
+    };
+    try {
+      return await Promise.race([record(), gaveUp]);
+    } catch (err) {
+      return grpcCode(err) === GRPC_NOT_FOUND ? 'attempt-over' : 'unreachable';
+    } finally {
+      clearTimeout(timer);
     }
   };
 }

@@ -102,18 +102,16 @@ export function createActivities(deps: ActivityDeps) {
         const details: AcceptedDetails = { accepted: n.messageId, recipients: result.accepted };
         const { taskToken, activityId, workflowExecution } = ctx.info;
         if (!deps.recordHeartbeat) ctx.heartbeat(details);
-        else if (
-          !(await deps.recordHeartbeat({
-            taskToken,
-            activityId,
-            workflowId: workflowExecution?.workflowId ?? '',
-            details,
-          }))
-        ) {
-          // Sent, and completing the attempt records that as well: only a crash before then sends it twice.
-          ctx.log.warn('the "accepted" heartbeat could not be recorded; completing without it', {
-            messageId: n.messageId,
-          });
+        else {
+          const workflowId = workflowExecution?.workflowId ?? '';
+          const outcome = await deps.recordHeartbeat({ taskToken, activityId, workflowId, details });
+          // Either way the message went out. Unreachable: if the server takes the completion, that
+          // records it; if not, the attempt times out and its retry sends it again. Attempt over: the
+          // server has already given this attempt up, and its retry sends it again (same Message-ID).
+          if (outcome !== 'recorded')
+            ctx.log.warn(`the "accepted" heartbeat was not recorded (${outcome}); the message may arrive twice`, {
+              messageId: n.messageId,
+            });
         }
       }
       await deps.afterAccepted?.(n.messageId);

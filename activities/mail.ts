@@ -58,9 +58,10 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
   // Pooled: the 08:00 wave sends hundreds of messages, and a new SMTP session costs a connection, a
   // greeting (servers pause before it on purpose: smtp-server 100 ms, Postfix's postscreen seconds)
   // and often TLS. A few long-lived sessions carry them all: no limit on the messages per session
-  // (nodemailer's default closes one after 100; a server that wants fewer ends the session itself,
-  // and the pool opens a new one). No re-queueing inside the mailer after a lost connection: the
-  // activity fails and Temporal's retry policy sends it again. Options in the URL still win.
+  // (nodemailer's default closes one after 100; a server that wants fewer ends the session, and the
+  // pool opens a new one for the next message; `?maxMessages=N` in the URL sets a limit, as URL
+  // options win). No re-queueing inside the mailer after a lost connection or a refusal: the
+  // activity fails and Temporal's retry policy sends it again (after 10 s, then longer).
   const transport: Transporter = nodemailer.createTransport({
     url: smtpUrl,
     pool: true,

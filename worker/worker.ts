@@ -39,6 +39,8 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
   installRuntime(logger);
   // Payloads encrypted with the configured keys; refused early (KeyringError) when there are none.
   const dataConverter = setup.options?.dataConverter ?? encryptingDataConverter(loadKeyring(config));
+  // The worker's namespace (the options may set another): heartbeats are recorded in the same one.
+  const namespace = setup.options?.namespace ?? config.namespace;
   const ownConnection = setup.connection ? undefined : await NativeConnection.connect(connectionOptions(config));
   const mailer = setup.activities ? undefined : createMailer(config.smtpUrl, config.mailFrom);
   // The daily digest lists and reads cases: a client with the same keys as the worker.
@@ -47,7 +49,7 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
     clientConnection && new Client({ connection: clientConnection, namespace: config.namespace, dataConverter });
   const worker = await Worker.create({
     connection: setup.connection ?? ownConnection,
-    namespace: config.namespace,
+    namespace,
     taskQueue: config.taskQueue,
     ...(setup.options?.workflowBundle ? {} : { workflowsPath }),
     maxCachedWorkflows: config.maxCachedWorkflows,
@@ -59,7 +61,7 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
         mailer: mailer!,
         ...activityConfig(config),
         // notify waits until the server holds its "accepted" heartbeat (exactly-once delivery).
-        recordHeartbeat: heartbeatRecorder((setup.connection ?? ownConnection)!, config.namespace, dataConverter),
+        recordHeartbeat: heartbeatRecorder((setup.connection ?? ownConnection)!, namespace, dataConverter),
         cases: { client: client!, taskQueue: config.taskQueue },
       }),
     ...setup.options,
