@@ -8,12 +8,13 @@
 // against the current workflow code), idle (10,000 sleeping cases on the dev server), chaos (with
 // --chaos). Results go to <out>/<date>.json and <out>/<date>.md, rewritten after every measurement;
 // progress to stderr. See bench/README.md.
+import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, platform, release } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../client/config.js';
-import { projectRoot } from '../scripts/temporal-binaries.js';
+import { ensureTemporalCli, ensureTestServer, projectRoot, type FoundBinary } from '../scripts/temporal-binaries.js';
 import { CHAOS_DEFAULT_CASES, runChaos, type ChaosResult } from './chaos.js';
 import { runIdle, type IdleResult } from './idle.js';
 import {
@@ -169,10 +170,9 @@ export interface Report {
   totalSeconds: number;
 }
 
-async function versions(): Promise<Record<string, string>> {
+async function versions(options: Options): Promise<Record<string, string>> {
   const pkg = JSON.parse(await readFile(join(projectRoot, 'package.json'), 'utf8')) as {
     version: string;
-    dependencies: Record<string, string>;
   };
   const installed = async (name: string) => {
     try {
@@ -184,12 +184,36 @@ async function versions(): Promise<Record<string, string>> {
       return 'unknown';
     }
   };
+  // The binaries the measurements will use (found, or installed now as they would be anyway).
+  const onlyIdle = options.only.every((m) => m === 'idle') && !options.chaos;
   return {
     poortwachter: pkg.version,
+    commit: gitCommit(),
     '@temporalio/worker': await installed('@temporalio/worker'),
     '@temporalio/testing': await installed('@temporalio/testing'),
-    'temporal-test-server': pkg.dependencies['@temporalio/testing'] ? 'see .temporal/ (ensureTestServer)' : 'unknown',
+    ...(!onlyIdle && { 'temporal-test-server': describeBinary(await ensureTestServer()) }),
+    ...(options.only.includes('idle') && { 'temporal CLI (idle fleet)': describeBinary(await ensureTemporalCli()) }),
   };
+}
+
+/** Where a binary came from: its path (relative to the project when inside it) and how it was found. */
+function describeBinary({ path, source }: FoundBinary): string {
+  const shown = path.startsWith(projectRoot + sep) ? relative(projectRoot, path) : path;
+  return `${shown} (${source})`;
+}
+
+/** The code that ran: the checkout's commit, marked when files differ from it (results of an edit in progress). */
+function gitCommit(): string {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: projectRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const commit = git('rev-parse', '--short=12', 'HEAD');
+    // New source files count too; earlier results (this run's own output folder among them) do not.
+    const changed = git('status', '--porcelain', '--', '.', ':(exclude)bench/results');
+    return changed ? `${commit} with local changes` : commit;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 function targets(r: Report): Target[] {
@@ -474,7 +498,7 @@ async function main(): Promise<number> {
       platform: `${platform()} ${release()}`,
       node: process.version,
     },
-    versions: await versions(),
+    versions: await versions(options),
     parameters: options,
     cohorts: [],
     notDone: [],
