@@ -39,14 +39,13 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
   installRuntime(logger);
   // Payloads encrypted with the configured keys; refused early (KeyringError) when there are none.
   const dataConverter = setup.options?.dataConverter ?? encryptingDataConverter(loadKeyring(config));
-  // The worker's namespace (the options may set another): heartbeats are recorded in the same one.
+  // The worker's namespace (the options may set another): heartbeats and the digest's reads use it too.
   const namespace = setup.options?.namespace ?? config.namespace;
   const ownConnection = setup.connection ? undefined : await NativeConnection.connect(connectionOptions(config));
   const mailer = setup.activities ? undefined : createMailer(config.smtpUrl, config.mailFrom);
   // The daily digest lists and reads cases: a client with the same keys as the worker.
   const clientConnection = setup.activities ? undefined : await Connection.connect(connectionOptions(config));
-  const client =
-    clientConnection && new Client({ connection: clientConnection, namespace: config.namespace, dataConverter });
+  const client = clientConnection && new Client({ connection: clientConnection, namespace, dataConverter });
   const worker = await Worker.create({
     connection: setup.connection ?? ownConnection,
     namespace,

@@ -468,8 +468,8 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
 
 /**
  * A copy of the state for applyEvent to change: deep, except for the two logs that only grow and that
- * applyEvent never touches (the timeline and the sent keys, the bulk of a long case's state). Copied
- * twice per event (validator and handler), they were most of what an event cost the workflow.
+ * applyEvent never touches (the timeline and the sent keys, the bulk of a long case's state), which
+ * were copied twice per event (validator and handler) for nothing.
  */
 function draftOf(state: CaseState): CaseState {
   const { timeline, sent, ...rest } = state;
