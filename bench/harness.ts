@@ -7,7 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { encryptingDataConverter, generateKey, parseKeyring } from '../client/codec.js';
 import { registerSearchAttributes } from '../client/search-attributes.js';
-import { ensureTestServer } from '../scripts/temporal-binaries.js';
+import { startTimeSkippingServer } from '../scripts/test-server.js';
 import type { CaseView } from '../workflows/case-api.js';
 import { pool, round, rssSampler } from './util.js';
 
@@ -34,39 +34,11 @@ export async function startBenchEnv(
   log: (line: string) => void,
   dataConverter = benchDataConverter(),
 ): Promise<BenchEnv> {
-  const binary = await ensureTestServer(log);
-  const env = await startTestServer(binary.path, dataConverter, log);
+  const env = await startTimeSkippingServer({ dataConverter }, log);
   const namespace = env.namespace ?? 'default';
   await registerSearchAttributes(env.connection, namespace);
   const client = new Client({ connection: env.connection, namespace, dataConverter });
   return { env, client, dataConverter, namespace, serverPid: newestChild('temporal-test-server') };
-}
-
-/** The SDK gives the server 5 s to listen (fixed in its core). */
-const SERVER_START_ATTEMPTS = 3;
-
-/**
- * A time-skipping server, started again when it did not listen in time: once, right after the idle
- * fleet's teardown, a start missed the SDK's 5 s and ended a full run 16 minutes in.
- */
-async function startTestServer(
-  path: string,
-  dataConverter: BenchEnv['dataConverter'],
-  log: (line: string) => void,
-): Promise<TestWorkflowEnvironment> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await TestWorkflowEnvironment.createTimeSkipping({
-        server: { executable: { type: 'existing-path', path } },
-        client: { dataConverter },
-      });
-    } catch (err) {
-      const slowStart = err instanceof Error && err.message.includes('did not start within');
-      if (!slowStart || attempt >= SERVER_START_ATTEMPTS) throw err;
-      log(`the test server did not start in time (attempt ${attempt} of ${SERVER_START_ATTEMPTS}); starting it again`);
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-    }
-  }
 }
 
 /**

@@ -15,13 +15,12 @@
 // Simulation only: real cases are opened through openCase (client/cases.ts), which never sets an
 // offset.
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { AddressObject, ParsedMail } from 'mailparser';
 import { z } from 'zod';
 import { createActivities } from '../activities/index.js';
 import { createMailer } from '../activities/mail.js';
-import { ensureTestServer } from '../scripts/temporal-binaries.js';
+import { startTimeSkippingServer } from '../scripts/test-server.js';
 import { workflowsPath } from '../worker/worker.js';
 import { amsterdamInstant } from '../workflows/amsterdam-time.js';
 import { addDays, type IsoDate, type MilestoneStatus } from '../workflows/calendar/index.js';
@@ -342,14 +341,9 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
   const log = options.log ?? (() => {});
   const cleanup: (() => Promise<void> | void)[] = [];
   try {
-    const binary = await ensureTestServer(log);
-    log(`starting the time-skipping test server (${binary.path})`);
     // Encrypted like a real case, with a throw-away key: the private server is discarded afterwards.
     const dataConverter = encryptingDataConverter(parseKeyring(`simulate:${generateKey()}`, 'simulation key'));
-    const env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: binary.path } },
-      client: { dataConverter },
-    });
+    const env = await startTimeSkippingServer({ dataConverter }, log);
     cleanup.push(() => env.teardown());
     await registerSearchAttributes(env.connection, env.namespace ?? 'default');
 

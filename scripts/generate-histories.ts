@@ -15,7 +15,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import type { Mailer } from '../activities/mail.js';
@@ -32,7 +31,8 @@ import {
   type CaseWorkflowInput,
   type OpenCaseInput,
 } from '../workflows/case-model.js';
-import { ensureTestServer, projectRoot } from './temporal-binaries.js';
+import { projectRoot } from './temporal-binaries.js';
+import { startTimeSkippingServer } from './test-server.js';
 
 export const HISTORIES_DIR = join(projectRoot, 'test', 'histories');
 
@@ -214,10 +214,7 @@ export async function generateHistories(
   const chosen = names.length ? SCENARIOS.filter((s) => names.includes(s.name)) : SCENARIOS;
   const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}`);
-  const binary = await ensureTestServer(log);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: binary.path } },
-  });
+  const env = await startTimeSkippingServer({}, log);
   const written: string[] = [];
   try {
     await registerSearchAttributes(env.connection, env.namespace ?? 'default');

@@ -5,14 +5,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { generateKey } from '../../client/codec.js';
 import { registerSearchAttributes } from '../../client/search-attributes.js';
 import { amsterdamInstant } from '../../workflows/amsterdam-time.js';
 import { isValidIsoDate } from '../../workflows/calendar/index.js';
-import { ensureTestServer } from '../../scripts/temporal-binaries.js';
+import { startTimeSkippingServer } from '../../scripts/test-server.js';
 import { startDevServer } from '../../worker/dev-server.js';
 import { freePort } from './ports.js';
 
@@ -33,10 +32,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const codecKeys = `test-${Date.now().toString(36)}:${generateKey()}`;
   process.env.POORTWACHTER_KEYS = codecKeys;
   project.provide('codecKeys', codecKeys);
-  const binary = await ensureTestServer(log);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: binary.path } },
-  });
+  const env = await startTimeSkippingServer({}, log);
   await registerSearchAttributes(env.connection, 'default');
   // The test server's clock starts at today, so a date-dependent mistake in a test shows only on
   // some days. POORTWACHTER_TEST_START=YYYY-MM-DD moves the clock to that day first (around Easter,
