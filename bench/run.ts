@@ -313,9 +313,10 @@ function markdown(r: Report): string {
     );
   out.push('');
   const l = r.lifecycle;
+  const n = r.lifecycleWithoutSmtp;
   const b = r.baseline;
-  if (l || b) {
-    const n = r.lifecycleWithoutSmtp;
+  // `--only nosmtp` measures one side only; its figures are still worth a table.
+  if (l || n || b) {
     out.push(
       '## Throughput',
       '',
