@@ -4,7 +4,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { CaseClientOptions } from '../client/cases.js';
 import type { IsoDate } from '../workflows/calendar/index.js';
 import { collectDigests, digestRecipients, type Digest, type DigestFilter } from './digest.js';
-import type { RecordHeartbeat } from './heartbeat.js';
 import { DeliveryError, type Mailer } from './mail.js';
 import {
   digestNotification,
@@ -22,13 +21,7 @@ export interface ActivityDeps {
   supervisorEmail?: string;
   /** The arbodienst's operations address, told of undeliverable e-mail (POORTWACHTER_OPERATIONS_EMAIL). */
   operationsEmail?: string;
-  /**
-   * Records this attempt's heartbeat on the server and resolves once the server holds it (see `notify`
-   * and activities/heartbeat.ts); the worker passes one. Without it, notify heartbeats through the SDK,
-   * which sends an attempt's first heartbeat at once but does not wait for it (tests, tools).
-   */
-  recordHeartbeat?: RecordHeartbeat;
-  /** Test hook: runs after the SMTP server accepted a message and the heartbeat was recorded. */
+  /** Test hook: runs after the SMTP server accepted a message, before the activity completes. */
   afterAccepted?: (messageId: string) => Promise<void>;
   /** A client of the cluster, for the daily digest (it lists and reads cases). */
   cases?: CaseClientOptions;
@@ -42,13 +35,6 @@ export interface NotifyResult {
   accepted: string[];
   /** Every address the message went to, including those the activity added (supervisor, operations). */
   recipients?: string[];
-  /** True when an earlier attempt had already delivered it and this one did not send again. */
-  alreadySent?: boolean;
-}
-
-interface AcceptedDetails {
-  accepted: string;
-  recipients: string[];
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -63,21 +49,19 @@ export function createActivities(deps: ActivityDeps) {
     /**
      * Renders and sends one notification; its Message-ID is fixed by the workflow.
      *
-     * Exactly once, as far as SMTP allows: right after the SMTP server accepted the message, the
-     * attempt records the heartbeat `{ accepted: messageId }` and waits until the server holds it. A
-     * retry (on any worker: a crashed one, a timed-out attempt) sees that detail and returns without
-     * sending. What remains is the moment between the server's "250 OK" and the heartbeat reaching
-     * Temporal.
+     * A message is never lost: an attempt is retried until one completes. A second copy (with the
+     * same Message-ID, which many mail clients show once) comes only from an attempt whose
+     * completion did not reach Temporal after the SMTP server's "250 OK": its worker died in that
+     * moment, or it had run out of time (the 10 s heartbeat timeout) before the 250 came. Nothing
+     * after the send can fail, so no other retry follows a delivered message.
+     *
+     * No "accepted" heartbeat (there was one until 2026-12-02, and a retry that found it did not
+     * send): a crash between the 250 and that heartbeat reaching Temporal sent twice as well, and that
+     * moment is as long as the one without it, since the same encoding and one RPC follow the 250
+     * either way. It cost a server write per e-mail (README, Benchmarks).
      */
     async notify(notification: Notification): Promise<NotifyResult> {
       const ctx = activityContext();
-      const earlier = ctx?.info.heartbeatDetails as AcceptedDetails | undefined;
-      if (ctx && ctx.info.attempt > 1 && earlier?.accepted === notification.messageId) {
-        ctx.log.info('already accepted by the SMTP server in an earlier attempt; not sending again', {
-          messageId: notification.messageId,
-        });
-        return { messageId: notification.messageId, accepted: earlier.recipients, alreadySent: true };
-      }
       const n = withAddedRecipients(notification, deps);
       if (n.to.length === 0) {
         // Nobody to tell (no operations address configured): nothing to send, nothing to retry.
@@ -98,22 +82,6 @@ export function createActivities(deps: ActivityDeps) {
         }
         throw err; // temporary: retried with backoff by the workflow's retry policy
       }
-      if (ctx) {
-        const details: AcceptedDetails = { accepted: n.messageId, recipients: result.accepted };
-        const { taskToken, activityId, workflowExecution } = ctx.info;
-        if (!deps.recordHeartbeat) ctx.heartbeat(details);
-        else {
-          const workflowId = workflowExecution?.workflowId ?? '';
-          const outcome = await deps.recordHeartbeat({ taskToken, activityId, workflowId, details });
-          // Either way the message went out. Unreachable: if the server takes the completion, that
-          // records it; if not, the attempt times out and its retry sends it again. Attempt over: the
-          // server has already given this attempt up, and its retry sends it again (same Message-ID).
-          if (outcome !== 'recorded')
-            ctx.log.warn(`the "accepted" heartbeat was not recorded (${outcome}); the message may arrive twice`, {
-              messageId: n.messageId,
-            });
-        }
-      }
       await deps.afterAccepted?.(n.messageId);
       return { ...result, recipients: [...n.to, ...(n.cc ?? [])] };
     },
@@ -129,7 +97,7 @@ export function createActivities(deps: ActivityDeps) {
     async collectDigests(date: IsoDate, filter?: DigestFilter): Promise<Digest[]> {
       return collectDigests(cases(), date, filter);
     },
-    /** Sends one digest, exactly once as `notify` does. */
+    /** Sends one digest, as `notify` sends a notification. */
     async sendDigest(digest: Digest, messageId: string): Promise<NotifyResult> {
       return activities.notify(digestNotification(digest, messageId));
     },

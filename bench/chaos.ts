@@ -5,7 +5,7 @@
 // twice.
 //
 // Slower per case than the lifecycle measurement: the worker runs without a workflow cache (see
-// chaos-worker.ts) and waits for each "accepted" heartbeat, as in production. CHAOS_DEFAULT_CASES
+// chaos-worker.ts), as in production. CHAOS_DEFAULT_CASES
 // finishes in a few minutes on two cores.
 //
 // The kills are not aimed at the worst moment: a watcher looks at the sink's count every
@@ -21,7 +21,6 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter, WorkflowIdReusePolicy, type PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import type { NotifyResult } from '../activities/index.js';
 import type { Notification } from '../activities/notifications.js';
 import { recordEvent, type CaseClientOptions } from '../client/cases.js';
 import { EncryptionCodec } from '../client/codec.js';
@@ -81,8 +80,6 @@ export interface ChaosKill {
   inFlight: {
     /** notify attempts started on the dead worker and not finished. */
     notifyStarted: number;
-    /** Of those, how many had already recorded "accepted" (a retry will not send again). */
-    notifyAccepted: number;
     /** notify attempts waiting for a worker (scheduled, or backing off before a retry). */
     notifyWaiting: number;
     /** Cases with a workflow task outstanding. */
@@ -113,10 +110,9 @@ export interface ChaosDuplicate {
   arrivedAtSeconds: number[];
   /** The kill that followed the first copy within KILL_WINDOW_MS, if any (1-based). */
   killAfterFirstCopy?: number;
-  /** The attempt that completed the activity, and whether it said the message had already gone. */
+  /** The attempt that completed the activity. */
   completedAttempt?: number;
-  completedAlreadySent?: boolean;
-  /** Crash between the SMTP server's 250 and the "accepted" heartbeat reaching Temporal. */
+  /** Crash between the SMTP server's 250 and notify's completion reaching Temporal. */
   documentedWindow: boolean;
   explanation: string;
 }
@@ -137,8 +133,6 @@ export interface ChaosResult {
   stepsNotDone: string[];
   /** Worker processes that died without being killed by the measurement. */
   unexpectedWorkerExits: number;
-  /** Retries that found an earlier attempt's "accepted" heartbeat and did not send again (worker logs). */
-  retriesNotResent: number;
   emails: {
     expected: number;
     received: number;
@@ -260,7 +254,6 @@ function keyringText(codecs: PayloadCodec[]): string {
 
 /** Worker processes that die on their own are replaced this many times. */
 const MAX_UNEXPECTED_EXITS = 3;
-const ALREADY_ACCEPTED = 'already accepted by the SMTP server in an earlier attempt';
 /** What the SDK logs (at WARN) for every activity attempt that failed. */
 const ATTEMPT_FAILED = '"msg":"Activity failed"';
 
@@ -271,7 +264,6 @@ class WorkerSupervisor {
   private stopping = false;
   private started = 0;
   unexpectedExits = 0;
-  retriesNotResent = 0;
   failedAttempts = 0;
 
   constructor(
@@ -295,7 +287,6 @@ class WorkerSupervisor {
       logFile.write(chunk);
       // A chunk may cut a line in two, but the phrases are short: at worst one is not counted.
       const text = chunk.toString('utf8');
-      this.retriesNotResent += text.split(ALREADY_ACCEPTED).length - 1;
       this.failedAttempts += text.split(ATTEMPT_FAILED).length - 1;
     });
     child.once('exit', (code, signal) => {
@@ -471,7 +462,7 @@ class ChaosRun {
     const inFlight = await this.inFlight();
     this.log(
       `killed worker pid ${pid} (SIGKILL) after ${emailsBefore} e-mails, day ${when.serverDay}: ` +
-        `${inFlight.notifyStarted} notify attempts in flight (${inFlight.notifyAccepted} already accepted), ` +
+        `${inFlight.notifyStarted} notify attempts in flight, ` +
         `${inFlight.notifyWaiting} waiting, ${inFlight.workflowTasks} workflow tasks`,
       true,
     );
@@ -483,7 +474,7 @@ class ChaosRun {
   /** What the server holds for the worker that just died. */
   private async inFlight(): Promise<ChaosKill['inFlight']> {
     const descriptions = await pool(this.handles, 32, (h) => h.describe().catch(() => undefined));
-    const counts = { notifyStarted: 0, notifyAccepted: 0, notifyWaiting: 0, workflowTasks: 0 };
+    const counts = { notifyStarted: 0, notifyWaiting: 0, workflowTasks: 0 };
     for (const d of descriptions) {
       if (!d || d.status.name !== 'RUNNING') continue;
       if (d.raw.pendingWorkflowTask) counts.workflowTasks++;
@@ -494,7 +485,6 @@ class ChaosRun {
           continue;
         }
         counts.notifyStarted++;
-        if ((a.heartbeatDetails?.payloads?.length ?? 0) > 0) counts.notifyAccepted++;
       }
     }
     return counts;
@@ -587,7 +577,6 @@ class ChaosRun {
       refusal: this.refusal,
       stepsNotDone: this.stepsNotDone,
       unexpectedWorkerExits: this.workers.unexpectedExits,
-      retriesNotResent: this.workers.retriesNotResent,
       emails,
       calendar,
       duplicateDetails,
@@ -634,33 +623,26 @@ class ChaosRun {
     });
     const activity = await this.notifyActivity(messageId, codecs).catch(() => undefined);
     const afterKill = killIndex >= 0;
-    const resent = activity !== undefined && activity.attempt > 1 && activity.alreadySent === false;
-    const documentedWindow = afterKill && resent;
+    const documentedWindow = afterKill && activity !== undefined && activity.attempt > 1;
     const explanation = documentedWindow
       ? `the first copy was accepted ${round((this.t0 + this.kills[killIndex]!.atSeconds * 1000 - first) / 1000, 2)} s ` +
-        `before kill ${killIndex + 1}, and attempt ${activity!.attempt} found no "accepted" heartbeat and sent again: ` +
-        `the crash fell between the SMTP server's 250 and the heartbeat reaching Temporal`
+        `before kill ${killIndex + 1}, and attempt ${activity!.attempt} sent it again: ` +
+        `the crash fell between the SMTP server's 250 and notify's completion reaching Temporal`
       : `not explained by a kill: first copy ${afterKill ? 'before' : 'not near'} a kill, ` +
-        (activity
-          ? `completed by attempt ${activity.attempt}, alreadySent ${activity.alreadySent}`
-          : 'activity not found');
+        (activity ? `completed by attempt ${activity.attempt}` : 'activity not found');
     return {
       messageId,
       copies: arrivals.length,
       arrivedAtSeconds: arrivals.map((t) => round((t - this.t0) / 1000)),
       ...(afterKill && { killAfterFirstCopy: killIndex + 1 }),
       completedAttempt: activity?.attempt,
-      completedAlreadySent: activity?.alreadySent,
       documentedWindow,
       explanation,
     };
   }
 
   /** The notify activity that carried `messageId`, from its case's history (the payloads decrypted). */
-  private async notifyActivity(
-    messageId: string,
-    codecs: PayloadCodec[],
-  ): Promise<{ attempt: number; alreadySent: boolean | undefined } | undefined> {
+  private async notifyActivity(messageId: string, codecs: PayloadCodec[]): Promise<{ attempt: number } | undefined> {
     const caseId = /^<(bench-\d+)\./.exec(messageId)?.[1];
     if (!caseId) return undefined;
     const handle = this.handles.find((h) => h.workflowId === caseWorkflowId(caseId));
@@ -681,13 +663,7 @@ class ChaosRun {
     if (!scheduledId) return undefined;
     const ofIt = (id: unknown) => String(id) === scheduledId;
     const started = events.find((e) => ofIt(e.activityTaskStartedEventAttributes?.scheduledEventId));
-    const completed = events.find((e) => ofIt(e.activityTaskCompletedEventAttributes?.scheduledEventId));
-    const result = (await decode(completed?.activityTaskCompletedEventAttributes?.result?.payloads)) as
-      NotifyResult | undefined;
-    return {
-      attempt: started?.activityTaskStartedEventAttributes?.attempt ?? 0,
-      alreadySent: result?.alreadySent ?? false,
-    };
+    return { attempt: started?.activityTaskStartedEventAttributes?.attempt ?? 0 };
   }
 }
 

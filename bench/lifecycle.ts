@@ -5,7 +5,6 @@
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { join } from 'node:path';
-import { heartbeatRecorder } from '../activities/heartbeat.js';
 import { createActivities } from '../activities/index.js';
 import { createMailer, SMTP_SESSIONS, type Mailer } from '../activities/mail.js';
 import { recordEvent, type CaseClientOptions } from '../client/cases.js';
@@ -128,8 +127,7 @@ export interface LifecycleRun {
 
 /**
  * `smtp: false`: the same run with the mailer replaced by one that only counts each Message-ID (the
- * rest of notify, the exactly-once heartbeat included, runs as always): what the orchestration
- * costs without the SMTP conversations.
+ * rest of notify runs as always): what the orchestration costs without the SMTP conversations.
  *
  * `cohortSize`: the cases run in cohorts of at most this many. Two years pass in minutes here, so
  * every case of a cohort is awake at once, and the worker must hold them all in its workflow cache
@@ -301,17 +299,12 @@ export async function openLifecycle(
       return onCohortServer(
         (l) => say(l, true),
         dataConverter,
-        (bench) => ({
+        () => ({
           taskQueue,
           workflowBundle,
           maxConcurrentActivityTaskExecutions: SMTP_SESSIONS, // as worker/worker.ts
-          // The activities as the production worker wires them: notify waits until the server holds its
-          // "accepted" heartbeat (exactly-once delivery): one RecordActivityTaskHeartbeat call per e-mail.
-          activities: createActivities({
-            mailer,
-            templatesDir: join(projectRoot, 'templates'),
-            recordHeartbeat: heartbeatRecorder(bench.env.nativeConnection, bench.namespace, dataConverter),
-          }),
+          // The activities as the production worker wires them (worker/worker.ts).
+          activities: createActivities({ mailer, templatesDir: join(projectRoot, 'templates') }),
         }),
         (bench) => runCohort(bench, { client: bench.env.client, taskQueue }, cohort, say),
       );

@@ -456,7 +456,7 @@ function markdown(r: Report): string {
       ['cases / story events', `${x.cases} / ${x.storyEvents}`],
       ...x.kills.map((k, i): [string, string] => [
         `SIGKILL ${i + 1}`,
-        `after ${k.emailsBefore} e-mails (day ${k.serverDay}); in flight: ${k.inFlight.notifyStarted} notify (${k.inFlight.notifyAccepted} already accepted), ${k.inFlight.notifyWaiting} waiting; new worker polling after ${k.restartSeconds} s`,
+        `after ${k.emailsBefore} e-mails (day ${k.serverDay}); in flight: ${k.inFlight.notifyStarted} notify, ${k.inFlight.notifyWaiting} waiting; new worker polling after ${k.restartSeconds} s`,
       ]),
       [
         'SMTP outage',
@@ -464,7 +464,6 @@ function markdown(r: Report): string {
           ? `${x.refusal.seconds} s wall (${x.refusal.serverHours} server hours), ${x.refusal.refused} refusals, ${x.refusal.failedAttempts} failed attempts retried`
           : '-',
       ],
-      ['retries that found "accepted" and did not send again', x.retriesNotResent],
       [
         'e-mails: recorded by the cases / received / distinct / duplicates / missing / unexpected',
         `${x.emails.expected} / ${x.emails.received} / ${x.emails.distinct} / ${x.emails.duplicates} / ${x.emails.missing} / ${x.emails.unexpected}`,

@@ -3,7 +3,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { heartbeatRecorder } from '../activities/heartbeat.js';
 import { createActivities, type Activities } from '../activities/index.js';
 import { createMailer, SMTP_SESSIONS } from '../activities/mail.js';
 import { encryptingDataConverter, loadKeyring } from '../client/codec.js';
@@ -39,7 +38,7 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
   installRuntime(logger);
   // Payloads encrypted with the configured keys; refused early (KeyringError) when there are none.
   const dataConverter = setup.options?.dataConverter ?? encryptingDataConverter(loadKeyring(config));
-  // The worker's namespace (the options may set another): heartbeats and the digest's reads use it too.
+  // The worker's namespace (the options may set another): the digest's reads use it too.
   const namespace = setup.options?.namespace ?? config.namespace;
   const ownConnection = setup.connection ? undefined : await NativeConnection.connect(connectionOptions(config));
   const mailer = setup.activities ? undefined : createMailer(config.smtpUrl, config.mailFrom);
@@ -59,8 +58,6 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
       createActivities({
         mailer: mailer!,
         ...activityConfig(config),
-        // notify waits until the server holds its "accepted" heartbeat (exactly-once delivery).
-        recordHeartbeat: heartbeatRecorder((setup.connection ?? ownConnection)!, namespace, dataConverter),
         cases: { client: client!, taskQueue: config.taskQueue },
       }),
     ...setup.options,
