@@ -49,16 +49,19 @@ export function createActivities(deps: ActivityDeps) {
     /**
      * Renders and sends one notification; its Message-ID is fixed by the workflow.
      *
-     * A message is never lost: an attempt is retried until one completes. A second copy (with the
-     * same Message-ID, which many mail clients show once) comes only from an attempt whose
-     * completion did not reach Temporal after the SMTP server's "250 OK": its worker died in that
-     * moment, or it had run out of time (the 10 s heartbeat timeout) before the 250 came. Nothing
-     * after the send can fail, so no other retry follows a delivered message.
+     * Not lost: a failed attempt is retried by the caller's retry policy (the case workflow's for as
+     * long as SMTP fails). Not repeated, with one exception: an attempt whose completion does not
+     * reach Temporal after the SMTP server accepted the message is retried and sends it again, with
+     * the same Message-ID (which many mail clients show once). That happens when the worker dies in
+     * that moment, the completion RPC fails, the connection drops between the final "." and the 250,
+     * or the attempt runs past its 10 s heartbeat timeout before it completes. Between the 250 and
+     * the return only the test hook runs.
      *
-     * No "accepted" heartbeat (there was one until 2026-12-02, and a retry that found it did not
-     * send): a crash between the 250 and that heartbeat reaching Temporal sent twice as well, and that
-     * moment is as long as the one without it, since the same encoding and one RPC follow the 250
-     * either way. It cost a server write per e-mail (README, Benchmarks).
+     * No "accepted" heartbeat (there was one until 2026-12-02: a retry that found it did not send).
+     * It helped only when the completion was lost after the heartbeat had landed; a crash between the
+     * 250 and the heartbeat reaching Temporal sent twice as well, and that moment is as long as the
+     * one now, since the same encoding and one RPC follow the 250 either way. It cost a server write
+     * per e-mail (README, Benchmarks).
      */
     async notify(notification: Notification): Promise<NotifyResult> {
       const ctx = activityContext();

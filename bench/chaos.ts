@@ -5,8 +5,7 @@
 // twice.
 //
 // Slower per case than the lifecycle measurement: the worker runs without a workflow cache (see
-// chaos-worker.ts), as in production. CHAOS_DEFAULT_CASES
-// finishes in a few minutes on two cores.
+// chaos-worker.ts). CHAOS_DEFAULT_CASES finishes in a few minutes on two cores.
 //
 // The kills are not aimed at the worst moment: a watcher looks at the sink's count every
 // WATCH_MS and kills once it passed a threshold, so whatever the worker happens to be doing then is
@@ -236,7 +235,8 @@ function workerEnv(bench: BenchEnv, sink: CountingSink, taskQueue: string, codeP
     // The built-in default is found relative to the compiled file, which in bench/dist is one level off.
     POORTWACHTER_TEMPLATES_DIR: join(projectRoot, 'templates'),
     POORTWACHTER_KEYS: keyringText(bench.dataConverter.payloadCodecs ?? []),
-    // info: the activity logs each retry that finds the message already accepted, which is counted.
+    // info: a failed run keeps the worker logs (workerLogs) to trace what each process did. Failed
+    // attempts are counted from the SDK's WARN lines.
     LOG_LEVEL: 'info',
     LOG_FORMAT: 'json',
     CHAOS_WORKFLOW_BUNDLE: codePath,

@@ -1,8 +1,8 @@
 // A worker crash in the one moment that can send a message twice: the worker process is killed
 // (SIGKILL) after the SMTP server accepted the reminder and before the activity's completion reached
 // Temporal. The message must not be lost, and its second copy must be the same message: the retry, on
-// another worker process, sends it again with the same Message-ID (many mail clients show it once), and
-// the case records the reminder once.
+// another worker process, sends it again with the same Message-ID, subject and text (many mail
+// clients show it once), and the case records the reminder once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { getCase, openCase, recordEvent } from '../../client/cases.js';
@@ -15,7 +15,7 @@ const fixture = new URL('../fixtures/notify-crash-worker.mjs', import.meta.url).
 function startWorker(env: Record<string, string>): {
   child: ChildProcess;
   lines: string[];
-  waitFor(prefix: string): Promise<string>;
+  waitFor(prefix: string, timeoutMs?: number): Promise<string>;
 } {
   const child = spawn(process.execPath, [fixture], {
     env: { ...process.env, ...env },
@@ -37,12 +37,19 @@ function startWorker(env: Record<string, string>): {
   return {
     child,
     lines,
-    waitFor: (prefix) =>
+    waitFor: (prefix, timeoutMs = 60_000) =>
       new Promise((resolve, reject) => {
         const seen = lines.find((l) => l.startsWith(prefix));
         if (seen) return resolve(seen);
-        waiters.push({ prefix, resolve });
-        child.once('exit', (code) => reject(new Error(`worker exited (${code}) before "${prefix}"`)));
+        const timer = setTimeout(
+          () => reject(new Error(`no "${prefix}" from the worker within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiters.push({ prefix, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`worker exited (${code}) before "${prefix}"`));
+        });
       }),
   };
 }
