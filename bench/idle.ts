@@ -20,6 +20,9 @@ import { generateStories } from './mix.js';
 import { startCountingSink } from './smtp-sink.js';
 import { mb, pool, progress, round } from './util.js';
 
+/** No e-mail for this long after the first tasks: the worker has nothing left to do. */
+const NO_MAIL_MS = 15_000;
+
 export interface IdleResult {
   cases: number;
   maxCachedWorkflows: number;
@@ -27,7 +30,9 @@ export interface IdleResult {
   heapMb: number | null;
   openSeconds: number;
   settleSeconds: number;
-  /** The worker process (`poortwachter worker`), alone: 90 s after the last case ran its first task. */
+  /** After the last case ran its first task, until the last e-mail arrived (then NO_MAIL_MS of quiet). */
+  lastMailSeconds: number;
+  /** The worker process (`poortwachter worker`), alone: 90 s after the last e-mail. */
   workerRssSteadyMb: number;
   workerRssPeakMb: number;
   /** Sampled every 5 s during those 90 s. */
@@ -180,6 +185,16 @@ export async function runIdle(
       await new Promise((r) => setTimeout(r, 5000));
     }
     const settleSeconds = (Date.now() - t1) / 1000;
+    // A case counts once it published its search attributes, but its first e-mail (the take-over
+    // summary) may still be on its way: the fleet is asleep only when no e-mail has come for a while.
+    const t3 = Date.now();
+    for (let last = sink.total(), since = Date.now(); Date.now() - since < NO_MAIL_MS;) {
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
+      if (sink.total() !== last) [last, since] = [sink.total(), Date.now()];
+      if (Date.now() - t3 > 60 * 60_000) throw new Error(`e-mails still arriving an hour after the first tasks`);
+    }
+    const lastMailSeconds = (Date.now() - t3 - NO_MAIL_MS) / 1000;
+    log(`${sink.total()} e-mails, none in the last ${NO_MAIL_MS / 1000} s: sampling the worker's RSS for 90 s`, true);
     // Asleep: the RSS over 90 s of quiet (the worker's V8 heaps shrink lazily: about 50 s after the
     // last task in the runs so far).
     const quiet = [];
@@ -204,6 +219,7 @@ export async function runIdle(
       heapMb: heapMb ?? null,
       openSeconds: round(openSeconds),
       settleSeconds: round(settleSeconds),
+      lastMailSeconds: Math.max(0, round(lastMailSeconds)),
       workerRssSteadyMb: mb(steady),
       workerRssPeakMb: mb(Math.max(peak, steady)),
       workerRssQuietMinuteMb: quiet.map(mb),

@@ -446,7 +446,10 @@ function markdown(r: Report): string {
       ['worker RSS over 90 quiet seconds, every 5 s (MB)', x.workerRssQuietMinuteMb.join(', ')],
       ['database size / per case', `${mb(x.databaseBytes)} MB / ${x.databaseBytesPerCase} bytes`],
       ['list overdue cases (search)', `${x.overdueCases} cases in ${x.listOverdueMs} ms`],
-      ['opening / first tasks (s)', `${x.openSeconds} / ${x.settleSeconds}`],
+      [
+        'opening / first tasks / last e-mail after them (s)',
+        `${x.openSeconds} / ${x.settleSeconds} / ${x.lastMailSeconds}`,
+      ],
       ['e-mails (take-over summaries)', x.emailsSent],
     ]);
   }
