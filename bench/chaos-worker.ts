@@ -1,7 +1,8 @@
 // The worker of the chaos measurement (chaos.ts), in a process of its own so that it can be killed
 // with SIGKILL. It is `poortwachter worker` as far as the test server allows: the configuration from
 // the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, SMTP_URL, POORTWACHTER_KEYS)
-// and createCaseWorker, so its own connections and the SMTP mailer. Three differences, each for a reason:
+// and createCaseWorker, so its own connections and the SMTP mailer. Three differences, each for a
+// reason:
 // - the workflow code comes bundled by the parent (CHAOS_WORKFLOW_BUNDLE): a restart then takes a
 //   second instead of a webpack run;
 // - no workflow cache, hence no sticky task queue: the time-skipping test server never times out a

@@ -188,12 +188,12 @@ export async function runIdle(
     // A case counts once it published its search attributes, but its first e-mail (the take-over
     // summary) may still be on its way: the fleet is asleep only when no e-mail has come for a while.
     const t3 = Date.now();
-    for (let last = sink.total(), since = Date.now(); Date.now() - since < NO_MAIL_MS;) {
+    let lastMailAt = t3;
+    for (let last = sink.total(); Date.now() - lastMailAt < NO_MAIL_MS;) {
       await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
-      if (sink.total() !== last) [last, since] = [sink.total(), Date.now()];
+      if (sink.total() !== last) [last, lastMailAt] = [sink.total(), Date.now()];
       if (Date.now() - t3 > 60 * 60_000) throw new Error(`e-mails still arriving an hour after the first tasks`);
     }
-    const lastMailSeconds = (Date.now() - t3 - NO_MAIL_MS) / 1000;
     log(`${sink.total()} e-mails, none in the last ${NO_MAIL_MS / 1000} s: sampling the worker's RSS for 90 s`, true);
     // Asleep: the RSS over 90 s of quiet (the worker's V8 heaps shrink lazily: about 50 s after the
     // last task in the runs so far).
@@ -219,7 +219,7 @@ export async function runIdle(
       heapMb: heapMb ?? null,
       openSeconds: round(openSeconds),
       settleSeconds: round(settleSeconds),
-      lastMailSeconds: Math.max(0, round(lastMailSeconds)),
+      lastMailSeconds: round((lastMailAt - t3) / 1000),
       workerRssSteadyMb: mb(steady),
       workerRssPeakMb: mb(Math.max(peak, steady)),
       workerRssQuietMinuteMb: quiet.map(mb),
