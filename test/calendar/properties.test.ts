@@ -100,9 +100,11 @@ describe('calendar invariants', () => {
         expect(offset('eindevaluatie')).toBe(636);
         expect(offset('wia-aanvraag')).toBe(650);
         expect(offset('einde-wachttijd')).toBe(727);
-        // at most a few non-working days (Kerst + weekend, Pasen) push the report
+        // at most a few non-working days (Kerst + weekend, Pasen) push the report; the most is 5, once
+        // in these 80 years: D = 2037-07-03, whose D + 294 is Goede Vrijdag 2038, followed by the
+        // weekend, tweede paasdag and Koningsdag on the Tuesday (Easter on 25 April)
         expect(offset('uwv-42-weken-melding')).toBeGreaterThanOrEqual(294);
-        expect(offset('uwv-42-weken-melding')).toBeLessThanOrEqual(298);
+        expect(offset('uwv-42-weken-melding')).toBeLessThanOrEqual(299);
       }),
     );
   });
