@@ -6,7 +6,7 @@ import { Connection } from '@temporalio/client';
 import { connectClient, connectionOptions, temporalAddress } from '../client/connection.js';
 import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../client/digest-schedule.js';
 import { registerSearchAttributes } from '../client/search-attributes.js';
-import { createCaseWorker } from './worker.js';
+import { createCaseWorker, type RunningWorker } from './worker.js';
 
 /**
  * Resolves on the first SIGINT or SIGTERM, and keeps catching later ones while the process shuts
@@ -77,7 +77,17 @@ export async function runWorker(
 ): Promise<void> {
   await ensureSearchAttributes(config, logger);
   await ensureSchedule(config, logger);
-  const { worker, close } = await createCaseWorker({ config, logger });
+  let created: RunningWorker;
+  try {
+    created = await createCaseWorker({ config, logger });
+  } catch (err) {
+    // The server refused the worker (a TEMPORAL_NAMESPACE that does not exist, a key without access):
+    // SDK 1.24 then leaves the workflow thread it already started running, and the process would live
+    // on doing nothing, ignoring SIGTERM (caught above). Exit, so that the supervisor sees the failure.
+    logger.fatal({ err }, 'worker could not start; exiting');
+    process.exit(1);
+  }
+  const { worker, close } = created;
   logger.info(
     { address: temporalAddress(config), namespace: config.namespace, taskQueue: config.taskQueue },
     'worker started',

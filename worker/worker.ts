@@ -40,37 +40,45 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
   const dataConverter = setup.options?.dataConverter ?? encryptingDataConverter(loadKeyring(config));
   // The worker's namespace (the options may set another): the digest's reads use it too.
   const namespace = setup.options?.namespace ?? config.namespace;
-  const ownConnection = setup.connection ? undefined : await NativeConnection.connect(connectionOptions(config));
-  const mailer = setup.activities ? undefined : createMailer(config.smtpUrl, config.mailFrom);
-  // The daily digest lists and reads cases: a client with the same keys as the worker.
-  const clientConnection = setup.activities ? undefined : await Connection.connect(connectionOptions(config));
-  const client = clientConnection && new Client({ connection: clientConnection, namespace, dataConverter });
-  const worker = await Worker.create({
-    connection: setup.connection ?? ownConnection,
-    namespace,
-    taskQueue: config.taskQueue,
-    ...(setup.options?.workflowBundle ? {} : { workflowsPath }),
-    maxCachedWorkflows: config.maxCachedWorkflows,
-    // One activity per SMTP session: see SMTP_SESSIONS.
-    maxConcurrentActivityTaskExecutions: SMTP_SESSIONS,
-    activities:
-      setup.activities ??
-      createActivities({
-        mailer: mailer!,
-        ...activityConfig(config),
-        cases: { client: client!, taskQueue: config.taskQueue },
-      }),
-    ...setup.options,
-    dataConverter,
-  });
-  return {
-    worker,
-    async close() {
-      mailer?.close();
-      await clientConnection?.close();
-      await ownConnection?.close();
-    },
+  // What this function opens, closed in reverse order by close(), or at once when the worker cannot
+  // be created (a TEMPORAL_NAMESPACE that does not exist, say): left open, the connections would keep
+  // the process alive doing nothing after the error.
+  const opened: Array<() => unknown> = [];
+  const close = async () => {
+    for (const closeOne of opened.splice(0).reverse()) await closeOne();
   };
+  try {
+    const ownConnection = setup.connection ? undefined : await NativeConnection.connect(connectionOptions(config));
+    if (ownConnection) opened.push(() => ownConnection.close());
+    const mailer = setup.activities ? undefined : createMailer(config.smtpUrl, config.mailFrom);
+    if (mailer) opened.push(() => mailer.close());
+    // The daily digest lists and reads cases: a client with the same keys as the worker.
+    const clientConnection = setup.activities ? undefined : await Connection.connect(connectionOptions(config));
+    if (clientConnection) opened.push(() => clientConnection.close());
+    const client = clientConnection && new Client({ connection: clientConnection, namespace, dataConverter });
+    const worker = await Worker.create({
+      connection: setup.connection ?? ownConnection,
+      namespace,
+      taskQueue: config.taskQueue,
+      ...(setup.options?.workflowBundle ? {} : { workflowsPath }),
+      maxCachedWorkflows: config.maxCachedWorkflows,
+      // One activity per SMTP session: see SMTP_SESSIONS.
+      maxConcurrentActivityTaskExecutions: SMTP_SESSIONS,
+      activities:
+        setup.activities ??
+        createActivities({
+          mailer: mailer!,
+          ...activityConfig(config),
+          cases: { client: client!, taskQueue: config.taskQueue },
+        }),
+      ...setup.options,
+      dataConverter,
+    });
+    return { worker, close };
+  } catch (err) {
+    await close().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** What the activities take from the configuration: templates and the arbodienst's own addresses. */
