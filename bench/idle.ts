@@ -22,6 +22,15 @@ import { mb, pool, progress, round } from './util.js';
 
 /** No e-mail for this long after the first tasks: the worker has nothing left to do. */
 const NO_MAIL_MS = 15_000;
+/** The RSS is sampled this often once the fleet is asleep. */
+const SAMPLE_MS = 5_000;
+/** At least this long: the fixed window of the earlier runs (its last sample is reported too). */
+const QUIET_MIN_MS = 90_000;
+/** Then until the RSS stayed within STEADY_BAND for this long, */
+const STEADY_MS = 60_000;
+const STEADY_BAND = 0.01;
+/** or at most this long. */
+const QUIET_MAX_MS = 300_000;
 
 export interface IdleResult {
   cases: number;
@@ -32,11 +41,19 @@ export interface IdleResult {
   settleSeconds: number;
   /** After the last case ran its first task, until the last e-mail arrived (then NO_MAIL_MS of quiet). */
   lastMailSeconds: number;
-  /** The worker process (`poortwachter worker`), alone: 90 s after the last e-mail. */
+  /**
+   * The worker process (`poortwachter worker`) alone, once asleep: the last sample, taken when the RSS
+   * had stayed within 1% for 60 s (at least 90 s, at most 300 s into the quiet that follows the 15 s
+   * without e-mail).
+   */
   workerRssSteadyMb: number;
+  /** Whether the RSS did stay within 1% for 60 s before the 300 s were up. */
+  workerRssSettled: boolean;
+  /** The sample 90 s into the quiet: the steady figure of the earlier runs. */
+  workerRssAt90sMb: number;
   workerRssPeakMb: number;
-  /** Sampled every 5 s during those 90 s. */
-  workerRssQuietMinuteMb: number[];
+  /** Every 5 s of the quiet. */
+  workerRssQuietMb: number[];
   databaseBytes: number;
   databaseBytesPerCase: number;
   overdueCases: number;
@@ -194,16 +211,25 @@ export async function runIdle(
       if (sink.total() !== last) [last, lastMailAt] = [sink.total(), Date.now()];
       if (Date.now() - t3 > 60 * 60_000) throw new Error(`e-mails still arriving an hour after the first tasks`);
     }
-    log(`${sink.total()} e-mails, none in the last ${NO_MAIL_MS / 1000} s: sampling the worker's RSS for 90 s`, true);
-    // Asleep: the RSS over 90 s of quiet (the worker's V8 heaps shrink lazily: about 50 s after the
-    // last task in the runs so far).
-    const quiet = [];
-    for (let i = 0; i < 18; i++) {
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    log(`${sink.total()} e-mails, none in the last ${NO_MAIL_MS / 1000} s: sampling the worker's RSS`, true);
+    // Asleep. V8 hands the heap of the burst back lazily: its memory reducer compacts the workflow
+    // thread's heap (about 140 MB live, 500 MB committed) only once the thread has been idle a while,
+    // 30 to 85 s after the last task in the runs so far. So the RSS is sampled until it stays flat.
+    const quiet: number[] = [];
+    const samplesIn = (ms: number) => ms / SAMPLE_MS;
+    const flat = () => {
+      const recent = quiet.slice(-samplesIn(STEADY_MS) - 1);
+      return Math.max(...recent) - Math.min(...recent) <= STEADY_BAND * Math.max(...recent);
+    };
+    while (quiet.length < samplesIn(QUIET_MAX_MS)) {
+      await Promise.race([exited, new Promise((r) => setTimeout(r, SAMPLE_MS))]);
       const rss = await rssOf(pid);
       if (rss === 0) throw new Error('the worker process is gone: no RSS to measure');
       quiet.push(rss);
+      if (quiet.length % 6 === 0) log(`quiet ${(quiet.length * SAMPLE_MS) / 1000} s: worker rss ${mb(rss)} MB`, true);
+      if (quiet.length >= samplesIn(QUIET_MIN_MS) && quiet.length > samplesIn(STEADY_MS) && flat()) break;
     }
+    const settled = flat();
     clearInterval(sampler);
     const steady = quiet[quiet.length - 1]!;
     const databaseBytes =
@@ -221,8 +247,10 @@ export async function runIdle(
       settleSeconds: round(settleSeconds),
       lastMailSeconds: round((lastMailAt - t3) / 1000),
       workerRssSteadyMb: mb(steady),
+      workerRssSettled: settled,
+      workerRssAt90sMb: mb(quiet[samplesIn(QUIET_MIN_MS) - 1]!),
       workerRssPeakMb: mb(Math.max(peak, steady)),
-      workerRssQuietMinuteMb: quiet.map(mb),
+      workerRssQuietMb: quiet.map(mb),
       databaseBytes,
       databaseBytesPerCase: Math.round(databaseBytes / cases),
       overdueCases: overdue.length,

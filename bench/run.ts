@@ -264,7 +264,7 @@ function targets(r: Report): Target[] {
       ? {
           name: `${r.idle.cases} idle cases: worker RSS (cache ${r.idle.maxCachedWorkflows})`,
           target: '< 512 MB',
-          measured: `${r.idle.workerRssSteadyMb} MB steady, ${r.idle.workerRssPeakMb} MB peak`,
+          measured: `${r.idle.workerRssSteadyMb} MB ${r.idle.workerRssSettled ? 'steady' : 'still moving'} after ${r.idle.workerRssQuietMb.length * 5} quiet s (${r.idle.workerRssAt90sMb} MB at 90 s), ${r.idle.workerRssPeakMb} MB peak`,
           met: r.idle.cases >= 10_000 ? r.idle.workerRssSteadyMb < 512 : 'not measured',
         }
       : { name: '10,000 idle cases: worker RSS', target: '< 512 MB', measured: '-', met: 'not measured' },
@@ -440,10 +440,13 @@ function markdown(r: Report): string {
         `${x.cases} / ${x.maxCachedWorkflows} / ${x.heapMb ? `${x.heapMb} MB` : 'node default'}`,
       ],
       [
-        'worker process (`poortwachter worker`) RSS: steady / peak (MB)',
-        `${x.workerRssSteadyMb} / ${x.workerRssPeakMb}`,
+        'worker process (`poortwachter worker`) RSS: steady / at 90 quiet s / peak (MB)',
+        `${x.workerRssSteadyMb}${x.workerRssSettled ? '' : ' (still moving after 300 s)'} / ${x.workerRssAt90sMb} / ${x.workerRssPeakMb}`,
       ],
-      ['worker RSS over 90 quiet seconds, every 5 s (MB)', x.workerRssQuietMinuteMb.join(', ')],
+      [
+        'worker RSS in the quiet (from 15 s without e-mail until flat within 1% for 60 s), every 5 s (MB)',
+        x.workerRssQuietMb.join(', '),
+      ],
       ['database size / per case', `${mb(x.databaseBytes)} MB / ${x.databaseBytesPerCase} bytes`],
       ['list overdue cases (search)', `${x.overdueCases} cases in ${x.listOverdueMs} ms`],
       [
