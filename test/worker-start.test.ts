@@ -1,6 +1,6 @@
-// `poortwachter worker` when the server refuses the worker: the process must end with a non-zero exit
-// code, not live on doing nothing (with SDK 1.24 a failed Worker.create leaves its workflow thread
-// running, and the worker's signal handler would swallow the supervisor's SIGTERM).
+// `poortwachter worker` when the server refuses the worker: the process must end with exit code 1
+// and the reason, not live on doing nothing (it did: with SDK 1.24 a failed Worker.create leaves its
+// workflow thread running, and the worker's signal handler swallowed the supervisor's SIGTERM).
 import { execFile } from 'node:child_process';
 import { describe, expect, inject, it } from 'vitest';
 
@@ -8,6 +8,7 @@ interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
+  stderr: string;
 }
 
 function runWorkerCommand(env: Record<string, string>, timeoutMs: number): Promise<Exit> {
@@ -16,8 +17,9 @@ function runWorkerCommand(env: Record<string, string>, timeoutMs: number): Promi
     const child = execFile(
       process.execPath,
       [bin, 'worker'],
-      { env: { ...process.env, ...env }, timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' },
-      (_err, stdout) => resolve({ code: child.exitCode, signal: child.signalCode, stdout }),
+      // Only PATH from this environment: a developer's TEMPORAL_* or key settings must not leak in.
+      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' },
+      (_err, stdout, stderr) => resolve({ code: child.exitCode, signal: child.signalCode, stdout, stderr }),
     );
   });
 }
@@ -38,8 +40,13 @@ describe('worker command', () => {
     );
     // Killed by the timeout, the child would have a signal and no code.
     expect(exit).toMatchObject({ code: 1, signal: null });
-    const fatal = JSON.parse(exit.stdout.trim().split('\n').at(-1)!) as { msg: string; err: { message: string } };
-    expect(fatal.msg).toBe('worker could not start; exiting');
-    expect(fatal.err.message).toContain('no-such-namespace');
+    expect(exit.stderr).toContain(
+      'poortwachter worker: the worker could not start: namespace "no-such-namespace" does not exist on',
+    );
+    const lines = exit.stdout.trim().split('\n').filter(Boolean);
+    expect(lines.length, 'a fatal log line on stdout').toBeGreaterThan(0);
+    const fatal = JSON.parse(lines.at(-1)!) as { level: number; msg: string; err: { message: string } };
+    expect(fatal).toMatchObject({ level: 60, msg: 'worker could not start' });
+    expect(fatal.err.message).toContain('"no-such-namespace" does not exist');
   }, 70_000);
 });

@@ -70,6 +70,16 @@ async function ensureSchedule(config: Config, logger: Logger): Promise<void> {
   }
 }
 
+/**
+ * The worker could not start (the server refused it: a namespace that does not exist, an API key or
+ * certificate without access) or failed while running; the reason has been logged at `fatal`. The
+ * process should then exit: a failed Worker.create (SDK 1.24) leaves the workflow thread it already
+ * started running, which would keep the process alive doing nothing.
+ */
+export class WorkerFailedError extends Error {
+  override name = 'WorkerFailedError';
+}
+
 export async function runWorker(
   config: Config,
   logger: Logger,
@@ -81,11 +91,8 @@ export async function runWorker(
   try {
     created = await createCaseWorker({ config, logger });
   } catch (err) {
-    // The server refused the worker (a TEMPORAL_NAMESPACE that does not exist, a key without access):
-    // SDK 1.24 then leaves the workflow thread it already started running, and the process would live
-    // on doing nothing, ignoring SIGTERM (caught above). Exit, so that the supervisor sees the failure.
-    logger.fatal({ err }, 'worker could not start; exiting');
-    process.exit(1);
+    logger.fatal({ err }, 'worker could not start');
+    throw new WorkerFailedError('the worker could not start', { cause: err });
   }
   const { worker, close } = created;
   logger.info(
@@ -98,11 +105,10 @@ export async function runWorker(
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
   } catch (err) {
-    // The worker failed on its own (e.g. its workflow thread ran out of memory). Open connections
-    // would keep the process alive doing nothing: exit, so that the supervisor starts a new one.
-    logger.fatal({ err }, 'worker failed; exiting');
+    // The worker failed on its own (e.g. its workflow thread ran out of memory).
+    logger.fatal({ err }, 'worker failed');
     await close().catch(() => undefined);
-    process.exit(1);
+    throw new WorkerFailedError('the worker failed', { cause: err });
   }
   await close();
   logger.info('worker stopped');

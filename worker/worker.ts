@@ -1,13 +1,13 @@
 // Builds a worker for the project's task queue: the workflows bundled from workflows/, the
 // activities wired to the real world (SMTP).
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createActivities, type Activities } from '../activities/index.js';
 import { createMailer, SMTP_SESSIONS } from '../activities/mail.js';
 import { encryptingDataConverter, loadKeyring } from '../client/codec.js';
 import type { Config } from '../client/config.js';
-import { connectionOptions } from '../client/connection.js';
+import { connectionOptions, temporalAddress } from '../client/connection.js';
 import { installRuntime } from './runtime.js';
 
 /** workflows/index, as TypeScript source (tests) or compiled JavaScript (dist/). */
@@ -40,12 +40,19 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
   const dataConverter = setup.options?.dataConverter ?? encryptingDataConverter(loadKeyring(config));
   // The worker's namespace (the options may set another): the digest's reads use it too.
   const namespace = setup.options?.namespace ?? config.namespace;
-  // What this function opens, closed in reverse order by close(), or at once when the worker cannot
-  // be created (a TEMPORAL_NAMESPACE that does not exist, say): left open, the connections would keep
-  // the process alive doing nothing after the error.
+  // What this function opens: closed in reverse order by close(), or at once when the worker cannot
+  // be created, so that a caller that handles the error is not left with open connections.
   const opened: Array<() => unknown> = [];
   const close = async () => {
-    for (const closeOne of opened.splice(0).reverse()) await closeOne();
+    let first: unknown;
+    for (const closeOne of opened.splice(0).reverse()) {
+      try {
+        await closeOne();
+      } catch (err) {
+        first ??= err;
+      }
+    }
+    if (first !== undefined) throw first;
   };
   try {
     const ownConnection = setup.connection ? undefined : await NativeConnection.connect(connectionOptions(config));
@@ -56,6 +63,7 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
     const clientConnection = setup.activities ? undefined : await Connection.connect(connectionOptions(config));
     if (clientConnection) opened.push(() => clientConnection.close());
     const client = clientConnection && new Client({ connection: clientConnection, namespace, dataConverter });
+    await refuseUnknownNamespace(setup.connection ?? ownConnection!, namespace, temporalAddress(config));
     const worker = await Worker.create({
       connection: setup.connection ?? ownConnection,
       namespace,
@@ -78,6 +86,23 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
+  }
+}
+
+const GRPC_NOT_FOUND = 5;
+
+/**
+ * The most common refusal, a namespace that does not exist, asked before Worker.create: a clearer
+ * error than the SDK's, and before the SDK starts a workflow thread that it does not stop again when
+ * the server refuses the worker (SDK 1.24). Other errors are left to Worker.create to judge.
+ */
+async function refuseUnknownNamespace(connection: NativeConnection, namespace: string, address: string) {
+  try {
+    await connection.workflowService.describeNamespace({ namespace });
+  } catch (err) {
+    if (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND) {
+      throw new Error(`namespace "${namespace}" does not exist on ${address} (TEMPORAL_NAMESPACE)`);
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { KeyringError, loadKeyring } from '../codec.js';
 import { createLogger } from '../logger.js';
 import { configOrExit } from './connect.js';
-import { CliError, EXIT_OK, type Io } from './io.js';
+import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './io.js';
 
 function noArguments(args: string[], command: string): void {
   try {
@@ -23,12 +23,25 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
     await runDev(config, createLogger(config, 'poortwachter-dev'), (text) => io.stdout.write(text));
   } catch (err) {
     if (err instanceof KeyringError) throw new CliError(err.message);
+    await exitIfWorkerFailed(err, 'dev', io); // runDev stopped the dev server and mail catcher first
     throw err;
   }
   return EXIT_OK;
 }
 
-export async function workerCommand(args: string[]): Promise<number> {
+/**
+ * A worker that could not start or failed ends the process with exit code 1, so that its supervisor
+ * sees it; process.exit because the SDK may leave a thread behind that keeps the process alive.
+ */
+async function exitIfWorkerFailed(err: unknown, command: string, io: Io): Promise<void> {
+  const { WorkerFailedError } = await import('../../worker/main.js');
+  if (!(err instanceof WorkerFailedError)) return;
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  io.stderr.write(`poortwachter ${command}: ${err.message}${cause}\n`);
+  process.exit(EXIT_FAILURE);
+}
+
+export async function workerCommand(args: string[], io: Io): Promise<number> {
   noArguments(args, 'worker');
   const config = configOrExit();
   try {
@@ -38,6 +51,11 @@ export async function workerCommand(args: string[]): Promise<number> {
     throw err;
   }
   const { runWorker } = await import('../../worker/main.js');
-  await runWorker(config, createLogger(config, 'poortwachter-worker'));
+  try {
+    await runWorker(config, createLogger(config, 'poortwachter-worker'));
+  } catch (err) {
+    await exitIfWorkerFailed(err, 'worker', io);
+    throw err;
+  }
   return EXIT_OK;
 }
