@@ -23,14 +23,14 @@ import { mb, pool, progress, round } from './util.js';
 /** No e-mail for this long after the first tasks: the worker has nothing left to do. */
 const NO_MAIL_MS = 15_000;
 /** The RSS is sampled this often once the fleet is asleep. */
-const SAMPLE_MS = 5_000;
+export const SAMPLE_MS = 5_000;
 /** At least this long: the fixed window of the earlier runs (its last sample is reported too). */
 const QUIET_MIN_MS = 90_000;
 /** Then until the RSS stayed within STEADY_BAND for this long, */
 const STEADY_MS = 60_000;
 const STEADY_BAND = 0.01;
 /** or at most this long. */
-const QUIET_MAX_MS = 300_000;
+export const QUIET_MAX_MS = 300_000;
 
 export interface IdleResult {
   cases: number;
@@ -214,7 +214,7 @@ export async function runIdle(
     log(`${sink.total()} e-mails, none in the last ${NO_MAIL_MS / 1000} s: sampling the worker's RSS`, true);
     // Asleep. V8 hands the heap of the burst back lazily: its memory reducer compacts the workflow
     // thread's heap (about 140 MB live, 500 MB committed) only once the thread has been idle a while,
-    // 30 to 85 s after the last task in the runs so far. So the RSS is sampled until it stays flat.
+    // 30 to 90 s into this quiet in the runs so far. So the RSS is sampled until it stays flat.
     const quiet: number[] = [];
     const samplesIn = (ms: number) => ms / SAMPLE_MS;
     const flat = () => {
@@ -227,7 +227,7 @@ export async function runIdle(
       if (rss === 0) throw new Error('the worker process is gone: no RSS to measure');
       quiet.push(rss);
       if (quiet.length % 6 === 0) log(`quiet ${(quiet.length * SAMPLE_MS) / 1000} s: worker rss ${mb(rss)} MB`, true);
-      if (quiet.length >= samplesIn(QUIET_MIN_MS) && quiet.length > samplesIn(STEADY_MS) && flat()) break;
+      if (quiet.length >= samplesIn(QUIET_MIN_MS) && flat()) break; // QUIET_MIN_MS > STEADY_MS
     }
     const settled = flat();
     clearInterval(sampler);

@@ -16,7 +16,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../client/config.js';
 import { ensureTemporalCli, ensureTestServer, projectRoot, type FoundBinary } from '../scripts/temporal-binaries.js';
 import { CHAOS_DEFAULT_CASES, runChaos, type ChaosResult } from './chaos.js';
-import { runIdle, type IdleResult } from './idle.js';
+import { QUIET_MAX_MS, runIdle, SAMPLE_MS, type IdleResult } from './idle.js';
 import {
   DEFAULT_COHORT,
   DEFAULT_REPLAY_HISTORIES,
@@ -264,7 +264,7 @@ function targets(r: Report): Target[] {
       ? {
           name: `${r.idle.cases} idle cases: worker RSS (cache ${r.idle.maxCachedWorkflows})`,
           target: '< 512 MB',
-          measured: `${r.idle.workerRssSteadyMb} MB ${r.idle.workerRssSettled ? 'steady' : 'still moving'} after ${r.idle.workerRssQuietMb.length * 5} quiet s (${r.idle.workerRssAt90sMb} MB at 90 s), ${r.idle.workerRssPeakMb} MB peak`,
+          measured: `${r.idle.workerRssSteadyMb} MB ${r.idle.workerRssSettled ? 'steady' : 'still moving'} after ${(r.idle.workerRssQuietMb.length * SAMPLE_MS) / 1000} quiet s (${r.idle.workerRssAt90sMb} MB at 90 s), ${r.idle.workerRssPeakMb} MB peak`,
           met: r.idle.cases >= 10_000 ? r.idle.workerRssSteadyMb < 512 : 'not measured',
         }
       : { name: '10,000 idle cases: worker RSS', target: '< 512 MB', measured: '-', met: 'not measured' },
@@ -441,7 +441,7 @@ function markdown(r: Report): string {
       ],
       [
         'worker process (`poortwachter worker`) RSS: steady / at 90 quiet s / peak (MB)',
-        `${x.workerRssSteadyMb}${x.workerRssSettled ? '' : ' (still moving after 300 s)'} / ${x.workerRssAt90sMb} / ${x.workerRssPeakMb}`,
+        `${x.workerRssSteadyMb}${x.workerRssSettled ? '' : ` (still moving after ${QUIET_MAX_MS / 1000} s)`} / ${x.workerRssAt90sMb} / ${x.workerRssPeakMb}`,
       ],
       [
         'worker RSS in the quiet (from 15 s without e-mail until flat within 1% for 60 s), every 5 s (MB)',
