@@ -372,3 +372,35 @@ describe('partial recovery', () => {
     );
   });
 });
+
+describe('remembered results', () => {
+  const D = '2026-01-05'; // probleemanalyse due Feb 15 (D + 41)
+  it('judges each asOf on its own, also when the facts were validated before', () => {
+    const facts: CaseFacts = { firstSickDay: D };
+    expect(milestone(facts, 'probleemanalyse', '2026-02-15').status).toBe('open');
+    expect(milestone(facts, 'probleemanalyse', '2026-02-16').status).toBe('overdue');
+    expect(milestone(facts, 'probleemanalyse', '2026-02-15').status).toBe('open');
+    // an absent asOf and null are not the same question: null is refused, every time
+    expect(milestone(facts, 'probleemanalyse').status).toBe('open');
+    for (let i = 0; i < 2; i++) {
+      expect(() => computeCalendar(facts, { asOf: null as unknown as string })).toThrow(/asOf: must be a date string/);
+    }
+    expect(() => computeCalendar(facts, { asOf: '2026-02-30' })).toThrow(CalendarInputError);
+  });
+  it('follows the facts as they are at each call, and shares only frozen results', () => {
+    const facts: CaseFacts = { firstSickDay: D, completed: {} };
+    const first = computeCalendar(facts, { asOf: '2026-03-01' });
+    expect(Object.isFrozen(first.milestones[0])).toBe(true);
+    expect(() => {
+      (first.milestones as unknown as unknown[]).push({});
+    }).toThrow(TypeError);
+    facts.completed!.probleemanalyse = '2026-02-10'; // the caller's object changes after the call
+    expect(milestone(facts, 'probleemanalyse', '2026-03-01')).toMatchObject({ status: 'done', doneOn: '2026-02-10' });
+    // more different facts than are remembered, then the first again: still its own calendar
+    for (let day = 10; day < 30; day++) computeCalendar({ firstSickDay: `2026-01-${day}` }, { asOf: '2026-03-01' });
+    expect(computeCalendar({ firstSickDay: D, completed: {} }, { asOf: '2026-03-01' })).toEqual(first);
+    // a refusal is not remembered as valid facts
+    const bad = { firstSickDay: D, loonsanctieWeeks: 60 };
+    for (let i = 0; i < 2; i++) expect(() => computeCalendar(bad)).toThrow(/at most 52 weeks/);
+  });
+});

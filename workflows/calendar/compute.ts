@@ -84,28 +84,50 @@ const isAfter = (a: IsoDate, b: IsoDate) => compareDates(a, b) > 0;
  * only wrong against the calendar, such as a postponement to a date before the statutory one).
  */
 export function computeCalendar(input: CaseFacts, options: ComputeOptions = {}): CalendarResult {
-  // The workflow asks for the same calendar several times per wake-up (its loop, and an event's
-  // validator and handler, each before and after the change): the 8 most recently computed results
-  // are remembered (the oldest goes first), frozen so that no caller can change a shared one.
-  // Refusals are not remembered: they throw again.
-  let key: string | undefined;
+  // The workflow asks for calendars of the same facts many times: several per wake-up (its loop,
+  // and an event's validator and handler, each before and after the change), and again on every
+  // later wake-up with a new `asOf`, while the facts change only with an event. So the 8 most recent
+  // calendars are remembered, and apart from them the 8 most recent validated facts: a new `asOf`
+  // does not validate the same facts again. The oldest goes first; everything remembered is frozen
+  // so that no caller can change a shared one. Refusals are not remembered: they throw again.
+  let factsKey: string | undefined;
   try {
-    key = JSON.stringify([input, options.asOf ?? null]);
+    factsKey = JSON.stringify(input);
   } catch {
-    key = undefined; // not JSON (a cycle, a BigInt): validation below refuses it
+    factsKey = undefined; // not JSON (a cycle, a BigInt): validation below refuses it
   }
+  const asOf = options.asOf;
+  // A JSON value, a line break (never part of one), the facts: no two inputs share a key.
+  const key = factsKey === undefined ? undefined : `${asOf === undefined ? '' : JSON.stringify(asOf)}\n${factsKey}`;
   const cached = key === undefined ? undefined : recentCalendars.get(key);
   if (cached) return cached;
-  const result = deepFreeze(calculateCalendar(input, options));
-  if (key !== undefined) {
-    if (recentCalendars.size >= RECENT_CALENDARS) recentCalendars.delete(recentCalendars.keys().next().value!);
-    recentCalendars.set(key, result);
+
+  const facts = validFacts(input, factsKey);
+  if (asOf !== undefined) {
+    const problem = typeof asOf === 'string' ? isoDateProblem(asOf) : 'must be a date string YYYY-MM-DD';
+    if (problem) throw new CalendarInputError([{ path: 'asOf', message: problem }]);
   }
+  const result = deepFreeze(calculateCalendar(facts, asOf));
+  if (key !== undefined) remember(recentCalendars, key, result);
   return result;
 }
 
-const RECENT_CALENDARS = 8;
+const RECENT = 8;
 const recentCalendars = new Map<string, CalendarResult>();
+const recentFacts = new Map<string, CaseFacts>();
+
+function validFacts(input: unknown, key: string | undefined): CaseFacts {
+  const known = key === undefined ? undefined : recentFacts.get(key);
+  if (known) return known;
+  const facts = deepFreeze(parseCaseFacts(input));
+  if (key !== undefined) remember(recentFacts, key, facts);
+  return facts;
+}
+
+function remember<V>(recent: Map<string, V>, key: string, value: V): void {
+  if (recent.size >= RECENT) recent.delete(recent.keys().next().value!);
+  recent.set(key, value);
+}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -115,13 +137,8 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function calculateCalendar(input: CaseFacts, options: ComputeOptions): CalendarResult {
-  const facts = parseCaseFacts(input);
-  const asOf = options.asOf;
-  if (asOf !== undefined) {
-    const problem = typeof asOf === 'string' ? isoDateProblem(asOf) : 'must be a date string YYYY-MM-DD';
-    if (problem) throw new CalendarInputError([{ path: 'asOf', message: problem }]);
-  }
+/** The calendar of validated facts on `asOf` (valid or absent). */
+function calculateCalendar(facts: CaseFacts, asOf: IsoDate | undefined): CalendarResult {
   const rulesetId = facts.ruleset ?? LATEST_RULESET;
   const ruleset = getRuleset(rulesetId);
   if (!ruleset) throw new CalendarInputError([{ path: 'ruleset', message: `unknown rule set "${rulesetId}"` }]);
