@@ -145,7 +145,7 @@ type Path = readonly (string | number)[];
 
 const scenarioShape = z.strictObject({
   case: z.unknown(),
-  openOn: isoDate.optional(),
+  openOn: z.optional(isoDate),
   events: z
     .array(z.unknown(), { error: 'must be a list of events' })
     .max(MAX_SCENARIO_EVENTS, { error: `must hold at most ${MAX_SCENARIO_EVENTS} events` })
@@ -158,7 +158,7 @@ const eventOn = z.looseObject(
   { error: 'must be an event object: { "on": "YYYY-MM-DD", "type": "...", ... }' },
 );
 
-function collect(issues: Issue[], prefix: Path, error: z.ZodError): void {
+function collect(issues: Issue[], prefix: Path, error: z.core.$ZodError): void {
   for (const i of error.issues) {
     issues.push({ path: formatPath([...prefix, ...(i.path as (string | number)[])]), message: i.message });
   }

@@ -1,17 +1,16 @@
 // What a case is made of: the input that opens it, the events that happen to it, and the record the
 // workflow keeps. The zod schemas here are the one validation of these shapes; the client checks
 // with them before it calls the server, and the workflow's update validators check again, so that
-// no input can reach workflow state without passing them.
+// no input can reach workflow state without passing them. They are built with zod/mini, because
+// the workflow bundle instantiates them once per case (calendar/zod.ts says why).
 //
 // Privacy: a case holds dates, tasks, document references and work capacity, never medical content.
 // Every object is strict, so a field such as "diagnosis" is refused, not silently carried along.
-import { z } from 'zod';
 import {
   POSTPONABLE_IDS,
   SPOOR2_EXCEPTION_REASONS,
   TASK_IDS,
   getRuleset,
-  isoDateProblem,
   LATEST_RULESET,
   listRulesets,
   type CaseFacts,
@@ -19,42 +18,40 @@ import {
   type MilestoneId,
   type TaskId,
 } from './calendar/index.js';
-import { caseFactsSchema, completedSchema, sicknessPeriodSchema } from './calendar/facts.js';
+import { caseFactsSchema, completedSchema, isoDate, sicknessPeriodSchema } from './calendar/facts.js';
+import * as z from './calendar/zod.js';
 
-export const isoDate = z
-  .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a date string YYYY-MM-DD') })
-  .superRefine((value, ctx) => {
-    const problem = isoDateProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+export { isoDate };
 
-const email = z.email({ error: 'must be an e-mail address' }).max(254);
+const email = z.email({ error: 'must be an e-mail address' }).check(z.maxLength(254));
 
 /** The languages the e-mail templates come in (templates/<language>/); Dutch by default. */
 export const LANGUAGES = ['nl', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
-const language = z.enum(LANGUAGES, { error: `must be one of: ${LANGUAGES.join(', ')}` }).optional();
+const language = z.optional(z.enum(LANGUAGES, { error: `must be one of: ${LANGUAGES.join(', ')}` }));
 const shortText = (max: number) =>
-  z
-    .string({ error: 'must be text' })
-    .trim()
-    .min(1, { error: 'must not be empty' })
-    .max(max, { error: `must be at most ${max} characters` })
+  z.string({ error: 'must be text' }).check(
+    z.trim(),
+    z.minLength(1, { error: 'must not be empty' }),
+    z.maxLength(max, { error: `must be at most ${max} characters` }),
     // Control characters have no place in names or reasons, and break e-mail headers.
-    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), {
+    z.refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), {
       error: 'must not contain control characters',
-    });
+    }),
+  );
 
 /** Case ids become part of the workflow id and of e-mail Message-IDs: keep them plain. */
-export const caseIdSchema = z.string({ error: 'must be text' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
-  error: 'must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit',
-});
+export const caseIdSchema = z.string({ error: 'must be text' }).check(
+  z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    error: 'must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+  }),
+);
 
 export const reminderPolicySchema = z.strictObject({
   /** Working days before the due date on which the reminder goes out at 08:00 (0: on the due date). */
-  reminderWorkingDaysBefore: z.number().int().min(0).max(30).optional(),
+  reminderWorkingDaysBefore: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(30))),
   /** Whether an open task escalates on the first working day after its due date. */
-  escalate: z.boolean().optional(),
+  escalate: z.optional(z.boolean()),
 });
 export type ReminderPolicy = z.infer<typeof reminderPolicySchema>;
 
@@ -81,27 +78,31 @@ export const openCaseSchema = z
     bedrijfsarts: z.strictObject({ name: shortText(200), email, language }),
     firstSickDay: isoDate,
     /** Earlier sickness periods (recoveries and relapses) when the case is taken over. */
-    periods: z.array(sicknessPeriodSchema).max(100).optional(),
+    periods: z.optional(z.array(sicknessPeriodSchema).check(z.maxLength(100))),
     /** Tasks already done when a running case is taken over, with their dates. */
-    completed: completedSchema.optional(),
+    completed: z.optional(completedSchema),
     /** The rule set the case keeps for life; the newest when the case is opened without one. */
-    ruleset: z
-      .string()
-      .refine((id) => getRuleset(id) !== undefined, {
-        error: (iss) => `unknown rule set "${String(iss.input)}"; known: ${listRulesets().join(', ')}`,
-      })
-      .default(LATEST_RULESET),
+    ruleset: z._default(
+      z.string().check(
+        z.refine((id) => getRuleset(id) !== undefined, {
+          error: (iss) => `unknown rule set "${String(iss.input)}"; known: ${listRulesets().join(', ')}`,
+        }),
+      ),
+      LATEST_RULESET,
+    ),
     /** Per task: when to remind and whether to escalate, instead of the defaults. */
-    reminderPolicy: z.partialRecord(z.enum(TASK_IDS), reminderPolicySchema).optional(),
+    reminderPolicy: z.optional(z.partialRecord(z.enum(TASK_IDS), reminderPolicySchema)),
   })
-  .superRefine((open, ctx) => {
-    // The facts must also hold together for the calendar (periods in order, completions after the
-    // first sick day, ...): checked here so that a case never starts with facts it cannot compute.
-    const facts = caseFactsSchema.safeParse(initialFacts(open));
-    if (!facts.success)
-      for (const issue of facts.error.issues)
-        ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  });
+  .check(
+    z.superRefine((open, ctx) => {
+      // The facts must also hold together for the calendar (periods in order, completions after the
+      // first sick day, ...): checked here so that a case never starts with facts it cannot compute.
+      const facts = caseFactsSchema.safeParse(initialFacts(open));
+      if (!facts.success)
+        for (const issue of facts.error.issues)
+          ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    }),
+  );
 /** The open input after validation: the rule set is always filled in. */
 export type OpenCaseInput = z.infer<typeof openCaseSchema>;
 
@@ -117,14 +118,16 @@ export const DESKUNDIGENOORDEEL_QUESTIONS = [
   'frequent-verzuim',
 ] as const;
 
-const actor = shortText(200).describe('who records the event: a user id or e-mail');
+const actor = shortText(200).check(z.describe('who records the event: a user id or e-mail'));
 
 const documentReference = z.strictObject({
-  uri: z.url({ error: 'must be a URI' }).max(2000),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be 64 lower-case hexadecimal characters' }),
+  uri: z.url({ error: 'must be a URI' }).check(z.maxLength(2000)),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/, { error: 'must be 64 lower-case hexadecimal characters' })),
 });
 
-const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+const wholeWeeks = () => z.number().check(z.int(), z.minimum(1), z.maximum(52));
+
+const event = <T extends string, S extends z.core.$ZodLooseShape>(type: T, shape: S) =>
   z.strictObject({ type: z.literal(type), actor, ...shape });
 
 export const caseEventSchema = z.discriminatedUnion(
@@ -133,8 +136,8 @@ export const caseEventSchema = z.discriminatedUnion(
     event('task-completed', {
       task: z.enum(TASK_IDS, { error: `must be one of: ${TASK_IDS.join(', ')}` }),
       date: isoDate,
-      document: documentReference.optional(),
-      outcome: z.enum(EERSTEJAARSEVALUATIE_OUTCOMES).optional(),
+      document: z.optional(documentReference),
+      outcome: z.optional(z.enum(EERSTEJAARSEVALUATIE_OUTCOMES)),
     }),
     event('task-postponed', {
       task: z.enum(POSTPONABLE_IDS, { error: `only ${POSTPONABLE_IDS.join(' and ')} may be postponed (art. 5)` }),
@@ -144,7 +147,7 @@ export const caseEventSchema = z.discriminatedUnion(
     event('recovered', {
       date: isoDate,
       /** Below 100: partial recovery, which does not stop the clock. */
-      workPercentage: z.number().int().min(1).max(100).optional(),
+      workPercentage: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100))),
     }),
     event('relapsed', { date: isoDate }),
     event('spoor1-uitzichtloos', { date: isoDate }),
@@ -153,11 +156,11 @@ export const caseEventSchema = z.discriminatedUnion(
       date: isoDate,
       question: z.enum(DESKUNDIGENOORDEEL_QUESTIONS),
       outcome: shortText(500),
-      document: documentReference.optional(),
+      document: z.optional(documentReference),
     }),
-    event('loonsanctie', { weeks: z.number().int().min(1).max(52), decisionDate: isoDate }),
+    event('loonsanctie', { weeks: wholeWeeks(), decisionDate: isoDate }),
     event('loonsanctie-bekort', { endDate: isoDate }),
-    event('vrijwillige-verlenging', { weeks: z.number().int().min(1).max(52), date: isoDate.optional() }),
+    event('vrijwillige-verlenging', { weeks: wholeWeeks(), date: z.optional(isoDate) }),
     event('employment-ended', { date: isoDate, eigenrisicodrager: z.boolean() }),
     event('note', { text: shortText(2000) }),
     event('case-closed', { reason: shortText(500) }),
@@ -166,7 +169,9 @@ export const caseEventSchema = z.discriminatedUnion(
 );
 export type CaseEvent = z.infer<typeof caseEventSchema>;
 export type CaseEventType = CaseEvent['type'];
-export const CASE_EVENT_TYPES = caseEventSchema.options.map((o) => o.shape.type.value) as CaseEventType[];
+export const CASE_EVENT_TYPES = caseEventSchema._zod.def.options.map(
+  (o) => o.shape.type._zod.def.values[0],
+) as CaseEventType[];
 
 export type CaseStatus = 'open' | 'hersteld' | 'closed';
 

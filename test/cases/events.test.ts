@@ -260,6 +260,8 @@ describe('events', () => {
       [{ type: 'note', actor: ACTOR, text: '' }, 'text: must not be empty'],
       [{ type: 'note', actor: ACTOR, text: 'x', diagnosis: 'burn-out' }, 'diagnosis'],
       [{ type: 'task-completed', actor: ACTOR, task: 'probleemanalyse', date: tomorrow }, 'is in the future'],
+      // zod's own wording, which the workflow bundle must carry (zod/mini loads no locale itself)
+      [{ type: 'loonsanctie', actor: ACTOR, weeks: 'ten', decisionDate: D }, 'weeks: Invalid input: expected number'],
     ] as const) {
       const err = await handle.executeUpdate(recordEventUpdate, { args: [raw as never] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);

@@ -3,42 +3,46 @@
 // The schemas are strict: an unknown field is refused rather than ignored, so that no medical detail
 // (a diagnosis, a note) can be carried into the case record through an extra field. Free text is
 // limited to the reason of an art. 5 postponement; the spoor-2 exception reason is a fixed choice.
-import { z } from 'zod';
 import { compareDates, type IsoDate, addDays, isoDateProblem } from './dates.js';
 import { CalendarInputError, formatPath, type InputIssue } from './errors.js';
 import { POSTPONABLE_IDS, SINGLE_TASK_IDS, type SingleTaskId, TASK_IDS } from './milestones.js';
 import { getRuleset, listRulesets } from './rulesets/registry.js';
+import * as z from './zod.js';
 
-const isoDate = z
+export const isoDate = z
   .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a date string YYYY-MM-DD') })
-  .superRefine((value, ctx) => {
-    const problem = isoDateProblem(value);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
+  .check(
+    z.superRefine((value, ctx) => {
+      const problem = isoDateProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  );
 
 const weeks = (what: string) =>
   z
     .number({ error: `must be a whole number of weeks (1 to 52) of ${what}` })
-    .int({ error: `must be a whole number of weeks (1 to 52) of ${what}` })
-    .min(1, { error: `must be at least 1 week (1 to 52) of ${what}` })
-    .max(52, { error: `must be at most 52 weeks of ${what}` });
+    .check(
+      z.int({ error: `must be a whole number of weeks (1 to 52) of ${what}` }),
+      z.minimum(1, { error: `must be at least 1 week (1 to 52) of ${what}` }),
+      z.maximum(52, { error: `must be at most 52 weeks of ${what}` }),
+    );
 
 export const sicknessPeriodSchema = z.strictObject({
   /** First sick day of the period. */
   from: isoDate,
   /** Last sick day before a full recovery; absent while the period is still open. */
-  to: isoDate.optional(),
+  to: z.optional(isoDate),
 });
 
-const singleTaskShape = Object.fromEntries(SINGLE_TASK_IDS.map((id) => [id, isoDate.optional()])) as Record<
+const singleTaskShape = Object.fromEntries(SINGLE_TASK_IDS.map((id) => [id, z.optional(isoDate)])) as Record<
   SingleTaskId,
-  z.ZodOptional<typeof isoDate>
+  z.ZodMiniOptional<typeof isoDate>
 >;
 
 export const completedSchema = z.strictObject({
   ...singleTaskShape,
   /** The dates of the evaluations held, in any order. */
-  evaluatie: z.array(isoDate, { error: 'must be a list of dates' }).optional(),
+  evaluatie: z.optional(z.array(isoDate, { error: 'must be a list of dates' })),
 });
 
 export const postponementSchema = z.strictObject({
@@ -48,9 +52,11 @@ export const postponementSchema = z.strictObject({
   /** Why employer and employee agreed to deviate; art. 5 requires it to be recorded. No medical details. */
   reason: z
     .string({ error: 'is required: art. 5 requires the reason for the deviation' })
-    .trim()
-    .min(1, { error: 'must not be empty: art. 5 requires the reason for the deviation' })
-    .max(500, { error: 'must be at most 500 characters' }),
+    .check(
+      z.trim(),
+      z.minLength(1, { error: 'must not be empty: art. 5 requires the reason for the deviation' }),
+      z.maxLength(500, { error: 'must be at most 500 characters' }),
+    ),
   newDue: isoDate,
 });
 
@@ -72,30 +78,30 @@ export const employmentEndedSchema = z.strictObject({
 
 const baseSchema = z.strictObject({
   /** The rule set the case was opened under; LATEST_RULESET when absent. */
-  ruleset: z
-    .string({ error: 'must be a rule set id' })
-    .refine((id) => getRuleset(id) !== undefined, {
-      error: (iss) => `unknown rule set "${String(iss.input)}"; known: ${listRulesets().join(', ')}`,
-    })
-    .optional(),
+  ruleset: z.optional(
+    z.string({ error: 'must be a rule set id' }).check(
+      z.refine((id) => getRuleset(id) !== undefined, {
+        error: (iss) => `unknown rule set "${String(iss.input)}"; known: ${listRulesets().join(', ')}`,
+      }),
+    ),
+  ),
   firstSickDay: isoDate,
   /** Sickness periods in order; the first starts on firstSickDay, only the last may be open. */
-  periods: z
-    .array(sicknessPeriodSchema, { error: 'must be a list of { from, to } periods' })
-    .min(1, {
-      error: 'must hold at least one period (or leave periods out)',
-    })
-    .optional(),
-  completed: completedSchema.optional(),
-  postponements: z.array(postponementSchema, { error: 'must be a list' }).optional(),
+  periods: z.optional(
+    z
+      .array(sicknessPeriodSchema, { error: 'must be a list of { from, to } periods' })
+      .check(z.minLength(1, { error: 'must hold at least one period (or leave periods out)' })),
+  ),
+  completed: z.optional(completedSchema),
+  postponements: z.optional(z.array(postponementSchema, { error: 'must be a list' })),
   /** The date on which spoor 1 was found to have no prospect. */
-  spoor1UitzichtloosOn: isoDate.optional(),
-  spoor2Exception: spoor2ExceptionSchema.optional(),
-  loonsanctieWeeks: weeks('loonsanctie').optional(),
+  spoor1UitzichtloosOn: z.optional(isoDate),
+  spoor2Exception: z.optional(spoor2ExceptionSchema),
+  loonsanctieWeeks: z.optional(weeks('loonsanctie')),
   /** Waiting time ends on this date after UWV shortened the loonsanctie (bekorting). */
-  loonsanctieEndsOn: isoDate.optional(),
-  vrijwilligeVerlengingWeeks: weeks('vrijwillige verlenging').optional(),
-  employmentEnded: employmentEndedSchema.optional(),
+  loonsanctieEndsOn: z.optional(isoDate),
+  vrijwilligeVerlengingWeeks: z.optional(weeks('vrijwillige verlenging')),
+  employmentEnded: z.optional(employmentEndedSchema),
 });
 
 /** Checks between fields, run once every field is valid on its own. */
@@ -164,12 +170,14 @@ function crossFieldIssues(facts: z.infer<typeof baseSchema>): PathIssue[] {
   return issues;
 }
 
-export const caseFactsSchema = baseSchema.superRefine(
-  (facts, ctx) => {
-    for (const issue of crossFieldIssues(facts)) ctx.addIssue({ code: 'custom', ...issue });
-  },
-  // Only when every field is valid on its own: comparing an impossible date would say nothing useful.
-  { when: (payload) => payload.issues.length === 0 },
+export const caseFactsSchema = baseSchema.check(
+  z.superRefine(
+    (facts, ctx) => {
+      for (const issue of crossFieldIssues(facts)) ctx.addIssue({ code: 'custom', ...issue });
+    },
+    // Only when every field is valid on its own: comparing an impossible date would say nothing useful.
+    { when: (payload) => payload.issues.length === 0 },
+  ),
 );
 
 export type CaseFacts = z.infer<typeof caseFactsSchema>;
@@ -186,7 +194,7 @@ function unknownKeyMessage(parentPath: string, key: string): string {
   return 'unknown field (refused: the case facts hold dates and decisions only, never medical details)';
 }
 
-function formatIssues(error: z.ZodError): InputIssue[] {
+function formatIssues(error: z.core.$ZodError): InputIssue[] {
   const issues: InputIssue[] = [];
   for (const issue of error.issues) {
     const path = formatPath(issue.path);
