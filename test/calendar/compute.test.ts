@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CalendarInputError,
+  caseFactsSchema,
   computeCalendar,
   type CaseFacts,
   type MilestoneId,
@@ -398,9 +399,29 @@ describe('remembered results', () => {
     expect(milestone(facts, 'probleemanalyse', '2026-03-01')).toMatchObject({ status: 'done', doneOn: '2026-02-10' });
     // more different facts than are remembered, then the first again: still its own calendar
     for (let day = 10; day < 30; day++) computeCalendar({ firstSickDay: `2026-01-${day}` }, { asOf: '2026-03-01' });
-    expect(computeCalendar({ firstSickDay: D, completed: {} }, { asOf: '2026-03-01' })).toEqual(first);
+    const again = computeCalendar({ firstSickDay: D, completed: {} }, { asOf: '2026-03-01' });
+    expect(again).toEqual(first);
+    expect(again).not.toBe(first); // computed anew: the first was no longer remembered
     // a refusal is not remembered as valid facts
     const bad = { firstSickDay: D, loonsanctieWeeks: 60 };
     for (let i = 0; i < 2; i++) expect(() => computeCalendar(bad)).toThrow(/at most 52 weeks/);
+  });
+  it('validates unchanged facts once, whatever the asOf, and tells a field set to undefined apart', () => {
+    const validate = vi.spyOn(caseFactsSchema, 'safeParse');
+    try {
+      const facts: CaseFacts = { firstSickDay: '2025-03-03' };
+      computeCalendar(facts, { asOf: '2025-04-01' });
+      computeCalendar(facts, { asOf: '2025-04-02' });
+      computeCalendar({ ...facts }, { asOf: '2025-04-03' });
+      expect(validate).toHaveBeenCalledTimes(1);
+      computeCalendar({ ...facts, loonsanctieWeeks: 2 }, { asOf: '2025-04-03' });
+      expect(validate).toHaveBeenCalledTimes(2);
+      // JSON would drop the field; the strict schema refuses it, also right after the valid facts
+      expect(() => computeCalendar({ ...facts, diagnosis: undefined } as CaseFacts, { asOf: '2025-04-01' })).toThrow(
+        /diagnosis: unknown field/,
+      );
+    } finally {
+      validate.mockRestore();
+    }
   });
 });

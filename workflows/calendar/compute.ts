@@ -92,25 +92,35 @@ export function computeCalendar(input: CaseFacts, options: ComputeOptions = {}):
   // so that no caller can change a shared one. Refusals are not remembered: they throw again.
   let factsKey: string | undefined;
   try {
-    factsKey = JSON.stringify(input);
+    factsKey = JSON.stringify(input, markUndefined);
   } catch {
     factsKey = undefined; // not JSON (a cycle, a BigInt): validation below refuses it
   }
   const asOf = options.asOf;
-  // A JSON value, a line break (never part of one), the facts: no two inputs share a key.
-  const key = factsKey === undefined ? undefined : `${asOf === undefined ? '' : JSON.stringify(asOf)}\n${factsKey}`;
+  const asOfProblem =
+    asOf === undefined
+      ? undefined
+      : typeof asOf === 'string'
+        ? isoDateProblem(asOf)
+        : 'must be a date string YYYY-MM-DD';
+  // A valid date holds no line break, so no two questions share a key.
+  const key = factsKey === undefined || asOfProblem ? undefined : `${asOf ?? ''}\n${factsKey}`;
   const cached = key === undefined ? undefined : recentCalendars.get(key);
   if (cached) return cached;
 
   const facts = validFacts(input, factsKey);
-  if (asOf !== undefined) {
-    const problem = typeof asOf === 'string' ? isoDateProblem(asOf) : 'must be a date string YYYY-MM-DD';
-    if (problem) throw new CalendarInputError([{ path: 'asOf', message: problem }]);
-  }
+  if (asOfProblem) throw new CalendarInputError([{ path: 'asOf', message: asOfProblem }]);
   const result = deepFreeze(calculateCalendar(facts, asOf));
   if (key !== undefined) remember(recentCalendars, key, result);
   return result;
 }
+
+/**
+ * JSON leaves out a field set to undefined, which the strict schemas refuse: marked instead, such a
+ * field keeps its place in the key (no valid facts hold an object with the key "\u0000").
+ */
+const markUndefined = (_key: string, value: unknown) => (value === undefined ? UNDEFINED_MARK : value);
+const UNDEFINED_MARK = { '\u0000': 0 };
 
 const RECENT = 8;
 const recentCalendars = new Map<string, CalendarResult>();
