@@ -31,6 +31,7 @@
 import { addDays, compareDates, type IsoDate, isoDateProblem } from './dates.js';
 import { CalendarInputError, type InputIssue } from './errors.js';
 import { type CaseFacts, parseCaseFacts, type Postponement } from './facts.js';
+import { boundedMemory } from './memo.js';
 import type { MilestoneId, OwnerRole, SingleTaskId } from './milestones.js';
 import { getRuleset, LATEST_RULESET } from './rulesets/registry.js';
 import type { DueRule, MilestoneRule, RulesetId } from './rulesets/types.js';
@@ -86,10 +87,9 @@ const isAfter = (a: IsoDate, b: IsoDate) => compareDates(a, b) > 0;
 export function computeCalendar(input: CaseFacts, options: ComputeOptions = {}): CalendarResult {
   // The workflow asks for calendars of the same facts many times: several per wake-up (its loop,
   // and an event's validator and handler, each before and after the change), and again on every
-  // later wake-up with a new `asOf`, while the facts change only with an event. So the 8 most recent
-  // calendars are remembered, and apart from them the 8 most recent validated facts: a new `asOf`
-  // does not validate the same facts again. The oldest goes first; everything remembered is frozen
-  // so that no caller can change a shared one. Refusals are not remembered: they throw again.
+  // later wake-up with a new `asOf`, while the facts change only with an event. So recent calendars
+  // are remembered, and apart from them recent validated facts: a new `asOf` does not validate the
+  // same facts again. Everything remembered is frozen so that no caller can change a shared one.
   let factsKey: string | undefined;
   try {
     factsKey = JSON.stringify(input, markUndefined);
@@ -103,16 +103,15 @@ export function computeCalendar(input: CaseFacts, options: ComputeOptions = {}):
       : typeof asOf === 'string'
         ? isoDateProblem(asOf)
         : 'must be a date string YYYY-MM-DD';
-  // A valid date holds no line break, so no two questions share a key.
-  const key = factsKey === undefined || asOfProblem ? undefined : `${asOf ?? ''}\n${factsKey}`;
-  const cached = key === undefined ? undefined : recentCalendars.get(key);
-  if (cached) return cached;
 
-  const facts = validFacts(input, factsKey);
-  if (asOfProblem) throw new CalendarInputError([{ path: 'asOf', message: asOfProblem }]);
-  const result = deepFreeze(calculateCalendar(facts, asOf));
-  if (key !== undefined) remember(recentCalendars, key, result);
-  return result;
+  const validate = () => deepFreeze(parseCaseFacts(input));
+  const calendar = () => {
+    const facts = factsKey === undefined ? validate() : recentFacts(factsKey, validate);
+    if (asOfProblem) throw new CalendarInputError([{ path: 'asOf', message: asOfProblem }]);
+    return deepFreeze(calculateCalendar(facts, asOf));
+  };
+  // A valid date holds no line break, so no two questions share a key.
+  return factsKey === undefined || asOfProblem ? calendar() : recentCalendars(`${asOf ?? ''}\n${factsKey}`, calendar);
 }
 
 /**
@@ -122,22 +121,8 @@ export function computeCalendar(input: CaseFacts, options: ComputeOptions = {}):
 const markUndefined = (_key: string, value: unknown) => (value === undefined ? UNDEFINED_MARK : value);
 const UNDEFINED_MARK = { '\u0000': 0 };
 
-const RECENT = 8;
-const recentCalendars = new Map<string, CalendarResult>();
-const recentFacts = new Map<string, CaseFacts>();
-
-function validFacts(input: unknown, key: string | undefined): CaseFacts {
-  const known = key === undefined ? undefined : recentFacts.get(key);
-  if (known) return known;
-  const facts = deepFreeze(parseCaseFacts(input));
-  if (key !== undefined) remember(recentFacts, key, facts);
-  return facts;
-}
-
-function remember<V>(recent: Map<string, V>, key: string, value: V): void {
-  if (recent.size >= RECENT) recent.delete(recent.keys().next().value!);
-  recent.set(key, value);
-}
+const recentCalendars = boundedMemory<string, CalendarResult>(8);
+const recentFacts = boundedMemory<string, CaseFacts>(8);
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
