@@ -171,42 +171,58 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     };
   }
 
-  async function send(
+  /**
+   * Sends and, once the SMTP server took it, marks it sent and records it (then `onSent`). Not an
+   * async function, and neither is sendScheduled: see the sending loop in the main loop below.
+   */
+  function send(
     n: Notification,
     key: string,
     entry: Omit<TimelineEntry, 'at' | 'recipients' | 'messageId'>,
-  ): Promise<boolean> {
-    const result = await deliver(n, key);
-    if (!result) return false;
-    markSent(key);
-    record({ ...entry, recipients: result.recipients ?? [...n.to, ...(n.cc ?? [])], messageId: n.messageId });
-    return true;
+    onSent?: () => void,
+  ): Promise<NotifyResult | undefined> {
+    return deliver(n, key, (result) => {
+      markSent(key);
+      record({ ...entry, recipients: result.recipients ?? [...n.to, ...(n.cc ?? [])], messageId: n.messageId });
+      onSent?.();
+    });
   }
 
   /**
-   * Sends; a message the SMTP server refuses for good is recorded on the timeline, reported to the
-   * arbodienst's operations address and marked sent (undefined), so that it is not retried forever.
+   * Sends (then `onDelivered`, in the same activation as the activity's result); a message the SMTP
+   * server refuses for good is recorded on the timeline, reported to the arbodienst's operations
+   * address and marked sent (undefined), so that it is not retried forever.
    */
-  async function deliver(n: Notification, key: string): Promise<NotifyResult | undefined> {
-    if (!patched(PATCHES.deliveryFailures)) return notify(n);
-    try {
-      return await notify(n);
-    } catch (err) {
-      const failure = permanentDeliveryFailure(err);
-      if (!failure) throw err;
-      markSent(key);
-      const recipients = [...n.to, ...(n.cc ?? [])];
-      record({
-        kind: 'delivery-failed',
-        actor: SYSTEM,
-        ...(n.tasks[0] && { task: n.tasks[0].id as TimelineEntry['task'], due: n.tasks[0].due }),
-        recipients,
-        messageId: n.messageId,
-        details: `${n.kind}: ${failure.message}`,
-      });
-      await reportDeliveryFailure(n, key, recipients, failure.message);
-      return undefined;
+  async function deliver(
+    n: Notification,
+    key: string,
+    onDelivered?: (result: NotifyResult) => void,
+  ): Promise<NotifyResult | undefined> {
+    let result: NotifyResult;
+    if (!patched(PATCHES.deliveryFailures)) {
+      result = await notify(n);
+    } else {
+      try {
+        result = await notify(n);
+      } catch (err) {
+        const failure = permanentDeliveryFailure(err);
+        if (!failure) throw err;
+        markSent(key);
+        const recipients = [...n.to, ...(n.cc ?? [])];
+        record({
+          kind: 'delivery-failed',
+          actor: SYSTEM,
+          ...(n.tasks[0] && { task: n.tasks[0].id as TimelineEntry['task'], due: n.tasks[0].due }),
+          recipients,
+          messageId: n.messageId,
+          details: `${n.kind}: ${failure.message}`,
+        });
+        await reportDeliveryFailure(n, key, recipients, failure.message);
+        return undefined;
+      }
     }
+    onDelivered?.(result);
+    return result;
   }
 
   async function reportDeliveryFailure(n: Notification, key: string, recipients: string[], reason: string) {
@@ -280,7 +296,11 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     }
   }
 
-  async function sendScheduled(message: ScheduledMessage, calendar: CalendarResult): Promise<void> {
+  /**
+   * Sends a scheduled message: the sending, or undefined when there is nothing to send. Not async for
+   * the same reason as `send`: the loop awaits what it returns.
+   */
+  function sendScheduled(message: ScheduledMessage, calendar: CalendarResult): Promise<unknown> | undefined {
     const task = message.task && calendar.milestones.find((m) => m.id === message.task);
     if (message.kind === 'deskundigenoordeel-reminder') {
       const n = notification(
@@ -290,44 +310,46 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
         [state.open.casemanager.email],
         [state.open.employer.escalationEmail],
       );
-      await send(n, message.key, { kind: 'deskundigenoordeel-reminder', actor: SYSTEM });
-      return;
+      return send(n, message.key, { kind: 'deskundigenoordeel-reminder', actor: SYSTEM });
     }
-    if (!task) return;
+    if (!task) return undefined;
     if (message.kind === 'reminder') {
       const invite = withInvite(
         notification('reminder', message.key, [task], reminderRecipients(state.open, task.owner)),
         task,
       );
-      if (await send(invite.n, message.key, { kind: 'reminder', actor: SYSTEM, task: task.id, due: task.due }))
-        invite.commit();
-      return;
+      return send(
+        invite.n,
+        message.key,
+        { kind: 'reminder', actor: SYSTEM, task: task.id, due: task.due },
+        invite.commit,
+      );
     }
-    if (message.kind === 'second-escalation') {
-      await sendSecondEscalation(message, task);
-      return;
-    }
+    if (message.kind === 'second-escalation') return sendSecondEscalation(message, task);
     // Escalation: the task is overdue from this moment, whether or not the policy e-mails about it.
     record({ kind: 'overdue', actor: SYSTEM, task: task.id, due: task.due });
+    // Asked before the e-mail goes out (before 2026-12-03, after it): the same request either way. The
+    // loop asks again after all sending whether one is pending and none was made, and an event during
+    // the sending can only set a request of its own, which wins in both orders.
+    if (task.id === 'start-tweede-spoor' && !state.deskundigenoordeel) pendingRequest ??= 'start-tweede-spoor-overdue';
     if (
       state.open.reminderPolicy?.[task.id as keyof NonNullable<typeof state.open.reminderPolicy>]?.escalate === false
     ) {
       markSent(message.key);
-    } else {
-      const n = notification(
-        'escalation',
-        message.key,
-        [task],
-        [state.open.casemanager.email],
-        [state.open.employer.escalationEmail],
-      );
-      await send(n, message.key, { kind: 'escalation', actor: SYSTEM, task: task.id, due: task.due });
+      return undefined;
     }
-    if (task.id === 'start-tweede-spoor' && !state.deskundigenoordeel) pendingRequest ??= 'start-tweede-spoor-overdue';
+    const n = notification(
+      'escalation',
+      message.key,
+      [task],
+      [state.open.casemanager.email],
+      [state.open.employer.escalationEmail],
+    );
+    return send(n, message.key, { kind: 'escalation', actor: SYSTEM, task: task.id, due: task.due });
   }
 
   /** Still open 10 working days after the escalation: again, and the activity adds the supervisor. */
-  async function sendSecondEscalation(message: ScheduledMessage, task: Milestone): Promise<void> {
+  function sendSecondEscalation(message: ScheduledMessage, task: Milestone): Promise<unknown> {
     const n = notification(
       'second-escalation',
       message.key,
@@ -335,7 +357,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       [state.open.casemanager.email],
       [state.open.employer.escalationEmail],
     );
-    await send(n, message.key, { kind: 'second-escalation', actor: SYSTEM, task: task.id, due: task.due });
+    return send(n, message.key, { kind: 'second-escalation', actor: SYSTEM, task: task.id, due: task.due });
   }
 
   /** A case taken over with overdue tasks: one summary instead of a burst of escalations. */
@@ -422,7 +444,15 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     if (!state.started && due.some((m) => m.kind === 'escalation')) {
       await sendTakeoverSummary(due, calendar);
     } else {
-      for (const message of due) await sendScheduled(message, calendar);
+      // One async layer (deliver) between this loop and notify, and awaited only when something is
+      // sent. The SDK's promise hook captures a stack trace for every promise a workflow makes (an
+      // await on a plain value too) and maps it through the source map: in a CPU profile of the
+      // benchmark (2026-12-03), the three async layers that were here cost 20 s of the workflow
+      // thread, scheduling the activities themselves 8.6 s. Which layer awaits changes no command.
+      for (const message of due) {
+        const sending = sendScheduled(message, calendar);
+        if (sending) await sending;
+      }
     }
     state.started = true;
     // Only awaited when there is something to cancel (every await costs the SDK a stack trace), but
