@@ -28,7 +28,8 @@ function label(node: ProfileNode): string {
     .replace(root, '')
     .replace(/^(bench\/)?dist\//, '')
     .replace(/workflow-bundle-\w+/, 'workflow-bundle');
-  return `${functionName || '(anonymous)'}@${file}:${lineNumber}`;
+  // V8 counts lines from 0; editors and stack traces from 1.
+  return `${functionName || '(anonymous)'}@${file}:${lineNumber + 1}`;
 }
 
 /** The package (node_modules), the project file, or the V8 pseudo-frame a node's self time belongs to. */
@@ -38,7 +39,7 @@ function owner(node: ProfileNode): string {
   return /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? label(node).replace(/^[^@]*@|:\d+$/g, '');
 }
 
-export function summarise(profile: Profile, patterns: string[]): string[] {
+function summarise(profile: Profile, patterns: string[]): string[] {
   const matchers = patterns.map((p) => new RegExp(p));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -98,6 +99,8 @@ function main(args: string[]): number {
     let profile: Profile;
     try {
       profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+      if (![profile.nodes, profile.samples, profile.timeDeltas].every(Array.isArray))
+        throw new Error('not a CPU profile (nodes, samples, timeDeltas)');
     } catch (err) {
       process.stderr.write(`profile-summary: cannot read ${file}: ${(err as Error).message}\n`);
       return 1;
