@@ -325,12 +325,13 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
         invite.commit,
       );
     }
-    if (message.kind === 'second-escalation') return sendSecondEscalation(message, task);
+    if (message.kind === 'second-escalation') return sendEscalation('second-escalation', message, task);
     // Escalation: the task is overdue from this moment, whether or not the policy e-mails about it.
     record({ kind: 'overdue', actor: SYSTEM, task: task.id, due: task.due });
     // Asked before the e-mail goes out (before 2026-12-03, after it): the same request either way. The
-    // loop asks again after all sending whether one is pending and none was made, and an event during
-    // the sending can only set a request of its own, which wins in both orders.
+    // loop asks again after all sending whether one is pending and none was made (only the loop sets
+    // state.deskundigenoordeel; applyEvent never does), and an event during the sending can only set a
+    // request of its own, which wins in both orders.
     if (task.id === 'start-tweede-spoor' && !state.deskundigenoordeel) pendingRequest ??= 'start-tweede-spoor-overdue';
     if (
       state.open.reminderPolicy?.[task.id as keyof NonNullable<typeof state.open.reminderPolicy>]?.escalate === false
@@ -338,26 +339,26 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       markSent(message.key);
       return undefined;
     }
-    const n = notification(
-      'escalation',
-      message.key,
-      [task],
-      [state.open.casemanager.email],
-      [state.open.employer.escalationEmail],
-    );
-    return send(n, message.key, { kind: 'escalation', actor: SYSTEM, task: task.id, due: task.due });
+    return sendEscalation('escalation', message, task);
   }
 
-  /** Still open 10 working days after the escalation: again, and the activity adds the supervisor. */
-  function sendSecondEscalation(message: ScheduledMessage, task: Milestone): Promise<unknown> {
+  /**
+   * An escalation to the casemanager, the employer's escalation address in cc; the second one (still
+   * open 10 working days later) goes the same way, and the activity adds the supervisor.
+   */
+  function sendEscalation(
+    kind: 'escalation' | 'second-escalation',
+    message: ScheduledMessage,
+    task: Milestone,
+  ): Promise<unknown> {
     const n = notification(
-      'second-escalation',
+      kind,
       message.key,
       [task],
       [state.open.casemanager.email],
       [state.open.employer.escalationEmail],
     );
-    return send(n, message.key, { kind: 'second-escalation', actor: SYSTEM, task: task.id, due: task.due });
+    return send(n, message.key, { kind, actor: SYSTEM, task: task.id, due: task.due });
   }
 
   /** A case taken over with overdue tasks: one summary instead of a burst of escalations. */
