@@ -11,15 +11,20 @@
 //
 // The cases live in fixed dates (first sick day Monday 8 January 2024) through the simulation's
 // clock offset (see client/simulate.ts), so a regenerated history tells the same story.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { pino } from 'pino';
 import { createActivities } from '../activities/index.js';
-import type { Mailer } from '../activities/mail.js';
+import { DeliveryError, type Mailer } from '../activities/mail.js';
 import { parseOpenCase, recordEvent, type CaseClientOptions } from '../client/cases.js';
 import { registerSearchAttributes } from '../client/search-attributes.js';
+import { startDevServer } from '../worker/dev-server.js';
 import { workflowsPath } from '../worker/worker.js';
 import { amsterdamInstant } from '../workflows/amsterdam-time.js';
 import { addDays, type IsoDate } from '../workflows/calendar/index.js';
@@ -49,6 +54,8 @@ export interface HistoryScenario {
   name: string;
   description: string;
   extra?: Record<string, unknown>;
+  /** Days after the first sick day on which the case is opened (at 08:00): a take-over. Default 0. */
+  openOn?: number;
   /** Start as a run continued from an earlier one, with this carried state (see continue-as-new). */
   continued?: (open: OpenCaseInput) => Extract<CaseWorkflowInput, { continued: unknown }>['continued'];
   steps: Step[];
@@ -184,15 +191,91 @@ export const SCENARIOS: HistoryScenario[] = [
       { on: 100, event: { type: 'recovered', date: day(100) } },
     ],
   },
+  {
+    name: 'takeover-summary',
+    description:
+      'a case taken over in week 9 with the probleemanalyse overdue: one take-over summary instead of escalations; then done, recovery',
+    openOn: 60,
+    extra: { completed: { ziekmelding: day(2) } },
+    steps: [
+      done('probleemanalyse', 62),
+      done('plan-van-aanpak', 70),
+      { on: 90, event: { type: 'recovered', date: day(90) } },
+    ],
+  },
+  {
+    name: 'takeover-then-escalation-and-reminder',
+    description:
+      'taken over in week 6 with the ziekmelding overdue (summary); on one morning the probleemanalyse escalates and the first reminder since the take-over (plan van aanpak, 10 working days ahead) goes out after it',
+    openOn: 38,
+    extra: { reminderPolicy: { 'plan-van-aanpak': { reminderWorkingDaysBefore: 10 } } },
+    steps: [
+      done('ziekmelding', 39),
+      done('probleemanalyse', 45),
+      done('plan-van-aanpak', 55),
+      { on: 80, event: { type: 'recovered', date: day(80) } },
+    ],
+  },
+  {
+    name: 'second-escalation',
+    description:
+      'the probleemanalyse left open: escalated the working day after its due date, escalated again (supervisor in cc) 10 working days later; then done, recovery',
+    steps: [
+      done('ziekmelding', 1),
+      done('probleemanalyse', 60),
+      done('plan-van-aanpak', 70),
+      { on: 100, event: { type: 'recovered', date: day(100) } },
+    ],
+  },
+  {
+    name: 'delivery-failed',
+    description:
+      "the casemanager's address is refused for good (550): every message to it is recorded as delivery-failed and reported to operations; closed by hand",
+    extra: { casemanager: { name: 'Verhuisd', email: 'verhuisd@weigert.example' } },
+    steps: [done('ziekmelding', 1), { on: 10, event: { type: 'case-closed', reason: 'casemanager onbereikbaar' } }],
+  },
+  {
+    name: 'deskundigenoordeel-follow-up',
+    description:
+      'eerstejaarsevaluatie onduidelijk: deskundigenoordeel requested, no answer after 4 weeks (follow-up e-mail), then received; closed by hand',
+    steps: [
+      done('ziekmelding', 1),
+      done('probleemanalyse', 35),
+      done('plan-van-aanpak', 45),
+      ...evaluations(45, 290),
+      done('uwv-42-weken-melding', 292),
+      done('eerstejaarsevaluatie', 340, { outcome: 'onduidelijk' }),
+      {
+        on: 375,
+        event: {
+          type: 'deskundigenoordeel-received',
+          date: day(375),
+          question: 'geschikt-eigen-werk',
+          outcome: 'geschikt voor eigen werk met aanpassingen',
+        },
+      },
+      { on: 380, event: { type: 'case-closed', reason: 'dossier overgedragen' } },
+    ],
+  },
 ];
 
-/** E-mails go nowhere: the history records what was sent, not the SMTP conversation. */
+/**
+ * E-mails go nowhere: the history records what was sent, not the SMTP conversation. Addresses at
+ * weigert.example are refused for good (as an SMTP server answers 550), for the delivery-failure
+ * scenario.
+ */
 const nullMailer: Mailer = {
   async send(email) {
-    return { accepted: [...email.to, ...(email.cc ?? [])], rejected: [] };
+    const all = [...email.to, ...(email.cc ?? [])];
+    const refused = all.filter((a) => a.endsWith('@weigert.example'));
+    if (refused.length) throw new DeliveryError(`550 mailbox unavailable: ${refused.join(', ')}`, true, 550);
+    return { accepted: all, rejected: [] };
   },
   close() {},
 };
+
+/** The arbodienst's own addresses, as a worker is configured with them. */
+const ACTIVITY_ADDRESSES = { supervisorEmail: 'leiding@arbo.example', operationsEmail: 'operations@arbo.example' };
 
 function sampleOpen(caseId: string, extra: Record<string, unknown> = {}): OpenCaseInput {
   return parseOpenCase({
@@ -226,7 +309,7 @@ export async function generateHistories(
       namespace: env.namespace ?? 'default',
       taskQueue,
       workflowBundle,
-      activities: createActivities({ mailer: nullMailer }),
+      activities: createActivities({ mailer: nullMailer, ...ACTIVITY_ADDRESSES }),
     });
     const cases: CaseClientOptions = { client: env.client, taskQueue };
     await worker.runUntil(async () => {
@@ -235,8 +318,9 @@ export async function generateHistories(
         const caseId = `guard-${scenario.name}`;
         const open = sampleOpen(caseId, scenario.extra);
         const workflowId = caseWorkflowId(caseId);
-        // Scenario time = server time − offset: the case opens at 08:00 on its first sick day.
-        const offset = (await env.currentTimeMs()) - amsterdamInstant(D, 8);
+        // Scenario time = server time − offset: the case opens at 08:00 on its first sick day, or on
+        // the day it is taken over.
+        const offset = (await env.currentTimeMs()) - amsterdamInstant(day(scenario.openOn ?? 0), 8);
         const input: CaseWorkflowInput = scenario.continued
           ? { continued: { ...scenario.continued(open), clockOffsetMs: offset } }
           : { open, clockOffsetMs: offset };
@@ -266,11 +350,112 @@ export async function generateHistories(
   return written;
 }
 
+/** A port nobody listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The history-length at which the dev server suggests continue-as-new, lowered from 4,096. */
+const CONTINUE_AS_NEW_AT = 40;
+
+/**
+ * A real continue-as-new, which the time-skipping server never suggests: a case on a private dev
+ * server whose suggestion threshold is lowered to 40 events, fed notes until the server suggests it
+ * and the workflow continues; then the new run takes a few events. Writes both runs' histories
+ * (`<name>-1.json` ends in ContinuedAsNew, `<name>-2.json` is the running continuation). Real time:
+ * the case lives on its first sick day, 08:00 onwards, through the clock offset.
+ */
+export async function generateContinuedByServer(
+  outDir: string = HISTORIES_DIR,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  name = 'continued-by-server',
+): Promise<string[]> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'poortwachter-histories-'));
+  const logger = pino({ level: 'warn' });
+  const server = await startDevServer({
+    dataDir,
+    port: await freePort(),
+    uiPort: await freePort(),
+    namespace: 'default',
+    logger,
+    dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': CONTINUE_AS_NEW_AT },
+  });
+  const written: string[] = [];
+  try {
+    const connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection });
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    const silent = { log() {}, trace() {}, debug() {}, info() {}, warn: log, error: log };
+    const taskQueue = `histories-${process.pid}`;
+    const worker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue,
+      workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: silent }),
+      activities: createActivities({ mailer: nullMailer, ...ACTIVITY_ADDRESSES }),
+    });
+    const cases: CaseClientOptions = { client, taskQueue };
+    await worker.runUntil(async () => {
+      const caseId = `guard-${name}`;
+      const workflowId = caseWorkflowId(caseId);
+      const offset = Date.now() - amsterdamInstant(D, 8);
+      const first = await client.workflow.start('caseWorkflow', {
+        taskQueue,
+        workflowId,
+        args: [{ open: sampleOpen(caseId), clockOffsetMs: offset } satisfies CaseWorkflowInput],
+      });
+      const actor = 'casemanager@arbo.example';
+      let notes = 0;
+      for (; notes < 30; notes++) {
+        const { runId } = await client.workflow.getHandle(workflowId).describe();
+        if (runId !== first.firstExecutionRunId) break;
+        await recordEvent(cases, caseId, { type: 'note', actor, text: `gesprek ${notes + 1} gevoerd` }).catch(
+          (err: unknown) => {
+            // An update that reaches the run as it continues is refused by it; the next goes to the new run.
+            if (!(err instanceof Error) || !/continued|completed/i.test(err.message)) throw err;
+          },
+        );
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const continued = await client.workflow.getHandle(workflowId).describe();
+      if (continued.runId === first.firstExecutionRunId) throw new Error(`no continue-as-new after ${notes} notes`);
+      await recordEvent(cases, caseId, { type: 'task-completed', actor, task: 'ziekmelding', date: D });
+      await recordEvent(cases, caseId, { type: 'note', actor, text: 'na het doorstarten vastgelegd' });
+      for (const [i, runId] of [first.firstExecutionRunId, continued.runId].entries()) {
+        const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+        const file = join(outDir, `${name}-${i + 1}.json`);
+        await writeFile(file, `${historyToJSON(history)}\n`);
+        written.push(file);
+        log(`${name} run ${i + 1}: ${history.events?.length ?? 0} events -> ${file}`);
+      }
+      await client.workflow.getHandle(workflowId).terminate('history recorded');
+    });
+    await nativeConnection.close();
+    await connection.close();
+  } finally {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  return written;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const at = args.indexOf('--out');
   const outDir = at >= 0 ? args.splice(at, 2)[1] : undefined;
-  generateHistories(args, outDir).then(
+  const byServer = args.indexOf('continued-by-server');
+  if (byServer >= 0) args.splice(byServer, 1);
+  const run = async () => {
+    if (byServer < 0 || args.length > 0) await generateHistories(args, outDir);
+    if (byServer >= 0) await generateContinuedByServer(outDir);
+  };
+  run().then(
     () => process.exit(0),
     (err: unknown) => {
       process.stderr.write(`generate-histories: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -31,6 +31,13 @@ describe('replay guard', () => {
         'continued-as-new.json',
         'cancel-invites-on-close.json',
         'continued-with-invitations.json',
+        'takeover-summary.json',
+        'takeover-then-escalation-and-reminder.json',
+        'second-escalation.json',
+        'delivery-failed.json',
+        'deskundigenoordeel-follow-up.json',
+        'continued-by-server-1.json',
+        'continued-by-server-2.json',
       ]),
     );
   });

@@ -22,6 +22,8 @@ export interface DevServerOptions {
   logger: Logger;
   /** How long to wait for the server to answer. */
   startTimeoutMs?: number;
+  /** Dynamic configuration values (`--dynamic-config-value key=value`), e.g. a lower continue-as-new threshold. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -133,6 +135,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     'error',
     ...(namespace === 'default' ? [] : ['--namespace', namespace]),
     ...searchAttributeFlags(),
+    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+      '--dynamic-config-value',
+      `${key}=${JSON.stringify(value)}`,
+    ]),
   ];
   const child = spawn(cli.path, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const serverLog = logger.child({ component: 'temporal-server' });
