@@ -8,9 +8,11 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY workflows ./workflows
 COPY activities ./activities
-COPY worker ./worker
+COPY runtime ./runtime
 COPY client ./client
-COPY scripts ./scripts
+COPY worker ./worker
+COPY cli ./cli
+COPY tools ./tools
 COPY templates ./templates
 RUN npm run build && npm prune --omit=dev
 

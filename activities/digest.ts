@@ -1,37 +1,21 @@
 // The daily digest: per casemanager, the overdue tasks and those due in the next 10 working days,
-// across all their open cases. Collecting reads the cases (visibility list + the `case` query), so it
-// is activity work; the digest workflow only decides when and to whom.
+// across all their open cases. Collecting reads the cases, so it is activity work; the digest
+// workflow only decides when and to whom. What it reads comes in as a CaseReader (the worker and the
+// CLI give it one over the client library), so that activities never depend on the client.
 import { Context } from '@temporalio/activity';
-import { listQuery, getCase, type CaseClientOptions } from '../client/cases.js';
 import { addWorkingDays, compareDates, type IsoDate } from '../workflows/calendar/index.js';
+import type { CaseView } from '../workflows/case-api.js';
 import { casemanagerKey, type Language } from '../workflows/case-model.js';
-import { CASEMANAGER_ID } from '../workflows/search-attributes.js';
-import type { NotificationTask } from './notifications.js';
+import type { Digest, DigestFilter, DigestItem } from '../workflows/contract.js';
 
 /** How far ahead the digest looks. */
 export const DIGEST_WORKING_DAYS_AHEAD = 10;
 
-export interface DigestItem {
-  caseId: string;
-  employeeName: string;
-  employerName: string;
-  task: NotificationTask;
-}
-
-export interface Digest {
-  /** The Amsterdam date the digest is for (statuses are judged on it). */
-  date: IsoDate;
-  casemanager: { name: string; email: string; key: string };
-  language: Language;
-  /** Sorted by due date, then case and task. */
-  overdue: DigestItem[];
-  /** Due from `date` up to and including the 10th working day after it; sorted the same way. */
-  upcoming: DigestItem[];
-}
-
-export interface DigestFilter {
-  /** Only this casemanager (the CasemanagerId search-attribute key, see casemanagerKey). */
-  casemanagerKey?: string;
+export interface CaseReader {
+  /** The open cases of this deployment, from visibility (no case is read), optionally of one casemanager. */
+  openCases(casemanagerKey?: string): Promise<{ caseId: string; casemanagerKey?: string }[]>;
+  /** One case's record judged on `asOf`; undefined when there is no such case (any more). */
+  readCase(caseId: string, asOf: IsoDate): Promise<CaseView | undefined>;
 }
 
 function byDue(a: DigestItem, b: DigestItem): number {
@@ -46,26 +30,10 @@ function heartbeat(details: unknown): void {
   }
 }
 
-/** The open cases' ids and casemanager keys, from visibility (no case is read). */
-async function openCases(cases: CaseClientOptions, key?: string): Promise<{ caseId: string; key?: string }[]> {
-  const plain = (v: string) => v.replace(/[^A-Za-z0-9._-]/g, '');
-  // The cases of this deployment: those on the worker's task queue.
-  const query =
-    listQuery({ status: 'open' }) +
-    (cases.taskQueue ? ` AND TaskQueue = '${plain(cases.taskQueue)}'` : '') +
-    (key ? ` AND CasemanagerId = '${plain(key)}'` : '');
-  const out: { caseId: string; key?: string }[] = [];
-  for await (const execution of cases.client.workflow.list({ query })) {
-    const k = execution.typedSearchAttributes.get(CASEMANAGER_ID);
-    out.push({ caseId: execution.workflowId.replace(/^case-/, ''), ...(k && { key: k }) });
-  }
-  return out;
-}
-
 /** The casemanagers (search-attribute keys) with at least one open case. */
-export async function digestRecipients(cases: CaseClientOptions): Promise<string[]> {
+export async function digestRecipients(cases: CaseReader): Promise<string[]> {
   const keys = new Set<string>();
-  for (const c of await openCases(cases)) if (c.key) keys.add(c.key);
+  for (const c of await cases.openCases()) if (c.casemanagerKey) keys.add(c.casemanagerKey);
   return [...keys].sort();
 }
 
@@ -74,26 +42,16 @@ export async function digestRecipients(cases: CaseClientOptions): Promise<string
  * to do are left out. Language: the casemanager's own, else their employers' if they all agree, else
  * Dutch.
  */
-export async function collectDigests(
-  cases: CaseClientOptions,
-  date: IsoDate,
-  filter: DigestFilter = {},
-): Promise<Digest[]> {
+export async function collectDigests(cases: CaseReader, date: IsoDate, filter: DigestFilter = {}): Promise<Digest[]> {
   const horizon = addWorkingDays(date, DIGEST_WORKING_DAYS_AHEAD);
   type Acc = Digest & { ownLanguage?: Language; employerLanguages: Set<Language | undefined> };
   const byCasemanager = new Map<string, Acc>();
-  const open = await openCases(cases, filter.casemanagerKey);
+  const open = await cases.openCases(filter.casemanagerKey);
   for (const [index, { caseId }] of open.entries()) {
     heartbeat({ read: index });
-    let view;
-    try {
-      view = await getCase(cases, caseId, { asOf: date });
-    } catch (err) {
-      // A case closed between the list and the query no longer belongs in the digest.
-      if ((err as Error).name === 'UnknownCaseError') continue;
-      throw err;
-    }
-    if (view.status !== 'open') continue;
+    const view = await cases.readCase(caseId, date);
+    // A case closed between the list and the query no longer belongs in the digest.
+    if (!view || view.status !== 'open') continue;
     const key = casemanagerKey(view.casemanager.email);
     if (filter.casemanagerKey && key !== filter.casemanagerKey) continue;
     let acc = byCasemanager.get(key);

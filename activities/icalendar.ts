@@ -1,6 +1,7 @@
 // The calendar invitation for a task deadline (RFC 5545, iTIP RFC 5546): an all-day event on the due
 // date with a stable UID per case and task. A later invitation with the same UID and a higher
 // SEQUENCE moves the entry (a postponed deadline); METHOD:CANCEL with STATUS:CANCELLED removes it.
+import { addDays } from '../workflows/calendar/index.js';
 
 export interface DeadlineEvent {
   uid: string;
@@ -46,12 +47,6 @@ function fold(line: string): string {
 
 const basic = (iso: string) => iso.replace(/-/g, '');
 
-function nextDay(iso: string): string {
-  const d = new Date(`${iso}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
-
 function stampOf(date: Date): string {
   return date
     .toISOString()
@@ -76,7 +71,7 @@ export function deadlineCalendar(e: DeadlineEvent): string {
     `SEQUENCE:${e.sequence}`,
     `DTSTAMP:${stampOf(e.stamp)}`,
     `DTSTART;VALUE=DATE:${basic(e.due)}`,
-    `DTEND;VALUE=DATE:${basic(nextDay(e.due))}`,
+    `DTEND;VALUE=DATE:${basic(addDays(e.due, 1))}`,
     `SUMMARY:${text(e.summary)}`,
     `DESCRIPTION:${text(e.description)}`,
     `ORGANIZER:mailto:${address(e.organizer)}`,

@@ -1,17 +1,17 @@
 // The activities: every side effect of a case happens here, never in workflow code.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { CaseClientOptions } from '../client/cases.js';
-import type { IsoDate } from '../workflows/calendar/index.js';
-import { collectDigests, digestRecipients, type Digest, type DigestFilter } from './digest.js';
-import { DeliveryError, type Mailer } from './mail.js';
 import {
-  digestNotification,
-  prepareDeskundigenoordeel,
-  sendNotification,
-  type DeskundigenoordeelRequest,
+  PERMANENT_DELIVERY_FAILURE,
+  type Activities,
   type Notification,
-} from './notifications.js';
+  type NotifyResult,
+} from '../workflows/contract.js';
+import { collectDigests, digestRecipients, type CaseReader } from './digest.js';
+import { DeliveryError, type Mailer } from './mail.js';
+import { digestNotification, prepareDeskundigenoordeel, sendNotification } from './notifications.js';
+
+export type { Activities };
 
 export interface ActivityDeps {
   mailer: Mailer;
@@ -23,29 +23,19 @@ export interface ActivityDeps {
   operationsEmail?: string;
   /** Test hook: runs after the SMTP server accepted a message, before the activity completes. */
   afterAccepted?: (messageId: string) => Promise<void>;
-  /** A client of the cluster, for the daily digest (it lists and reads cases). */
-  cases?: CaseClientOptions;
+  /** What the daily digest reads: the open cases, and each one's record (the worker wires the client). */
+  cases?: CaseReader;
 }
 
-/** The failure type the workflow recognises: the message will never be delivered as addressed. */
-export const PERMANENT_DELIVERY_FAILURE = 'PermanentDeliveryFailure';
-
-export interface NotifyResult {
-  messageId: string;
-  accepted: string[];
-  /** Every address the message went to, including those the activity added (supervisor, operations). */
-  recipients?: string[];
-}
-
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(deps: ActivityDeps): Activities {
   const { mailer } = deps;
-  const cases = (): CaseClientOptions => {
+  const cases = (): CaseReader => {
     if (!deps.cases) {
       throw ApplicationFailure.nonRetryable('this worker has no Temporal client for the digest', 'DigestNotConfigured');
     }
     return deps.cases;
   };
-  const activities = {
+  const activities: Activities = {
     /**
      * Renders and sends one notification; its Message-ID is fixed by the workflow.
      *
@@ -57,13 +47,10 @@ export function createActivities(deps: ActivityDeps) {
      * or the attempt runs past its 10 s heartbeat timeout before it completes. Between the 250 and
      * the return only the test hook runs.
      *
-     * No "accepted" heartbeat (there was one until 2026-12-02: a retry that found it did not send).
-     * It helped only when the completion was lost after the heartbeat had landed; a crash between the
-     * 250 and the heartbeat reaching Temporal sent twice as well, and that moment is as long as the
-     * one now, since the same encoding and one RPC follow the 250 either way. It cost a server write
-     * per e-mail (README, Benchmarks).
+     * No "accepted" heartbeat: a crash between the 250 and such a heartbeat would send twice just the
+     * same (docs/decisions/2026-12-02-no-accepted-heartbeat.md).
      */
-    async notify(notification: Notification): Promise<NotifyResult> {
+    async notify(notification): Promise<NotifyResult> {
       const ctx = activityContext();
       const n = withAddedRecipients(notification, deps);
       if (n.to.length === 0) {
@@ -89,19 +76,19 @@ export function createActivities(deps: ActivityDeps) {
       return { ...result, recipients: [...n.to, ...(n.cc ?? [])] };
     },
     /** The request for a deskundigenoordeel: the question, the documents UWV asks for, who signs. */
-    async prepareDeskundigenoordeelRequest(because: string): Promise<DeskundigenoordeelRequest> {
+    async prepareDeskundigenoordeelRequest(because) {
       return prepareDeskundigenoordeel(because);
     },
     /** The casemanagers (CasemanagerId keys) with open cases, for the daily digest. */
-    async digestRecipients(): Promise<string[]> {
+    async digestRecipients() {
       return digestRecipients(cases());
     },
     /** The non-empty digests for `date`, one per casemanager (or only the one in `filter`). */
-    async collectDigests(date: IsoDate, filter?: DigestFilter): Promise<Digest[]> {
+    async collectDigests(date, filter) {
       return collectDigests(cases(), date, filter);
     },
     /** Sends one digest, as `notify` sends a notification. */
-    async sendDigest(digest: Digest, messageId: string): Promise<NotifyResult> {
+    async sendDigest(digest, messageId) {
       return activities.notify(digestNotification(digest, messageId));
     },
   };
@@ -125,5 +112,3 @@ function activityContext(): Context | undefined {
     return undefined;
   }
 }
-
-export type Activities = ReturnType<typeof createActivities>;

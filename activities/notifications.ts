@@ -2,78 +2,23 @@
 // lives here, outside workflow code, so wording can change without touching case histories.
 // Dutch by default: casemanagers read these.
 import type { Language } from '../workflows/case-model.js';
-import type { Digest, DigestItem } from './digest.js';
+import type {
+  CalendarInvitation,
+  CaseNotification,
+  DeskundigenoordeelRequest,
+  Digest,
+  DigestItem,
+  DigestNotification,
+  Notification,
+  NotificationTask,
+} from '../workflows/contract.js';
 import { deadlineCalendar } from './icalendar.js';
 import type { Mailer } from './mail.js';
 import { renderMessage, type RenderedMessage, type TemplateData } from './templates.js';
 
-export type NotificationKind =
-  | 'reminder'
-  | 'escalation'
-  | 'second-escalation'
-  | 'takeover-summary'
-  | 'deskundigenoordeel-request'
-  | 'deskundigenoordeel-reminder'
-  | 'calendar-cancel'
-  | 'delivery-failed'
-  | 'digest';
-
-export interface NotificationTask {
-  id: string;
-  title: string;
-  due: string;
-  owner: string;
-  legalBasis: string;
-  status: string;
-}
-
-export interface DeskundigenoordeelRequest {
-  question: string;
-  documents: string[];
-  signers: string[];
-  because: string;
-}
-
-/** The calendar invitation a message carries (RFC 5545): one UID per case and task. */
-export interface CalendarInvitation {
-  uid: string;
-  sequence: number;
-  method: 'REQUEST' | 'CANCEL';
-}
-
-export interface Notification {
-  /** Deterministic: the same notification always carries the same Message-ID. */
-  messageId: string;
-  kind: NotificationKind;
-  to: string[];
-  cc?: string[];
-  caseId: string;
-  employeeName: string;
-  employerName: string;
-  tasks: NotificationTask[];
-  request?: DeskundigenoordeelRequest;
-  /** Template language; Dutch when absent (older histories). */
-  language?: Language;
-  calendar?: CalendarInvitation;
-  /** For 'delivery-failed': the message that could not be delivered. */
-  failure?: { messageId: string; kind: string; recipients: string[]; reason: string };
-  /** For 'digest': the casemanager's tasks across their cases (caseId and names are then empty). */
-  digest?: Digest;
-}
-
 /** The daily digest as a notification: one message to the casemanager, in their language. */
-export function digestNotification(digest: Digest, messageId: string): Notification {
-  return {
-    messageId,
-    kind: 'digest',
-    to: [digest.casemanager.email],
-    caseId: '',
-    employeeName: '',
-    employerName: '',
-    tasks: [],
-    language: digest.language,
-    digest,
-  };
+export function digestNotification(digest: Digest, messageId: string): DigestNotification {
+  return { messageId, kind: 'digest', to: [digest.casemanager.email], language: digest.language, digest };
 }
 
 function digestTemplateData(d: Digest, language: Language): TemplateData {
@@ -152,7 +97,7 @@ export function taskView(task: NotificationTask, caseId: string, language: Langu
 /** The values the templates of a case message see. */
 export function templateData(n: Notification): TemplateData {
   const language = n.language ?? 'nl';
-  if (n.kind === 'digest' && n.digest) return digestTemplateData(n.digest, language);
+  if (n.kind === 'digest') return digestTemplateData(n.digest, language);
   const tasks = n.tasks.map((t) => taskView(t, n.caseId, language));
   return {
     caseId: n.caseId,
@@ -162,8 +107,8 @@ export function templateData(n: Notification): TemplateData {
     tasks,
     count: tasks.length,
     several: tasks.length !== 1,
-    request: n.request,
-    failure: n.failure && { ...n.failure, recipients: n.failure.recipients.join(', ') },
+    request: n.kind === 'deskundigenoordeel-request' ? n.request : undefined,
+    failure: n.kind === 'delivery-failed' ? { ...n.failure, recipients: n.failure.recipients.join(', ') } : undefined,
     receivedCommand: `npx poortwachter case record ${n.caseId} deskundigenoordeel-received --date ${language === 'en' ? 'YYYY-MM-DD' : 'JJJJ-MM-DD'} --question <vraag> --outcome <uitkomst>`,
   };
 }
@@ -178,15 +123,15 @@ export async function sendNotification(
   templatesDir?: string,
 ): Promise<{ messageId: string; accepted: string[] }> {
   const { subject, text, html } = renderNotification(n, templatesDir);
-  const calendar = n.calendar && {
-    method: n.calendar.method,
-    content: invitation(mailer, n, n.calendar, subject, text),
-  };
+  const calendar =
+    (n.kind === 'reminder' || n.kind === 'calendar-cancel') && n.calendar
+      ? { method: n.calendar.method, content: invitation(mailer, n, n.calendar, subject, text) }
+      : undefined;
   const { accepted } = await mailer.send({ messageId: n.messageId, to: n.to, cc: n.cc, subject, text, html, calendar });
   return { messageId: n.messageId, accepted };
 }
 
-function invitation(mailer: Mailer, n: Notification, c: CalendarInvitation, subject: string, text: string): string {
+function invitation(mailer: Mailer, n: CaseNotification, c: CalendarInvitation, subject: string, text: string): string {
   const task = n.tasks[0];
   if (!task) throw new Error(`a calendar invitation needs a task (${n.messageId})`);
   return deadlineCalendar({

@@ -11,8 +11,8 @@
 // - no search-attribute registration or digest schedule (runWorker does both): the parent registered
 //   the attributes, and digests would be e-mails the cases' timelines do not account for.
 // It tells the parent over the IPC channel when it polls; SIGTERM or SIGINT stop it cleanly.
-import { loadConfig } from '../client/config.js';
-import { createLogger } from '../client/logger.js';
+import { loadConfig } from '../runtime/config.js';
+import { createLogger } from '../runtime/logger.js';
 import { shutdownSignal } from '../worker/main.js';
 import { createCaseWorker } from '../worker/worker.js';
 

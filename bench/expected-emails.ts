@@ -24,7 +24,7 @@
 // All patched() branches of the current workflow are on by default (calendar invitations, second
 // escalations; delivery failures cannot occur in the benchmark: its sink accepts everything and no
 // operations address is configured, so no delivery-failed report is sent).
-import { amsterdamDate, amsterdamInstant } from '../workflows/amsterdam-time.js';
+import { amsterdamDate, amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
 import {
   addDays,
   computeCalendar,
@@ -35,7 +35,7 @@ import {
 import { applyEvent, EventRefusal, parseEvent } from '../workflows/case-events.js';
 import { initialFacts, openCaseSchema, type CaseState, type DeskundigenoordeelState } from '../workflows/case-model.js';
 import { dueMessages, endMoment, messageKey, openTasks, scheduledMessages } from '../workflows/case-schedule.js';
-import type { NotificationKind } from '../activities/notifications.js';
+import type { NotificationKind } from '../workflows/contract.js';
 import type { CaseStory } from './mix.js';
 
 /** The case's own notifications: the digest and delivery-failure reports are not a story's. */
@@ -58,7 +58,7 @@ export interface ExpectedOptions {
   /** The second escalation, 10 working days after the first (patch task-email-escalation-chain). Default on. */
   secondEscalation?: boolean;
   /**
-   * A cancellation for every invitation still standing when the case closes (README, E-mails: "when the
+   * A cancellation for every invitation still standing when the case closes (docs/domain.md: "when the
    * task is done, no longer applies, or the case closes, a cancellation follows"). Default on: patch
    * task-email-cancel-invites-on-close; off for cases that closed before it (they only marked the
    * invitations cancelled, without an e-mail).

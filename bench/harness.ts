@@ -1,13 +1,13 @@
 // What the measurements share: a private time-skipping server (encrypted with a throw-away key, as
-// client/simulate.ts does), history statistics, and driving server time until workflows closed.
+// tools/simulate.ts does), history statistics, and driving server time until workflows closed.
 import { readdirSync, readFileSync } from 'node:fs';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
-import { encryptingDataConverter, generateKey, parseKeyring } from '../client/codec.js';
-import { registerSearchAttributes } from '../client/search-attributes.js';
-import { startTimeSkippingServer } from '../scripts/test-server.js';
+import { encryptingDataConverter, generateKey, parseKeyring } from '../runtime/codec.js';
+import { registerSearchAttributes } from '../runtime/search-attributes.js';
+import { startTimeSkippingServer } from '../tools/test-server.js';
 import type { CaseView } from '../workflows/case-api.js';
 import { pool, round, rssSampler } from './util.js';
 

@@ -1,6 +1,6 @@
 // Lifecycle throughput: N cases from the first sick day to their end, on a private time-skipping
 // server, with the real workflow, activities and an SMTP sink. The cases of a cohort open at the same
-// server moment; each lives in its own dates through clockOffsetMs (see client/simulate.ts), and the
+// server moment; each lives in its own dates through clockOffsetMs (see tools/simulate.ts), and the
 // story events are recorded, in server-time order, at 09:00 Amsterdam on their days.
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { createActivities } from '../activities/index.js';
 import { createMailer, SMTP_SESSIONS, type Mailer } from '../activities/mail.js';
 import { recordEvent, type CaseClientOptions } from '../client/cases.js';
-import { projectRoot } from '../scripts/temporal-binaries.js';
-import { workflowsPath } from '../worker/worker.js';
-import { amsterdamInstant } from '../workflows/amsterdam-time.js';
+import { projectRoot } from '../runtime/project.js';
+import { workflowsPath } from '../runtime/project.js';
+import { amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
 import { addDays } from '../workflows/calendar/index.js';
 import type { CaseView } from '../workflows/case-api.js';
 import { casemanagerKey, caseWorkflowId, type CaseWorkflowInput, type CaseEvent } from '../workflows/case-model.js';
@@ -100,7 +100,7 @@ export interface LifecycleOutput {
   traces: Trace[];
   cohorts: Cohort[];
   workflowBundle: WorkflowBundle;
-  dataConverter: ReturnType<typeof import('../client/codec.js').encryptingDataConverter>;
+  dataConverter: ReturnType<typeof import('../runtime/codec.js').encryptingDataConverter>;
 }
 
 export const DEFAULT_COHORT = 1000;

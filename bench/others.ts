@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { openCase } from '../client/cases.js';
-import type { encryptingDataConverter } from '../client/codec.js';
+import type { encryptingDataConverter } from '../runtime/codec.js';
 import { baselineWorkflow, pokeUpdate } from './baseline-workflow.js';
 import {
   noCohortsYet,

@@ -13,8 +13,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, platform, release } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../client/config.js';
-import { ensureTemporalCli, ensureTestServer, projectRoot, type FoundBinary } from '../scripts/temporal-binaries.js';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../runtime/config.js';
+import { projectRoot } from '../runtime/project.js';
+import { ensureTemporalCli, ensureTestServer, type FoundBinary } from '../tools/temporal-binaries.js';
 import { CHAOS_DEFAULT_CASES, runChaos, type ChaosResult } from './chaos.js';
 import { QUIET_MAX_MS, runIdle, SAMPLE_MS, type IdleResult } from './idle.js';
 import {

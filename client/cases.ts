@@ -14,7 +14,7 @@ import {
   type CaseView,
   type EventAccepted,
 } from '../workflows/case-api.js';
-import { amsterdamDate } from '../workflows/amsterdam-time.js';
+import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
 import { parseEvent, EventRefusal } from '../workflows/case-events.js';
 import {
   casemanagerKey,
@@ -193,6 +193,8 @@ export async function getCase(
 
 export interface CaseListFilter {
   casemanagerEmail?: string;
+  /** The CasemanagerId search-attribute key itself (see casemanagerKey), when the address is not at hand. */
+  casemanagerKey?: string;
   employerId?: string;
   status?: CaseStatus;
   overdue?: boolean;
@@ -212,6 +214,7 @@ const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, 
 export function listQuery(filter: CaseListFilter): string {
   const clauses = [`WorkflowType = 'caseWorkflow'`];
   if (filter.casemanagerEmail) clauses.push(`CasemanagerId = ${quote(casemanagerKey(filter.casemanagerEmail))}`);
+  if (filter.casemanagerKey) clauses.push(`CasemanagerId = ${quote(filter.casemanagerKey)}`);
   if (filter.employerId) clauses.push(`EmployerId = ${quote(filter.employerId)}`);
   if (filter.status) clauses.push(`CaseStatus = ${quote(filter.status)}`);
   if (filter.overdue) clauses.push('OverdueTasks > 0');
@@ -232,4 +235,30 @@ export async function listCases({ client }: CaseClientOptions, filter: CaseListF
     });
   }
   return entries.sort((a, b) => (a.nextDeadline ?? '9999').localeCompare(b.nextDeadline ?? '9999'));
+}
+
+/**
+ * What the daily digest reads (activities/digest.ts, CaseReader), over this library: the open cases
+ * of this deployment (those on its task queue), from visibility, and each one's record.
+ */
+export function caseReader({ client, taskQueue }: CaseClientOptions) {
+  return {
+    async openCases(key?: string): Promise<{ caseId: string; casemanagerKey?: string }[]> {
+      const query = `${listQuery({ status: 'open', ...(key && { casemanagerKey: key }) })} AND TaskQueue = ${quote(taskQueue)}`;
+      const out: { caseId: string; casemanagerKey?: string }[] = [];
+      for await (const execution of client.workflow.list({ query })) {
+        const k = execution.typedSearchAttributes.get(CASEMANAGER_ID);
+        out.push({ caseId: execution.workflowId.replace(/^case-/, ''), ...(k && { casemanagerKey: k }) });
+      }
+      return out;
+    },
+    async readCase(caseId: string, asOf: string): Promise<CaseView | undefined> {
+      try {
+        return await getCase({ client, taskQueue }, caseId, { asOf });
+      } catch (err) {
+        if (err instanceof UnknownCaseError) return undefined;
+        throw err;
+      }
+    },
+  };
 }

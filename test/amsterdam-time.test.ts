@@ -2,7 +2,7 @@
 // workflow code may not).
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../workflows/calendar/index.js';
-import { amsterdamDate, amsterdamInstant } from '../workflows/amsterdam-time.js';
+import { amsterdamDate, amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
 import { inAmsterdam } from './setup/case-story.js';
 
 function wallClock(utcMs: number): string {

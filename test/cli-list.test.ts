@@ -3,7 +3,7 @@
 // the search attributes hold no e-mail address or name.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { listCases, openCase, recordEvent, type CaseClientOptions } from '../client/cases.js';
-import { amsterdamDate } from '../workflows/amsterdam-time.js';
+import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
 import { addDays } from '../workflows/calendar/index.js';
 import { caseWorkflowId } from '../workflows/case-model.js';
 import { sampleCase } from './setup/case-world.js';

@@ -3,9 +3,9 @@
 import { PassThrough } from 'node:stream';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codecServerCommand } from '../client/cli/codec-server.js';
-import { EncryptionCodec, generateKey, parseKeyring } from '../client/codec.js';
-import { startCodecServer, type CodecServer } from '../client/codec-server.js';
+import { codecServerCommand } from '../cli/codec-server.js';
+import { EncryptionCodec, generateKey, parseKeyring } from '../runtime/codec.js';
+import { startCodecServer, type CodecServer } from '../runtime/codec-server.js';
 
 const token = 'operator-token-0123456789';
 const uiOrigin = 'http://localhost:8233';

@@ -13,8 +13,8 @@ import {
   KeyringError,
   loadKeyring,
   parseKeyring,
-} from '../client/codec.js';
-import { loadConfig } from '../client/config.js';
+} from '../runtime/codec.js';
+import { loadConfig } from '../runtime/config.js';
 
 const text = (bytes: Uint8Array | null | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString('utf8');
 const secret = { employee: { displayName: 'J. de Vries' }, note: 'Belde met huisarts over rugklachten' };

@@ -3,9 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ENV_VARIABLES, loadConfig } from '../client/config.js';
+import { ENV_VARIABLES, loadConfig } from '../runtime/config.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
-import { searchAttributeFlags } from '../worker/dev-server.js';
+import { searchAttributeFlags } from '../tools/dev/dev-server.js';
 
 const root = new URL('..', import.meta.url).pathname;
 const compose = parse(readFileSync(`${root}/docker-compose.yml`, 'utf8')) as {
@@ -16,7 +16,7 @@ describe('docker-compose.yml', () => {
   const worker = compose.services.worker!;
   const env = Object.fromEntries(Object.entries(worker.environment ?? {}).map(([k, v]) => [k, String(v)]));
 
-  it('has the stack the README describes', () => {
+  it('has the stack docs/operations.md describes', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
       ['mailpit', 'postgresql', 'temporal', 'temporal-setup', 'temporal-ui', 'worker'].sort(),
     );

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../client/config.js';
+import { ConfigError, loadConfig } from '../runtime/config.js';
 
 function problems(env: Record<string, string>): string[] {
   try {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getCase, openCase } from '../client/cases.js';
-import { encryptingDataConverter, parseKeyring } from '../client/codec.js';
+import { encryptingDataConverter, parseKeyring } from '../runtime/codec.js';
 import { sampleCase } from './setup/case-world.js';
 import { freePort } from './setup/ports.js';
 

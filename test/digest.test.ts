@@ -6,15 +6,15 @@ import { PassThrough } from 'node:stream';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { listCases, openCase, type CaseClientOptions } from '../client/cases.js';
-import { digestCommand } from '../client/cli/digest.js';
+import { digestCommand } from '../cli/digest.js';
 import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../client/digest-schedule.js';
-import { amsterdamDate } from '../workflows/amsterdam-time.js';
+import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
 import { addDays, firstWorkingDayOnOrAfter, weekday } from '../workflows/calendar/index.js';
 import { casemanagerKey } from '../workflows/case-model.js';
 import type { DigestWorkflowInput, DigestWorkflowResult } from '../workflows/digest-workflow.js';
 import { sampleCase } from './setup/case-world.js';
 import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
-import type { SmtpSink } from '../client/smtp-sink.js';
+import type { SmtpSink } from '../tools/smtp-sink.js';
 
 async function runDigestCli(args: string[]) {
   const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() };

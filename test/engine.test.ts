@@ -7,7 +7,7 @@ import { DeterminismViolationError } from '@temporalio/workflow';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCase } from '../client/cases.js';
-import { amsterdamInstant } from '../workflows/amsterdam-time.js';
+import { amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
 import { addDays } from '../workflows/calendar/index.js';
 import { caseWorkflowId } from '../workflows/case-model.js';
 import type { CaseView } from '../workflows/case-api.js';

@@ -11,13 +11,13 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { createMailer } from '../activities/mail.js';
 import { getCase, openCase, recordEvent, type CaseClientOptions } from '../client/cases.js';
-import { loadConfig } from '../client/config.js';
-import { connectClient } from '../client/connection.js';
+import { loadConfig } from '../runtime/config.js';
+import { connectClient } from '../runtime/connection.js';
 import { createCaseWorker } from '../worker/worker.js';
-import { amsterdamDate } from '../workflows/amsterdam-time.js';
+import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
 import { addDays } from '../workflows/calendar/index.js';
 import { sampleCase } from './setup/case-world.js';
-import { startSmtpSink } from '../client/smtp-sink.js';
+import { startSmtpSink } from '../tools/smtp-sink.js';
 import { workflowBundle } from './setup/temporal.js';
 
 /** The server's SQLite database and its write-ahead log, as bytes (latin1 keeps every byte). */

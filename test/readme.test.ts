@@ -1,15 +1,16 @@
-// The README is the newcomer's manual: every configuration variable the code reads is documented
-// in its table, and every command of the CLI is mentioned.
+// The README is the newcomer's manual: every command of the CLI is mentioned in it. The full
+// configuration table is in docs/operations.md: every variable the code reads has a row there.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENV_VARIABLES } from '../client/config.js';
+import { ENV_VARIABLES } from '../runtime/config.js';
 import { runCli } from './setup/run-cli.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const operations = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
 
 describe('README', () => {
-  it('documents every configuration variable in its table', () => {
-    const undocumented = ENV_VARIABLES.filter((name) => !readme.includes(`| \`${name}\` |`));
+  it('documents every configuration variable in the table of docs/operations.md', () => {
+    const undocumented = ENV_VARIABLES.filter((name) => !operations.includes(`| \`${name}\` |`));
     expect(undocumented).toEqual([]);
   });
 

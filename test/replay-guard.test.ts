@@ -1,5 +1,5 @@
 // The replay guard: histories of representative cases, recorded from the workflow as it ran before
-// (test/histories/*.json, written by scripts/generate-histories.ts), must replay against the current
+// (test/histories/*.json, written by tools/generate-histories.ts), must replay against the current
 // workflow code. A change that would break cases already running fails here, in CI, instead of
 // on production workers. How to add a history: test/histories/README.md.
 import { readdirSync, readFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { PinoSdkLogger } from '../worker/runtime.js';
+import { PinoSdkLogger } from '../runtime/sdk-runtime.js';
 
 function capture() {
   const lines: Record<string, unknown>[] = [];

@@ -5,8 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { simulateCommand } from '../client/cli/simulate.js';
-import type { SimulationResult } from '../client/simulate.js';
+import { simulateCommand } from '../cli/simulate.js';
+import type { SimulationResult } from '../tools/simulate.js';
 import { inAmsterdam } from './setup/case-story.js';
 
 const EXAMPLE = new URL('../docs/examples/scenario.json', import.meta.url).pathname;

@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureBinary, MissingBinaryError, TEMPORAL_CLI } from '../scripts/temporal-binaries.js';
+import { ensureBinary, MissingBinaryError, TEMPORAL_CLI } from '../tools/temporal-binaries.js';
 
 function script(path: string, body: string): string {
   writeFileSync(path, `#!/bin/sh\n${body}\n`);

@@ -11,12 +11,12 @@ import { Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { getCase, openCase } from '../client/cases.js';
-import { loadConfig } from '../client/config.js';
-import { connectClient, connectionOptions } from '../client/connection.js';
+import { loadConfig } from '../runtime/config.js';
+import { connectClient, connectionOptions } from '../runtime/connection.js';
 import { createCaseWorker } from '../worker/worker.js';
-import { amsterdamDate } from '../workflows/amsterdam-time.js';
+import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
 import { sampleCase } from './setup/case-world.js';
-import { startSmtpSink, type SmtpSink } from '../client/smtp-sink.js';
+import { startSmtpSink, type SmtpSink } from '../tools/smtp-sink.js';
 import { workflowBundle } from './setup/temporal.js';
 
 const fixture = (name: string) => new URL(`./fixtures/tls/${name}`, import.meta.url).pathname;

@@ -1,11 +1,11 @@
 // `poortwachter worker`: one worker process for the configured cluster, stopped cleanly by
 // SIGINT or SIGTERM (finishing its current tasks first). Scale out by running more of them.
 import type { Logger } from 'pino';
-import type { Config } from '../client/config.js';
+import type { Config } from '../runtime/config.js';
 import { Connection } from '@temporalio/client';
-import { connectClient, connectionOptions, temporalAddress } from '../client/connection.js';
+import { connectClient, connectionOptions, temporalAddress } from '../runtime/connection.js';
 import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../client/digest-schedule.js';
-import { registerSearchAttributes } from '../client/search-attributes.js';
+import { registerSearchAttributes } from '../runtime/search-attributes.js';
 import { createCaseWorker, type RunningWorker } from './worker.js';
 
 /**
@@ -30,7 +30,7 @@ export function shutdownSignal(onRepeat: (count: number) => void = () => {}): Pr
 
 /**
  * Makes sure the cluster knows the case search attributes. Best effort: Temporal Cloud, or a user
- * without operator rights, refuses; then an administrator must create them (see README).
+ * without operator rights, refuses; then an administrator must create them (see docs/operations.md).
  */
 async function ensureSearchAttributes(config: Config, logger: Logger): Promise<void> {
   try {
@@ -44,7 +44,7 @@ async function ensureSearchAttributes(config: Config, logger: Logger): Promise<v
     logger.warn(
       { err: (err as Error).message },
       'could not register the search attributes CaseStatus, CasemanagerId, EmployerId, NextDeadline and OverdueTasks; ' +
-        'create them on the cluster (see README), or cases cannot be listed',
+        'create them on the cluster (see docs/operations.md), or cases cannot be listed',
     );
   }
 }

@@ -5,16 +5,12 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Logger } from 'pino';
 import { createActivities, type Activities } from '../activities/index.js';
 import { createMailer, SMTP_SESSIONS } from '../activities/mail.js';
-import { encryptingDataConverter, loadKeyring } from '../client/codec.js';
-import type { Config } from '../client/config.js';
-import { connectionOptions, temporalAddress } from '../client/connection.js';
-import { installRuntime } from './runtime.js';
-
-/** workflows/index, as TypeScript source (tests) or compiled JavaScript (dist/). */
-export const workflowsPath = new URL(
-  `../workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
-  import.meta.url,
-).pathname;
+import { encryptingDataConverter, loadKeyring } from '../runtime/codec.js';
+import type { Config } from '../runtime/config.js';
+import { connectionOptions, temporalAddress } from '../runtime/connection.js';
+import { workflowsPath } from '../runtime/project.js';
+import { caseReader } from '../client/cases.js';
+import { installRuntime } from '../runtime/sdk-runtime.js';
 
 export interface WorkerSetup {
   config: Config;
@@ -77,7 +73,7 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
         createActivities({
           mailer: mailer!,
           ...activityConfig(config),
-          cases: { client: client!, taskQueue: config.taskQueue },
+          cases: caseReader({ client: client!, taskQueue: config.taskQueue }),
         }),
       ...setup.options,
       dataConverter,

@@ -1,8 +1,15 @@
 // The messages the outside world exchanges with a running case: one update for every event (with a
 // validator, so the caller hears yes or a specific no at once) and one query for the case record.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { CalendarResult, IsoDate } from './calendar/index.js';
-import type { CaseEvent, CaseStatus, DeskundigenoordeelState, Language, TimelineEntry } from './case-model.js';
+import { computeCalendar, type CalendarResult, type IsoDate } from './calendar/index.js';
+import type {
+  CaseEvent,
+  CaseState,
+  CaseStatus,
+  DeskundigenoordeelState,
+  Language,
+  TimelineEntry,
+} from './case-model.js';
 
 export interface CaseView {
   caseId: string;
@@ -35,3 +42,25 @@ export const caseQuery = defineQuery<CaseView, [{ asOf?: IsoDate }?]>('case');
 
 /** ApplicationFailure types of a refused event, for the client to tell them apart. */
 export const REFUSAL_TYPES = { invalid: 'InvalidEvent', 'not-allowed': 'EventNotAllowed' } as const;
+
+/** The case record as the query answers it, judged on `asOf`. */
+export function caseView(state: CaseState, asOf: IsoDate): CaseView {
+  return {
+    caseId: state.open.caseId,
+    status: state.status,
+    ...(state.closedReason && { closedReason: state.closedReason }),
+    ruleset: state.facts.ruleset ?? computeCalendar(state.facts).ruleset,
+    employer: {
+      id: state.open.employer.id,
+      name: state.open.employer.name,
+      ...(state.open.employer.language && { language: state.open.employer.language }),
+    },
+    employee: state.open.employee,
+    casemanager: state.open.casemanager,
+    asOf,
+    calendar: computeCalendar(state.facts, { asOf }),
+    ...(state.deskundigenoordeel && { deskundigenoordeel: state.deskundigenoordeel }),
+    ...(state.workPercentage && { workPercentage: state.workPercentage }),
+    timeline: state.timeline,
+  };
+}

@@ -266,11 +266,6 @@ export function caseWorkflowId(caseId: string): string {
   return `case-${caseId}`;
 }
 
-/** Who is reminded of a task: the casemanager, and the bedrijfsarts for the bedrijfsarts' own tasks. */
-export function reminderRecipients(open: OpenCaseInput, owner: string): string[] {
-  return owner === 'bedrijfsarts' ? [open.casemanager.email, open.bedrijfsarts.email] : [open.casemanager.email];
-}
-
 export function isTaskId(id: MilestoneId): id is TaskId {
   return id !== 'einde-wachttijd';
 }

@@ -4,7 +4,7 @@
 // the 5th working day before the due date; if the task is still open at 08:00 on the first working
 // day after its due date, it is overdue and escalates. A key per message (kind, task, due date)
 // tells whether it went out already: a postponed task has a new due date, so a new reminder.
-import { amsterdamInstant } from './amsterdam-time.js';
+import { amsterdamInstant } from './calendar/amsterdam-time.js';
 import {
   addDays,
   addWorkingDays,

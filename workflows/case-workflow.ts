@@ -1,9 +1,10 @@
 // One sick-leave case, from the first sick day to the end of the waiting time.
 //
-// The loop: compute the calendar from the case facts, send what is due (reminders, escalations, a
-// deskundigenoordeel request), keep the search attributes current, then sleep until the next moment
-// or the next event, whichever comes first. The law lives in the calendar module; this file only
-// orchestrates.
+// The loop, once per wake-up: compute the calendar from the case facts, carry out the round's plan
+// (case-round.ts: reminders, escalations, a take-over summary), cancel the calendar invitations of
+// finished tasks, request a deskundigenoordeel when one is due, keep the search attributes current,
+// then sleep until the next moment or the next event, whichever comes first. The law lives in
+// calendar/, every decision of a round in case-round.ts and case-messages.ts; this file only acts.
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -17,34 +18,30 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { Activities, NotifyResult } from '../activities/index.js';
-import type { Notification, NotificationKind, NotificationTask } from '../activities/notifications.js';
-import { amsterdamDate } from './amsterdam-time.js';
-import { computeCalendar, isValidIsoDate, type CalendarResult, type Milestone } from './calendar/index.js';
-import { caseQuery, recordEventUpdate, REFUSAL_TYPES, type CaseView } from './case-api.js';
+import { amsterdamDate, computeCalendar, isValidIsoDate, type CalendarResult } from './calendar/index.js';
+import { caseQuery, caseView, recordEventUpdate, REFUSAL_TYPES, type CaseView } from './case-api.js';
 import { applyEvent, EventRefusal, parseEvent } from './case-events.js';
+import {
+  deliveryFailureReport,
+  deskundigenoordeelRequest,
+  finishedInvitations,
+  hasFinishedInvitations,
+  invitation,
+  SYSTEM,
+  type Send,
+} from './case-messages.js';
 import {
   casemanagerKey,
   initialFacts,
   openCaseSchema,
-  reminderRecipients,
   type CaseState,
   type CaseWorkflowInput,
-  type CalendarInvite,
   type DeskundigenoordeelState,
   type TimelineEntry,
 } from './case-model.js';
-import {
-  dueMessages,
-  endMoment,
-  messageKey,
-  nextMoment,
-  openTasks,
-  scheduledMessages,
-  supersededReminders,
-  type ScheduledMessage,
-  type ScheduleOptions,
-} from './case-schedule.js';
+import { planRound, type Takeover } from './case-round.js';
+import { endMoment, nextMoment, openTasks, scheduledMessages } from './case-schedule.js';
+import { PERMANENT_DELIVERY_FAILURE, type Activities, type NotifyResult } from './contract.js';
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID, NEXT_DEADLINE, OVERDUE_TASKS } from './search-attributes.js';
 
 const { notify, prepareDeskundigenoordeelRequest } = proxyActivities<Activities>({
@@ -55,11 +52,9 @@ const { notify, prepareDeskundigenoordeelRequest } = proxyActivities<Activities>
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 });
 
-const SYSTEM = 'system';
-
 /**
  * Changes since the first histories, each behind `patched()` so that a case started before them
- * replays as it ran:
+ * replays as it ran (test/histories/README.md):
  * - calendar invitations (iCalendar) on reminders, updated per due date and cancelled when done;
  * - the escalation chain: a second escalation, supervisor in cc, 10 working days after the first;
  * - a permanently refused e-mail is recorded and reported instead of failing the case;
@@ -73,133 +68,207 @@ export const PATCHES = {
   cancelOnClose: 'task-email-cancel-invites-on-close',
 } as const;
 
-/** The SMTP server refused the message for good (see activities/index.ts). */
-function permanentDeliveryFailure(err: unknown): ApplicationFailure | undefined {
-  if (!(err instanceof ActivityFailure)) return undefined;
-  const cause = err.cause;
-  return cause instanceof ApplicationFailure && cause.type === 'PermanentDeliveryFailure' ? cause : undefined;
+/**
+ * Whether this case has each change: the one place that asks `patched()`. A change is asked where the
+ * round first needs it, not all at the top of the round, and kept once the case has it: replaying a
+ * history needs the marker asked in the workflow task that recorded it (docs/decisions/).
+ */
+function caseChanges(): Record<keyof typeof PATCHES, boolean> {
+  const has = new Set<string>();
+  const ask = (id: string): boolean => {
+    if (!has.has(id) && patched(id)) has.add(id);
+    return has.has(id);
+  };
+  return {
+    get calendarInvites() {
+      return ask(PATCHES.calendarInvites);
+    },
+    get escalationChain() {
+      return ask(PATCHES.escalationChain);
+    },
+    get deliveryFailures() {
+      return ask(PATCHES.deliveryFailures);
+    },
+    get cancelOnClose() {
+      return ask(PATCHES.cancelOnClose);
+    },
+  };
 }
 
 export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> {
-  if ('open' in input) checkOpenInput(input.open);
-  const state: CaseState =
-    'open' in input
-      ? {
-          open: input.open,
-          facts: initialFacts(input.open),
-          status: 'open',
-          sent: [],
-          timeline: [],
-          started: false,
-          ...(input.clockOffsetMs && { clockOffsetMs: input.clockOffsetMs }),
-        }
-      : input.continued;
-  const sent = new Set(state.sent);
-  let revision = 0;
-  let pendingRequest: DeskundigenoordeelState['because'] | undefined;
+  const c = new CaseRun(input);
+  const { state } = c;
+  while (state.status !== 'closed') {
+    // Taken before acting: an event that arrives while an e-mail is being sent wakes the next round.
+    const seen = c.revision;
+    const calendar = computeCalendar(state.facts, { asOf: c.today() });
+    const options = { secondEscalation: c.changes.escalationChain };
+    const plan = planRound(state, calendar, c.sent, c.now(), options);
+    for (const key of plan.superseded) c.settle(key);
+    if (plan.takeover) {
+      await c.sendTakeover(plan.takeover);
+    } else {
+      // Awaited only when something is sent: see docs/decisions/ on the cost of promises here.
+      for (const step of plan.steps) {
+        if (step.overdue) c.record({ kind: 'overdue', actor: SYSTEM, ...step.overdue });
+        if (step.request) c.pendingRequest ??= step.request;
+        const sending = step.send && c.send(step.send);
+        if (sending) await sending;
+        else if (!step.send) c.settle(step.key);
+      }
+    }
+    state.started = true;
+    if (state.invites && c.changes.calendarInvites && hasFinishedInvitations(state, calendar)) {
+      await c.cancelInvitations(calendar, undefined);
+    }
+    const requestBefore = state.deskundigenoordeel;
+    if (c.pendingRequest && !state.deskundigenoordeel) await c.requestDeskundigenoordeel(c.pendingRequest);
+    c.pendingRequest = undefined;
 
-  const now = () => Date.now() - (state.clockOffsetMs ?? 0);
-  const today = () => amsterdamDate(now());
-  const record = (entry: Omit<TimelineEntry, 'at'>): TimelineEntry => {
-    const full = { at: new Date(now()).toISOString(), ...entry };
-    state.timeline.push(full);
-    return full;
-  };
-  const markSent = (key: string) => {
-    sent.add(key);
-    state.sent.push(key);
-  };
-
-  if ('open' in input)
-    record({ kind: 'opened', actor: SYSTEM, details: `eerste ziektedag ${input.open.firstSickDay}` });
-
-  setHandler(caseQuery, (options) => {
-    // A closed case is shown as it stood when it closed; an open one as of the caller's date.
-    const later = options?.asOf && isValidIsoDate(options.asOf) && options.asOf > today();
-    const asOf = later && state.status !== 'closed' ? options.asOf! : today();
-    return view(state, asOf);
-  });
-  setHandler(
-    recordEventUpdate,
-    (raw) => {
-      // Applied to a copy and committed only when it succeeds, so a refusal leaves no half-change.
-      const draft = draftOf(state);
-      const event = asUpdateFailure(() => parseEvent(raw));
-      const effects = asUpdateFailure(() => applyEvent(draft, event, today()));
-      // Commit the whole draft: a field applyEvent deleted (workPercentage on full recovery) must go
-      // from the state too, which Object.assign alone would leave in place.
-      for (const key of Object.keys(state) as (keyof CaseState)[]) if (!(key in draft)) delete state[key];
-      Object.assign(state, draft);
-      const entry = record({ kind: 'event', actor: event.actor, event, ...('task' in event && { task: event.task }) });
-      if (effects.requestDeskundigenoordeel) pendingRequest = effects.requestDeskundigenoordeel;
-      if (effects.close) close(`gesloten: ${effects.close}`, event.actor);
-      revision++;
-      return { accepted: true as const, entry };
-    },
-    {
-      validator: (raw) => {
-        // A dry run on a copy: the real state changes only in the handler.
-        asUpdateFailure(() => applyEvent(draftOf(state), parseEvent(raw), today()));
-      },
-    },
-  );
-
-  function close(reason: string, actor: string): void {
-    if (state.status === 'closed') return;
-    state.status = 'closed';
-    state.closedReason = reason;
-    record({ kind: 'closed', actor, details: reason });
+    const end = endMoment(calendar);
+    if (c.now() >= end.at) {
+      c.close(end.reason, SYSTEM);
+      break;
+    }
+    c.publish(calendar);
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof caseWorkflow>({ continued: state });
+    }
+    // A deskundigenoordeel requested this round adds its 4-week follow-up, which the plan (made before
+    // the request) does not hold; without it the follow-up would wait for whatever came next.
+    const upcoming =
+      state.deskundigenoordeel === requestBefore ? plan.messages : scheduledMessages(calendar, state, options);
+    const wakeAt = nextMoment(upcoming, c.sent, end.at, c.now());
+    await condition(() => c.revision !== seen, Math.max(wakeAt - c.now(), 1));
   }
 
-  function notification(
-    kind: NotificationKind,
-    key: string,
-    tasks: Milestone[],
-    to: string[],
-    cc?: string[],
-  ): Notification {
-    return {
-      messageId: `<${state.open.caseId}.${key.replace(/[^A-Za-z0-9.-]/g, '.')}@poortwachter>`,
-      kind,
-      to,
-      ...(cc && { cc }),
-      caseId: state.open.caseId,
-      employeeName: state.open.employee.displayName,
-      employerName: state.open.employer.name,
-      tasks: tasks.map(toNotificationTask),
-      language: state.open.casemanager.language ?? state.open.employer.language ?? 'nl',
-    };
+  const closedCalendar = computeCalendar(state.facts, { asOf: c.today() });
+  const stillInvited = Object.values(state.invites ?? {}).some((invite) => !invite.cancelled);
+  const names = stillInvited && c.changes.cancelOnClose ? closedCalendar : undefined;
+  if (state.invites && c.changes.calendarInvites) await c.cancelInvitations(undefined, names);
+  c.publish(closedCalendar, true);
+  await condition(allHandlersFinished);
+  log.info('case closed', { caseId: state.open.caseId, reason: state.closedReason });
+  return caseView(state, c.today());
+}
+
+/** One run of a case: its state, its clock, and the effects the loop carries out. */
+class CaseRun {
+  readonly state: CaseState;
+  /** The keys of `state.sent`, as a set. */
+  readonly sent: Set<string>;
+  readonly changes = caseChanges();
+  /** Counts accepted events: the loop sleeps until it changes. */
+  revision = 0;
+  /** A deskundigenoordeel to request at the end of this round (from an event or an overdue spoor 2). */
+  pendingRequest: DeskundigenoordeelState['because'] | undefined;
+  private published: string | undefined;
+
+  constructor(input: CaseWorkflowInput) {
+    if ('open' in input) checkOpenInput(input.open);
+    this.state =
+      'open' in input
+        ? {
+            open: input.open,
+            facts: initialFacts(input.open),
+            status: 'open',
+            sent: [],
+            timeline: [],
+            started: false,
+            ...(input.clockOffsetMs && { clockOffsetMs: input.clockOffsetMs }),
+          }
+        : input.continued;
+    this.sent = new Set(this.state.sent);
+    if ('open' in input)
+      this.record({ kind: 'opened', actor: SYSTEM, details: `eerste ziektedag ${input.open.firstSickDay}` });
+    setHandler(caseQuery, (options) => {
+      // A closed case is shown as it stood when it closed; an open one as of the caller's date.
+      const later = options?.asOf && isValidIsoDate(options.asOf) && options.asOf > this.today();
+      return caseView(this.state, later && this.state.status !== 'closed' ? options.asOf! : this.today());
+    });
+    setHandler(recordEventUpdate, (raw) => this.applyEvent(raw), {
+      // A dry run on a copy: the real state changes only in the handler.
+      validator: (raw) => void asUpdateFailure(() => applyEvent(draftOf(this.state), parseEvent(raw), this.today())),
+    });
+  }
+
+  /** The workflow's clock (shifted by the simulation's offset, see CaseWorkflowInput). */
+  now(): number {
+    return Date.now() - (this.state.clockOffsetMs ?? 0);
+  }
+
+  today(): string {
+    return amsterdamDate(this.now());
+  }
+
+  record(entry: Omit<TimelineEntry, 'at'>): TimelineEntry {
+    const full = { at: new Date(this.now()).toISOString(), ...entry };
+    this.state.timeline.push(full);
+    return full;
+  }
+
+  /** Done with a message: sent, refused for good, or not needed. It is never sent again. */
+  settle(key: string): void {
+    this.sent.add(key);
+    this.state.sent.push(key);
+  }
+
+  close(reason: string, actor: string): void {
+    if (this.state.status === 'closed') return;
+    this.state.status = 'closed';
+    this.state.closedReason = reason;
+    this.record({ kind: 'closed', actor, details: reason });
+  }
+
+  private applyEvent(raw: unknown) {
+    // Applied to a copy and committed only when it succeeds, so a refusal leaves no half-change.
+    const draft = draftOf(this.state);
+    const event = asUpdateFailure(() => parseEvent(raw));
+    const effects = asUpdateFailure(() => applyEvent(draft, event, this.today()));
+    // Commit the whole draft: a field applyEvent deleted (workPercentage on full recovery) must go
+    // from the state too, which Object.assign alone would leave in place.
+    for (const key of Object.keys(this.state) as (keyof CaseState)[]) if (!(key in draft)) delete this.state[key];
+    Object.assign(this.state, draft);
+    const entry = this.record({
+      kind: 'event',
+      actor: event.actor,
+      event,
+      ...('task' in event && { task: event.task }),
+    });
+    if (effects.requestDeskundigenoordeel) this.pendingRequest = effects.requestDeskundigenoordeel;
+    if (effects.close) this.close(`gesloten: ${effects.close}`, event.actor);
+    this.revision++;
+    return { accepted: true as const, entry };
   }
 
   /**
-   * Sends and, once the SMTP server took it, marks it sent and records it (then `onSent`). Not an
-   * async function, and neither is sendScheduled: see the sending loop in the main loop below.
+   * Sends, and once the SMTP server took it settles and records it. Returns the sending rather than
+   * being async, so that the loop has one async layer between it and `notify` (docs/decisions/).
    */
-  function send(
-    n: Notification,
-    key: string,
-    entry: Omit<TimelineEntry, 'at' | 'recipients' | 'messageId'>,
-    onSent?: () => void,
-  ): Promise<NotifyResult | undefined> {
-    return deliver(n, key, (result) => {
-      markSent(key);
-      record({ ...entry, recipients: result.recipients ?? [...n.to, ...(n.cc ?? [])], messageId: n.messageId });
-      onSent?.();
+  send(s: Send): Promise<NotifyResult | undefined> {
+    let n = s.notification;
+    let invite: ReturnType<typeof invitation> | undefined;
+    if (s.invite && n.kind === 'reminder' && this.changes.calendarInvites) {
+      invite = invitation(this.state, s.invite, n.to);
+      n = { ...n, calendar: invite.calendar };
+    }
+    return this.deliver({ ...s, notification: n }, (result) => {
+      this.settle(s.key);
+      this.record({ ...s.entry, recipients: result.recipients ?? [...n.to, ...(n.cc ?? [])], messageId: n.messageId });
+      if (invite) this.state.invites = { ...this.state.invites, [invite.record[0]]: invite.record[1] };
     });
   }
 
   /**
-   * Sends (then `onDelivered`, in the same activation as the activity's result); a message the SMTP
-   * server refuses for good is recorded on the timeline, reported to the arbodienst's operations
-   * address and marked sent (undefined), so that it is not retried forever.
+   * Sends (then `onDelivered`, in the same activation as the activity's result). A message the SMTP
+   * server refuses for good is settled, recorded on the timeline and reported to the arbodienst's
+   * operations address (undefined), so that it is not retried forever.
    */
-  async function deliver(
-    n: Notification,
-    key: string,
-    onDelivered?: (result: NotifyResult) => void,
-  ): Promise<NotifyResult | undefined> {
+  private async deliver(s: Send, onDelivered?: (result: NotifyResult) => void): Promise<NotifyResult | undefined> {
+    const n = s.notification;
     let result: NotifyResult;
-    if (!patched(PATCHES.deliveryFailures)) {
+    if (!this.changes.deliveryFailures) {
       result = await notify(n);
     } else {
       try {
@@ -207,9 +276,9 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       } catch (err) {
         const failure = permanentDeliveryFailure(err);
         if (!failure) throw err;
-        markSent(key);
+        this.settle(s.key);
         const recipients = [...n.to, ...(n.cc ?? [])];
-        record({
+        this.record({
           kind: 'delivery-failed',
           actor: SYSTEM,
           ...(n.tasks[0] && { task: n.tasks[0].id as TimelineEntry['task'], due: n.tasks[0].due }),
@@ -217,7 +286,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
           messageId: n.messageId,
           details: `${n.kind}: ${failure.message}`,
         });
-        await reportDeliveryFailure(n, key, recipients, failure.message);
+        await this.reportDeliveryFailure(s, recipients, failure.message);
         return undefined;
       }
     }
@@ -225,13 +294,8 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     return result;
   }
 
-  async function reportDeliveryFailure(n: Notification, key: string, recipients: string[], reason: string) {
-    // The operations address comes from the worker's configuration: the activity fills it in.
-    const report: Notification = {
-      ...notification('delivery-failed', `delivery-failed/${key}`, [], []),
-      tasks: n.tasks,
-      failure: { messageId: n.messageId, kind: n.kind, recipients, reason },
-    };
+  private async reportDeliveryFailure(failed: Send, recipients: string[], reason: string): Promise<void> {
+    const report = deliveryFailureReport(this.state.open, failed, recipients, reason);
     try {
       await notify(report);
     } catch (err) {
@@ -240,268 +304,65 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     }
   }
 
-  /** Whether an invitation not yet cancelled belongs to a task that is no longer open. */
-  function openInvitesChanged(calendar: CalendarResult): boolean {
-    const open = new Set(openTasks(calendar).map(inviteUid));
-    return Object.entries(state.invites ?? {}).some(([uid, invite]) => !invite.cancelled && !open.has(uid));
-  }
-
-  /** The iCalendar UID of a task's deadline: one per case and task (per evaluation round). */
-  function inviteUid(task: Milestone): string {
-    const round = task.id === 'evaluatie' ? `-${(state.facts.completed?.evaluatie?.length ?? 0) + 1}` : '';
-    return `${state.open.caseId}.${task.id}${round}@poortwachter`;
-  }
-
-  /** A reminder's invitation: the same UID, a higher SEQUENCE for each new due date. */
-  function withInvite(n: Notification, task: Milestone): { n: Notification; commit: () => void } {
-    if (!patched(PATCHES.calendarInvites)) return { n, commit: () => undefined };
-    const uid = inviteUid(task);
-    const previous = state.invites?.[uid];
-    const sequence = previous ? previous.sequence + 1 : 0;
-    return {
-      n: { ...n, calendar: { uid, sequence, method: 'REQUEST' } },
-      commit: () => {
-        const invite: CalendarInvite = {
-          task: task.id as CalendarInvite['task'],
-          due: task.due,
-          sequence,
-          recipients: [...n.to],
-        };
-        state.invites = { ...state.invites, [uid]: invite };
-      },
-    };
-  }
-
-  /**
-   * Cancels the invitations of tasks that are no longer open (done, not applicable): all of them when
-   * the case closed (`closing`, whose calendar names the tasks).
-   */
-  async function cancelFinishedInvites(calendar: CalendarResult | undefined, closing?: CalendarResult): Promise<void> {
-    if (!state.invites || !patched(PATCHES.calendarInvites)) return;
-    const open = new Set(calendar ? openTasks(calendar).map(inviteUid) : []);
-    const names = calendar ?? closing;
-    for (const [uid, invite] of Object.entries(state.invites)) {
-      if (invite.cancelled || open.has(uid)) continue;
-      const task = names?.milestones.find((m) => m.id === invite.task);
-      const key = `calendar-cancel/${invite.task}/${invite.due}`;
-      const sequence = invite.sequence + 1;
-      const n: Notification = {
-        ...notification('calendar-cancel', key, [], invite.recipients),
-        tasks: task ? [{ ...toNotificationTask(task), due: invite.due }] : [],
-        calendar: { uid, sequence, method: 'CANCEL' },
-      };
-      state.invites[uid] = { ...invite, sequence, cancelled: true };
-      if (n.tasks.length === 0) continue; // nothing to name: the entry stays (cannot happen for a known task)
-      await send(n, key, { kind: 'calendar-cancelled', actor: SYSTEM, task: invite.task, due: invite.due });
+  /** The summary goes out first; what it stands for is settled and recorded after it. */
+  async sendTakeover({ send, covered }: Takeover): Promise<void> {
+    const delivered = await this.deliver(send);
+    for (const c of covered) {
+      this.settle(c.key);
+      if (!c.overdue) continue;
+      this.record({ kind: 'overdue', actor: SYSTEM, ...c.overdue });
+      if (c.chainKey) this.settle(c.chainKey);
     }
-  }
-
-  /**
-   * Sends a scheduled message: the sending, or undefined when there is nothing to send. Not async for
-   * the same reason as `send`: the loop awaits what it returns.
-   */
-  function sendScheduled(message: ScheduledMessage, calendar: CalendarResult): Promise<unknown> | undefined {
-    const task = message.task && calendar.milestones.find((m) => m.id === message.task);
-    if (message.kind === 'deskundigenoordeel-reminder') {
-      const n = notification(
-        'deskundigenoordeel-reminder',
-        message.key,
-        [],
-        [state.open.casemanager.email],
-        [state.open.employer.escalationEmail],
-      );
-      return send(n, message.key, { kind: 'deskundigenoordeel-reminder', actor: SYSTEM });
-    }
-    if (!task) return undefined;
-    if (message.kind === 'reminder') {
-      const invite = withInvite(
-        notification('reminder', message.key, [task], reminderRecipients(state.open, task.owner)),
-        task,
-      );
-      return send(
-        invite.n,
-        message.key,
-        { kind: 'reminder', actor: SYSTEM, task: task.id, due: task.due },
-        invite.commit,
-      );
-    }
-    if (message.kind === 'second-escalation') return sendEscalation('second-escalation', message, task);
-    // Escalation: the task is overdue from this moment, whether or not the policy e-mails about it.
-    record({ kind: 'overdue', actor: SYSTEM, task: task.id, due: task.due });
-    // Asked before the e-mail goes out (before 2026-12-03, after it): the same request either way. The
-    // loop asks again after all sending whether one is pending and none was made (only the loop sets
-    // state.deskundigenoordeel; applyEvent never does), and an event during the sending can only set a
-    // request of its own, which wins in both orders.
-    if (task.id === 'start-tweede-spoor' && !state.deskundigenoordeel) pendingRequest ??= 'start-tweede-spoor-overdue';
-    if (
-      state.open.reminderPolicy?.[task.id as keyof NonNullable<typeof state.open.reminderPolicy>]?.escalate === false
-    ) {
-      markSent(message.key);
-      return undefined;
-    }
-    return sendEscalation('escalation', message, task);
-  }
-
-  /**
-   * An escalation to the casemanager, the employer's escalation address in cc; the second one (still
-   * open 10 working days later) goes the same way, and the activity adds the supervisor.
-   */
-  function sendEscalation(
-    kind: 'escalation' | 'second-escalation',
-    message: ScheduledMessage,
-    task: Milestone,
-  ): Promise<unknown> {
-    const n = notification(
-      kind,
-      message.key,
-      [task],
-      [state.open.casemanager.email],
-      [state.open.employer.escalationEmail],
-    );
-    return send(n, message.key, { kind, actor: SYSTEM, task: task.id, due: task.due });
-  }
-
-  /** A case taken over with overdue tasks: one summary instead of a burst of escalations. */
-  async function sendTakeoverSummary(due: ScheduledMessage[], calendar: CalendarResult): Promise<void> {
-    const tasks = calendar.milestones.filter((m) => due.some((d) => d.task === m.id && d.due === m.due));
-    const key = `takeover/${today()}`;
-    const n = notification(
-      'takeover-summary',
-      key,
-      tasks,
-      [state.open.casemanager.email],
-      [state.open.employer.escalationEmail],
-    );
-    const delivered = await deliver(n, key);
-    for (const d of due) {
-      markSent(d.key);
-      if (d.kind !== 'escalation') continue;
-      record({ kind: 'overdue', actor: SYSTEM, task: d.task, due: d.due });
-      // The summary stands for the whole chain of a task overdue before the take-over: no second step.
-      if (d.task && d.due) markSent(messageKey('second-escalation', d.task, d.due));
-    }
-    markSent(key);
+    this.settle(send.key);
     if (!delivered) return;
-    record({
-      kind: 'takeover-summary',
-      actor: SYSTEM,
-      recipients: [...n.to, ...(n.cc ?? [])],
-      messageId: n.messageId,
-      details: tasks.map((t) => t.id).join(', '),
-    });
+    const n = send.notification;
+    this.record({ ...send.entry, recipients: [...n.to, ...(n.cc ?? [])], messageId: n.messageId });
   }
 
-  async function requestDeskundigenoordeel(because: DeskundigenoordeelState['because']): Promise<void> {
+  /** Cancels the invitations of tasks no longer open, or all of them when the case closed. */
+  async cancelInvitations(calendar: CalendarResult | undefined, names: CalendarResult | undefined): Promise<void> {
+    for (const { uid, cancelled, send } of finishedInvitations(this.state, calendar, calendar ?? names)) {
+      this.state.invites![uid] = cancelled;
+      if (send) await this.send(send);
+    }
+  }
+
+  async requestDeskundigenoordeel(because: DeskundigenoordeelState['because']): Promise<void> {
     const request = await prepareDeskundigenoordeelRequest(because);
-    const requestedOn = today();
-    const key = `deskundigenoordeel-request/${requestedOn}`;
-    const n = {
-      ...notification(
-        'deskundigenoordeel-request',
-        key,
-        [],
-        [state.open.casemanager.email],
-        [state.open.employer.escalationEmail],
-      ),
-      request,
-    };
-    await send(n, key, { kind: 'deskundigenoordeel-request', actor: SYSTEM, details: because });
-    state.deskundigenoordeel = { requestedOn, because };
+    const requestedOn = this.today();
+    await this.send(deskundigenoordeelRequest(this.state.open, requestedOn, because, request));
+    this.state.deskundigenoordeel = { requestedOn, because };
   }
 
-  function scheduleOptions(): ScheduleOptions {
-    return { secondEscalation: patched(PATCHES.escalationChain) };
-  }
-
-  let published: string | undefined;
-  function publishSearchAttributes(calendar: CalendarResult): void {
-    const open = openTasks(calendar);
-    const next = open.map((m) => m.due).sort()[0];
-    const values = {
-      status: state.status,
-      next,
-      overdue: calendar.milestones.filter((m) => m.status === 'overdue').length,
-    };
-    const key = JSON.stringify(values);
-    if (key === published) return; // every upsert is a history event: only on change
-    published = key;
+  /** The search attributes, written only when they changed (every upsert is a history event). */
+  publish(calendar: CalendarResult, always = false): void {
+    const next = openTasks(calendar)
+      .map((m) => m.due)
+      .sort()[0];
+    const overdue = calendar.milestones.filter((m) => m.status === 'overdue').length;
+    const key = JSON.stringify({ status: this.state.status, next, overdue });
+    if (key === this.published && !always) return;
+    this.published = key;
     upsertSearchAttributes([
-      { key: CASE_STATUS, value: values.status },
-      { key: CASEMANAGER_ID, value: casemanagerKey(state.open.casemanager.email) },
-      { key: EMPLOYER_ID, value: state.open.employer.id },
+      { key: CASE_STATUS, value: this.state.status },
+      { key: CASEMANAGER_ID, value: casemanagerKey(this.state.open.casemanager.email) },
+      { key: EMPLOYER_ID, value: this.state.open.employer.id },
       { key: NEXT_DEADLINE, value: next ? new Date(`${next}T00:00:00Z`) : null },
-      { key: OVERDUE_TASKS, value: values.overdue },
+      { key: OVERDUE_TASKS, value: overdue },
     ]);
   }
+}
 
-  while (state.status !== 'closed') {
-    // Taken before acting: an event that arrives while an e-mail is being sent wakes the next round.
-    const seen = revision;
-    const calendar = computeCalendar(state.facts, { asOf: today() });
-    const options = scheduleOptions();
-    const messages = scheduledMessages(calendar, state, options);
-    const due = dueMessages(messages, sent, now());
-    for (const key of supersededReminders(messages, due, sent, now())) markSent(key);
-    if (!state.started && due.some((m) => m.kind === 'escalation')) {
-      await sendTakeoverSummary(due, calendar);
-    } else {
-      // One async layer (deliver) between this loop and notify, and awaited only when something is
-      // sent. The SDK's promise hook captures a stack trace for every promise a workflow makes (an
-      // await on a plain value too) and maps it through the source map: in a CPU profile of the
-      // benchmark (2026-12-03), the three async layers that were here cost 20 s of the workflow
-      // thread, scheduling the activities themselves 8.7 s. Which layer awaits changes no command: the
-      // update handler is synchronous, and all jobs of an activation are applied before microtasks run.
-      for (const message of due) {
-        const sending = sendScheduled(message, calendar);
-        if (sending) await sending;
-      }
-    }
-    state.started = true;
-    // Only awaited when there is something to cancel (every await costs the SDK a stack trace), but
-    // patched() is asked exactly where it always was: a run continued with invitations recorded the
-    // marker in its first round, and replay needs the same call there.
-    if (state.invites && patched(PATCHES.calendarInvites) && openInvitesChanged(calendar))
-      await cancelFinishedInvites(calendar);
-    const requestBefore = state.deskundigenoordeel;
-    if (pendingRequest && !state.deskundigenoordeel) await requestDeskundigenoordeel(pendingRequest);
-    pendingRequest = undefined;
-
-    const end = endMoment(calendar);
-    if (now() >= end.at) {
-      close(end.reason, SYSTEM);
-      break;
-    }
-    publishSearchAttributes(calendar);
-
-    if (workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof caseWorkflow>({ continued: state });
-    }
-
-    // Sleep until the next scheduled moment, or until an event changes the case.
-    // Scheduled again from the current state: a deskundigenoordeel requested in this round adds its
-    // 4-week follow-up, which `messages` (computed before the request) does not hold. Without this
-    // the follow-up waited for whatever moment came next, weeks late.
-    const upcoming =
-      state.deskundigenoordeel === requestBefore ? messages : scheduledMessages(calendar, state, options);
-    const wakeAt = nextMoment(upcoming, sent, end.at, now());
-    await condition(() => revision !== seen, Math.max(wakeAt - now(), 1));
-  }
-
-  const closedCalendar = computeCalendar(state.facts, { asOf: today() });
-  const stillInvited = Object.values(state.invites ?? {}).some((invite) => !invite.cancelled);
-  await cancelFinishedInvites(undefined, stillInvited && patched(PATCHES.cancelOnClose) ? closedCalendar : undefined);
-  published = undefined;
-  publishSearchAttributes(closedCalendar);
-  await condition(allHandlersFinished);
-  log.info('case closed', { caseId: state.open.caseId, reason: state.closedReason });
-  return view(state, today());
+/** The SMTP server refused the message for good (see activities/index.ts). */
+function permanentDeliveryFailure(err: unknown): ApplicationFailure | undefined {
+  if (!(err instanceof ActivityFailure)) return undefined;
+  const cause = err.cause;
+  return cause instanceof ApplicationFailure && cause.type === PERMANENT_DELIVERY_FAILURE ? cause : undefined;
 }
 
 /**
  * A copy of the state for applyEvent to change: deep, except for the two logs that only grow and that
- * applyEvent never touches (the timeline and the sent keys, the bulk of a long case's state), which
- * were copied twice per event (validator and handler) for nothing.
+ * applyEvent never touches (the timeline and the sent keys, the bulk of a long case's state).
  */
 function draftOf(state: CaseState): CaseState {
   const { timeline, sent, ...rest } = state;
@@ -537,29 +398,4 @@ function checkOpenInput(open: unknown): void {
       nonRetryable: true,
     });
   }
-}
-
-function toNotificationTask(m: Milestone): NotificationTask {
-  return { id: m.id, title: m.title, due: m.due, owner: m.owner, legalBasis: m.legalBasis, status: m.status };
-}
-
-function view(state: CaseState, asOf: string): CaseView {
-  return {
-    caseId: state.open.caseId,
-    status: state.status,
-    ...(state.closedReason && { closedReason: state.closedReason }),
-    ruleset: state.facts.ruleset ?? computeCalendar(state.facts).ruleset,
-    employer: {
-      id: state.open.employer.id,
-      name: state.open.employer.name,
-      ...(state.open.employer.language && { language: state.open.employer.language }),
-    },
-    employee: state.open.employee,
-    casemanager: state.open.casemanager,
-    asOf,
-    calendar: computeCalendar(state.facts, { asOf }),
-    ...(state.deskundigenoordeel && { deskundigenoordeel: state.deskundigenoordeel }),
-    ...(state.workPercentage && { workPercentage: state.workPercentage }),
-    timeline: state.timeline,
-  };
 }

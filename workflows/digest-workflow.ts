@@ -16,8 +16,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../activities/index.js';
-import { amsterdamDate } from './amsterdam-time.js';
+import type { Activities } from './contract.js';
+import { amsterdamDate } from './calendar/amsterdam-time.js';
 import { isValidIsoDate, isWorkingDay, type IsoDate } from './calendar/index.js';
 import { casemanagerKey } from './case-model.js';
 

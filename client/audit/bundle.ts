@@ -28,8 +28,8 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
-import { projectRoot } from '../../scripts/temporal-binaries.js';
-import { workflowsPath } from '../../worker/worker.js';
+import { projectRoot } from '../../runtime/project.js';
+import { workflowsPath } from '../../runtime/project.js';
 import { continuedFrom, startInput, type DecodeOptions, type History } from './history.js';
 
 export const BUNDLE_FORMAT = 'poortwachter-audit-bundle/1';

@@ -16,9 +16,16 @@
 // order as the SDK does on the way in.
 import { defaultPayloadConverter, type Payload, type PayloadCodec, type PayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
-import type { Notification } from '../../activities/notifications.js';
-import { amsterdamDate } from '../../workflows/amsterdam-time.js';
-import { computeCalendar, type CalendarResult, type IsoDate, type Milestone } from '../../workflows/calendar/index.js';
+import type { Notification } from '../../workflows/contract.js';
+import { amsterdamDate } from '../../workflows/calendar/amsterdam-time.js';
+import {
+  addDays,
+  computeCalendar,
+  diffDays,
+  type CalendarResult,
+  type IsoDate,
+  type Milestone,
+} from '../../workflows/calendar/index.js';
 import type { CaseView, EventAccepted } from '../../workflows/case-api.js';
 import { applyEvent } from '../../workflows/case-events.js';
 import {
@@ -126,10 +133,6 @@ function eventTime(event: HistoryEvent): number {
   return Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
 }
 
-function daysBetween(from: IsoDate, to: IsoDate): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
-}
-
 function ending(events: HistoryEvent[]): string {
   const last = events.at(-1);
   if (!last) return 'empty';
@@ -187,7 +190,7 @@ export async function deriveCase(
         const derived: DerivedNotification = {
           at: caseTime(eventTime(event)),
           kind: n.kind,
-          tasks: n.tasks.map((t) => ({ id: t.id, due: t.due })),
+          tasks: n.kind === 'digest' ? [] : n.tasks.map((t) => ({ id: t.id, due: t.due })),
           to: n.to,
           cc: n.cc ?? [],
           messageId: n.messageId,
@@ -293,7 +296,7 @@ function periodsFromEvents(
   for (const e of events) {
     const current = periods.at(-1)!;
     if (e.event.type === 'recovered' && (e.event.workPercentage ?? 100) >= 100 && !current.to) {
-      current.to = addIsoDays(e.event.date, -1);
+      current.to = addDays(e.event.date, -1);
     } else if (e.event.type === 'relapsed' && current.to) {
       periods.push({ from: e.event.date });
     }
@@ -301,17 +304,13 @@ function periodsFromEvents(
   return periods;
 }
 
-function addIsoDays(date: IsoDate, days: number): IsoDate {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
-
 function obligation(m: Milestone, asOf: IsoDate, notifications: DerivedNotification[]): DerivedObligation {
   const about = (kinds: string[]) =>
     notifications.filter((n) => kinds.includes(n.kind) && n.tasks.some((t) => t.id === m.id)).map((n) => n.at);
   const daysLate = m.doneOn
-    ? Math.max(0, daysBetween(m.due, m.doneOn))
+    ? Math.max(0, diffDays(m.doneOn, m.due))
     : m.status === 'overdue' || (m.status !== 'not-applicable' && asOf > m.due && m.status !== 'done')
-      ? Math.max(0, daysBetween(m.due, asOf))
+      ? Math.max(0, diffDays(asOf, m.due))
       : 0;
   return {
     id: m.id,

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { calendarCommand } from '../../client/cli/calendar.js';
-import type { Io } from '../../client/cli/io.js';
+import { calendarCommand } from '../../cli/calendar.js';
+import type { Io } from '../../cli/io.js';
 
 /** Runs the command with an in-memory terminal. */
 async function run(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -2,7 +2,7 @@
 // worker ran goes out when the new one starts, nothing is lost and nothing is sent twice.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getCase, openCase, recordEvent } from '../../client/cases.js';
-import { amsterdamInstant } from '../../workflows/amsterdam-time.js';
+import { amsterdamInstant } from '../../workflows/calendar/amsterdam-time.js';
 import { caseWorkflowId } from '../../workflows/case-model.js';
 import { addDays, addWorkingDays, firstWorkingDayAfter } from '../../workflows/calendar/index.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';

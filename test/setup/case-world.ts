@@ -6,9 +6,9 @@ import { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createMailer } from '../../activities/mail.js';
 import type { CaseClientOptions } from '../../client/cases.js';
-import { amsterdamDate, amsterdamInstant } from '../../workflows/amsterdam-time.js';
+import { amsterdamDate, amsterdamInstant } from '../../workflows/calendar/amsterdam-time.js';
 import type { IsoDate } from '../../workflows/calendar/index.js';
-import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../client/smtp-sink.js';
+import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../tools/smtp-sink.js';
 import { connectTimeSkipping, testDataConverter, workflowBundle } from './temporal.js';
 
 export interface CaseWorld {

@@ -5,8 +5,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createMailer } from '../../activities/mail.js';
-import type { CaseClientOptions } from '../../client/cases.js';
-import { startSmtpSink, type SmtpSink } from '../../client/smtp-sink.js';
+import { caseReader, type CaseClientOptions } from '../../client/cases.js';
+import { startSmtpSink, type SmtpSink } from '../../tools/smtp-sink.js';
 import { testDataConverter, workflowBundle } from './temporal.js';
 
 export interface DevWorld {
@@ -25,7 +25,7 @@ export async function startDevWorld(taskQueue: string): Promise<DevWorld> {
     connection: workerConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ mailer: createMailer(sink.url, 'test@localhost'), cases }),
+    activities: createActivities({ mailer: createMailer(sink.url, 'test@localhost'), cases: caseReader(cases) }),
     dataConverter: testDataConverter(),
   });
   const running = worker.run();

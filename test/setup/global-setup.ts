@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
-import { generateKey } from '../../client/codec.js';
-import { registerSearchAttributes } from '../../client/search-attributes.js';
-import { amsterdamInstant } from '../../workflows/amsterdam-time.js';
+import { generateKey } from '../../runtime/codec.js';
+import { registerSearchAttributes } from '../../runtime/search-attributes.js';
+import { amsterdamInstant } from '../../workflows/calendar/amsterdam-time.js';
 import { isValidIsoDate } from '../../workflows/calendar/index.js';
-import { startTimeSkippingServer } from '../../scripts/test-server.js';
-import { startDevServer } from '../../worker/dev-server.js';
+import { startTimeSkippingServer } from '../../tools/test-server.js';
+import { startDevServer } from '../../tools/dev/dev-server.js';
 import { freePort } from './ports.js';
 
 declare module 'vitest' {

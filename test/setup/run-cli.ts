@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { main } from '../../client/cli/main.js';
+import { main } from '../../cli/main.js';
 import { startCaseWorld, type CaseWorld } from './case-world.js';
 
 export interface CliResult {

@@ -5,9 +5,9 @@ import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporali
 import { pino } from 'pino';
 import type { DataConverter } from '@temporalio/common';
 import { inject } from 'vitest';
-import { encryptingDataConverter, parseKeyring } from '../../client/codec.js';
-import { installRuntime } from '../../worker/runtime.js';
-import { workflowsPath } from '../../worker/worker.js';
+import { encryptingDataConverter, parseKeyring } from '../../runtime/codec.js';
+import { installRuntime } from '../../runtime/sdk-runtime.js';
+import { workflowsPath } from '../../runtime/project.js';
 
 // The SDK's own logs go through pino at WARN, so test output shows problems, not worker life cycles.
 installRuntime(pino({ level: process.env.LOG_LEVEL ?? 'warn' }));

@@ -1,6 +1,6 @@
 // Computes the calendar of a case: every obligation with its due date and status.
 //
-// Decisions where the law leaves room (domain.md is the specification):
+// Decisions where the law leaves room (docs/domain.md explains each one):
 // - Samentellen: a relapse fewer than 28 days after recovery continues the case. Deadlines are found
 //   by counting sick days (see timeline.ts), so a deadline reached before the recovery keeps its date
 //   and every later one moves by the days between recovery and relapse. Deadlines counted from a

@@ -11,6 +11,7 @@ export {
   weekday,
   type IsoDate,
 } from './dates.js';
+export { amsterdamDate, amsterdamInstant, amsterdamOffsetHours } from './amsterdam-time.js';
 export {
   ART_3_LID_3_DAYS,
   easterSunday,

@@ -1,11 +1,8 @@
 // The zod the workflow bundle uses: zod/mini, with the English messages.
 //
-// Why not classic zod: a workflow's modules are instantiated once per case, in its own context, so
-// every schema is built again for every case (CPU profiles of the benchmark put classic zod's
-// schemas at about 10 ms a case there, against a fraction of a millisecond for all of the
-// baseline's modules). In classic zod every chained method (`.trim()`, `.min()`, `.refine()`)
-// builds a new schema, and object schemas compile a parser of their own on first use; zod/mini adds
-// all checks to one schema with `.check(...)`. Validation and messages are the same zod core.
+// Why not classic zod: a workflow's modules are instantiated once per case, and classic zod builds a
+// new schema for every chained method (docs/decisions/2026-12-03-zod-mini-in-workflows.md). zod/mini
+// adds all checks to one schema with `.check(...)`; validation and messages are the same zod core.
 //
 // zod/mini loads no locale of its own (classic zod sets English when it builds its first schema and
 // no locale is set), so without English a refusal would read "Invalid input" with no detail. The

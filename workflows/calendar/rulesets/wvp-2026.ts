@@ -1,4 +1,4 @@
-// The rules of the Wet verbetering poortwachter as described in domain.md (2026). Never edit the
+// The rules of the Wet verbetering poortwachter as described in docs/domain.md (2026). Never edit the
 // dates of a published rule set: cases opened under it must keep their calendar. Add a new rule set
 // (and register it) when the law changes.
 import type { Ruleset } from './types.js';

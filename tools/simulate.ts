@@ -20,9 +20,9 @@ import type { AddressObject, ParsedMail } from 'mailparser';
 import { z } from 'zod';
 import { createActivities } from '../activities/index.js';
 import { createMailer } from '../activities/mail.js';
-import { startTimeSkippingServer } from '../scripts/test-server.js';
-import { workflowsPath } from '../worker/worker.js';
-import { amsterdamInstant } from '../workflows/amsterdam-time.js';
+import { startTimeSkippingServer } from './test-server.js';
+import { workflowsPath } from '../runtime/project.js';
+import { amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
 import { addDays, type IsoDate, type MilestoneStatus } from '../workflows/calendar/index.js';
 import { formatPath } from '../workflows/calendar/errors.js';
 import type { CaseView } from '../workflows/case-api.js';
@@ -40,10 +40,17 @@ import {
   type TimelineEntry,
 } from '../workflows/case-model.js';
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID } from '../workflows/search-attributes.js';
-import { encryptingDataConverter, generateKey, parseKeyring } from './codec.js';
-import { CaseError, getCase, InvalidInputError, parseOpenCase, recordEvent, type CaseClientOptions } from './cases.js';
+import { encryptingDataConverter, generateKey, parseKeyring } from '../runtime/codec.js';
+import {
+  CaseError,
+  getCase,
+  InvalidInputError,
+  parseOpenCase,
+  recordEvent,
+  type CaseClientOptions,
+} from '../client/cases.js';
 import { startSmtpSink } from './smtp-sink.js';
-import { registerSearchAttributes } from './search-attributes.js';
+import { registerSearchAttributes } from '../runtime/search-attributes.js';
 
 /** The actor of scenario events that do not name one. */
 export const SIMULATION_ACTOR = 'simulation';

@@ -1,7 +1,7 @@
 // `poortwachter dev` and `poortwachter worker`: the long-running processes.
 import { parseArgs } from 'node:util';
-import { KeyringError, loadKeyring } from '../codec.js';
-import { createLogger } from '../logger.js';
+import { KeyringError, loadKeyring } from '../runtime/codec.js';
+import { createLogger } from '../runtime/logger.js';
 import { configOrExit } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './io.js';
 
@@ -10,7 +10,7 @@ function noArguments(args: string[], command: string): void {
     parseArgs({ args, options: {}, strict: true, allowPositionals: false });
   } catch (err) {
     throw new CliError(
-      `${(err as Error).message}\nUsage: poortwachter ${command}   (configured by environment variables, see README)`,
+      `${(err as Error).message}\nUsage: poortwachter ${command}   (configured by environment variables, see docs/operations.md)`,
     );
   }
 }
@@ -18,7 +18,7 @@ function noArguments(args: string[], command: string): void {
 export async function devCommand(args: string[], io: Io): Promise<number> {
   noArguments(args, 'dev');
   const config = configOrExit();
-  const { runDev } = await import('../../worker/dev.js');
+  const { runDev } = await import('../tools/dev/dev.js');
   try {
     await runDev(config, createLogger(config, 'poortwachter-dev'), (text) => io.stdout.write(text));
   } catch (err) {
@@ -34,7 +34,7 @@ export async function devCommand(args: string[], io: Io): Promise<number> {
  * sees it; process.exit because the SDK may leave a thread behind that keeps the process alive.
  */
 async function exitIfWorkerFailed(err: unknown, command: string, io: Io): Promise<void> {
-  const { WorkerFailedError } = await import('../../worker/main.js');
+  const { WorkerFailedError } = await import('../worker/main.js');
   if (!(err instanceof WorkerFailedError)) return;
   const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
   io.stderr.write(`poortwachter ${command}: ${err.message}${cause}\n`);
@@ -50,7 +50,7 @@ export async function workerCommand(args: string[], io: Io): Promise<number> {
     if (err instanceof KeyringError) throw new CliError(err.message);
     throw err;
   }
-  const { runWorker } = await import('../../worker/main.js');
+  const { runWorker } = await import('../worker/main.js');
   try {
     await runWorker(config, createLogger(config, 'poortwachter-worker'));
   } catch (err) {

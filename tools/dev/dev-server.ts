@@ -11,8 +11,8 @@ import { createInterface } from 'node:readline';
 import { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import type { Logger } from 'pino';
-import { ensureTemporalCli } from '../scripts/temporal-binaries.js';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { ensureTemporalCli } from '../temporal-binaries.js';
+import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 export interface DevServerOptions {
   dataDir: string;

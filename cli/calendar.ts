@@ -6,7 +6,7 @@ import {
   isoDateProblem,
   parseCaseFacts,
   type CalendarResult,
-} from '../../workflows/calendar/index.js';
+} from '../workflows/calendar/index.js';
 import { CliError, EXIT_OK, EXIT_USAGE, readJsonInput, type Io } from './io.js';
 import { formatTable } from './table.js';
 

@@ -3,12 +3,12 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { PayloadCodec } from '@temporalio/common';
-import { exportBundle, generateSigningKeys, serializeBundle } from '../audit/bundle.js';
-import { renderReport } from '../audit/report.js';
-import { onTime } from '../audit/history.js';
-import { BundleFormatError, verifyBundle, type VerifyReport } from '../audit/verify.js';
-import { casemanagerKey, caseIdSchema, caseWorkflowId } from '../../workflows/case-model.js';
-import { isValidIsoDate } from '../../workflows/calendar/index.js';
+import { exportBundle, generateSigningKeys, serializeBundle } from '../client/audit/bundle.js';
+import { renderReport } from '../client/audit/report.js';
+import { onTime } from '../client/audit/history.js';
+import { BundleFormatError, verifyBundle, type VerifyReport } from '../client/audit/verify.js';
+import { casemanagerKey, caseIdSchema, caseWorkflowId } from '../workflows/case-model.js';
+import { isValidIsoDate } from '../workflows/calendar/index.js';
 import { withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from './io.js';
 

@@ -4,16 +4,13 @@
 // --dry-run it only prints what the digest holds.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { digestNotification, renderNotification } from '../../activities/notifications.js';
-import { collectDigests } from '../../activities/digest.js';
-import { amsterdamDate } from '../../workflows/amsterdam-time.js';
-import { isoDateProblem, isWorkingDay } from '../../workflows/calendar/index.js';
-import { casemanagerKey } from '../../workflows/case-model.js';
-import {
-  digestMessageId,
-  type DigestWorkflowInput,
-  type DigestWorkflowResult,
-} from '../../workflows/digest-workflow.js';
+import { digestNotification, renderNotification } from '../activities/notifications.js';
+import { collectDigests } from '../activities/digest.js';
+import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
+import { isoDateProblem, isWorkingDay } from '../workflows/calendar/index.js';
+import { casemanagerKey } from '../workflows/case-model.js';
+import { digestMessageId, type DigestWorkflowInput, type DigestWorkflowResult } from '../workflows/digest-workflow.js';
+import { caseReader } from '../client/cases.js';
 import { configOrExit, withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './io.js';
 
@@ -55,7 +52,7 @@ export async function digestCommand(args: string[], io: Io): Promise<number> {
 
   if (values['dry-run']) {
     const [digest] = await withClient((client, config) =>
-      collectDigests({ client, taskQueue: config.taskQueue }, date, { casemanagerKey: key }),
+      collectDigests(caseReader({ client, taskQueue: config.taskQueue }), date, { casemanagerKey: key }),
     );
     if (!workingDay) io.stdout.write(`note: ${date} is not a working day; the daily digest is not sent on it\n`);
     if (!digest) {

@@ -1,9 +1,9 @@
 // How a CLI command gets a Temporal client: configuration and keys checked, the server reached,
 // every failure turned into a message for the user, the connection closed afterwards.
 import type { Client } from '@temporalio/client';
-import { KeyringError } from '../codec.js';
-import { ConfigError, loadConfig, type Config } from '../config.js';
-import { connectClient, temporalAddress } from '../connection.js';
+import { KeyringError } from '../runtime/codec.js';
+import { ConfigError, loadConfig, type Config } from '../runtime/config.js';
+import { connectClient, temporalAddress } from '../runtime/connection.js';
 import { CliError, EXIT_FAILURE } from './io.js';
 
 export function configOrExit(): Config {

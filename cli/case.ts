@@ -14,9 +14,9 @@ import {
   recordEvent,
   type CaseClientOptions,
   type CaseListFilter,
-} from '../cases.js';
-import { CASE_EVENT_TYPES } from '../../workflows/case-model.js';
-import type { CaseView } from '../../workflows/case-api.js';
+} from '../client/cases.js';
+import { CASE_EVENT_TYPES } from '../workflows/case-model.js';
+import type { CaseView } from '../workflows/case-api.js';
 import { withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, readJsonInput, type Io } from './io.js';
 import { formatCalendar } from './calendar.js';

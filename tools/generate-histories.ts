@@ -3,14 +3,14 @@
 // (historyToJSON). test/replay-guard.test.ts replays every one of them against the current workflow
 // code on each test run, so a change that would break running cases fails CI.
 //
-//   npm run build && node dist/scripts/generate-histories.js [--out dir] [name ...]
+//   npm run build && node dist/tools/generate-histories.js [--out dir] [name ...]
 //
 // Without names it writes every scenario; with names only those (e.g. a new one). Existing files are
 // histories of cases "already running in production": do not regenerate them after changing the
 // workflow (that would hide the incompatibility they exist to catch). See test/histories/README.md.
 //
 // The cases live in fixed dates (first sick day Monday 8 January 2024) through the simulation's
-// clock offset (see client/simulate.ts), so a regenerated history tells the same story.
+// clock offset (see tools/simulate.ts), so a regenerated history tells the same story.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -23,20 +23,15 @@ import { pino } from 'pino';
 import { createActivities } from '../activities/index.js';
 import { DeliveryError, type Mailer } from '../activities/mail.js';
 import { parseOpenCase, recordEvent, type CaseClientOptions } from '../client/cases.js';
-import { registerSearchAttributes } from '../client/search-attributes.js';
-import { startDevServer } from '../worker/dev-server.js';
-import { workflowsPath } from '../worker/worker.js';
-import { amsterdamInstant } from '../workflows/amsterdam-time.js';
+import { registerSearchAttributes } from '../runtime/search-attributes.js';
+import { startDevServer } from './dev/dev-server.js';
+import { workflowsPath } from '../runtime/project.js';
+import { amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
 import { addDays, type IsoDate } from '../workflows/calendar/index.js';
+import { reminderRecipients } from '../workflows/case-messages.js';
 import { messageKey } from '../workflows/case-schedule.js';
-import {
-  caseWorkflowId,
-  initialFacts,
-  reminderRecipients,
-  type CaseWorkflowInput,
-  type OpenCaseInput,
-} from '../workflows/case-model.js';
-import { projectRoot } from './temporal-binaries.js';
+import { caseWorkflowId, initialFacts, type CaseWorkflowInput, type OpenCaseInput } from '../workflows/case-model.js';
+import { projectRoot } from '../runtime/project.js';
 import { startTimeSkippingServer } from './test-server.js';
 
 export const HISTORIES_DIR = join(projectRoot, 'test', 'histories');

@@ -1,10 +1,10 @@
 // `poortwachter simulate`: what a case will do, by running the real workflow on a private
-// time-skipping server (see client/simulate.ts), printed as a timeline and a final state.
+// time-skipping server (see tools/simulate.ts), printed as a timeline and a final state.
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { installRuntime } from '../../worker/runtime.js';
-import { InvalidInputError } from '../cases.js';
-import { EVENT_HOUR, OPEN_HOUR, parseScenario, simulate, type SimulationResult } from '../simulate.js';
+import { installRuntime } from '../runtime/sdk-runtime.js';
+import { InvalidInputError } from '../client/cases.js';
+import { EVENT_HOUR, OPEN_HOUR, parseScenario, simulate, type SimulationResult } from '../tools/simulate.js';
 import { CliError, EXIT_OK, EXIT_USAGE, readJsonInput, type Io } from './io.js';
 import { formatTable } from './table.js';
 

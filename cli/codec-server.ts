@@ -1,8 +1,8 @@
-// `poortwachter codec-server`: the decryption endpoint for the Temporal Web UI (client/codec-server.ts).
+// `poortwachter codec-server`: the decryption endpoint for the Temporal Web UI (runtime/codec-server.ts).
 import { parseArgs } from 'node:util';
-import { EncryptionCodec, KeyringError, loadKeyring } from '../codec.js';
-import { startCodecServer } from '../codec-server.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { EncryptionCodec, KeyringError, loadKeyring } from '../runtime/codec.js';
+import { startCodecServer } from '../runtime/codec-server.js';
+import { ConfigError, loadConfig } from '../runtime/config.js';
 import { CliError, EXIT_OK, type Io } from './io.js';
 
 const USAGE = `Usage: poortwachter codec-server [--port 8888] [--host 127.0.0.1]

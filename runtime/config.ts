@@ -1,7 +1,7 @@
 // Configuration from environment variables, validated once at start-up.
 //
 // Every process (worker, CLI, dev supervisor) reads the same variables through this module, so a
-// docker-compose file, a shell and a test all speak one language. README.md documents each one;
+// docker-compose file, a shell and a test all speak one language. docs/operations.md documents each one;
 // test/config.test.ts checks that the docker-compose worker sets only variables defined here.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
@@ -34,7 +34,7 @@ const hostPort = z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'must be hos
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
-/** The variables, their defaults, and what README.md says about them. */
+/** The variables, their defaults, and what docs/operations.md says about them. */
 const envShape = z.object({
   TEMPORAL_ADDRESS: hostPort.optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -148,7 +148,7 @@ export interface Config {
   ports: { temporal: number; temporalUi: number; mailSmtp: number; mailWeb: number };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   logFormat: 'json' | 'pretty' | undefined;
-  /** Payload encryption keys (client/codec.ts): inline keyring text or a key file. */
+  /** Payload encryption keys (runtime/codec.ts): inline keyring text or a key file. */
   keys: { inline?: string; file?: string };
   /** The codec endpoint for the Temporal Web UI (`poortwachter codec-server`). */
   codecServer: { token: string | undefined; corsOrigin: string; port: number };

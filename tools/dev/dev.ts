@@ -5,11 +5,11 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { devKeyFile, ensureDevKeyFile, loadKeyring } from '../client/codec.js';
-import type { Config } from '../client/config.js';
+import { devKeyFile, ensureDevKeyFile, loadKeyring } from '../../runtime/codec.js';
+import type { Config } from '../../runtime/config.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
-import { runWorker, shutdownSignal } from './main.js';
+import { runWorker, shutdownSignal } from '../../worker/main.js';
 
 export async function runDev(config: Config, logger: Logger, print: (text: string) => void): Promise<void> {
   const stop = shutdownSignal(() =>

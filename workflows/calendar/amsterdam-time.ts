@@ -4,7 +4,7 @@
 // the Node.js that runs the worker, and a change there would make an old history replay to a
 // different reminder time. The Dutch rule is fixed in EU law (Directive 2000/84/EC): UTC+1, and UTC+2
 // from 01:00 UTC on the last Sunday of March until 01:00 UTC on the last Sunday of October.
-import type { IsoDate } from './calendar/index.js';
+import type { IsoDate } from './dates.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 

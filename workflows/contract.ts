@@ -1,0 +1,130 @@
+// The contract between the workflows and the activities: what a workflow hands an activity, and what
+// it gets back. Types only (and one failure name), so that workflow code depends on this file, never
+// on the activities' implementation, and the activities implement it.
+//
+// Compatibility: these shapes travel in case histories. A field may be added (optional) but never
+// renamed or removed, because an activity scheduled by an older worker can be run by a newer one, and
+// the audit reads them back from histories years later.
+import type { IsoDate } from './calendar/index.js';
+import type { Language } from './case-model.js';
+
+/** A task as a message shows it. */
+export interface NotificationTask {
+  id: string;
+  title: string;
+  due: IsoDate;
+  owner: string;
+  legalBasis: string;
+  status: string;
+}
+
+/** What UWV needs for a deskundigenoordeel: the question, the documents, who signs. */
+export interface DeskundigenoordeelRequest {
+  question: string;
+  documents: string[];
+  signers: string[];
+  because: string;
+}
+
+/** The calendar invitation a message carries (RFC 5545): one UID per case and task. */
+export interface CalendarInvitation {
+  uid: string;
+  sequence: number;
+  method: 'REQUEST' | 'CANCEL';
+}
+
+/** A message the SMTP server refused for good, as the report to operations names it. */
+export interface DeliveryFailure {
+  messageId: string;
+  kind: string;
+  recipients: string[];
+  reason: string;
+}
+
+interface Message {
+  /** Deterministic: the same message always carries the same Message-ID. */
+  messageId: string;
+  to: string[];
+  cc?: string[];
+  /** Template language; Dutch when absent (older histories). */
+  language?: Language;
+}
+
+/** What every message about one case carries. */
+export interface CaseMessage extends Message {
+  caseId: string;
+  employeeName: string;
+  employerName: string;
+  tasks: NotificationTask[];
+}
+
+export type CaseNotification =
+  | (CaseMessage & { kind: 'reminder'; calendar?: CalendarInvitation })
+  | (CaseMessage & {
+      kind: 'escalation' | 'second-escalation' | 'takeover-summary' | 'deskundigenoordeel-reminder';
+    })
+  | (CaseMessage & { kind: 'deskundigenoordeel-request'; request: DeskundigenoordeelRequest })
+  | (CaseMessage & { kind: 'calendar-cancel'; calendar: CalendarInvitation })
+  /** To the arbodienst's operations address, which the activity fills in. */
+  | (CaseMessage & { kind: 'delivery-failed'; failure: DeliveryFailure });
+
+/** The daily digest: one casemanager's tasks across their cases, so no case of its own. */
+export interface DigestNotification extends Message {
+  kind: 'digest';
+  digest: Digest;
+}
+
+/** Everything `notify` sends, told apart by `kind`. */
+export type Notification = CaseNotification | DigestNotification;
+export type NotificationKind = Notification['kind'];
+
+export interface NotifyResult {
+  messageId: string;
+  accepted: string[];
+  /** Every address the message went to, including those the activity added (supervisor, operations). */
+  recipients?: string[];
+}
+
+/** The ApplicationFailure type of a message that will never be delivered as addressed. */
+export const PERMANENT_DELIVERY_FAILURE = 'PermanentDeliveryFailure';
+
+export interface DigestItem {
+  caseId: string;
+  employeeName: string;
+  employerName: string;
+  task: NotificationTask;
+}
+
+export interface Digest {
+  /** The Amsterdam date the digest is for (statuses are judged on it). */
+  date: IsoDate;
+  casemanager: { name: string; email: string; key: string };
+  language: Language;
+  /** Sorted by due date, then case and task. */
+  overdue: DigestItem[];
+  /** Due from `date` up to and including the 10th working day after it; sorted the same way. */
+  upcoming: DigestItem[];
+}
+
+export interface DigestFilter {
+  /** Only this casemanager (the CasemanagerId search-attribute key, see casemanagerKey). */
+  casemanagerKey?: string;
+}
+
+/** The activities a case workflow calls. */
+export interface CaseActivities {
+  /** Renders and sends one message; a permanent refusal fails with PERMANENT_DELIVERY_FAILURE. */
+  notify(notification: Notification): Promise<NotifyResult>;
+  prepareDeskundigenoordeelRequest(because: string): Promise<DeskundigenoordeelRequest>;
+}
+
+/** The activities the daily digest workflows call. */
+export interface DigestActivities {
+  /** The casemanagers (CasemanagerId keys) with open cases. */
+  digestRecipients(): Promise<string[]>;
+  /** The non-empty digests for `date`, one per casemanager (or only the one in `filter`). */
+  collectDigests(date: IsoDate, filter?: DigestFilter): Promise<Digest[]>;
+  sendDigest(digest: Digest, messageId: string): Promise<NotifyResult>;
+}
+
+export type Activities = CaseActivities & DigestActivities;
