@@ -2,24 +2,20 @@
 // the lifecycle check compares what the SMTP sink received ("every e-mail the calendar says is due
 // was sent exactly once").
 //
-// What is shared with the workflow, and why: the law and its one-line definitions. The calendar
+// What is shared with the workflow, and why: the law and the decisions of one round. The calendar
 // (computeCalendar: due dates, statuses, working days, holidays, samentellen, closure), the events'
 // effect on the facts (parseEvent/applyEvent from case-events.ts, which also refuses what does not
-// fit), the schedule rules of case-schedule.ts (scheduledMessages: reminder at 08:00 on the 5th
-// working day before the due date, escalation at 08:00 on the first working day after it, second
-// escalation 10 working days later, the deskundigenoordeel follow-up after 28 days; dueMessages: a
-// reminder is dropped when its task escalates in the same batch; openTasks; endMoment: when a case
-// ends by itself) and Amsterdam time (amsterdamInstant/amsterdamDate). A mistake in those is not
-// found here; the calendar has its own tests.
+// fit), the round planner (case-round.ts planRound: what is due at a moment, reminders overtaken by
+// their escalation, the take-over summary, the deskundigenoordeel request of an overdue spoor 2), the
+// messages and invitations (case-messages.ts: Message-IDs, invitation UIDs, which to cancel), when a
+// case ends (endMoment) and Amsterdam time. A mistake in those is not found here; they have their
+// own unit tests (test/unit/, test/calendar/).
 //
-// What is independent: everything case-workflow.ts does with them, re-done here as a plain walk over
-// one case's moments (the 08:00 wake-ups of the schedule, the 09:00 event moments, the 00:00 end):
-// which moments exist and in which order, when each message goes out and that it goes out once,
-// reminders made pointless by an escalation, the take-over summary, the deskundigenoordeel request
-// (after an eerstejaarsevaluatie with outcome spoor1-uitzichtloos/onduidelijk, or when
-// start-tweede-spoor escalates) and its follow-up, the calendar invitations (one per task and
-// evaluation round, updated per due date) and their cancellations, the end of the case, and the
-// Message-ID format. No Temporal, no timers, no activities, no case timeline or history.
+// What is independent: how a case moves through time, re-done here as a plain walk over one case's
+// moments (the 08:00 wake-ups of the schedule, the 09:00 event moments, the 00:00 end): which moments
+// exist and in which order, that each message goes out once, the deskundigenoordeel request after an
+// event or an escalation and its follow-up, and the end of the case. No Temporal, no timers, no
+// activities, no case timeline or history.
 //
 // All patched() branches of the current workflow are on by default (calendar invitations, second
 // escalations; delivery failures cannot occur in the benchmark: its sink accepts everything and no
@@ -33,8 +29,10 @@ import {
   type TaskId,
 } from '../workflows/calendar/index.js';
 import { applyEvent, EventRefusal, parseEvent } from '../workflows/case-events.js';
+import { deskundigenoordeelRequest, finishedInvitations, invitation, type Send } from '../workflows/case-messages.js';
 import { initialFacts, openCaseSchema, type CaseState, type DeskundigenoordeelState } from '../workflows/case-model.js';
-import { dueMessages, endMoment, messageKey, openTasks, scheduledMessages } from '../workflows/case-schedule.js';
+import { planRound } from '../workflows/case-round.js';
+import { endMoment, scheduledMessages } from '../workflows/case-schedule.js';
 import type { NotificationKind } from '../workflows/contract.js';
 import type { CaseStory } from './mix.js';
 
@@ -85,16 +83,8 @@ export interface Expected {
   closed?: { at: string; reason: string };
 }
 
-/** The Message-ID of a message key: `<caseId.key@poortwachter>`, with every character outside [A-Za-z0-9.-] as '.'. */
-export function messageIdOf(caseId: string, key: string): string {
-  return `<${caseId}.${key.replace(/[^A-Za-z0-9.-]/g, '.')}@poortwachter>`;
-}
-
-interface Invite {
-  task: TaskId;
-  due: IsoDate;
-  cancelled: boolean;
-}
+/** The request's content comes from an activity; only its key and Message-ID matter here. */
+const PREPARED = { question: '', documents: [], signers: [], because: '' };
 
 /** Which e-mails a story's case sends, from its open input and events alone. */
 export function expectedEmails(story: Pick<CaseStory, 'open' | 'events'>, options: ExpectedOptions = {}): Expected {
@@ -117,94 +107,72 @@ export function expectedEmails(story: Pick<CaseStory, 'open' | 'events'>, option
     started: false,
   };
   const done = new Set<string>(); // message keys dealt with: sent, superseded, or covered by a summary
-  const invites = new Map<string, Invite>(); // by iCalendar UID
   const emails: ExpectedEmail[] = [];
   const refused: Expected['refused'] = [];
-  let started = false;
   let closed: Expected['closed'];
   let request: DeskundigenoordeelState['because'] | undefined;
 
-  const emitted = new Set<string>();
-  const emit = (t: number, kind: ExpectedKind, key: string, task?: TaskId, due?: IsoDate) => {
-    if (emitted.has(key)) return; // a Message-ID names one message
-    emitted.add(key);
+  const emit = (t: number, send: Send) => {
+    done.add(send.key);
+    if (emails.some((e) => e.key === send.key)) return; // a Message-ID names one message
+    const kind = send.notification.kind as ExpectedKind;
+    const { task, due } = send.entry;
     emails.push({
-      messageId: messageIdOf(caseId, key),
-      key,
+      messageId: send.notification.messageId,
+      key: send.key,
       kind,
       at: new Date(t).toISOString(),
-      ...(task && { task }),
+      ...(task && { task: task as TaskId }),
       ...(due && { due }),
     });
   };
-  /** One calendar entry per case and task; the evaluation has one per round (the next to be held). */
-  const uidOf = (task: TaskId) =>
-    `${caseId}.${task}${task === 'evaluatie' ? `-${(state.facts.completed?.evaluatie?.length ?? 0) + 1}` : ''}@poortwachter`;
 
-  const cancelInvites = (t: number, stillOpen: ReadonlySet<string>, send: boolean) => {
-    for (const [uid, invite] of invites) {
-      if (invite.cancelled || stillOpen.has(uid)) continue;
-      invite.cancelled = true;
-      if (send) emit(t, 'calendar-cancel', `calendar-cancel/${invite.task}/${invite.due}`, invite.task, invite.due);
+  /** Invitations of tasks no longer open in `calendar` (all of them once the case closed) are cancelled. */
+  const cancelInvites = (t: number, calendar: CalendarResult | undefined, names: CalendarResult | undefined) => {
+    for (const { uid, cancelled, send } of finishedInvitations(state, calendar, names)) {
+      state.invites![uid] = cancelled;
+      if (send) emit(t, send);
     }
   };
 
   const close = (t: number, reason: string) => {
     closed = { at: new Date(t).toISOString(), reason };
-    cancelInvites(t, new Set(), cancelOnClose);
+    if (invitesOn) cancelInvites(t, undefined, cancelOnClose ? calendarAt(t) : undefined);
   };
 
   const calendarAt = (t: number): CalendarResult => computeCalendar(state.facts, { asOf: amsterdamDate(t) });
 
-  /** The case looks at its calendar at instant t and sends what is due. */
+  /** The case looks at its calendar at instant t and sends what the round's plan says. */
   const look = (t: number) => {
     const today = amsterdamDate(t);
     const calendar = calendarAt(t);
-    const messages = scheduledMessages(calendar, state, { secondEscalation });
-    const due = dueMessages(messages, done, t);
-    const dueKeys = new Set(due.map((m) => m.key));
-    // A reminder whose moment passed but which is not due now was superseded by its escalation: never sent.
-    for (const m of messages)
-      if (m.kind === 'reminder' && m.at <= t && !done.has(m.key) && !dueKeys.has(m.key)) done.add(m.key);
-
-    if (!started && due.some((m) => m.kind === 'escalation')) {
-      // Taken over with overdue tasks: one summary stands for every message due now and for the
-      // second escalation of each task already overdue. A start-tweede-spoor overdue at the take-over
-      // did not "become overdue" under this case: no deskundigenoordeel request for it.
-      const key = `takeover/${today}`;
-      emit(t, 'takeover-summary', key);
-      done.add(key);
-      for (const m of due) {
-        done.add(m.key);
-        if (m.kind === 'escalation' && m.task && m.due) done.add(messageKey('second-escalation', m.task, m.due));
-      }
-    } else {
-      for (const m of due) {
-        done.add(m.key);
-        if (m.kind === 'deskundigenoordeel-reminder') {
-          emit(t, m.kind, m.key, undefined, m.due);
-          continue;
-        }
-        const task = m.task!;
-        if (m.kind === 'reminder') {
-          emit(t, 'reminder', m.key, task, m.due);
-          if (invitesOn) invites.set(uidOf(task), { task, due: m.due!, cancelled: false });
-        } else if (m.kind === 'escalation') {
-          if (open.reminderPolicy?.[task]?.escalate !== false) emit(t, 'escalation', m.key, task, m.due);
-          if (task === 'start-tweede-spoor' && !state.deskundigenoordeel) request ??= 'start-tweede-spoor-overdue';
-        } else {
-          emit(t, 'second-escalation', m.key, task, m.due);
-        }
+    const plan = planRound(state, calendar, done, t, { secondEscalation });
+    for (const key of plan.superseded) done.add(key);
+    if (plan.takeover) {
+      // A start-tweede-spoor overdue at the take-over did not "become overdue" under this case: no
+      // deskundigenoordeel request for it.
+      emit(t, plan.takeover.send);
+      for (const c of plan.takeover.covered) {
+        done.add(c.key);
+        if (c.chainKey) done.add(c.chainKey);
       }
     }
-    started = true;
+    for (const step of plan.steps) {
+      done.add(step.key);
+      if (step.request) request ??= step.request;
+      if (!step.send) continue;
+      emit(t, step.send);
+      if (step.send.invite && invitesOn) {
+        const { record } = invitation(state, step.send.invite, step.send.notification.to);
+        state.invites = { ...state.invites, [record[0]]: record[1] };
+      }
+    }
+    state.started = true;
 
-    // Invitations of tasks no longer open (done, not applicable, a new evaluation round) are cancelled.
-    if (invitesOn) cancelInvites(t, new Set(openTasks(calendar).map((m) => uidOf(m.id))), true);
+    if (invitesOn && state.invites) cancelInvites(t, calendar, calendar);
 
     if (request && !state.deskundigenoordeel) {
-      const key = `deskundigenoordeel-request/${today}`;
-      emit(t, 'deskundigenoordeel-request', key);
+      emit(t, deskundigenoordeelRequest(open, today, request, PREPARED));
       state.deskundigenoordeel = { requestedOn: today, because: request };
     }
     request = undefined;

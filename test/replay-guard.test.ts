@@ -1,12 +1,15 @@
 // The replay guard: histories of representative cases, recorded from the workflow as it ran before
 // (test/histories/*.json, written by tools/generate-histories.ts), must replay against the current
 // workflow code. A change that would break cases already running fails here, in CI, instead of
-// on production workers. How to add a history: test/histories/README.md.
-import { readdirSync, readFileSync } from 'node:fs';
+// on production workers. How to add a history: test/histories/README.md. The negative controls change
+// one line of the real workflow and expect the guard to refuse the histories that line touches.
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../runtime/project.js';
 import { workflowBundle } from './setup/temporal.js';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
@@ -54,15 +57,50 @@ describe('replay guard', () => {
     expect(failures).toEqual([]);
   });
 
-  it('refuses them all when the workflow does its steps in another order', async () => {
-    const reordered = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('./fixtures/reordered-case-workflow.ts', import.meta.url)),
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-    });
+  it('refuses every history when one line of the real workflow changes: the search attributes no longer published each round', async () => {
+    const variant = await workflowVariant('case-workflow.ts', '    c.publish(calendar);\n', '');
     const refused: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: reordered }, files.map(load))) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: variant }, files.map(load))) {
       if (result.error) refused.push(result.workflowId);
     }
     expect(refused).toEqual(files.map((f) => load(f).workflowId));
   });
+
+  it('refuses the histories of a take-over when the planner forgets the take-over summary (a one-line change)', async () => {
+    const variant = await workflowVariant(
+      'case-round.ts',
+      "if (!state.started && due.some((m) => m.kind === 'escalation')) {",
+      'if (false) {',
+    );
+    const histories = files.filter((f) => f.startsWith('takeover')).map(load);
+    expect(histories).toHaveLength(2);
+    const refused: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: variant }, histories)) {
+      if (result.error) refused.push(result.workflowId);
+    }
+    expect(refused).toEqual(histories.map((h) => h.workflowId));
+  });
 });
+
+/**
+ * The project's workflows with one change: `file` in a copy of workflows/ has `from` (which must occur
+ * exactly once) replaced by `to`. The copy sits in the project's folder (not under node_modules,
+ * which the bundler does not compile), so that its imports of zod and the SDK resolve as the real
+ * ones do; it is removed after bundling.
+ */
+async function workflowVariant(file: string, from: string, to: string) {
+  const copy = mkdtempSync(join(projectRoot, '.replay-guard-'));
+  try {
+    cpSync(join(projectRoot, 'workflows'), join(copy, 'workflows'), { recursive: true });
+    const path = join(copy, 'workflows', file);
+    const source = readFileSync(path, 'utf8');
+    expect(source.split(from), `"${from.trim()}" occurs once in ${file}`).toHaveLength(2);
+    writeFileSync(path, source.replace(from, to));
+    return await bundleWorkflowCode({
+      workflowsPath: join(copy, 'workflows', 'index.ts'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
