@@ -23,7 +23,7 @@ import { createMailer } from '../activities/mail.js';
 import { startTimeSkippingServer } from './test-server.js';
 import { workflowsPath } from '../runtime/project.js';
 import { amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
-import { addDays, type IsoDate, type MilestoneStatus } from '../workflows/calendar/index.js';
+import { addDays, addYears, type IsoDate, type MilestoneStatus } from '../workflows/calendar/index.js';
 import { formatPath } from '../workflows/calendar/errors.js';
 import type { CaseView } from '../workflows/case-api.js';
 import {
@@ -169,12 +169,6 @@ function collect(issues: Issue[], prefix: Path, error: z.core.$ZodError): void {
   for (const i of error.issues) {
     issues.push({ path: formatPath([...prefix, ...(i.path as (string | number)[])]), message: i.message });
   }
-}
-
-/** The same date `years` later (29 February becomes 1 March). */
-function addYears(date: IsoDate, years: number): IsoDate {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y + years, m - 1, d)).toISOString().slice(0, 10);
 }
 
 /** Validates a scenario; throws InvalidInputError whose issues name the fields (`events[2].on`). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   addDays,
+  addYears,
   compareDates,
   diffDays,
   isoDateProblem,
@@ -61,5 +62,14 @@ describe('day arithmetic on ISO dates', () => {
     expect(isoDateProblem('2026-1-5')).toMatch(/YYYY-MM-DD/);
     expect(isoDateProblem('2026-01-05T00:00:00Z')).toMatch(/YYYY-MM-DD/);
     expect(() => addDays('2026-02-30', 1)).toThrow(RangeError);
+  });
+});
+
+describe('addYears', () => {
+  it('keeps the day and month, and turns 29 February into 1 March in a year without it', () => {
+    expect(addYears('2026-07-31', 6)).toBe('2032-07-31');
+    expect(addYears('2024-02-29', 4)).toBe('2028-02-29');
+    expect(addYears('2024-02-29', 1)).toBe('2025-03-01');
+    expect(addYears('2025-01-10', -1)).toBe('2024-01-10');
   });
 });

@@ -107,6 +107,13 @@ export function addDays(date: IsoDate, n: number): IsoDate {
   return fromDayNumber(toDayNumber(date) + n);
 }
 
+/** The same date `years` later (earlier when negative); 29 February becomes 1 March in other years. */
+export function addYears(date: IsoDate, years: number): IsoDate {
+  const [y, m, d] = date.split('-') as [string, string, string];
+  const year = String(Number(y) + years).padStart(4, '0');
+  return addDays(`${year}-${m}-01`, Number(d) - 1);
+}
+
 /** `a - b` in days: positive when a is later. */
 export function diffDays(a: IsoDate, b: IsoDate): number {
   return toDayNumber(a) - toDayNumber(b);

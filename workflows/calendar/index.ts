@@ -2,6 +2,7 @@
 // (no I/O, no clock, no time zones), so that the case workflow, the CLI and the tests share it.
 export {
   addDays,
+  addYears,
   compareDates,
   diffDays,
   isValidIsoDate,
