@@ -13,6 +13,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, platform, release } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../runtime/config.js';
 import { projectRoot } from '../runtime/project.js';
 import { ensureTemporalCli, ensureTestServer, type FoundBinary } from '../tools/temporal-binaries.js';
@@ -56,64 +57,69 @@ export interface Options {
   chaosCases: number;
 }
 
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('It must be a positive integer.');
+  return n;
+}
+
+function measurements(value: string): Measurement[] {
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = list.filter((m) => !(MEASUREMENTS as readonly string[]).includes(m));
+  if (unknown.length)
+    throw new InvalidArgumentError(`Unknown measurement(s) ${unknown.join(', ')}; known: ${MEASUREMENTS.join(', ')}.`);
+  return list as Measurement[];
+}
+
+/** The options of a run (bench/README.md, "Options"); `--help` prints them and exits. */
 export function parseArgs(argv: string[]): Options {
-  const options: Options = {
-    cases: 1000,
-    cohort: DEFAULT_COHORT,
-    replayHistories: DEFAULT_REPLAY_HISTORIES,
-    only: [...MEASUREMENTS],
-    out: join(projectRoot, 'bench', 'results'),
-    seed: 20240108,
-    callers: 50,
-    opens: 1000,
-    idleCases: 10_000,
-    idleCache: DEFAULT_MAX_CACHED_WORKFLOWS,
-    chaos: false,
-    chaosCases: CHAOS_DEFAULT_CASES,
+  const int = (flags: string, description: string, value?: number, shown?: string) => {
+    const option = new Option(flags, description).argParser(positiveInteger);
+    return value === undefined ? option : option.default(value, shown);
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${arg} needs a value`);
-      return v;
-    };
-    const int = (name: string) => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-      return n;
-    };
-    if (arg === '--cases') options.cases = int('--cases');
-    else if (arg === '--cohort') options.cohort = int('--cohort');
-    else if (arg === '--replay-histories') options.replayHistories = int('--replay-histories');
-    else if (arg === '--seed') options.seed = int('--seed');
-    else if (arg === '--callers') options.callers = int('--callers');
-    else if (arg === '--opens') options.opens = int('--opens');
-    else if (arg === '--idle-cases') options.idleCases = int('--idle-cases');
-    else if (arg === '--idle-cache') options.idleCache = int('--idle-cache');
-    else if (arg === '--idle-heap-mb') options.idleHeapMb = int('--idle-heap-mb');
-    else if (arg === '--chaos') options.chaos = true;
-    else if (arg === '--chaos-cases') {
-      options.chaos = true;
-      options.chaosCases = int('--chaos-cases');
-    } else if (arg === '--out') options.out = value();
-    else if (arg === '--only') {
-      const list = value()
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      const unknown = list.filter((m) => !(MEASUREMENTS as readonly string[]).includes(m));
-      if (unknown.length)
-        throw new Error(`--only: unknown measurement(s) ${unknown.join(', ')}; known: ${MEASUREMENTS.join(', ')}`);
-      options.only = list as Measurement[];
-    } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(
-        `usage: run [--cases N (1000)] [--cohort N (${DEFAULT_COHORT})] [--replay-histories N (${DEFAULT_REPLAY_HISTORIES})] [--only ${MEASUREMENTS.join(',')} (all)] [--out dir] [--seed S] [--callers 50] [--opens 1000] [--idle-cases 10000] [--idle-cache ${DEFAULT_MAX_CACHED_WORKFLOWS}] [--idle-heap-mb N] [--chaos] [--chaos-cases ${CHAOS_DEFAULT_CASES}]\n`,
-      );
-      process.exit(0);
-    } else throw new Error(`unknown argument ${arg}`);
-  }
-  return options;
+  const program = new Command('npm run bench --')
+    .description('The benchmark: one command, one run, one report (see bench/README.md).')
+    .helpOption('-h, --help', 'show this help')
+    .addOption(int('--cases <n>', 'cases of the lifecycle, nosmtp and baseline measurements', 1000))
+    .addOption(int('--cohort <n>', 'at most this many cases run at once', DEFAULT_COHORT))
+    .addOption(
+      int(
+        '--replay-histories <n>',
+        "how many of the lifecycle's histories the replay measurement replays",
+        DEFAULT_REPLAY_HISTORIES,
+      ),
+    )
+    .addOption(
+      new Option('--only <list>', `the measurements to run, comma-separated: ${MEASUREMENTS.join(',')}`)
+        .argParser(measurements)
+        .default([...MEASUREMENTS], 'all'),
+    )
+    .addOption(
+      new Option('--out <dir>', 'where the reports go').default(join(projectRoot, 'bench', 'results'), 'bench/results'),
+    )
+    .addOption(int('--seed <s>', 'the seed of the random choices', 20240108))
+    .addOption(int('--callers <n>', 'concurrent callers of the start-latency measurement', 50))
+    .addOption(int('--opens <n>', 'cases opened by the start-latency measurement', 1000))
+    .addOption(int('--idle-cases <n>', 'sleeping cases of the idle fleet', 10_000))
+    .addOption(
+      int(
+        '--idle-cache <n>',
+        "the idle fleet worker's cache of workflows (the worker's default POORTWACHTER_MAX_CACHED_WORKFLOWS)",
+        DEFAULT_MAX_CACHED_WORKFLOWS,
+      ),
+    )
+    .addOption(int('--idle-heap-mb <n>', 'run the idle fleet worker with node --max-old-space-size=N'))
+    .option('--chaos', 'add the resilience run: the worker SIGKILLed twice, an SMTP outage', false)
+    .addOption(
+      int('--chaos-cases <n>', 'cases of the resilience run (implies --chaos)', CHAOS_DEFAULT_CASES).implies({
+        chaos: true,
+      }),
+    )
+    .parse(argv, { from: 'user' });
+  return program.opts<Options>();
 }
 
 /**

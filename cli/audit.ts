@@ -1,46 +1,33 @@
 // `poortwachter audit export|verify|report|keygen`: tamper-evident bundles of case histories, their
 // verification (digests, signature, replay against the current workflow code) and an HTML report.
 import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { PayloadCodec } from '@temporalio/common';
 import { exportBundle, generateSigningKeys, serializeBundle } from '../client/audit/bundle.js';
 import { renderReport } from '../client/audit/report.js';
 import { onTime } from '../client/audit/history.js';
 import { BundleFormatError, verifyBundle, type VerifyReport } from '../client/audit/verify.js';
 import { casemanagerKey, caseIdSchema, caseWorkflowId } from '../workflows/case-model.js';
-import { isValidIsoDate } from '../workflows/calendar/index.js';
+import { addDays, isValidIsoDate } from '../workflows/calendar/index.js';
+import { encryptingDataConverter, KeyringError, loadKeyring } from '../runtime/codec.js';
+import { ConfigError, loadConfig } from '../runtime/config.js';
 import { withClient } from './connect.js';
-import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Io } from './io.js';
+import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './io.js';
+import { PUBLIC_KEY_ENV, runCommand, SIGNING_KEY_ENV } from './program.js';
 
-export const SIGNING_KEY_ENV = 'POORTWACHTER_AUDIT_SIGNING_KEY';
-export const PUBLIC_KEY_ENV = 'POORTWACHTER_AUDIT_PUBLIC_KEY';
-
-const USAGE = `Usage:
-  poortwachter audit export <case-id> [<case-id> ...] --out bundle.json [--signing-key key.pem]
-  poortwachter audit export --all [--casemanager e-mail] [--employer id] [--closed-from YYYY-MM-DD]
-                             [--closed-to YYYY-MM-DD] --out bundle.json [--signing-key key.pem]
-  poortwachter audit verify bundle.json [--public-key public.pem] [--json]
-  poortwachter audit report bundle.json --html report.html [--public-key public.pem]
-  poortwachter audit keygen --private-key audit-signing-key.pem --public-key audit-public-key.pem
-
-The signing key (Ed25519, PEM) is taken from --signing-key or $${SIGNING_KEY_ENV} (a file path);
-the public key verify trusts from --public-key or $${PUBLIC_KEY_ENV}. Without a trusted public key a
-signature is only checked against the key inside the bundle, which proves nothing about who signed.
-Exit codes: 0 everything holds, 1 a check failed, 2 bad input.
-`;
+export { PUBLIC_KEY_ENV, SIGNING_KEY_ENV };
 
 export interface AuditCommandOptions {
   /** Codecs of encrypted payloads, to read histories (verify, report). Export uses the client's. */
   payloadCodecs?: () => PayloadCodec[] | Promise<PayloadCodec[]>;
 }
 
-type OptionSpec = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
-
-function parse(args: string[], options: OptionSpec) {
+/** The codecs of the configured payload keys: verify and report read the payloads of the histories. */
+export function configuredPayloadCodecs(): PayloadCodec[] {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
+    return encryptingDataConverter(loadKeyring(loadConfig())).payloadCodecs ?? [];
   } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${USAGE}`);
+    if (err instanceof ConfigError || err instanceof KeyringError) throw new CliError(err.message);
+    throw err;
   }
 }
 
@@ -52,8 +39,8 @@ async function readText(path: string, what: string): Promise<string> {
   }
 }
 
-async function keyFrom(flag: unknown, env: string, what: string): Promise<string | undefined> {
-  const path = (flag as string | undefined) ?? process.env[env];
+/** The PEM key in file `path` (from the option or its environment variable), if one is named. */
+async function keyFrom(path: string | undefined, what: string): Promise<string | undefined> {
   if (!path) return undefined;
   const pem = await readText(path, what);
   if (!pem.includes('-----BEGIN')) throw new CliError(`${what} ${path} is not a PEM file`);
@@ -75,54 +62,48 @@ export function exportQuery(filter: {
   if (filter.closedFrom || filter.closedTo) {
     clauses.push(`ExecutionStatus != 'Running'`, `ExecutionStatus != 'ContinuedAsNew'`);
     if (filter.closedFrom) clauses.push(`CloseTime >= ${quote(`${filter.closedFrom}T00:00:00Z`)}`);
-    if (filter.closedTo) clauses.push(`CloseTime < ${quote(`${nextDay(filter.closedTo)}T00:00:00Z`)}`);
+    if (filter.closedTo) clauses.push(`CloseTime < ${quote(`${addDays(filter.closedTo, 1)}T00:00:00Z`)}`);
   }
   return clauses.join(' AND ');
 }
 
-function nextDay(date: string): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+export interface ExportOptions {
+  out?: string;
+  all?: boolean;
+  casemanager?: string;
+  employer?: string;
+  closedFrom?: string;
+  closedTo?: string;
+  signingKey?: string;
 }
 
-async function exportCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    out: { type: 'string' },
-    all: { type: 'boolean' },
-    casemanager: { type: 'string' },
-    employer: { type: 'string' },
-    'closed-from': { type: 'string' },
-    'closed-to': { type: 'string' },
-    'signing-key': { type: 'string' },
-  });
-  const out = values.out as string | undefined;
-  if (!out) throw new CliError(`--out is required: where to write the bundle\n\n${USAGE}`);
+export async function auditExport(caseIds: string[], values: ExportOptions, io: Io): Promise<number> {
+  const { out } = values;
+  if (!out) throw new CliError('--out is required: where to write the bundle');
   const all = values.all === true;
-  if (all && positionals.length) throw new CliError('give case ids or --all, not both');
-  if (!all && positionals.length === 0) throw new CliError(`name at least one case id, or --all\n\n${USAGE}`);
-  if (!all && (values.casemanager || values.employer || values['closed-from'] || values['closed-to']))
+  if (all && caseIds.length) throw new CliError('give case ids or --all, not both');
+  if (!all && caseIds.length === 0) throw new CliError('name at least one case id, or --all');
+  if (!all && (values.casemanager || values.employer || values.closedFrom || values.closedTo))
     throw new CliError('--casemanager, --employer, --closed-from and --closed-to filter --all');
-  for (const id of positionals) if (!caseIdSchema.safeParse(id).success) throw new CliError(`"${id}" is not a case id`);
-  for (const flag of ['closed-from', 'closed-to'] as const) {
-    const v = values[flag] as string | undefined;
+  for (const id of caseIds) if (!caseIdSchema.safeParse(id).success) throw new CliError(`"${id}" is not a case id`);
+  for (const [flag, v] of [
+    ['closed-from', values.closedFrom],
+    ['closed-to', values.closedTo],
+  ] as const) {
     if (v !== undefined && !isValidIsoDate(v)) throw new CliError(`--${flag} must be a date YYYY-MM-DD, got "${v}"`);
   }
-  const signingKeyPem = await keyFrom(values['signing-key'], SIGNING_KEY_ENV, 'signing key');
+  const signingKeyPem = await keyFrom(values.signingKey, 'signing key');
 
   const bundle = await withClient(async (client) => {
     let workflowIds: string[];
     if (all) {
-      const query = exportQuery({
-        casemanager: values.casemanager as string | undefined,
-        employer: values.employer as string | undefined,
-        closedFrom: values['closed-from'] as string | undefined,
-        closedTo: values['closed-to'] as string | undefined,
-      });
+      const query = exportQuery(values);
       const ids = new Set<string>();
       for await (const execution of client.workflow.list({ query })) ids.add(execution.workflowId);
       workflowIds = [...ids].sort();
       io.stderr.write(`${workflowIds.length} case(s) match\n`);
     } else {
-      workflowIds = positionals.map(caseWorkflowId);
+      workflowIds = caseIds.map(caseWorkflowId);
     }
     const codecs = client.options.loadedDataConverter.payloadCodecs;
     try {
@@ -154,14 +135,16 @@ async function exportCommand(args: string[], io: Io): Promise<number> {
   return EXIT_OK;
 }
 
-async function verifyFile(path: string, publicKeyFlag: unknown, options: AuditCommandOptions): Promise<VerifyReport> {
+type Codecs = () => PayloadCodec[] | Promise<PayloadCodec[]>;
+
+async function verifyFile(path: string, publicKey: string | undefined, codecs: Codecs): Promise<VerifyReport> {
   const text = await readText(path, 'bundle');
-  const trustedPublicKeyPem = await keyFrom(publicKeyFlag, PUBLIC_KEY_ENV, 'public key');
-  const payloadCodecs = options.payloadCodecs ? await options.payloadCodecs() : undefined;
+  const trustedPublicKeyPem = await keyFrom(publicKey, 'public key');
+  const payloadCodecs = await codecs();
   try {
     return await verifyBundle(text, {
       ...(trustedPublicKeyPem && { trustedPublicKeyPem }),
-      ...(payloadCodecs && { payloadCodecs }),
+      payloadCodecs,
     });
   } catch (err) {
     if (err instanceof BundleFormatError) throw new CliError(err.message.replace('the bundle', path));
@@ -212,20 +195,26 @@ export function formatVerifyReport(report: VerifyReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function verifyCommand(args: string[], io: Io, options: AuditCommandOptions): Promise<number> {
-  const { values, positionals } = parse(args, { 'public-key': { type: 'string' }, json: { type: 'boolean' } });
-  if (positionals.length !== 1) throw new CliError(`name one bundle file\n\n${USAGE}`);
-  const report = await verifyFile(positionals[0]!, values['public-key'], options);
+export async function auditVerify(
+  bundle: string,
+  values: { publicKey?: string; json?: boolean },
+  io: Io,
+  codecs: Codecs,
+): Promise<number> {
+  const report = await verifyFile(bundle, values.publicKey, codecs);
   io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
   return report.ok ? EXIT_OK : EXIT_FAILURE;
 }
 
-async function reportCommand(args: string[], io: Io, options: AuditCommandOptions): Promise<number> {
-  const { values, positionals } = parse(args, { html: { type: 'string' }, 'public-key': { type: 'string' } });
-  if (positionals.length !== 1) throw new CliError(`name one bundle file\n\n${USAGE}`);
-  const html = values.html as string | undefined;
-  if (!html) throw new CliError(`--html is required: where to write the report\n\n${USAGE}`);
-  const report = await verifyFile(positionals[0]!, values['public-key'], options);
+export async function auditReport(
+  bundle: string,
+  values: { html?: string; publicKey?: string },
+  io: Io,
+  codecs: Codecs,
+): Promise<number> {
+  const { html } = values;
+  if (!html) throw new CliError('--html is required: where to write the report');
+  const report = await verifyFile(bundle, values.publicKey, codecs);
   await writeFile(html, renderReport(report));
   io.stdout.write(
     `wrote ${html}: ${report.cases.length} case(s); bundle ${report.ok ? 'OK' : 'FAILED verification'}\n`,
@@ -233,12 +222,9 @@ async function reportCommand(args: string[], io: Io, options: AuditCommandOption
   return report.ok ? EXIT_OK : EXIT_FAILURE;
 }
 
-async function keygenCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { 'private-key': { type: 'string' }, 'public-key': { type: 'string' } });
-  if (positionals.length) throw new CliError(`keygen takes no arguments\n\n${USAGE}`);
-  const priv = values['private-key'] as string | undefined;
-  const pub = values['public-key'] as string | undefined;
-  if (!priv || !pub) throw new CliError(`--private-key and --public-key name the files to write\n\n${USAGE}`);
+export async function auditKeygen(values: { privateKey?: string; publicKey?: string }, io: Io): Promise<number> {
+  const { privateKey: priv, publicKey: pub } = values;
+  if (!priv || !pub) throw new CliError('--private-key and --public-key are required: the files to write');
   const { privateKeyPem, publicKeyPem } = generateSigningKeys();
   try {
     await writeFile(priv, privateKeyPem, { flag: 'wx', mode: 0o600 });
@@ -256,30 +242,14 @@ async function keygenCommand(args: string[], io: Io): Promise<number> {
   return EXIT_OK;
 }
 
+/**
+ * `poortwachter audit <args>`, reading payloads with `options.payloadCodecs` (by default the
+ * configured keys); errors are thrown (usage errors as CliError), not written.
+ */
 export function createAuditCommand(options: AuditCommandOptions = {}) {
-  return async function auditCommand(args: string[], io: Io): Promise<number> {
-    const [sub, ...rest] = args;
-    switch (sub) {
-      case 'export':
-        return exportCommand(rest, io);
-      case 'verify':
-        return verifyCommand(rest, io, options);
-      case 'report':
-        return reportCommand(rest, io, options);
-      case 'keygen':
-        return keygenCommand(rest, io);
-      case undefined:
-      case '--help':
-      case '-h':
-      case 'help':
-        io.stdout.write(USAGE);
-        return sub ? EXIT_OK : EXIT_USAGE;
-      default:
-        io.stderr.write(`poortwachter audit: unknown sub-command "${sub}"\n\n${USAGE}`);
-        return EXIT_USAGE;
-    }
-  };
+  return (args: string[], io: Io): Promise<number> =>
+    runCommand(['audit'], args, io, {
+      rethrow: true,
+      ...(options.payloadCodecs && { auditPayloadCodecs: options.payloadCodecs }),
+    });
 }
-
-/** `poortwachter audit …` without payload codecs (unencrypted histories). */
-export const auditCommand = createAuditCommand();

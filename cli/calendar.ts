@@ -1,5 +1,4 @@
 // `poortwachter calendar`: the statutory deadlines of one case, from case facts in JSON.
-import { parseArgs } from 'node:util';
 import {
   CalendarInputError,
   computeCalendar,
@@ -7,15 +6,9 @@ import {
   parseCaseFacts,
   type CalendarResult,
 } from '../workflows/calendar/index.js';
-import { CliError, EXIT_OK, EXIT_USAGE, readJsonInput, type Io } from './io.js';
+import { CliError, EXIT_OK, readJsonInput, type Io } from './io.js';
+import { runCommand } from './program.js';
 import { formatTable } from './table.js';
-
-const USAGE = `Usage: poortwachter calendar [--file case.json] [--as-of YYYY-MM-DD] [--json]
-
-Reads the case facts as JSON from --file or standard input and prints every obligation of the
-case with its due date and status. --as-of judges "overdue" against that date. --json prints one
-JSON object instead of a table.
-`;
 
 const STATUS_NL: Record<string, string> = {
   open: 'open',
@@ -52,60 +45,33 @@ export function formatCalendar(result: CalendarResult, asOf?: string): string {
   return `${head.join('\n')}\n\n${formatTable(rows)}\n`;
 }
 
-export async function calendarCommand(args: string[], io: Io): Promise<number> {
-  let values: {
-    file?: string | undefined;
-    'as-of'?: string | undefined;
-    json?: boolean | undefined;
-    help?: boolean | undefined;
-  };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        file: { type: 'string', short: 'f' },
-        'as-of': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    io.stderr.write(`poortwachter calendar: ${(err as Error).message}\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return EXIT_OK;
-  }
-  const asOf = values['as-of'];
+export interface CalendarOptions {
+  file?: string;
+  asOf?: string;
+  json?: boolean;
+}
+
+export async function runCalendar(options: CalendarOptions, io: Io): Promise<number> {
+  const { asOf } = options;
   if (asOf !== undefined) {
     const problem = isoDateProblem(asOf);
-    if (problem) {
-      io.stderr.write(`poortwachter calendar: --as-of: ${problem}\n`);
-      return EXIT_USAGE;
-    }
+    if (problem) throw new CliError(`--as-of: ${problem}`);
   }
-
   let result: CalendarResult;
   try {
-    const input = await readJsonInput(values.file, io);
+    const input = await readJsonInput(options.file, io);
     result = computeCalendar(parseCaseFacts(input), asOf !== undefined ? { asOf } : {});
   } catch (err) {
     if (err instanceof CalendarInputError) {
-      io.stderr.write(
-        `poortwachter calendar: invalid case facts\n${err.issues.map((i) => `  ${i.path}: ${i.message}\n`).join('')}`,
-      );
-      return EXIT_USAGE;
-    }
-    if (err instanceof CliError) {
-      io.stderr.write(`poortwachter calendar: ${err.message}\n`);
-      return err.exitCode;
+      throw new CliError(`invalid case facts\n${err.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
     }
     throw err;
   }
-
-  io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatCalendar(result, asOf));
+  io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatCalendar(result, asOf));
   return EXIT_OK;
+}
+
+/** `poortwachter calendar <args>`: errors on standard error, resolves to the exit code. */
+export function calendarCommand(args: string[], io: Io): Promise<number> {
+  return runCommand(['calendar'], args, io);
 }

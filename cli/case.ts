@@ -1,6 +1,6 @@
 // `poortwachter case open|record|show|list|import`: the case commands, thin on top of client/cases.ts.
+// Their arguments and options are in program.ts; an event's flags in event-flags.ts.
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import {
   CaseError,
   DuplicateCaseError,
@@ -11,30 +11,17 @@ import {
   getCase,
   listCases,
   openCase,
+  checkEvent,
+  parseOpenCase,
   recordEvent,
   type CaseClientOptions,
   type CaseListFilter,
 } from '../client/cases.js';
-import { CASE_EVENT_TYPES } from '../workflows/case-model.js';
 import type { CaseView } from '../workflows/case-api.js';
 import { withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, readJsonInput, type Io } from './io.js';
 import { formatCalendar } from './calendar.js';
 import { formatTable } from './table.js';
-
-const USAGE = `Usage:
-  poortwachter case open --file case.json            (or the JSON on standard input)
-  poortwachter case record <case-id> <event> [--flag value ...] [--file event.json] [--actor who]
-  poortwachter case show <case-id> [--json]
-  poortwachter case list [--casemanager e-mail] [--employer id] [--status open|hersteld|closed] [--overdue] [--json]
-  poortwachter case import --file cases.json         (a JSON list of cases to open)
-
-Events: ${CASE_EVENT_TYPES.join(', ')}
-Event flags are the event's fields in kebab-case, e.g.
-  poortwachter case record K-1 task-completed --task probleemanalyse --date 2026-02-10
-  poortwachter case record K-1 task-postponed --task plan-van-aanpak --new-date 2026-03-20 --reason "..."
-  poortwachter case record K-1 employment-ended --date 2026-06-30 --eigenrisicodrager no
-`;
 
 /** Case errors as exit codes: the input itself is wrong (2), or the case refuses it (1). */
 function toCliError(err: unknown): unknown {
@@ -56,19 +43,13 @@ async function withCases<T>(work: (cases: CaseClientOptions) => Promise<T>): Pro
   });
 }
 
-type OptionSpec = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
-
-function parse(args: string[], options: OptionSpec, positionals: number) {
-  let parsed;
+/** Runs a check of the client library without a server: its refusal becomes the CLI's. */
+function validateOffline(check: () => unknown): void {
   try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
+    check();
   } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${USAGE}`);
+    throw toCliError(err);
   }
-  if (parsed.positionals.length !== positionals) {
-    throw new CliError(`expected ${positionals} argument(s), got ${parsed.positionals.length}\n\n${USAGE}`);
-  }
-  return parsed;
 }
 
 function defaultActor(): string {
@@ -80,69 +61,50 @@ function defaultActor(): string {
   }
 }
 
-// --- record: flags to event fields ---------------------------------------------------------------
+// --- record --------------------------------------------------------------------------------------
 
-const NUMBER_FIELDS = new Set(['weeks', 'workPercentage']);
-const BOOLEAN_FIELDS = new Set(['eigenrisicodrager']);
-
-function camel(flag: string): string {
-  return flag.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
-
-/** Turns `--new-date 2026-03-01 --weeks 12` into `{ newDate: '2026-03-01', weeks: 12 }`. */
-export function eventFromFlags(type: string, flags: string[]): Record<string, unknown> {
-  const event: Record<string, unknown> = { type };
-  for (let i = 0; i < flags.length; i++) {
-    const flag = flags[i]!;
-    if (!flag.startsWith('--') || flag.length < 3) throw new CliError(`unexpected argument "${flag}"\n\n${USAGE}`);
-    const [name, inline] = flag.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    const value = inline ?? flags[++i];
-    if (value === undefined) throw new CliError(`--${name} needs a value`);
-    const field = camel(name);
-    if (field === 'documentUri' || field === 'documentSha256') {
-      const document = (event.document ??= {}) as Record<string, string>;
-      document[field === 'documentUri' ? 'uri' : 'sha256'] = value;
-    } else if (NUMBER_FIELDS.has(field)) {
-      const n = Number(value);
-      if (!Number.isFinite(n)) throw new CliError(`--${name} must be a number, not "${value}"`);
-      event[field] = n;
-    } else if (BOOLEAN_FIELDS.has(field)) {
-      if (!['yes', 'no', 'true', 'false'].includes(value))
-        throw new CliError(`--${name} must be yes or no, not "${value}"`);
-      event[field] = value === 'yes' || value === 'true';
-    } else {
-      event[field] = value;
-    }
-  }
-  return event;
-}
-
-async function recordCommand(args: string[], io: Io): Promise<number> {
-  const [caseId, type, ...rest] = args;
-  if (!caseId || !type) throw new CliError(`case record needs a case id and an event type\n\n${USAGE}`);
-  let event: Record<string, unknown>;
-  const fileAt = rest.indexOf('--file');
-  if (fileAt >= 0) {
-    if (rest.length !== 2) throw new CliError('case record: use either --file or event flags, not both');
-    const fromFile = await readJsonInput(rest[fileAt + 1], io);
+/**
+ * Records `event` (its type and the fields given as flags) on a case, or with `file` the event's
+ * fields from that JSON file instead. The actor: --actor, else the event's, else the user.
+ */
+export async function caseRecord(
+  caseId: string,
+  event: Record<string, unknown>,
+  options: { file?: string; actor?: string },
+  io: Io,
+): Promise<number> {
+  if (options.file !== undefined) {
+    if (Object.keys(event).length > 1) throw new CliError('use either --file or event flags, not both');
+    const fromFile = await readJsonInput(options.file, io);
     if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
-      throw new CliError(`${rest[fileAt + 1]} must hold one JSON object (the event)`);
+      throw new CliError(`${options.file} must hold one JSON object (the event)`);
     }
-    event = { type, ...fromFile };
-  } else {
-    event = eventFromFlags(type, rest);
+    const { type } = fromFile as { type?: unknown };
+    if (type !== undefined && type !== event.type) {
+      throw new CliError(`${options.file} holds a ${String(type)} event, not the ${String(event.type)} named here`);
+    }
+    event = { ...fromFile, type: event.type };
   }
-  event.actor ??= defaultActor();
+  event.actor = options.actor ?? event.actor ?? defaultActor();
+  // Checked before connecting, so that a wrong field is named even when the server is out of reach.
+  validateOffline(() => checkEvent(caseId, event));
   const accepted = await withCases((cases) => recordEvent(cases, caseId, event));
-  io.stdout.write(`recorded ${type} on case ${caseId} at ${accepted.entry.at} (by ${accepted.entry.actor})\n`);
+  io.stdout.write(
+    `recorded ${String(event.type)} on case ${caseId} at ${accepted.entry.at} (by ${accepted.entry.actor})\n`,
+  );
   return EXIT_OK;
 }
 
 // --- open and import -----------------------------------------------------------------------------
 
-async function openCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { file: { type: 'string' }, json: { type: 'boolean' } }, 0);
-  const input = await readJsonInput(values.file as string | undefined, io);
+export interface CaseInputOptions {
+  file?: string;
+  json?: boolean;
+}
+
+export async function caseOpen(values: CaseInputOptions, io: Io): Promise<number> {
+  const input = await readJsonInput(values.file, io);
+  validateOffline(() => parseOpenCase(input));
   const opened = await withCases((cases) => openCase(cases, input));
   io.stdout.write(
     values.json ? `${JSON.stringify(opened)}\n` : `opened case ${opened.caseId} (workflow ${opened.workflowId})\n`,
@@ -150,9 +112,8 @@ async function openCommand(args: string[], io: Io): Promise<number> {
   return EXIT_OK;
 }
 
-async function importCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { file: { type: 'string' }, json: { type: 'boolean' } }, 0);
-  const input = await readJsonInput(values.file as string | undefined, io);
+export async function caseImport(values: CaseInputOptions, io: Io): Promise<number> {
+  const input = await readJsonInput(values.file, io);
   if (!Array.isArray(input)) throw new CliError('the import file must hold a JSON list of cases: [ {...}, {...} ]');
   const opened: string[] = [];
   const refused: { index: number; caseId?: string; reason: string }[] = [];
@@ -210,33 +171,25 @@ export function formatCase(view: CaseView): string {
   return [...header, '', formatCalendar(c, view.asOf), 'Timeline:', timeline, ''].join('\n');
 }
 
-async function showCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' } }, 1);
-  const view = await withCases((cases) => getCase(cases, positionals[0]!));
+export async function caseShow(caseId: string, values: { json?: boolean }, io: Io): Promise<number> {
+  const view = await withCases((cases) => getCase(cases, caseId));
   io.stdout.write(values.json ? `${JSON.stringify(view, null, 2)}\n` : formatCase(view));
   return EXIT_OK;
 }
 
-async function listCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parse(
-    args,
-    {
-      casemanager: { type: 'string' },
-      employer: { type: 'string' },
-      status: { type: 'string' },
-      overdue: { type: 'boolean' },
-      json: { type: 'boolean' },
-    },
-    0,
-  );
-  const status = values.status as string | undefined;
-  if (status !== undefined && !['open', 'hersteld', 'closed'].includes(status)) {
-    throw new CliError(`--status must be open, hersteld or closed, not "${status}"`);
-  }
+export interface CaseListOptions {
+  casemanager?: string;
+  employer?: string;
+  status?: 'open' | 'hersteld' | 'closed';
+  overdue?: boolean;
+  json?: boolean;
+}
+
+export async function caseList(values: CaseListOptions, io: Io): Promise<number> {
   const filter: CaseListFilter = {
-    ...(values.casemanager !== undefined && { casemanagerEmail: values.casemanager as string }),
-    ...(values.employer !== undefined && { employerId: values.employer as string }),
-    ...(status !== undefined && { status: status as CaseListFilter['status'] & string }),
+    ...(values.casemanager !== undefined && { casemanagerEmail: values.casemanager }),
+    ...(values.employer !== undefined && { employerId: values.employer }),
+    ...(values.status !== undefined && { status: values.status }),
     ...(values.overdue === true && { overdue: true }),
   };
   const cases = await withCases((c) => listCases(c, filter));
@@ -253,23 +206,4 @@ async function listCommand(args: string[], io: Io): Promise<number> {
     );
   }
   return EXIT_OK;
-}
-
-const SUBCOMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
-  open: openCommand,
-  record: recordCommand,
-  show: showCommand,
-  list: listCommand,
-  import: importCommand,
-};
-
-export async function caseCommand(args: string[], io: Io): Promise<number> {
-  const [sub, ...rest] = args;
-  if (!sub || sub === '--help' || sub === '-h') {
-    io.stdout.write(USAGE);
-    return sub ? EXIT_OK : EXIT_USAGE;
-  }
-  const run = SUBCOMMANDS[sub];
-  if (!run) throw new CliError(`unknown case command "${sub}"\n\n${USAGE}`);
-  return run(rest, io);
 }

@@ -2,7 +2,6 @@
 // daily digest on demand. Without --dry-run it runs the digest workflow for that casemanager (the same
 // path as the 08:00 Schedule, so a digest goes out at most once per casemanager and day); with
 // --dry-run it only prints what the digest holds.
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { digestNotification, renderNotification } from '../activities/notifications.js';
 import { collectDigests } from '../activities/digest.js';
@@ -13,44 +12,27 @@ import { digestMessageId, type DigestWorkflowInput, type DigestWorkflowResult } 
 import { caseReader } from '../client/cases.js';
 import { configOrExit, withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './io.js';
+import { runCommand } from './program.js';
 
-const USAGE = `Usage:
-  poortwachter digest --casemanager <e-mail> [--date YYYY-MM-DD] [--dry-run]
+export interface DigestOptions {
+  casemanager?: string;
+  date?: string;
+  dryRun?: boolean;
+}
 
-Sends the casemanager's digest (overdue tasks and tasks due in the next 10 working days, across all
-their open cases) now, once per day; the same digest the 08:00 schedule sends on working days.
-  --date      the day of the digest (default: today in Amsterdam)
-  --dry-run   print the digest instead of sending it
-`;
-
-export async function digestCommand(args: string[], io: Io): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    io.stdout.write(USAGE);
-    return EXIT_OK;
-  }
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { casemanager: { type: 'string' }, date: { type: 'string' }, 'dry-run': { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new CliError(`${(err as Error).message}\n\n${USAGE}`);
-  }
-  const email = values.casemanager;
-  if (email === undefined) throw new CliError(`--casemanager <e-mail> is required\n\n${USAGE}`);
+export async function runDigest(options: DigestOptions, io: Io): Promise<number> {
+  const email = options.casemanager;
+  if (email === undefined) throw new CliError('--casemanager <e-mail> is required');
   if (!z.email().safeParse(email.trim()).success) {
     throw new CliError(`--casemanager must be an e-mail address, not "${email}"`);
   }
-  const date = values.date ?? amsterdamDate(Date.now());
+  const date = options.date ?? amsterdamDate(Date.now());
   const problem = isoDateProblem(date);
   if (problem) throw new CliError(`--date ${problem}`);
   const key = casemanagerKey(email);
   const workingDay = isWorkingDay(date);
 
-  if (values['dry-run']) {
+  if (options.dryRun) {
     const [digest] = await withClient((client, config) =>
       collectDigests(caseReader({ client, taskQueue: config.taskQueue }), date, { casemanagerKey: key }),
     );
@@ -99,4 +81,9 @@ export async function digestCommand(args: string[], io: Io): Promise<number> {
     );
   }
   return EXIT_OK;
+}
+
+/** `poortwachter digest <args>`; errors are thrown (usage errors as CliError), not written. */
+export function digestCommand(args: string[], io: Io): Promise<number> {
+  return runCommand(['digest'], args, io, { rethrow: true });
 }

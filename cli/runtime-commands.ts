@@ -1,22 +1,10 @@
 // `poortwachter dev` and `poortwachter worker`: the long-running processes.
-import { parseArgs } from 'node:util';
 import { KeyringError, loadKeyring } from '../runtime/codec.js';
 import { createLogger } from '../runtime/logger.js';
 import { configOrExit } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './io.js';
 
-function noArguments(args: string[], command: string): void {
-  try {
-    parseArgs({ args, options: {}, strict: true, allowPositionals: false });
-  } catch (err) {
-    throw new CliError(
-      `${(err as Error).message}\nUsage: poortwachter ${command}   (configured by environment variables, see docs/operations.md)`,
-    );
-  }
-}
-
-export async function devCommand(args: string[], io: Io): Promise<number> {
-  noArguments(args, 'dev');
+export async function devCommand(io: Io): Promise<number> {
   const config = configOrExit();
   const { runDev } = await import('../tools/dev/dev.js');
   try {
@@ -41,8 +29,7 @@ async function exitIfWorkerFailed(err: unknown, command: string, io: Io): Promis
   process.exit(EXIT_FAILURE);
 }
 
-export async function workerCommand(args: string[], io: Io): Promise<number> {
-  noArguments(args, 'worker');
+export async function workerCommand(io: Io): Promise<number> {
   const config = configOrExit();
   try {
     loadKeyring(config); // a worker without its keys would fail every task: refuse to start

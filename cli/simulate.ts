@@ -1,29 +1,12 @@
 // `poortwachter simulate`: what a case will do, by running the real workflow on a private
 // time-skipping server (see tools/simulate.ts), printed as a timeline and a final state.
-import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { installRuntime } from '../runtime/sdk-runtime.js';
 import { InvalidInputError } from '../client/cases.js';
-import { EVENT_HOUR, OPEN_HOUR, parseScenario, simulate, type SimulationResult } from '../tools/simulate.js';
-import { CliError, EXIT_OK, EXIT_USAGE, readJsonInput, type Io } from './io.js';
+import { parseScenario, simulate, type SimulationResult } from '../tools/simulate.js';
+import { CliError, EXIT_OK, readJsonInput, type Io } from './io.js';
+import { runCommand } from './program.js';
 import { formatTable } from './table.js';
-
-const USAGE = `Usage: poortwachter simulate [--file scenario.json] [--json]
-
-Runs the real case workflow and activities on a private time-skipping Temporal test server, with a
-local SMTP server that catches the e-mails, for a scenario read from --file or standard input:
-
-  { "case": { ...the input that opens the case... },
-    "openOn": "YYYY-MM-DD",           (optional: the day the case is opened; the first sick day by default)
-    "events": [ { "on": "YYYY-MM-DD", "type": "task-completed", "task": "ziekmelding", "date": "YYYY-MM-DD" }, ... ],
-    "until": "YYYY-MM-DD" }
-
-The case opens at ${String(OPEN_HOUR).padStart(2, '0')}:00 and each event is recorded at ${String(EVENT_HOUR).padStart(2, '0')}:00 Amsterdam time on its "on" date
-("actor" defaults to "simulation"). The case lives in the scenario's own dates, past or future:
-weekdays, holidays and summer time are the real ones. Prints every reminder, escalation and request
-with its time (ISO-8601 UTC) and recipients, the events the case refused, and the state at the end
-of "until" (or when the case closed). --json prints one JSON object instead.
-`;
 
 function eventDetails(event: Record<string, unknown>): string {
   const fields = Object.entries(event)
@@ -98,31 +81,15 @@ export function formatSimulation(result: SimulationResult): string {
     .concat('\n');
 }
 
-export async function simulateCommand(args: string[], io: Io): Promise<number> {
-  let values: { file?: string | undefined; json?: boolean | undefined; help?: boolean | undefined };
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        file: { type: 'string', short: 'f' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    io.stderr.write(`poortwachter simulate: ${(err as Error).message}\n\n${USAGE}`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    io.stdout.write(USAGE);
-    return EXIT_OK;
-  }
+export interface SimulateOptions {
+  file?: string;
+  json?: boolean;
+}
 
+export async function runSimulation(options: SimulateOptions, io: Io): Promise<number> {
   let result: SimulationResult;
   try {
-    const input = await readJsonInput(values.file, io);
+    const input = await readJsonInput(options.file, io);
     parseScenario(input); // a bad scenario is refused before anything starts
     // The SDK's own logs: errors only (LOG_LEVEL to see more), on standard error. The test server
     // makes the SDK warn about server capabilities that do not matter here.
@@ -130,18 +97,15 @@ export async function simulateCommand(args: string[], io: Io): Promise<number> {
     result = await simulate(input, { log: (line) => io.stderr.write(`poortwachter simulate: ${line}\n`) });
   } catch (err) {
     if (err instanceof InvalidInputError) {
-      io.stderr.write(
-        `poortwachter simulate: invalid scenario\n${err.issues.map((i) => `  ${i.path}: ${i.message}\n`).join('')}`,
-      );
-      return EXIT_USAGE;
-    }
-    if (err instanceof CliError) {
-      io.stderr.write(`poortwachter simulate: ${err.message}\n`);
-      return err.exitCode;
+      throw new CliError(`invalid scenario\n${err.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
     }
     throw err;
   }
-
-  io.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatSimulation(result));
+  io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatSimulation(result));
   return EXIT_OK;
+}
+
+/** `poortwachter simulate <args>`: errors on standard error, resolves to the exit code. */
+export function simulateCommand(args: string[], io: Io): Promise<number> {
+  return runCommand(['simulate'], args, io);
 }

@@ -133,20 +133,24 @@ function refusalFrom(err: WorkflowUpdateFailedError): CaseError | undefined {
   return undefined;
 }
 
+/** The case id and the event as the case would see them; InvalidInputError or InvalidEventError if not. */
+export function checkEvent(caseId: string, input: unknown): CaseEvent {
+  checkCaseId(caseId);
+  try {
+    return parseEvent(input);
+  } catch (err) {
+    if (err instanceof EventRefusal) throw new InvalidEventError(err.message);
+    throw err;
+  }
+}
+
 /** Records an event; resolves when the case accepted it, throws a typed error when it refused. */
 export async function recordEvent(
   { client }: CaseClientOptions,
   caseId: string,
   input: unknown,
 ): Promise<EventAccepted> {
-  checkCaseId(caseId);
-  let event: CaseEvent;
-  try {
-    event = parseEvent(input);
-  } catch (err) {
-    if (err instanceof EventRefusal) throw new InvalidEventError(err.message);
-    throw err;
-  }
+  const event = checkEvent(caseId, input);
   const handle = client.workflow.getHandle(caseWorkflowId(caseId));
   try {
     return await handle.executeUpdate(recordEventUpdate, { args: [event] });

@@ -69,6 +69,35 @@ describe('poortwachter case', () => {
     expect(human.stdout).toContain('task-postponed');
   });
 
+  it('records an event from --file and with --actor, and refuses a file that holds another event', async () => {
+    const D = await world.today();
+    world.track('case-cli-3');
+    expect((await runCli(['case', 'open'], JSON.stringify(sampleCase('cli-3', D)))).code).toBe(0);
+    const note = file('note.json', { text: 'uit een bestand' });
+    const recorded = await runCli(['case', 'record', 'cli-3', 'note', '--file', note, '--actor', 'bram@arbo.example']);
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect(recorded.stdout).toContain('recorded note on case cli-3');
+    expect(recorded.stdout).toContain('(by bram@arbo.example)');
+
+    const other = await runCli([
+      'case',
+      'record',
+      'cli-3',
+      'note',
+      '--file',
+      file('closed.json', { type: 'case-closed' }),
+    ]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('holds a case-closed event, not the note named here');
+
+    const view = JSON.parse((await runCli(['case', 'show', 'cli-3', '--json'])).stdout);
+    expect(
+      view.timeline
+        .filter((t: { kind: string }) => t.kind === 'event')
+        .map((t: { actor: string; event: { text?: string } }) => [t.event.text, t.actor]),
+    ).toEqual([['uit een bestand', 'bram@arbo.example']]);
+  });
+
   it('refuses bad input with the field named and exit code 2, and state conflicts with exit code 1', async () => {
     const D = await world.today();
     const bad = await runCli(['case', 'open'], JSON.stringify({ ...sampleCase('cli-2', D), diagnosis: 'x' }));
