@@ -291,7 +291,10 @@ describe('audit export from a server', () => {
   });
 
   it('exports a case that ran, encrypted payloads and all, and the history tells what the case did', async () => {
-    const D = await world.today();
+    // First sick day Monday 2026-03-02, in the past of any machine that runs this: the case's clock
+    // runs behind the server's, and the bundle's derived timeline must read the case's own clock.
+    const D = '2026-03-02';
+    await world.startAt(D, 9);
     const caseId = `audit-${Date.now()}`;
     await openCase(world.cases, sampleCase(caseId, D));
     await world.travelTo(addDays(D, 20));

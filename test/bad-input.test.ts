@@ -16,6 +16,10 @@ import { runCli, useCliWorld } from './setup/run-cli.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 
+// The CLI opens its cases without a clock offset, so these cases live in the test server's dates,
+// relative to its today (`world.today()`), not on a pinned date. Nothing here depends on the day: the
+// refusals name fixed dates (2026-02-30, 2999-01-01, 1989-06-01) or dates relative to the case, and
+// the cases taken over weeks in send their take-over summary at once, whatever the weekday.
 describe('bad input, everywhere', () => {
   const cli = useCliWorld();
   const { file, dir } = cli;

@@ -8,10 +8,14 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { listCases, openCase, type CaseClientOptions } from '../client/cases.js';
 import { digestCommand } from '../cli/digest.js';
 import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../client/digest-schedule.js';
-import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
-import { addDays, firstWorkingDayOnOrAfter, weekday } from '../workflows/calendar/index.js';
+import { addDays, weekday } from '../workflows/calendar/index.js';
 import { casemanagerKey } from '../workflows/case-model.js';
-import type { DigestWorkflowInput, DigestWorkflowResult } from '../workflows/digest-workflow.js';
+import {
+  casemanagerDigestWorkflowId,
+  type DigestSent,
+  type DigestWorkflowInput,
+  type DigestWorkflowResult,
+} from '../workflows/digest-workflow.js';
 import { sampleCase } from './setup/case-world.js';
 import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
 import type { SmtpSink } from '../tools/smtp-sink.js';
@@ -32,8 +36,12 @@ describe('daily digest on the dev server', () => {
   let sink: SmtpSink;
   const taskQueue = `digest-${process.pid}`;
   const run = Date.now().toString(36);
-  const today = amsterdamDate(Date.now());
-  const date = firstWorkingDayOnOrAfter(today);
+  // The digest's day: Monday 2026-11-02, an ordinary working day with no holiday in the ten working
+  // days ahead. The world's cases live on it (a clock offset, see dev-world.ts), so what is overdue
+  // and what is due soon is the same on every machine and every day; the digest gets the date
+  // explicitly. The Saturday after it and Christmas Day 2026 (a Friday) are the days without one.
+  const today = '2026-11-02';
+  const date = today;
   const anna = { name: 'Anna', email: `anna-${run}@arbo.example` };
   const bram = { name: 'Bram', email: `bram-${run}@arbo.example`, language: 'en' };
   const carla = { name: 'Carla', email: `carla-${run}@arbo.example` };
@@ -49,7 +57,7 @@ describe('daily digest on the dev server', () => {
     });
 
   beforeAll(async () => {
-    world = await startDevWorld(taskQueue);
+    world = await startDevWorld(taskQueue, { start: today });
     ({ cases, sink } = world);
     process.env.TEMPORAL_ADDRESS = inject('devServerAddress');
     process.env.TEMPORAL_TASK_QUEUE = taskQueue;
@@ -72,6 +80,7 @@ describe('daily digest on the dev server', () => {
   });
 
   it('sends one digest per casemanager with something due, sorted, overdue marked, once per day', async () => {
+    expect(world.today()).toBe(date);
     const result = await runDigest({ date });
     expect(result.workingDay).toBe(true);
     const byKey = new Map(result.digests.map((d) => [d.casemanagerKey, d]));
@@ -114,7 +123,15 @@ describe('daily digest on the dev server', () => {
     const again = await runDigest({ date });
     expect(again.digests.filter((d) => d.outcome === 'sent')).toEqual([]);
     expect(again.digests.find((d) => d.casemanagerKey === casemanagerKey(anna.email))?.outcome).toBe('already-sent');
-    await new Promise((r) => setTimeout(r, 500));
+    // Only a casemanager's digest workflow of the day sends: each of them has completed, with the
+    // result of the first run, so nothing more can arrive.
+    expect(again.digests.map((d) => d.casemanagerKey)).toEqual(result.digests.map((d) => d.casemanagerKey));
+    for (const first of result.digests) {
+      const handle = cases.client.workflow.getHandle<(i: unknown) => Promise<DigestSent>>(
+        casemanagerDigestWorkflowId(first.casemanagerKey, date),
+      );
+      expect(await handle.result()).toEqual(first);
+    }
     expect(digests().length).toBe(count);
   }, 60_000);
 

@@ -26,8 +26,11 @@ describe('engine', () => {
   });
 
   it('runs a case through the 104-week waiting time in seconds, and its history replays from JSON', async () => {
+    // First sick day Tuesday 2027-06-01: the waiting time holds a leap day (2028-02-29) and four
+    // changes of summer time, and still ends after D + 727, at 00:00 on Tuesday 2029-05-29.
+    const firstSickDay = '2027-06-01';
+    await world.startAt(firstSickDay, 9);
     const startedAt = await world.now();
-    const firstSickDay = await world.today();
     const { workflowId } = await openCase(world.cases, sampleCase('engine-1', firstSickDay));
     const handle = world.env.client.workflow.getHandle(workflowId);
     const result = (await handle.result()) as CaseView; // the time-skipping client skips while waiting

@@ -50,7 +50,12 @@ function personal(tag: string) {
   };
 }
 
-/** Opens a case taken over 10 weeks in (so e-mails go out at once) and records a note. */
+/**
+ * Opens a case taken over 10 weeks in (so e-mails go out at once) and records a note. The case runs
+ * through the production wiring, in real time, so its dates are today's; any day will do: ten weeks
+ * in, the probleemanalyse (week 6) is overdue whatever the date, and the take-over summary goes out
+ * at once.
+ */
 async function runCase(cases: CaseClientOptions, p: ReturnType<typeof personal>): Promise<void> {
   const today = amsterdamDate(Date.now());
   await openCase(

@@ -80,6 +80,8 @@ describe('TLS and mutual TLS to a remote cluster', () => {
     try {
       const caseId = `tls-${Date.now().toString(36)}`;
       const cases = { client, taskQueue: config.taskQueue };
+      // Through the production wiring, in real time: a case whose first sick day is today, which is
+      // open on any day.
       await openCase(cases, sampleCase(caseId, amsterdamDate(Date.now())));
       const view = await getCase(cases, caseId);
       expect(view.status).toBe('open');

@@ -23,6 +23,12 @@ import { entries } from '../setup/case-story.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 const ACTOR = 'anna@arbo.example';
+/**
+ * Every case here starts on Monday 2025-09-01, a date in the past of any machine that runs this: an
+ * event "in the future" is refused by the case's own clock, not the machine's (its "tomorrow" is long
+ * past on the wall clock). Nothing here depends on a holiday or a change of summer time.
+ */
+const D: IsoDate = '2025-09-01';
 
 type Refusal = [
   what: string,
@@ -61,7 +67,7 @@ describe('events', () => {
 
   it('every event type refuses bad input with a specific message, and no refusal reaches the history', async () => {
     const caseId = `events-${run}`;
-    const D = await world.today();
+    await world.startAt(D, 9);
     await openCase(world.cases, sampleCase(caseId, D));
     // Day 11 of the sickness.
     const T = addDays(D, 10);
@@ -280,14 +286,14 @@ describe('events', () => {
     expect(types.filter((t) => t === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED)).toHaveLength(
       accepted + 1,
     );
-    const view = await getCase(world.cases, caseId);
+    const view = await world.show(caseId);
     expect(entries(view, 'event')).toHaveLength(accepted + 1);
     expect(view.workPercentage).toBeUndefined();
   });
 
   it('relapse and recovery refusals that need a recovered case', async () => {
     const caseId = `events-recovered-${run}`;
-    const D = await world.today();
+    await world.startAt(D, 9);
     await openCase(world.cases, sampleCase(caseId, D));
     await world.travelTo(addDays(D, 5), 10);
     const recoveredOn = addDays(D, 3);
@@ -326,7 +332,7 @@ describe('events', () => {
 
   it('records who recorded each event, and what the system did itself', async () => {
     const caseId = `events-actor-${run}`;
-    const D = await world.today();
+    await world.startAt(D, 9);
     await openCase(world.cases, sampleCase(caseId, D));
     await world.travelTo(addDays(D, 2), 10);
     const entry = await recordEvent(world.cases, caseId, {
@@ -337,21 +343,23 @@ describe('events', () => {
     });
     expect(entry.entry).toMatchObject({ kind: 'event', actor: 'p.jansen@korenschoof.example', task: 'ziekmelding' });
     await recordEvent(world.cases, caseId, { type: 'note', actor: 'arts@arbo.example', text: 'spreekuur gepland' });
-    const view = await getCase(world.cases, caseId);
+    const view = await world.show(caseId);
     expect(entries(view, 'event').map((e) => [e.actor, e.event?.type])).toEqual([
       ['p.jansen@korenschoof.example', 'task-completed'],
       ['arts@arbo.example', 'note'],
     ]);
     expect(entries(view, 'opened')[0]!.actor).toBe('system');
+    // (the ziekmelding's reminder moment, 08:00 on the first sick day, had passed when the case opened)
+    expect(entries(view, 'reminder').map((e) => e.task)).toEqual(['ziekmelding']);
     for (const e of entries(view, 'reminder')) expect(e.actor).toBe('system');
     await recordEvent(world.cases, caseId, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test done' });
-    const closed = await getCase(world.cases, caseId);
+    const closed = await world.show(caseId);
     expect(entries(closed, 'closed')[0]).toMatchObject({ actor: 'anna@arbo.example', details: 'gesloten: test done' });
   });
 
   it('refuses to open the same case twice, and names unknown cases', async () => {
     const caseId = `events-twice-${run}`;
-    const D = await world.today();
+    await world.startAt(D, 9);
     await openCase(world.cases, sampleCase(caseId, D));
     await expect(openCase(world.cases, sampleCase(caseId, D))).rejects.toThrow(DuplicateCaseError);
     // Also with other details: the case id decides.

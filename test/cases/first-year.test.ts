@@ -2,7 +2,7 @@
 // prospect, the case asks the casemanager to request a deskundigenoordeel from UWV at once, spoor 2
 // falls due six weeks later, and the request is followed up after four weeks without an answer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getCase, openCase, recordEvent } from '../../client/cases.js';
+import { openCase, recordEvent } from '../../client/cases.js';
 import { addDays, firstWorkingDayAfter } from '../../workflows/calendar/index.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';
 import { addresses, dueOf, entries, inAmsterdam, mailsOf, taskMessageId } from '../setup/case-story.js';
@@ -18,7 +18,11 @@ describe('the first-year evaluation', () => {
 
   it('with spoor1-uitzichtloos leads to the deskundigenoordeel request and brings spoor 2 forward', async () => {
     const caseId = `eja-uitzichtloos-${Date.now()}`;
-    const D = await world.today();
+    // First sick day Monday 2026-03-30: the evaluation is held on Wednesday 2027-03-10 in winter
+    // time, and the follow-up four weeks later (Wednesday 2027-04-07) falls in summer time; both at
+    // 08:00 local time.
+    const D = '2026-03-30';
+    await world.startAt(D, 9);
     await openCase(world.cases, sampleCase(caseId, D));
 
     // Week 50 (the evaluation may be held from week 46, D + 315): spoor 1 has no prospect.
@@ -43,7 +47,7 @@ describe('the first-year evaluation', () => {
     expect(request[0]!.text).toContain('spoor 1) niet haalbaar');
     expect(request[0]!.text).toContain('verslag van de eerstejaarsevaluatie');
 
-    let view = await getCase(world.cases, caseId);
+    let view = await world.show(caseId);
     expect(view.deskundigenoordeel).toEqual({ requestedOn: held, because: 'eerstejaarsevaluatie-spoor1-uitzichtloos' });
     const requestEntry = entries(view, 'deskundigenoordeel-request')[0]!;
     expect(inAmsterdam(requestEntry.at).date).toBe(held);
@@ -58,11 +62,11 @@ describe('the first-year evaluation', () => {
     await world.travelTo(followUpOn, 9);
     const followUpId = `<${caseId}.deskundigenoordeel-reminder.${held}@poortwachter>`;
     expect(mailsOf(world, caseId).filter((m) => m.messageId === followUpId)).toHaveLength(1);
-    view = await getCase(world.cases, caseId);
-    expect(inAmsterdam(entries(view, 'deskundigenoordeel-reminder')[0]!.at)).toEqual({
-      date: followUpOn,
-      time: '08:00',
-    });
+    view = await world.show(caseId);
+    const followUp = entries(view, 'deskundigenoordeel-reminder')[0]!;
+    expect(inAmsterdam(followUp.at)).toEqual({ date: followUpOn, time: '08:00' });
+    // Summer time by now: 08:00 is 06:00 UTC (on the day of the request it was 07:00 UTC).
+    expect(new Date(followUp.at).getUTCHours()).toBe(6);
 
     // The answer arrives two days later, spoor 2 starts in time: no escalation, no second request.
     await world.travelTo(addDays(held, 30), 10);
@@ -81,7 +85,7 @@ describe('the first-year evaluation', () => {
       date: spoor2Due,
     });
     await world.travelTo(addDays(spoor2Due, 60), 10);
-    view = await getCase(world.cases, caseId);
+    view = await world.show(caseId);
     expect(view.deskundigenoordeel).toEqual({
       requestedOn: held,
       because: 'eerstejaarsevaluatie-spoor1-uitzichtloos',
@@ -95,7 +99,10 @@ describe('the first-year evaluation', () => {
 
   it('with spoor1-perspectief asks for nothing, but a late spoor 2 leads to the request', async () => {
     const caseId = `eja-perspectief-${Date.now()}`;
-    const D = await world.today();
+    // First sick day Tuesday 2026-03-17: spoor 2 falls due on Monday 2027-04-26, the day before
+    // Koningsdag, so the escalation and the request come on Wednesday 2027-04-28.
+    const D = '2026-03-17';
+    await world.startAt(D, 9);
     await openCase(world.cases, sampleCase(caseId, D));
     const held = addDays(D, 363); // week 52, on the due date
     await world.travelTo(held, 10);
@@ -108,14 +115,15 @@ describe('the first-year evaluation', () => {
     });
     const spoor2Due = addDays(held, 42);
     await world.travelTo(spoor2Due, 10);
-    let view = await getCase(world.cases, caseId);
+    let view = await world.show(caseId);
     expect(view.deskundigenoordeel).toBeUndefined();
     expect(mailsOf(world, caseId).filter((m) => m.messageId?.includes('deskundigenoordeel'))).toEqual([]);
 
     // Spoor 2 does not start: escalated, and the deskundigenoordeel is asked for the same morning.
     const escalationOn = firstWorkingDayAfter(spoor2Due);
+    expect(escalationOn).toBe('2027-04-28');
     await world.travelTo(escalationOn, 9);
-    view = await getCase(world.cases, caseId);
+    view = await world.show(caseId);
     expect(view.deskundigenoordeel).toEqual({ requestedOn: escalationOn, because: 'start-tweede-spoor-overdue' });
     const ids = mailsOf(world, caseId).map((m) => m.messageId);
     expect(ids).toContain(taskMessageId(caseId, 'escalation', 'start-tweede-spoor', spoor2Due));

@@ -2,7 +2,7 @@
 // deadline moved by the days in between; from 28 days after recovery the case is closed and a
 // relapse is a new case. Partial recovery moves nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventNotAllowedError, getCase, openCase, recordEvent } from '../../client/cases.js';
+import { EventNotAllowedError, openCase, recordEvent } from '../../client/cases.js';
 import { addDays, addWorkingDays } from '../../workflows/calendar/index.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';
 import { dueOf, entries, inAmsterdam, mailsOf, taskMessageId } from '../setup/case-story.js';
@@ -20,7 +20,12 @@ describe('recovery and relapse', () => {
 
   it('a relapse 10 days after recovery continues the case with every later deadline 10 days later', async () => {
     const caseId = `relapse-10-${Date.now()}`;
-    const D = await world.today();
+    // First sick day Tuesday 2027-02-09; back at work on Monday 2027-03-01, sick again on Thursday
+    // 2027-03-11, before the old reminder of the probleemanalyse (Monday 2027-03-15, for Monday
+    // 2027-03-22). The new due date, Thursday 2027-04-01, is reminded on Tuesday 2027-03-23: five
+    // working days back over Easter Monday and Good Friday.
+    const D = '2027-02-09';
+    await world.startAt(D, 9);
     await openCase(world.cases, sampleCase(caseId, D));
     await world.travelTo(addDays(D, 3), 10);
     await recordEvent(world.cases, caseId, {
@@ -34,7 +39,7 @@ describe('recovery and relapse', () => {
     const recoveredOn = addDays(D, 20);
     await world.travelTo(recoveredOn, 10);
     await recordEvent(world.cases, caseId, { type: 'recovered', actor: ACTOR, date: recoveredOn });
-    let view = await getCase(world.cases, caseId);
+    let view = await world.show(caseId);
     expect(view.status).toBe('hersteld');
     expect(view.calendar.milestones.find((m) => m.id === 'probleemanalyse')?.status).toBe('not-applicable');
 
@@ -42,7 +47,7 @@ describe('recovery and relapse', () => {
     const relapseOn = addDays(recoveredOn, 10);
     await world.travelTo(relapseOn, 10);
     await recordEvent(world.cases, caseId, { type: 'relapsed', actor: ACTOR, date: relapseOn });
-    view = await getCase(world.cases, caseId);
+    view = await world.show(caseId);
     expect(view.status).toBe('open');
     expect(view.calendar.firstSickDay).toBe(D);
     const expected = {
@@ -64,7 +69,7 @@ describe('recovery and relapse', () => {
     const ids = mailsOf(world, caseId).map((m) => m.messageId);
     expect(ids).toContain(taskMessageId(caseId, 'reminder', 'probleemanalyse', pa));
     expect(ids.filter((id) => id?.includes(addDays(D, 41)))).toEqual([]);
-    view = await getCase(world.cases, caseId);
+    view = await world.show(caseId);
     expect(inAmsterdam(entries(view, 'reminder', 'probleemanalyse')[0]!.at)).toEqual({
       date: addWorkingDays(pa, -5),
       time: '08:00',
@@ -74,7 +79,11 @@ describe('recovery and relapse', () => {
 
   it('closes 28 days after a full recovery, after which a relapse (30 days) is refused as a new case', async () => {
     const caseId = `relapse-30-${Date.now()}`;
-    const D = await world.today();
+    // First sick day Thursday 2027-02-18, recovered on Monday 2027-03-15: the 28 days after the
+    // recovery cross the switch to summer time (2027-03-28), and the case still closes at 00:00
+    // local time, on Monday 2027-04-12.
+    const D = '2027-02-18';
+    await world.startAt(D, 9);
     await openCase(world.cases, sampleCase(caseId, D));
     const recoveredOn = addDays(D, 25);
     await world.travelTo(recoveredOn, 10);
@@ -83,12 +92,12 @@ describe('recovery and relapse', () => {
 
     // Day 27 after recovery: still open for a relapse.
     await world.travelTo(addDays(recoveredOn, 27), 23);
-    let view = await getCase(world.cases, caseId);
+    let view = await world.show(caseId);
     expect(view.status).toBe('hersteld');
 
     // Day 28: closed, at midnight.
     await world.travelTo(addDays(recoveredOn, 28), 1);
-    view = await getCase(world.cases, caseId);
+    view = await world.show(caseId);
     expect(view.status).toBe('closed');
     expect(view.closedReason).toBe('hersteld: 28 dagen zonder terugval');
     expect(inAmsterdam(entries(view, 'closed')[0]!.at)).toEqual({ date: addDays(recoveredOn, 28), time: '00:00' });
@@ -112,7 +121,7 @@ describe('recovery and relapse', () => {
     );
     const next = `${caseId}-b`;
     await openCase(world.cases, sampleCase(next, relapseOn));
-    expect((await getCase(world.cases, next)).calendar.milestones.find((m) => m.id === 'probleemanalyse')?.due).toBe(
+    expect((await world.show(next)).calendar.milestones.find((m) => m.id === 'probleemanalyse')?.due).toBe(
       addDays(relapseOn, 41),
     );
     await recordEvent(world.cases, next, { type: 'case-closed', actor: ACTOR, reason: 'test done' });
@@ -120,15 +129,18 @@ describe('recovery and relapse', () => {
 
   it('partial recovery does not move the deadlines; a later full recovery does stop them', async () => {
     const caseId = `partial-${Date.now()}`;
-    const D = await world.today();
+    // First sick day Tuesday 2027-08-31: six weeks between the summer holidays and the end of summer
+    // time, with no holiday in them; this test is about the work percentage alone.
+    const D = '2027-08-31';
+    await world.startAt(D, 9);
     await openCase(world.cases, sampleCase(caseId, D));
-    const before = await getCase(world.cases, caseId);
+    const before = await world.show(caseId);
 
     // Week 3: back for half of the hours.
     const partialOn = addDays(D, 16);
     await world.travelTo(partialOn, 10);
     await recordEvent(world.cases, caseId, { type: 'recovered', actor: ACTOR, date: partialOn, workPercentage: 50 });
-    let view = await getCase(world.cases, caseId);
+    let view = await world.show(caseId);
     expect(view.status).toBe('open');
     expect(view.workPercentage).toEqual({ since: partialOn, percentage: 50 });
     expect(view.calendar.milestones.map((m) => [m.id, m.due])).toEqual(
@@ -152,7 +164,7 @@ describe('recovery and relapse', () => {
     });
     const recoveredOn = addDays(D, 41);
     await recordEvent(world.cases, caseId, { type: 'recovered', actor: ACTOR, date: recoveredOn });
-    view = await getCase(world.cases, caseId);
+    view = await world.show(caseId);
     expect(view.status).toBe('hersteld');
     expect(view.workPercentage).toBeUndefined();
     expect(view.calendar.closed).toMatchObject({ reason: 'hersteld', closesOn: addDays(recoveredOn, 28) });

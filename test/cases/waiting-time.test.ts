@@ -2,7 +2,7 @@
 // more, a vrijwillige verlenging moves the week-88 to week-93 milestones and the end, and the end of
 // employment hands the case to UWV (unless the employer is eigenrisicodrager).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getCase, openCase, recordEvent } from '../../client/cases.js';
+import { openCase, recordEvent } from '../../client/cases.js';
 import { addDays, addWorkingDays } from '../../workflows/calendar/index.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';
 import { dueOf, entries, inAmsterdam, mailsOf, taskMessageId } from '../setup/case-story.js';
@@ -20,28 +20,31 @@ describe('the end of the waiting time', () => {
 
   it('a loonsanctie of 52 weeks: the case runs on past week 104 and closes a year later', async () => {
     const caseId = `loonsanctie-${Date.now()}`;
-    const D = await world.today();
+    // First sick day Monday 2026-01-05: week 104 ends on Sunday 2028-01-02, and the sanction year on
+    // New Year's Eve 2028, so the case closes at 00:00 on New Year's Day 2029.
+    const D = '2026-01-05';
+    await world.startAt(D, 9);
     await openCase(world.cases, sampleCase(caseId, D));
 
     // Week 95: UWV finds the re-integration effort insufficient and imposes 52 weeks.
     const decision = addDays(D, 7 * 94 + 3);
     await world.travelTo(decision, 10);
     await recordEvent(world.cases, caseId, { type: 'loonsanctie', actor: ACTOR, weeks: 52, decisionDate: decision });
-    let view = await getCase(world.cases, caseId);
+    let view = await world.show(caseId);
     expect(dueOf(view, 'einde-wachttijd')).toBe(addDays(D, 727 + 364));
     expect(view.calendar.waitingTimeEnds).toBe(addDays(D, 727 + 364));
 
     // The day after week 104: still open.
     await world.travelTo(addDays(D, 728), 12);
-    view = await getCase(world.cases, caseId);
+    view = await world.show(caseId);
     expect(view.status).toBe('open');
     expect(entries(view, 'closed')).toEqual([]);
 
     // The last day of the sanction year, then the day after.
     await world.travelTo(addDays(D, 727 + 364), 23);
-    expect((await getCase(world.cases, caseId)).status).toBe('open');
+    expect((await world.show(caseId)).status).toBe('open');
     await world.travelTo(addDays(D, 728 + 364), 1);
-    view = await getCase(world.cases, caseId);
+    view = await world.show(caseId);
     expect(view.status).toBe('closed');
     expect(view.closedReason).toBe('einde wachttijd');
     expect(inAmsterdam(entries(view, 'closed')[0]!.at)).toEqual({ date: addDays(D, 728 + 364), time: '00:00' });
@@ -49,14 +52,17 @@ describe('the end of the waiting time', () => {
 
   it('a vrijwillige verlenging moves the WIA application and the end of the waiting time', async () => {
     const caseId = `verlenging-${Date.now()}`;
-    const D = await world.today();
+    // First sick day Thursday 2026-09-17: the extended WIA application is due Wednesday 2028-12-27,
+    // so its reminder counts five working days back over both Christmas days (to Monday 2028-12-18).
+    const D = '2026-09-17';
+    await world.startAt(D, 9);
     await openCase(world.cases, sampleCase(caseId, D));
 
     // Week 80: employer and employee agree on 26 weeks more.
     const agreed = addDays(D, 7 * 79 + 1);
     await world.travelTo(agreed, 10);
     await recordEvent(world.cases, caseId, { type: 'vrijwillige-verlenging', actor: ACTOR, weeks: 26, date: agreed });
-    const view = await getCase(world.cases, caseId);
+    const view = await world.show(caseId);
     const extra = 26 * 7;
     expect(dueOf(view, 'wia-brief-ontvangen')).toBe(addDays(D, 615 + extra));
     expect(dueOf(view, 'riv-kopie-werknemer')).toBe(addDays(D, 636 + extra));
@@ -71,7 +77,7 @@ describe('the end of the waiting time', () => {
 
     // Past the old end of the waiting time the case is still open.
     await world.travelTo(addDays(D, 728 + 7), 10);
-    expect((await getCase(world.cases, caseId)).status).toBe('open');
+    expect((await world.show(caseId)).status).toBe('open');
 
     // No reminder for the old WIA application date; one for the new one, at 08:00.
     const newWia = addDays(D, 650 + extra);
@@ -79,14 +85,17 @@ describe('the end of the waiting time', () => {
     const ids = mailsOf(world, caseId).map((m) => m.messageId);
     expect(ids).not.toContain(taskMessageId(caseId, 'reminder', 'wia-aanvraag', addDays(D, 650)));
     expect(ids).toContain(taskMessageId(caseId, 'reminder', 'wia-aanvraag', newWia));
-    const reminder = entries(await getCase(world.cases, caseId), 'reminder', 'wia-aanvraag');
+    const reminder = entries(await world.show(caseId), 'reminder', 'wia-aanvraag');
     expect(reminder).toHaveLength(1);
     expect(inAmsterdam(reminder[0]!.at)).toEqual({ date: addWorkingDays(newWia, -5), time: '08:00' });
     await recordEvent(world.cases, caseId, { type: 'case-closed', actor: ACTOR, reason: 'test done' });
   });
 
   it('employment ending without eigenrisicodrager closes the case the next day; with it, the case runs on', async () => {
-    const D = await world.today();
+    // First sick day Tuesday 2026-11-10; the contract ends on Saturday 2027-03-27, so the case
+    // without an eigenrisicodrager closes at 00:00 in the night the clocks go forward.
+    const D = '2026-11-10';
+    await world.startAt(D, 9);
     const vangnet = `uit-dienst-${Date.now()}`;
     const eigenrisico = `uit-dienst-erd-${Date.now()}`;
     await openCase(world.cases, sampleCase(vangnet, D));
@@ -109,11 +118,11 @@ describe('the end of the waiting time', () => {
     });
 
     await world.travelTo(addDays(lastDay, 1), 1);
-    const closed = await getCase(world.cases, vangnet);
+    const closed = await world.show(vangnet);
     expect(closed.status).toBe('closed');
     expect(closed.closedReason).toBe('uit dienst: UWV neemt de re-integratie over');
     expect(inAmsterdam(entries(closed, 'closed')[0]!.at)).toEqual({ date: addDays(lastDay, 1), time: '00:00' });
-    const kept = await getCase(world.cases, eigenrisico);
+    const kept = await world.show(eigenrisico);
     expect(kept.status).toBe('open');
     expect(kept.calendar.milestones.find((m) => m.id === 'uwv-42-weken-melding')?.status).toBe('open');
 

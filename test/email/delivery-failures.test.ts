@@ -1,10 +1,17 @@
 // An SMTP server that fails on purpose: a temporary refusal (4xx) is retried until the message goes
 // through, once; a permanent one (5xx) is not retried forever but recorded and reported to operations.
 import { afterAll, describe, expect, it } from 'vitest';
-import { getCase, openCase, recordEvent } from '../../client/cases.js';
+import { openCase, recordEvent } from '../../client/cases.js';
 import { addDays, addWorkingDays } from '../../workflows/calendar/index.js';
 import { addresses, entries, mailsOf, taskMessageId } from '../setup/case-story.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';
+
+/**
+ * Both cases start on Monday 2027-01-11, an ordinary winter date: these tests are about the SMTP
+ * server's answers, and the retries take seconds of server time, so no holiday or change of summer
+ * time comes near them.
+ */
+const D = '2027-01-11';
 
 describe('SMTP failures', () => {
   const worlds: CaseWorld[] = [];
@@ -25,14 +32,14 @@ describe('SMTP failures', () => {
     });
     worlds.push(world);
     const caseId = `smtp-4xx-${Date.now()}`;
-    const D = await world.today();
+    await world.startAt(D, 9);
     await openCase(world.cases, sampleCase(caseId, D, { completed: { ziekmelding: D } }));
     const due = addDays(D, 41);
     await world.travelTo(addWorkingDays(due, -4), 12);
     const id = taskMessageId(caseId, 'reminder', 'probleemanalyse', due);
     expect(refused.filter((r) => r === id)).toHaveLength(3);
     expect(mailsOf(world, caseId).filter((m) => m.messageId === id)).toHaveLength(1);
-    const view = await getCase(world.cases, caseId);
+    const view = await world.show(caseId);
     expect(entries(view, 'reminder', 'probleemanalyse')).toHaveLength(1);
     expect(entries(view, 'delivery-failed')).toHaveLength(0);
     await recordEvent(world.cases, caseId, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test' });
@@ -48,7 +55,7 @@ describe('SMTP failures', () => {
     });
     worlds.push(world);
     const caseId = `smtp-5xx-${Date.now()}`;
-    const D = await world.today();
+    await world.startAt(D, 9);
     await openCase(
       world.cases,
       sampleCase(caseId, D, {
@@ -60,7 +67,7 @@ describe('SMTP failures', () => {
     // The probleemanalyse reminder goes to the casemanager (refused) and the bedrijfsarts (accepted):
     // delivered. The plan-van-aanpak reminder goes to the casemanager alone: refused outright.
     await world.travelTo(addWorkingDays(addDays(D, 55), -4), 12);
-    const view = await getCase(world.cases, caseId);
+    const view = await world.show(caseId);
     expect(view.status).toBe('open');
     const failed = entries(view, 'delivery-failed', 'plan-van-aanpak');
     expect(failed).toHaveLength(1);
@@ -73,7 +80,7 @@ describe('SMTP failures', () => {
     expect(reports[0]!.text).toContain(failed[0]!.messageId!);
     // Not retried forever: the refused reminder is not tried again later.
     await world.travelTo(addDays(D, 60), 12);
-    const later = await getCase(world.cases, caseId);
+    const later = await world.show(caseId);
     expect(entries(later, 'delivery-failed', 'plan-van-aanpak')).toHaveLength(1);
     expect(entries(later, 'reminder', 'probleemanalyse')).toHaveLength(1);
     await recordEvent(world.cases, caseId, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test' });

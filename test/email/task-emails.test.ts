@@ -5,7 +5,7 @@
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../activities/templates.js';
-import { getCase, openCase, recordEvent } from '../../client/cases.js';
+import { openCase, recordEvent } from '../../client/cases.js';
 import { addDays, addWorkingDays, firstWorkingDayAfter } from '../../workflows/calendar/index.js';
 import { addresses, entries, inAmsterdam, mailsOf, taskMessageId } from '../setup/case-story.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';
@@ -46,7 +46,11 @@ describe('reminders with a calendar invitation', () => {
   it('Dutch by default, HTML and text, escaped names; the invitation is updated and then cancelled', async () => {
     const caseId = `mail-ics-${Date.now()}`;
     const enId = `mail-en-${Date.now()}`;
-    const D = await world.today();
+    // First sick day Monday 2027-11-22: the probleemanalyse is due Sunday 2028-01-02, so its reminder
+    // goes out on Monday 2027-12-27 for a date in the next year (the subject's dd-mm-yyyy, the
+    // invitation's DTSTART); postponed three weeks, it is reminded again on Monday 2028-01-17.
+    const D = '2027-11-22';
+    await world.startAt(D, 9);
     const hostile = '<script>alert("x")</script> J. de Vries';
     await openCase(world.cases, sampleCase(caseId, D, { employee: { id: 'wn-1', displayName: hostile } }));
     await openCase(
@@ -130,7 +134,7 @@ describe('reminders with a calendar invitation', () => {
     expect(cancelled.value('STATUS')).toBe('CANCELLED');
     expect(cancelled.value('UID')).toBe(first.value('UID'));
     expect(cancelled.value('SEQUENCE')).toBe('2');
-    const view = await getCase(world.cases, caseId);
+    const view = await world.show(caseId);
     expect(entries(view, 'calendar-cancelled', 'probleemanalyse')).toHaveLength(1);
     // Each message exactly once.
     const ids = mailsOf(world, caseId).map((m) => m.messageId);
@@ -141,7 +145,10 @@ describe('reminders with a calendar invitation', () => {
 
   it('cancels the invitations still open when the case closes', async () => {
     const caseId = `mail-close-${Date.now()}`;
-    const D = await world.today();
+    // First sick day Monday 2027-09-13, an ordinary autumn date: reminded on Monday 2027-10-18 and
+    // closed that day, before the end of summer time; nothing here depends on the calendar.
+    const D = '2027-09-13';
+    await world.startAt(D, 9);
     await openCase(world.cases, sampleCase(caseId, D));
     const due = addDays(D, 41);
     await world.travelTo(addWorkingDays(due, -5), 10);
@@ -158,7 +165,7 @@ describe('reminders with a calendar invitation', () => {
     expect(cancelled.calendar.props.METHOD?.value).toBe('CANCEL');
     expect(cancelled.value('UID')).toBe(invitation(reminder!).value('UID'));
     expect(cancelled.value('SEQUENCE')).toBe('1');
-    const view = await getCase(world.cases, caseId);
+    const view = await world.show(caseId);
     expect(view.status).toBe('closed');
     expect(entries(view, 'calendar-cancelled', 'probleemanalyse')).toHaveLength(1);
   });
@@ -175,13 +182,18 @@ describe('the escalation chain', () => {
 
   it('escalates to casemanager and employer, then after 10 working days also to the supervisor', async () => {
     const caseId = `mail-chain-${Date.now()}`;
-    const D = await world.today();
+    // First sick day Monday 2028-11-06: the probleemanalyse is due Sunday 2028-12-17 and escalated on
+    // Monday 2028-12-18; ten working days later, over both Christmas days and New Year's Day, comes
+    // the second escalation, on Thursday 2029-01-04.
+    const D = '2028-11-06';
+    await world.startAt(D, 9);
     const doneId = `${caseId}-done`;
     await openCase(world.cases, sampleCase(caseId, D, { completed: { ziekmelding: D } }));
     await openCase(world.cases, sampleCase(doneId, D, { completed: { ziekmelding: D } }));
     const due = addDays(D, 41);
     const first = firstWorkingDayAfter(due);
     const second = addWorkingDays(first, 10);
+    expect([first, second]).toEqual(['2028-12-18', '2029-01-04']);
     // The other case does the task between the two steps: it is not escalated a second time.
     await world.travelTo(addDays(first, 1), 12);
     await recordEvent(world.cases, doneId, {
@@ -205,14 +217,14 @@ describe('the escalation chain', () => {
     );
     expect(addresses(again[0]!, 'cc').sort()).toEqual(['hr@korenschoof.example', 'leiding@arbo.example']);
 
-    const view = await getCase(world.cases, caseId);
+    const view = await world.show(caseId);
     const [step1] = entries(view, 'escalation', 'probleemanalyse');
     const [step2] = entries(view, 'second-escalation', 'probleemanalyse');
     expect(inAmsterdam(step1!.at)).toEqual({ date: first, time: '08:00' });
     expect(inAmsterdam(step2!.at)).toEqual({ date: second, time: '08:00' });
     expect(step2!.recipients).toContain('leiding@arbo.example');
 
-    const other = await getCase(world.cases, doneId);
+    const other = await world.show(doneId);
     expect(entries(other, 'escalation', 'probleemanalyse')).toHaveLength(1);
     expect(entries(other, 'second-escalation', 'probleemanalyse')).toHaveLength(0);
     await recordEvent(world.cases, doneId, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test' });

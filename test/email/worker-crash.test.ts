@@ -5,7 +5,7 @@
 // clients show it once), and the case records the reminder once.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { getCase, openCase, recordEvent } from '../../client/cases.js';
+import { openCase, recordEvent } from '../../client/cases.js';
 import { addDays } from '../../workflows/calendar/index.js';
 import { entries, mailsOf, taskMessageId } from '../setup/case-story.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';
@@ -90,8 +90,11 @@ describe('delivery through a worker crash', () => {
 
       const cases = { ...world.cases, taskQueue };
       const caseId = `crash-${Date.now()}`;
-      const today = await world.today();
-      const D = addDays(today, -38); // the probleemanalyse reminder is due at once
+      // Opened on Wednesday 2027-06-09, 38 days after the first sick day: the probleemanalyse is due
+      // Saturday 2027-06-12 and its reminder moment (Monday 2027-06-07) has passed, so it goes out at once.
+      const today = '2027-06-09';
+      await world.startAt(today, 9);
+      const D = addDays(today, -38);
       await openCase(cases, sampleCase(caseId, D, { completed: { ziekmelding: addDays(D, 2) } }));
       const id = taskMessageId(caseId, 'reminder', 'probleemanalyse', addDays(D, 41));
       expect(await first.waitFor('accepted')).toBe(`accepted ${id}`);
@@ -105,10 +108,10 @@ describe('delivery through a worker crash', () => {
       // The killed attempt times out (heartbeat timeout, 10 s) and is retried on the new worker.
       expect(await second.waitFor('accepted')).toBe(`accepted ${id}`);
       const deadline = Date.now() + 60_000;
-      let view = await getCase(cases, caseId);
+      let view = await world.show(caseId);
       while (entries(view, 'reminder', 'probleemanalyse').length === 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 500));
-        view = await getCase(cases, caseId);
+        view = await world.show(caseId);
       }
       expect(entries(view, 'reminder', 'probleemanalyse')).toHaveLength(1);
       const copies = mailsOf(world, caseId).filter((m) => m.messageId === id);

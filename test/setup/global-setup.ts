@@ -9,8 +9,6 @@ import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { generateKey } from '../../runtime/codec.js';
 import { registerSearchAttributes } from '../../runtime/search-attributes.js';
-import { amsterdamInstant } from '../../workflows/calendar/amsterdam-time.js';
-import { isValidIsoDate } from '../../workflows/calendar/index.js';
 import { startTimeSkippingServer } from '../../tools/test-server.js';
 import { startDevServer } from '../../tools/dev/dev-server.js';
 import { freePort } from './ports.js';
@@ -34,17 +32,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('codecKeys', codecKeys);
   const env = await startTimeSkippingServer({}, log);
   await registerSearchAttributes(env.connection, 'default');
-  // The test server's clock starts at today, so a date-dependent mistake in a test shows only on
-  // some days. POORTWACHTER_TEST_START=YYYY-MM-DD moves the clock to that day first (around Easter,
-  // Christmas or a summer-time change) to look for them.
-  const start = process.env.POORTWACHTER_TEST_START;
-  if (start) {
-    const target = amsterdamInstant(start, 7);
-    const now = await env.currentTimeMs();
-    if (!isValidIsoDate(start) || target < now)
-      throw new Error(`POORTWACHTER_TEST_START=${start}: must be a date after today`);
-    await env.sleep(target - now);
-  }
+  // The test server's clock starts at today, only moves forward, and is shared by every file, so its
+  // date depends on the machine, the day and the files before: each story pins its own dates
+  // (CaseWorld.startAt). Only cases the CLI opens (without a clock offset) live in server time.
   project.provide('timeSkippingAddress', env.address);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'poortwachter-test-dev-'));
