@@ -38,13 +38,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('timeSkippingAddress', env.address);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'poortwachter-test-dev-'));
-  const devServer = await startDevServer({
-    dataDir,
-    port: await freePort(),
-    uiPort: await freePort(),
-    namespace: 'default',
-    logger: pino({ level: 'warn' }),
-  });
+  const devServer = await startDevServerOnFreePorts(dataDir, log);
   project.provide('devServerAddress', devServer.address);
   project.provide('devServerDatabase', devServer.databaseFile);
 
@@ -53,4 +47,25 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await devServer.stop();
     await rm(dataDir, { recursive: true, force: true });
   };
+}
+
+/**
+ * The dev server on two ports that were free a moment ago. Another process on the machine can take
+ * one of them before the server binds it ("address already in use"); then it starts again on others.
+ */
+async function startDevServerOnFreePorts(dataDir: string, log: (line: string) => void) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer({
+        dataDir,
+        port: await freePort(),
+        uiPort: await freePort(),
+        namespace: 'default',
+        logger: pino({ level: 'warn' }),
+      });
+    } catch (err) {
+      if (attempt >= 3 || !/address already in use/.test(String(err))) throw err;
+      log(`a port of the dev server was taken meanwhile (attempt ${attempt} of 3); starting it on others`);
+    }
+  }
 }
