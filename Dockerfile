@@ -11,6 +11,7 @@ COPY activities ./activities
 COPY runtime ./runtime
 COPY client ./client
 COPY worker ./worker
+COPY service ./service
 COPY cli ./cli
 COPY tools ./tools
 COPY templates ./templates

@@ -406,6 +406,54 @@ function buildProgram(state: RunState): Command {
   act(
     state,
     program
+      .command('serve')
+      .summary('run the HTTP service: the API for arbodienst systems')
+      .description(
+        'Serve the HTTP API (/api/v1: open, read, list cases, record events, compute a calendar) with its ' +
+          'OpenAPI document (/api/openapi.json) and a page to browse it (/api/docs), on $POORTWACHTER_HTTP_HOST:' +
+          '$POORTWACHTER_HTTP_PORT (127.0.0.1:3000), until SIGINT or SIGTERM. Every request needs an API key ' +
+          `(\`poortwachter apikey create\`). ${CONFIGURED}`,
+      ),
+    async () => (await import('./serve.js')).serveCommand(io),
+  );
+
+  const apikey = program
+    .command('apikey')
+    .summary('create, list and revoke the API keys of the HTTP service')
+    .description(
+      'API keys of the systems that call the HTTP service. The keys file ($POORTWACHTER_API_KEYS_FILE, default ' +
+        'api-keys.json in the data folder) holds only their hashes: a key is shown once, when it is created.',
+    );
+  act(
+    state,
+    apikey
+      .command('create')
+      .summary('make a key and print it, once')
+      .description('Make a key with the given scopes (and, optionally, only for some employers) and print it, once.')
+      .requiredOption('--name <name>', 'who uses it, e.g. the system: shown in the access log')
+      .requiredOption(
+        '--scope <scope...>',
+        `what it may do, one or more of: cases:read, cases:write, events:write, audit:export`,
+      )
+      .option('--employer <id...>', 'only the cases of these employers (default: every employer)')
+      .option('--expires <YYYY-MM-DD>', 'the day from which it is no longer valid'),
+    async (c) => (await import('./serve.js')).apikeyCreate(c.opts(), io),
+  );
+  act(state, apikey.command('list').summary('list the keys (never the keys themselves)'), async () =>
+    (await import('./serve.js')).apikeyList(io),
+  );
+  act(
+    state,
+    apikey
+      .command('revoke')
+      .summary('revoke a key: refused from the next request')
+      .argument('<id>', 'the key id (see list)'),
+    async (c) => (await import('./serve.js')).apikeyRevoke(c.args[0]!, io),
+  );
+
+  act(
+    state,
+    program
       .command('dev')
       .summary('run Temporal, a mail inbox and a worker locally')
       .description(`Run the whole stack locally: a Temporal dev server, a mail inbox and a worker. ${CONFIGURED}`),

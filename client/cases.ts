@@ -144,16 +144,24 @@ export function checkEvent(caseId: string, input: unknown): CaseEvent {
   }
 }
 
-/** Records an event; resolves when the case accepted it, throws a typed error when it refused. */
+/**
+ * Records an event; resolves when the case accepted it, throws a typed error when it refused. With an
+ * `updateId` (the HTTP API's Idempotency-Key) a repeated call is applied once and answered the same.
+ */
 export async function recordEvent(
   { client }: CaseClientOptions,
   caseId: string,
   input: unknown,
+  options: { updateId?: string } = {},
 ): Promise<EventAccepted> {
   const event = checkEvent(caseId, input);
   const handle = client.workflow.getHandle(caseWorkflowId(caseId));
   try {
-    return await handle.executeUpdate(recordEventUpdate, { args: [event] });
+    // The same update id is applied once by the case and answered the same: a retried call is safe.
+    return await handle.executeUpdate(recordEventUpdate, {
+      args: [event],
+      ...(options.updateId && { updateId: options.updateId }),
+    });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw refusalFrom(err) ?? err;
     if (err instanceof WorkflowNotFoundError) throw await unknownOrClosed(client, caseId, event);

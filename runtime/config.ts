@@ -4,6 +4,7 @@
 // docker-compose file, a shell and a test all speak one language. docs/operations.md documents each one;
 // test/config.test.ts checks that the docker-compose worker sets only variables defined here.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /** The time zones whose 08:00 the workflow can compute without a time-zone database (EU rule). */
@@ -73,6 +74,10 @@ const envShape = z.object({
     .optional(),
   POORTWACHTER_SUPERVISOR_EMAIL: z.email({ error: 'must be an e-mail address' }).optional(),
   POORTWACHTER_OPERATIONS_EMAIL: z.email({ error: 'must be an e-mail address' }).optional(),
+  POORTWACHTER_HTTP_PORT: port.default(3000),
+  POORTWACHTER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  POORTWACHTER_API_KEYS_FILE: z.string().min(1).optional(),
+  POORTWACHTER_ACCESS_LOG: z.string().min(1).optional(),
   POORTWACHTER_MAX_CACHED_WORKFLOWS: z.coerce
     .number({ error: 'must be a number' })
     .int('must be a whole number')
@@ -160,6 +165,12 @@ export interface Config {
   operationsEmail: string | undefined;
   /** The worker's workflow cache (cases in memory). */
   maxCachedWorkflows: number;
+  /** The HTTP service (`poortwachter serve`, and `dev`). */
+  http: { host: string; port: number };
+  /** The API keys (hashes only); default: api-keys.json in the data folder. */
+  apiKeysFile: string;
+  /** The access log (JSON lines); default: access.jsonl in the data folder. */
+  accessLog: string;
 }
 
 export class ConfigError extends Error {
@@ -220,5 +231,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     supervisorEmail: e.POORTWACHTER_SUPERVISOR_EMAIL,
     operationsEmail: e.POORTWACHTER_OPERATIONS_EMAIL,
     maxCachedWorkflows: e.POORTWACHTER_MAX_CACHED_WORKFLOWS,
+    http: { host: e.POORTWACHTER_HTTP_HOST, port: e.POORTWACHTER_HTTP_PORT },
+    apiKeysFile: e.POORTWACHTER_API_KEYS_FILE ?? join(e.POORTWACHTER_DATA_DIR, 'api-keys.json'),
+    accessLog: e.POORTWACHTER_ACCESS_LOG ?? join(e.POORTWACHTER_DATA_DIR, 'access.jsonl'),
   };
 }

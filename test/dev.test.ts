@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { getCase, openCase } from '../client/cases.js';
+import { getCase } from '../client/cases.js';
 import { encryptingDataConverter, parseKeyring } from '../runtime/codec.js';
 import { sampleCase } from './setup/case-world.js';
 import { freePort } from './setup/ports.js';
@@ -46,7 +46,7 @@ describe('poortwachter dev', () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  it('brings up server, inbox and worker, stops cleanly on Ctrl-C, and keeps cases across a restart', async () => {
+  it('brings up server, inbox, HTTP service and worker, stops cleanly on Ctrl-C, and keeps cases and keys across a restart', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'poortwachter-dev-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const env = {
@@ -55,6 +55,7 @@ describe('poortwachter dev', () => {
       TEMPORAL_UI_PORT: String(await freePort()),
       MAIL_SMTP_PORT: String(await freePort()),
       MAIL_WEB_PORT: String(await freePort()),
+      POORTWACHTER_HTTP_PORT: String(await freePort()),
       TEMPORAL_TASK_QUEUE: 'dev-test',
       // No keys configured: `dev` must create its own local key on first start.
       POORTWACHTER_KEYS: '',
@@ -76,12 +77,21 @@ describe('poortwachter dev', () => {
     const dataConverter = encryptingDataConverter(parseKeyring(readFileSync(keyFile, 'utf8'), keyFile));
     const keyBefore = readFileSync(keyFile, 'utf8');
 
-    const connection = await Connection.connect({ address });
-    const client = new Client({ connection, dataConverter });
+    // The HTTP service runs too, with a dev API key made on first start: a case is opened through it.
+    const api = `http://localhost:${env.POORTWACHTER_HTTP_PORT}/api/v1`;
+    expect(first.output()).toContain(`HTTP API          ${api}`);
+    const apiKeyFile = join(dataDir, 'dev-api-key');
+    expect(statSync(apiKeyFile).mode & 0o777).toBe(0o600);
+    const apiKey = readFileSync(apiKeyFile, 'utf8').trim();
     const caseId = `dev-test-${Date.now()}`;
     const today = new Date().toISOString().slice(0, 10);
-    await openCase({ client, taskQueue: 'dev-test' }, sampleCase(caseId, today));
-    await connection.close();
+    const opened = await fetch(`${api}/cases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(sampleCase(caseId, today)),
+    });
+    expect(opened.status).toBe(201);
+    expect(opened.headers.get('location')).toBe(`/api/v1/cases/${caseId}`);
 
     // Ctrl-C under `npm run dev` reaches node twice (terminal and npm): both must lead to a clean stop.
     first.child.kill('SIGINT');
@@ -104,6 +114,10 @@ describe('poortwachter dev', () => {
     await again.close();
     expect(view.status).toBe('open');
     expect(view.timeline[0]?.kind).toBe('opened');
+    // The same dev API key after the restart.
+    const read = await fetch(`${api}/cases/${caseId}`, { headers: { authorization: `Bearer ${apiKey}` } });
+    expect(read.status).toBe(200);
+    expect(((await read.json()) as { caseId: string }).caseId).toBe(caseId);
 
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);

@@ -1,23 +1,29 @@
 // `poortwachter dev` (and `npm run dev`): the whole stack on one machine. The embedded Temporal
 // dev server (unless TEMPORAL_ADDRESS names a cluster), a mail catcher with a web inbox (unless
-// SMTP_URL names a mail server), and the worker in this process. Ctrl-C stops them in order:
-// worker first (so no task is cut off), then the mail catcher, then the server.
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+// SMTP_URL names a mail server), the HTTP service, and the worker in this process. Ctrl-C stops them
+// in order: worker first (so no task is cut off), then the service, the mail catcher, the server.
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { devKeyFile, ensureDevKeyFile, loadKeyring } from '../../runtime/codec.js';
 import type { Config } from '../../runtime/config.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
 import { runWorker, shutdownSignal } from '../../worker/main.js';
+import { createKey, readKeysFile } from '../../service/api-keys.js';
+import { startService, type RunningService } from '../../service/main.js';
 
 export async function runDev(config: Config, logger: Logger, print: (text: string) => void): Promise<void> {
   const stop = shutdownSignal(() =>
-    print('Stopping cleanly (worker, mail inbox, then the server); press Ctrl-C once more to stop at once.\n'),
+    print(
+      'Stopping cleanly (worker, HTTP service, mail inbox, then the server); press Ctrl-C once more to stop at once.\n',
+    ),
   );
   const dataDir = resolve(config.dataDir);
   let server: DevServer | undefined;
   let mail: MailCatcher | undefined;
+  let service: RunningService | undefined;
   try {
     if (!config.temporalAddress) {
       logger.info({ dataDir }, 'starting the Temporal dev server');
@@ -42,6 +48,8 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
     if (!config.smtpUrlExplicit) {
       mail = await startMailCatcher({ dataDir, smtpPort: config.ports.mailSmtp, webPort: config.ports.mailWeb });
     }
+    const devKey = config.temporalAddress ? undefined : await ensureDevApiKey(config, dataDir);
+    service = await startService(config, logger);
     const temporal = server ? server.address : `${config.temporalAddress} (configured cluster)`;
     print(
       [
@@ -52,6 +60,8 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
         mail
           ? `  Mail inbox        ${mail.inboxUrl}   (SMTP ${mail.smtpUrl})`
           : `  Mail server       ${config.smtpUrl}`,
+        `  HTTP API          ${service.url}/api/v1   (browse: ${service.url}/api/docs)`,
+        ...(devKey ? [`  Dev API key       ${devKey}   (curl -H "Authorization: Bearer $(cat ${devKey})" …)`] : []),
         `  Task queue        ${config.taskQueue} in namespace ${config.namespace}`,
         `  Encryption keys   ${keys ?? 'none configured'}`,
         '',
@@ -61,8 +71,26 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
     );
     await runWorker(config, logger, stop);
   } finally {
+    await service?.close();
     await mail?.stop();
     await server?.stop();
     logger.info('dev stack stopped');
   }
+}
+
+/**
+ * On the local stack, a first API key with every scope, so that the API can be tried at once: made
+ * when the keys file holds none, and kept in plain text in the data folder (mode 0600, git-ignored),
+ * like the dev payload key. Never against a configured cluster.
+ */
+async function ensureDevApiKey(config: Config, dataDir: string): Promise<string> {
+  const file = join(dataDir, 'dev-api-key');
+  if (readKeysFile(config.apiKeysFile).length === 0 || !existsSync(file)) {
+    const { key } = await createKey(config.apiKeysFile, {
+      name: 'dev',
+      scopes: ['cases:read', 'cases:write', 'events:write', 'audit:export'],
+    });
+    await writeFile(file, `${key}\n`, { mode: 0o600 });
+  }
+  return file;
 }

@@ -1,0 +1,450 @@
+// The HTTP service: the door through which arbodienst systems reach the cases. Every route under
+// /api/v1 is authenticated (an API key, service/api-keys.ts) and authorised by the key's scopes and
+// employers, every answer about a case is written to the access log, and every error is
+// application/problem+json. The request and answer shapes are zod schemas (the project's own for
+// cases and events), from which Fastify validates and the OpenAPI 3.1 document is generated.
+//
+// The service holds no state between requests: cases live in Temporal, keys in their file. Run as
+// many as the load needs.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  createJsonSchemaTransform,
+  hasZodFastifySchemaValidationErrors,
+  isResponseSerializationError,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { caseFactsSchema, computeCalendar, CalendarInputError } from '../workflows/calendar/index.js';
+import { openCaseSchema } from '../workflows/case-model.js';
+import {
+  CaseError,
+  DuplicateCaseError,
+  EventNotAllowedError,
+  getCase,
+  InvalidEventError,
+  InvalidInputError,
+  listCases,
+  openCase,
+  recordEvent,
+  UnknownCaseError,
+  type CaseClientOptions,
+  type CaseListEntry,
+} from '../client/cases.js';
+import type { AccessLog } from './access-log.js';
+import type { ApiKeys, KeyIdentity, Scope } from './api-keys.js';
+import {
+  apiEventSchema,
+  asOfQuerySchema,
+  calendarSchema,
+  caseListQuerySchema,
+  caseListSchema,
+  caseParamsSchema,
+  caseViewSchema,
+  eventAcceptedSchema,
+  openedSchema,
+  problemSchema,
+} from './schemas.js';
+
+export interface ServiceDeps {
+  cases: CaseClientOptions;
+  keys: ApiKeys;
+  accessLog: AccessLog;
+  version: string;
+  logger?: Logger;
+}
+
+/** The `type` of each problem: stable names a client can branch on. */
+const PROBLEM = {
+  invalid: 'urn:poortwachter:problem:invalid-input',
+  unauthorized: 'urn:poortwachter:problem:unauthorized',
+  forbidden: 'urn:poortwachter:problem:forbidden',
+  notFound: 'urn:poortwachter:problem:not-found',
+  duplicate: 'urn:poortwachter:problem:duplicate-case',
+  conflict: 'urn:poortwachter:problem:conflict',
+  tooLarge: 'urn:poortwachter:problem:too-large',
+  refused: 'urn:poortwachter:problem:refused-by-rules',
+  internal: 'urn:poortwachter:problem:internal',
+} as const;
+
+/** An error that is answered as a problem. */
+class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly title: string,
+    detail: string,
+    readonly errors?: { path: string; message: string }[],
+  ) {
+    super(detail);
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    identity?: KeyIdentity;
+    /** What the access log says this request did. */
+    access?: { action: string; caseId?: string };
+  }
+}
+
+const PROBLEM_STATUS: Record<number, string> = {
+  400: 'the request is malformed: each field at fault is in `errors`',
+  401: 'no API key, or one that is not valid',
+  403: 'the key may not do this',
+  404: 'no such case (or none the key may see)',
+  409: "the case's state does not allow it (a duplicate case id, a closed case, already recorded)",
+  413: 'the body is larger than 1 MiB',
+  422: "the law's rules refuse it",
+};
+
+const problemResponses = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: PROBLEM_STATUS[s]!, content: { 'application/problem+json': { schema: problemSchema } } },
+    ]),
+  );
+
+export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger } : { logger: false }),
+    // An event or a case is a few kilobytes; a megabyte leaves room and bounds the damage.
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'poortwachter',
+        version: deps.version,
+        description: 'Sick-leave cases under the Wet verbetering poortwachter: open, read, list, record events.',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an API key, pwk_…' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+    transform: createJsonSchemaTransform({}),
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  app.setErrorHandler((err: FastifyError, request, reply) => answerError(err, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, new Problem(404, PROBLEM.notFound, 'Not Found', `no route ${request.method} ${request.url}`)),
+  );
+  app.addHook('onResponse', async (request, reply) => {
+    if (!request.access) return;
+    const status = reply.statusCode;
+    deps.accessLog.write({
+      who: request.identity ? `${request.identity.keyId} (${request.identity.name})` : 'anonymous',
+      via: request.identity ? 'api-key' : 'none',
+      action: request.access.action,
+      ...(request.access.caseId && { caseId: request.access.caseId }),
+      outcome: status < 400 ? 'allowed' : status < 500 ? 'refused' : 'failed',
+      status,
+      method: request.method,
+      path: request.routeOptions.url ?? request.url,
+    });
+  });
+
+  await app.register(async (api) => routes(api.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/api/v1' });
+  return app;
+}
+
+type ZodApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+/** A hook that notes what the request does and checks the key and its scope. */
+function allow(deps: ServiceDeps, action: string, scope: Scope) {
+  return async (request: FastifyRequest) => {
+    const params = request.params as { caseId?: string } | undefined;
+    request.access = { action, ...(params?.caseId && { caseId: params.caseId }) };
+    const header = request.headers.authorization;
+    const presented = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (!presented)
+      throw new Problem(401, PROBLEM.unauthorized, 'Unauthorized', 'send an API key: Authorization: Bearer pwk_…');
+    const checked = deps.keys.check(presented);
+    if ('refused' in checked) {
+      request.log.info({ reason: checked.refused }, 'API key refused');
+      throw new Problem(401, PROBLEM.unauthorized, 'Unauthorized', 'the API key is not valid');
+    }
+    request.identity = checked;
+    if (!checked.scopes.includes(scope)) {
+      throw new Problem(
+        403,
+        PROBLEM.forbidden,
+        'Forbidden',
+        `this key may not ${action} (it needs the scope ${scope})`,
+      );
+    }
+  };
+}
+
+/** A case of an employer the key is not for is answered as if it did not exist. */
+function notVisible(identity: KeyIdentity | undefined, employerId: string): boolean {
+  return Boolean(identity?.employers && !identity.employers.includes(employerId));
+}
+
+const unknownCase = (caseId: string) => new Problem(404, PROBLEM.notFound, 'Not Found', `there is no case ${caseId}`);
+
+function routes(r: ZodApp, deps: ServiceDeps): void {
+  r.post(
+    '/cases',
+    {
+      preHandler: allow(deps, 'case.open', 'cases:write'),
+      schema: {
+        summary: 'Open a case',
+        description: 'One workflow per case id; a case id that exists (open or closed) is refused with 409.',
+        body: openCaseSchema,
+        response: { 201: openedSchema, ...problemResponses(400, 401, 403, 409, 413) },
+      },
+    },
+    async (request, reply) => {
+      request.access = { action: 'case.open', caseId: request.body.caseId };
+      if (notVisible(request.identity, request.body.employer.id)) {
+        throw new Problem(
+          403,
+          PROBLEM.forbidden,
+          'Forbidden',
+          `this key may not open cases of employer ${request.body.employer.id}`,
+        );
+      }
+      const opened = await openCase(deps.cases, request.body);
+      return reply
+        .code(201)
+        .header('location', `/api/v1/cases/${encodeURIComponent(opened.caseId)}`)
+        .send(opened);
+    },
+  );
+
+  r.get(
+    '/cases/:caseId',
+    {
+      preHandler: allow(deps, 'case.read', 'cases:read'),
+      schema: {
+        summary: 'Read a case: its calendar and timeline',
+        params: caseParamsSchema,
+        querystring: asOfQuerySchema,
+        response: { 200: caseViewSchema, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const view = await getCase(deps.cases, request.params.caseId, {
+        ...(request.query.asOf && { asOf: request.query.asOf }),
+      });
+      if (notVisible(request.identity, view.employer.id)) throw unknownCase(request.params.caseId);
+      return view;
+    },
+  );
+
+  r.get(
+    '/cases',
+    {
+      preHandler: allow(deps, 'case.list', 'cases:read'),
+      schema: {
+        summary: 'List cases',
+        description: 'Filtered on what the cases keep searchable (ids, statuses, dates, counts); by next deadline.',
+        querystring: caseListQuerySchema,
+        response: { 200: caseListSchema, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const allowed = request.identity?.employers;
+      if (q.employer && allowed && !allowed.includes(q.employer)) return { cases: [] };
+      const employers = q.employer ? [q.employer] : (allowed ?? [undefined]);
+      const all: CaseListEntry[] = [];
+      for (const employerId of employers) {
+        all.push(
+          ...(await listCases(deps.cases, {
+            ...(q.casemanager && { casemanagerEmail: q.casemanager }),
+            ...(employerId && { employerId }),
+            ...(q.status && { status: q.status }),
+            ...(q.overdue === 'true' && { overdue: true }),
+          })),
+        );
+      }
+      all.sort(
+        (a, b) =>
+          (a.nextDeadline ?? '9999').localeCompare(b.nextDeadline ?? '9999') || a.caseId.localeCompare(b.caseId),
+      );
+      const from = q.cursor ? decodeCursor(q.cursor) : 0;
+      const page = all.slice(from, from + q.limit);
+      const next = from + q.limit < all.length ? encodeCursor(from + q.limit) : undefined;
+      return { cases: page, ...(next && { next }) };
+    },
+  );
+
+  r.post(
+    '/cases/:caseId/events',
+    {
+      preHandler: allow(deps, 'event.record', 'events:write'),
+      schema: {
+        summary: 'Record an event on a case',
+        description:
+          'The actor is the caller (the API key). With an Idempotency-Key header a repeated request is applied once ' +
+          'and answered the same. 409: the case is in a state that does not take this event (closed, already recorded); ' +
+          "422: the law's rules refuse it (a date in the future, a relapse 28 days or more after recovery).",
+        params: caseParamsSchema,
+        headers: z.looseObject({
+          'idempotency-key': z.string().min(1).max(200).optional().describe('a key of your own per event'),
+        }),
+        body: apiEventSchema,
+        response: { 200: eventAcceptedSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 422) },
+      },
+    },
+    async (request) => {
+      const { caseId } = request.params;
+      if (request.identity?.employers) {
+        const view = await getCase(deps.cases, caseId);
+        if (notVisible(request.identity, view.employer.id)) throw unknownCase(caseId);
+      }
+      const actor = `api:${request.identity!.name}`;
+      const idempotencyKey = request.headers['idempotency-key'];
+      try {
+        return await recordEvent(
+          deps.cases,
+          caseId,
+          { ...request.body, actor },
+          {
+            ...(idempotencyKey && { updateId: `api-${request.identity!.keyId}-${idempotencyKey}` }),
+          },
+        );
+      } catch (err) {
+        // The shape was checked on the way in: an InvalidEventError now is the case's rules refusing it.
+        if (err instanceof InvalidEventError)
+          throw new Problem(422, PROBLEM.refused, 'Unprocessable Content', err.message);
+        throw err;
+      }
+    },
+  );
+
+  r.post(
+    '/calendar',
+    {
+      preHandler: allow(deps, 'calendar.compute', 'cases:read'),
+      schema: {
+        summary: 'The statutory calendar of given case facts (computed, nothing stored)',
+        body: caseFactsSchema,
+        querystring: asOfQuerySchema,
+        response: { 200: calendarSchema, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => computeCalendar(request.body, request.query.asOf ? { asOf: request.query.asOf } : {}),
+  );
+}
+
+function encodeCursor(offset: number): string {
+  return Buffer.from(JSON.stringify({ o: offset })).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  try {
+    const { o } = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as { o?: unknown };
+    if (typeof o === 'number' && Number.isInteger(o) && o >= 0) return o;
+  } catch {
+    // falls through to the problem below
+  }
+  throw new Problem(400, PROBLEM.invalid, 'Bad Request', 'cursor: not a cursor of this list', [
+    { path: 'cursor', message: 'not a cursor of this list' },
+  ]);
+}
+
+/** `/employer/escalationEmail` in the body → `employer.escalationEmail`, as the CLI names fields. */
+function fieldPath(context: string | undefined, instancePath: string): string {
+  const inner = instancePath.replace(/^\//, '').split('/').filter(Boolean).join('.');
+  const where = context === 'body' || !context ? '' : `${context === 'querystring' ? 'query' : context}.`;
+  return `${where}${inner}` || '(input)';
+}
+
+function answerError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (err instanceof Problem) return sendProblem(reply, err);
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const errors = err.validation.map((v) => ({
+      path: fieldPath(err.validationContext, v.instancePath),
+      message: v.message ?? 'invalid',
+    }));
+    return sendProblem(
+      reply,
+      new Problem(400, PROBLEM.invalid, 'Bad Request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors),
+    );
+  }
+  if (err instanceof InvalidInputError) {
+    return sendProblem(
+      reply,
+      new Problem(400, PROBLEM.invalid, 'Bad Request', err.message.replace(/\n/g, '; '), err.issues),
+    );
+  }
+  if (err instanceof CalendarInputError) {
+    const errors = err.issues.map((i) => ({ path: i.path, message: i.message }));
+    return sendProblem(
+      reply,
+      new Problem(400, PROBLEM.invalid, 'Bad Request', err.message.replace(/\n/g, '; '), errors),
+    );
+  }
+  if (err instanceof UnknownCaseError)
+    return sendProblem(reply, new Problem(404, PROBLEM.notFound, 'Not Found', err.message));
+  if (err instanceof DuplicateCaseError)
+    return sendProblem(reply, new Problem(409, PROBLEM.duplicate, 'Conflict', err.message));
+  if (err instanceof EventNotAllowedError)
+    return sendProblem(reply, new Problem(409, PROBLEM.conflict, 'Conflict', err.message));
+  if (err instanceof InvalidEventError)
+    return sendProblem(reply, new Problem(400, PROBLEM.invalid, 'Bad Request', err.message));
+  if (err instanceof CaseError)
+    return sendProblem(reply, new Problem(400, PROBLEM.invalid, 'Bad Request', err.message));
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return sendProblem(
+      reply,
+      new Problem(413, PROBLEM.tooLarge, 'Content Too Large', 'the request body is larger than 1 MiB'),
+    );
+  }
+  if (!isResponseSerializationError(err) && err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    // Fastify's own refusals (malformed JSON, a wrong content type): the message is about the request.
+    return sendProblem(reply, new Problem(err.statusCode, PROBLEM.invalid, 'Bad Request', err.message));
+  }
+  // Anything else is ours: logged with its stack, answered without it.
+  request.log.error({ err }, 'request failed');
+  return sendProblem(
+    reply,
+    new Problem(500, PROBLEM.internal, 'Internal Server Error', 'the service could not answer; it has been logged'),
+  );
+}
+
+function sendProblem(reply: FastifyReply, problem: Problem) {
+  if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
+  return reply
+    .code(problem.status)
+    .type('application/problem+json')
+    .send({
+      type: problem.type,
+      title: problem.title,
+      status: problem.status,
+      detail: problem.message,
+      ...(problem.errors && { errors: problem.errors }),
+    });
+}

@@ -1,0 +1,51 @@
+// `poortwachter serve` (and the service inside `dev`): the HTTP service on the configured address,
+// with a Temporal client of its own, until it is stopped.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { connectClient } from '../runtime/connection.js';
+import type { Config } from '../runtime/config.js';
+import { projectRoot } from '../runtime/project.js';
+import { openAccessLog } from './access-log.js';
+import { ApiKeys } from './api-keys.js';
+import { buildService } from './app.js';
+
+export interface RunningService {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const client = await connectClient(config);
+  const accessLog = openAccessLog(config.accessLog);
+  const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+  const app = await buildService({
+    cases: { client, taskQueue: config.taskQueue },
+    keys: new ApiKeys(config.apiKeysFile),
+    accessLog,
+    version,
+    logger: logger.child({ component: 'http' }),
+  });
+  try {
+    await app.listen({ host: config.http.host, port: config.http.port });
+  } catch (err) {
+    await app.close();
+    await accessLog.close();
+    await client.connection.close();
+    const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    throw new Error(
+      inUse
+        ? `port ${config.http.port} is already in use: stop what uses it, or choose another with POORTWACHTER_HTTP_PORT`
+        : `the HTTP service could not listen on ${config.http.host}:${config.http.port}: ${(err as Error).message}`,
+    );
+  }
+  const host = config.http.host === '0.0.0.0' || config.http.host === '127.0.0.1' ? 'localhost' : config.http.host;
+  return {
+    url: `http://${host}:${config.http.port}`,
+    async close() {
+      await app.close();
+      await accessLog.close();
+      await client.connection.close();
+    },
+  };
+}
