@@ -97,7 +97,11 @@ export function taskView(task: NotificationTask, caseId: string, language: Langu
 /** The values the templates of a case message see. */
 export function templateData(n: Notification): TemplateData {
   const language = n.language ?? 'nl';
-  if (n.kind === 'digest') return digestTemplateData(n.digest, language);
+  // The fields a kind needs are checked, not trusted: a malformed input must not fail every retry.
+  if (n.kind === 'digest') {
+    if (!n.digest) throw new Error(`digest notification ${n.messageId} has no digest`);
+    return digestTemplateData(n.digest, language);
+  }
   const tasks = n.tasks.map((t) => taskView(t, n.caseId, language));
   return {
     caseId: n.caseId,
@@ -108,7 +112,10 @@ export function templateData(n: Notification): TemplateData {
     count: tasks.length,
     several: tasks.length !== 1,
     request: n.kind === 'deskundigenoordeel-request' ? n.request : undefined,
-    failure: n.kind === 'delivery-failed' ? { ...n.failure, recipients: n.failure.recipients.join(', ') } : undefined,
+    failure:
+      n.kind === 'delivery-failed' && n.failure
+        ? { ...n.failure, recipients: (n.failure.recipients ?? []).join(', ') }
+        : undefined,
     receivedCommand: `npx poortwachter case record ${n.caseId} deskundigenoordeel-received --date ${language === 'en' ? 'YYYY-MM-DD' : 'JJJJ-MM-DD'} --question <vraag> --outcome <uitkomst>`,
   };
 }

@@ -6,7 +6,7 @@
 //   about 10% leave employment sick, about 11% get a loonsanctie, about 30% recover in year 2 and
 //   the rest run to the end of the 104 weeks.
 // About 20% of the tasks are done late (5 to 20 days after the due date), so that escalations occur.
-import { addDays, type IsoDate } from '../workflows/calendar/index.js';
+import { addDays, weekday, type IsoDate } from '../workflows/calendar/index.js';
 import type { OpenCaseInput } from '../workflows/case-model.js';
 import { between, prng } from './util.js';
 
@@ -34,7 +34,7 @@ export interface CaseStory {
 
 /** First sick days: the weekdays of January and February 2024 (fixed dates, via clockOffsetMs). */
 const FIRST_DAYS: IsoDate[] = Array.from({ length: 60 }, (_, i) => addDays('2024-01-01', i)).filter((d) => {
-  const wd = new Date(`${d}T12:00:00Z`).getUTCDay();
+  const wd = weekday(d);
   return wd !== 0 && wd !== 6;
 });
 

@@ -9,5 +9,10 @@ if (!existsSync(fileURLToPath(cli))) {
   process.stderr.write('poortwachter: the compiled code is missing; run `npm install` or `npm run build` first.\n');
   process.exit(2);
 }
+// Output piped into `head` or a pager that quits early: stop quietly, as other tools do.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 const { main } = await import(cli.href);
 process.exitCode = await main(process.argv.slice(2));

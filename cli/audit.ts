@@ -2,6 +2,7 @@
 // verification (digests, signature, replay against the current workflow code) and an HTML report.
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import type { PayloadCodec } from '@temporalio/common';
+import { pino } from 'pino';
 import { exportBundle, generateSigningKeys, serializeBundle } from '../client/audit/bundle.js';
 import { renderReport } from '../client/audit/report.js';
 import { onTime } from '../client/audit/history.js';
@@ -10,6 +11,7 @@ import { casemanagerKey, caseIdSchema, caseWorkflowId } from '../workflows/case-
 import { addDays, isValidIsoDate } from '../workflows/calendar/index.js';
 import { encryptingDataConverter, KeyringError, loadKeyring } from '../runtime/codec.js';
 import { ConfigError, loadConfig } from '../runtime/config.js';
+import { installRuntime } from '../runtime/sdk-runtime.js';
 import { withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './io.js';
 import { PUBLIC_KEY_ENV, runCommand, SIGNING_KEY_ENV } from './program.js';
@@ -141,6 +143,8 @@ async function verifyFile(path: string, publicKey: string | undefined, codecs: C
   const text = await readText(path, 'bundle');
   const trustedPublicKeyPem = await keyFrom(publicKey, 'public key');
   const payloadCodecs = await codecs();
+  // The replay runs a worker: its life-cycle logs are not the auditor's business (LOG_LEVEL to see them).
+  installRuntime(pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2)));
   try {
     return await verifyBundle(text, {
       ...(trustedPublicKeyPem && { trustedPublicKeyPem }),

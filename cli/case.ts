@@ -143,7 +143,10 @@ export async function caseImport(values: CaseInputOptions, io: Io): Promise<numb
     io.stdout.write(`${JSON.stringify({ opened, refused })}\n`);
   } else {
     io.stdout.write(`opened ${opened.length} of ${input.length} cases; refused ${refused.length}\n`);
-    for (const r of refused) io.stdout.write(`  #${r.index}${r.caseId ? ` (${r.caseId})` : ''}: ${r.reason}\n`);
+    // Counted from 1, as a person counts the records of a file (the JSON output keeps the index).
+    for (const r of refused) {
+      io.stdout.write(`  record ${r.index + 1}${r.caseId ? ` (${r.caseId})` : ''}: ${r.reason}\n`);
+    }
   }
   return refused.length === 0 ? EXIT_OK : EXIT_FAILURE;
 }

@@ -55,8 +55,15 @@ export interface CaseClientOptions {
   taskQueue: string;
 }
 
+/**
+ * The issues of a refused input, each once: the open schema checks a field and then the facts made
+ * from it, so a wrong first sick day would otherwise be named twice.
+ */
 function issuesOf(error: { issues: { path: PropertyKey[]; message: string }[] }) {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(input)', message: i.message }));
+  const seen = new Set<string>();
+  return error.issues
+    .map((i) => ({ path: i.path.map(String).join('.') || '(input)', message: i.message }))
+    .filter((i) => !seen.has(`${i.path}\n${i.message}`) && seen.add(`${i.path}\n${i.message}`));
 }
 
 /** No case under this law starts before 1990: an earlier first sick day is a typo. */

@@ -243,6 +243,8 @@ describe('bad input, everywhere', () => {
     expect(imported.code).toBe(1);
     expect(imported.stdout).toContain('opened 1 of 4 cases; refused 3');
     expect(imported.stdout).toContain('firstSickDay: 2026-02-30 does not exist');
+    // Named once, though both the field and the case facts made from it are checked.
+    expect(imported.stdout.split('firstSickDay: 2026-02-30').length - 1).toBe(1);
     expect(imported.stdout).toContain('diagnosis');
     await refused(['case', 'import'], 2, [/list|array/], '{"caseId": "x"}');
 

@@ -160,8 +160,8 @@ describe('poortwachter case', () => {
     const result = await runCli(['case', 'import', '--file', file('import.json', records)]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('opened 2 of 4 cases; refused 2');
-    expect(result.stdout).toMatch(/#1 \(imp-2\): employee\.displayName: /);
-    expect(result.stdout).toMatch(/#3 \(imp-1\): case imp-1 already exists/);
+    expect(result.stdout).toMatch(/record 2 \(imp-2\): employee\.displayName: /);
+    expect(result.stdout).toMatch(/record 4 \(imp-1\): case imp-1 already exists/);
     expect(result.stderr).toContain('4/4');
   });
 });

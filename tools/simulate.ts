@@ -22,7 +22,7 @@ import { createActivities } from '../activities/index.js';
 import { createMailer } from '../activities/mail.js';
 import { startTimeSkippingServer } from './test-server.js';
 import { workflowsPath } from '../runtime/project.js';
-import { amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
+import { amsterdamDate, amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
 import { addDays, addYears, type IsoDate, type MilestoneStatus } from '../workflows/calendar/index.js';
 import { formatPath } from '../workflows/calendar/errors.js';
 import type { CaseView } from '../workflows/case-api.js';
@@ -390,9 +390,7 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
         closed = (await handle.describe()).status.name !== 'RUNNING';
         if (Date.now() - lastLog >= PROGRESS_EVERY_MS) {
           lastLog = Date.now();
-          log(
-            `simulated up to ${new Date(await scenarioNow()).toISOString().slice(0, 10)}, ${sink.messages.length} e-mails`,
-          );
+          log(`simulated up to ${amsterdamDate(await scenarioNow())}, ${sink.messages.length} e-mails`);
         }
       }
     };

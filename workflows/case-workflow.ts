@@ -316,7 +316,8 @@ class CaseRun {
     this.settle(send.key);
     if (!delivered) return;
     const n = send.notification;
-    this.record({ ...send.entry, recipients: [...n.to, ...(n.cc ?? [])], messageId: n.messageId });
+    const { details, ...entry } = send.entry;
+    this.record({ ...entry, recipients: [...n.to, ...(n.cc ?? [])], messageId: n.messageId, details });
   }
 
   /** Cancels the invitations of tasks no longer open, or all of them when the case closed. */
