@@ -40,6 +40,16 @@ const shortText = (max: number) =>
     }),
   );
 
+/** The message of a missing field, or else `otherwise`; other issues keep zod's own message. */
+const missingOr =
+  (otherwise: string) =>
+  (issue: { code?: string; input?: unknown }): string | undefined =>
+    issue.code === 'invalid_type' || issue.code === 'invalid_value'
+      ? issue.input === undefined
+        ? 'is required'
+        : otherwise
+      : undefined;
+
 /** Case ids become part of the workflow id and of e-mail Message-IDs: keep them plain. */
 export const caseIdSchema = z.string({ error: 'must be text' }).check(
   z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
@@ -60,22 +70,34 @@ export const DEFAULT_REMINDER_WORKING_DAYS = 5;
 export const openCaseSchema = z
   .strictObject({
     caseId: caseIdSchema,
-    employer: z.strictObject({
-      id: shortText(64),
-      name: shortText(200),
-      /** Who hears of overdue tasks at the employer. */
-      escalationEmail: email,
-      /** The language of the e-mails about this employer's cases, unless a recipient has their own. */
-      language,
-    }),
-    employee: z.strictObject({
-      /** A pseudonymous id, not a BSN or personnel number that identifies the person elsewhere. */
-      id: shortText(64),
-      /** The only name of the employee the system holds, used in e-mails. */
-      displayName: shortText(200),
-    }),
-    casemanager: z.strictObject({ name: shortText(200), email, language }),
-    bedrijfsarts: z.strictObject({ name: shortText(200), email, language }),
+    employer: z.strictObject(
+      {
+        id: shortText(64),
+        name: shortText(200),
+        /** Who hears of overdue tasks at the employer. */
+        escalationEmail: email,
+        /** The language of the e-mails about this employer's cases, unless a recipient has their own. */
+        language,
+      },
+      { error: missingOr('must be an object: { id, name, escalationEmail }') },
+    ),
+    employee: z.strictObject(
+      {
+        /** A pseudonymous id, not a BSN or personnel number that identifies the person elsewhere. */
+        id: shortText(64),
+        /** The only name of the employee the system holds, used in e-mails. */
+        displayName: shortText(200),
+      },
+      { error: missingOr('must be an object: { id, displayName }') },
+    ),
+    casemanager: z.strictObject(
+      { name: shortText(200), email, language },
+      { error: missingOr('must be an object: { name, email }') },
+    ),
+    bedrijfsarts: z.strictObject(
+      { name: shortText(200), email, language },
+      { error: missingOr('must be an object: { name, email }') },
+    ),
     firstSickDay: isoDate,
     /** Earlier sickness periods (recoveries and relapses) when the case is taken over. */
     periods: z.optional(z.array(sicknessPeriodSchema).check(z.maxLength(100))),
@@ -134,13 +156,15 @@ export const caseEventSchema = z.discriminatedUnion(
   'type',
   [
     event('task-completed', {
-      task: z.enum(TASK_IDS, { error: `must be one of: ${TASK_IDS.join(', ')}` }),
+      task: z.enum(TASK_IDS, { error: missingOr(`must be one of: ${TASK_IDS.join(', ')}`) }),
       date: isoDate,
       document: z.optional(documentReference),
       outcome: z.optional(z.enum(EERSTEJAARSEVALUATIE_OUTCOMES)),
     }),
     event('task-postponed', {
-      task: z.enum(POSTPONABLE_IDS, { error: `only ${POSTPONABLE_IDS.join(' and ')} may be postponed (art. 5)` }),
+      task: z.enum(POSTPONABLE_IDS, {
+        error: missingOr(`only ${POSTPONABLE_IDS.join(' and ')} may be postponed (art. 5)`),
+      }),
       newDate: isoDate,
       reason: shortText(500),
     }),
