@@ -4,22 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { computeCalendar } from '../../workflows/calendar/index.js';
 import { applyEvent, EventRefusal, parseEvent } from '../../workflows/case-events.js';
-import { initialFacts, openCaseSchema, type CaseState } from '../../workflows/case-model.js';
+import type { CaseState } from '../../workflows/case-model.js';
+import { caseState as fixture } from './fixtures.js';
 
 const D = '2026-01-05';
 
-function caseState(extra: Record<string, unknown> = {}): CaseState {
-  const open = openCaseSchema.parse({
-    caseId: 'K-1',
-    employer: { id: 'wg-1', name: 'Bakkerij De Korenschoof', escalationEmail: 'hr@korenschoof.example' },
-    employee: { id: 'wn-1', displayName: 'J. de Vries' },
-    casemanager: { name: 'Anna', email: 'anna@arbo.example' },
-    bedrijfsarts: { name: 'B. Arts', email: 'arts@arbo.example' },
-    firstSickDay: D,
-    ...extra,
-  });
-  return { open, facts: initialFacts(open), status: 'open', sent: [], timeline: [], started: true };
-}
+const caseState = (extra: Record<string, unknown> = {}) => fixture(D, extra);
 
 const actor = 'anna@arbo.example';
 

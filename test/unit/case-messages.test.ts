@@ -10,20 +10,12 @@ import {
   messageIdOf,
   reminder,
 } from '../../workflows/case-messages.js';
-import { initialFacts, openCaseSchema, type CaseState } from '../../workflows/case-model.js';
+import type { CaseState } from '../../workflows/case-model.js';
+import { caseState as fixture } from './fixtures.js';
 
-function caseState(completed: Record<string, unknown> = {}): CaseState {
-  const open = openCaseSchema.parse({
-    caseId: 'K-1',
-    employer: { id: 'wg-1', name: 'Bakkerij De Korenschoof', escalationEmail: 'hr@korenschoof.example' },
-    employee: { id: 'wn-1', displayName: 'J. de Vries' },
-    casemanager: { name: 'Anna', email: 'anna@arbo.example' },
-    bedrijfsarts: { name: 'B. Arts', email: 'arts@arbo.example' },
-    firstSickDay: '2026-01-05',
-    completed: { ziekmelding: '2026-01-06', ...completed },
-  });
-  return { open, facts: initialFacts(open), status: 'open', sent: [], timeline: [], started: true };
-}
+/** The case with its ziekmelding done, and what else is `completed`. */
+const caseState = (completed: Record<string, unknown> = {}) =>
+  fixture('2026-01-05', { completed: { ziekmelding: '2026-01-06', ...completed } });
 
 const task = (state: CaseState, id: string, asOf = '2026-02-09') =>
   computeCalendar(state.facts, { asOf }).milestones.find((m) => m.id === id)!;

@@ -2,23 +2,10 @@
 // given moment. Every date is pinned and chosen for what it shows.
 import { describe, expect, it } from 'vitest';
 import { amsterdamDate, amsterdamInstant, computeCalendar, type IsoDate } from '../../workflows/calendar/index.js';
-import { initialFacts, openCaseSchema, type CaseState } from '../../workflows/case-model.js';
+import type { CaseState } from '../../workflows/case-model.js';
 import { planRound, type RoundPlan } from '../../workflows/case-round.js';
 import { messageKey, SECOND_ESCALATION_WORKING_DAYS } from '../../workflows/case-schedule.js';
-
-/** A case as the workflow holds it after its first round (`started`), opened with these extras. */
-function caseState(firstSickDay: IsoDate, extra: Record<string, unknown> = {}, started = true): CaseState {
-  const open = openCaseSchema.parse({
-    caseId: 'K-1',
-    employer: { id: 'wg-1', name: 'Bakkerij De Korenschoof', escalationEmail: 'hr@korenschoof.example' },
-    employee: { id: 'wn-1', displayName: 'J. de Vries' },
-    casemanager: { name: 'Anna', email: 'anna@arbo.example' },
-    bedrijfsarts: { name: 'B. Arts', email: 'arts@arbo.example' },
-    firstSickDay,
-    ...extra,
-  });
-  return { open, facts: initialFacts(open), status: 'open', sent: [], timeline: [], started };
-}
+import { caseState } from './fixtures.js';
 
 /** The round at `hour`:mm Amsterdam time on `date`, with these messages already settled. */
 function round(state: CaseState, date: IsoDate, hour = 8, sent: string[] = [], minute = 0): RoundPlan {
