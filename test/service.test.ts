@@ -285,12 +285,15 @@ describe('the HTTP service on the dev server (visibility: lists)', () => {
         }),
       });
     }
-    const url = `/api/v1/cases?employer=${employer}&limit=2`;
-    const first = await eventually(
-      () => service.call('GET', url, '/api/v1/cases', { key: service.keys.reader }),
-      (a) => (a.body.cases as unknown[]).length === 2,
-      'the first page',
+    // Lists come from visibility, which follows the cases a moment later: wait until all three show.
+    await eventually(
+      () => service.call('GET', `/api/v1/cases?employer=${employer}`, '/api/v1/cases', { key: service.keys.reader }),
+      (a) => (a.body.cases as unknown[]).length === 3,
+      'the three cases in the list',
     );
+    const url = `/api/v1/cases?employer=${employer}&limit=2`;
+    const first = await service.call('GET', url, '/api/v1/cases', { key: service.keys.reader });
+    expect(first.body.cases).toHaveLength(2);
     expect(first.body.next).toEqual(expect.any(String));
     const second = await service.call('GET', `${url}&cursor=${String(first.body.next)}`, '/api/v1/cases', {
       key: service.keys.reader,
