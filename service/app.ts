@@ -6,6 +6,8 @@
 //
 // The service holds no state between requests: cases live in Temporal, keys in their file. Run as
 // many as the load needs.
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
@@ -66,6 +68,8 @@ export interface ServiceDeps {
   accessLog: AccessLog;
   version: string;
   logger?: Logger;
+  /** Requests per minute per API key (per address without one); default 600. */
+  rateLimitPerMinute?: number;
 }
 
 /** The `type` of each problem: stable names a client can branch on. */
@@ -77,6 +81,7 @@ const PROBLEM = {
   duplicate: 'urn:poortwachter:problem:duplicate-case',
   conflict: 'urn:poortwachter:problem:conflict',
   tooLarge: 'urn:poortwachter:problem:too-large',
+  tooMany: 'urn:poortwachter:problem:too-many-requests',
   refused: 'urn:poortwachter:problem:refused-by-rules',
   internal: 'urn:poortwachter:problem:internal',
 } as const;
@@ -110,6 +115,7 @@ const PROBLEM_STATUS: Record<number, string> = {
   409: "the case's state does not allow it (a duplicate case id, a closed case, already recorded)",
   413: 'the body is larger than 1 MiB',
   422: "the law's rules refuse it",
+  429: 'too many requests from this key: wait as long as Retry-After says',
 };
 
 const problemResponses = (...statuses: number[]) =>
@@ -129,6 +135,26 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
+  // Security headers on every answer. The API's pages are served over plain http in dev: no upgrade.
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } },
+  });
+  // Per caller: the key id of the Authorization header (checked later; a forged one only spends its
+  // own budget), else the address. Before authentication, so that guessing keys is limited too.
+  await app.register(rateLimit, {
+    max: deps.rateLimitPerMinute ?? 600,
+    timeWindow: '1 minute',
+    keyGenerator: (request) =>
+      /^Bearer pwk_([a-z0-9]{8})_/.exec(request.headers.authorization ?? '')?.[1] ?? request.ip,
+    errorResponseBuilder: (_request, context) =>
+      new Problem(
+        429,
+        PROBLEM.tooMany,
+        'Too Many Requests',
+        `at most ${context.max} requests a minute; try again in ${Math.ceil(context.ttl / 1000)} s`,
+      ),
+  });
+
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -145,7 +171,7 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
     transform: createJsonSchemaTransform({}),
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   app.setErrorHandler((err: FastifyError, request, reply) => answerError(err, request, reply));
@@ -221,7 +247,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
         summary: 'Open a case',
         description: 'One workflow per case id; a case id that exists (open or closed) is refused with 409.',
         body: openCaseSchema,
-        response: { 201: openedSchema, ...problemResponses(400, 401, 403, 409, 413) },
+        response: { 201: openedSchema, ...problemResponses(400, 401, 403, 409, 413, 429) },
       },
     },
     async (request, reply) => {
@@ -250,7 +276,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
         summary: 'Read a case: its calendar and timeline',
         params: caseParamsSchema,
         querystring: asOfQuerySchema,
-        response: { 200: caseViewSchema, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: caseViewSchema, ...problemResponses(400, 401, 403, 404, 429) },
       },
     },
     async (request) => {
@@ -270,7 +296,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
         summary: 'List cases',
         description: 'Filtered on what the cases keep searchable (ids, statuses, dates, counts); by next deadline.',
         querystring: caseListQuerySchema,
-        response: { 200: caseListSchema, ...problemResponses(400, 401, 403) },
+        response: { 200: caseListSchema, ...problemResponses(400, 401, 403, 429) },
       },
     },
     async (request) => {
@@ -315,7 +341,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
           'idempotency-key': z.string().min(1).max(200).optional().describe('a key of your own per event'),
         }),
         body: apiEventSchema,
-        response: { 200: eventAcceptedSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 422) },
+        response: { 200: eventAcceptedSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 422, 429) },
       },
     },
     async (request) => {
@@ -352,7 +378,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
         summary: 'The statutory calendar of given case facts (computed, nothing stored)',
         body: caseFactsSchema,
         querystring: asOfQuerySchema,
-        response: { 200: calendarSchema, ...problemResponses(400, 401, 403) },
+        response: { 200: calendarSchema, ...problemResponses(400, 401, 403, 429) },
       },
     },
     async (request) => computeCalendar(request.body, request.query.asOf ? { asOf: request.query.asOf } : {}),

@@ -27,7 +27,11 @@ interface Answer {
 }
 
 /** The service on a world, with three keys: everything, read only, and one employer's cases only. */
-async function serviceFor(cases: CaseWorld['cases'] | DevWorld['cases'], accessLog: AccessLog) {
+async function serviceFor(
+  cases: CaseWorld['cases'] | DevWorld['cases'],
+  accessLog: AccessLog,
+  rateLimitPerMinute?: number,
+) {
   const keys = {
     all: (await createKey(keysFile, { name: 'verzuimsysteem', scopes: ['cases:read', 'cases:write', 'events:write'] }))
       .key,
@@ -40,7 +44,13 @@ async function serviceFor(cases: CaseWorld['cases'] | DevWorld['cases'], accessL
       })
     ).key,
   };
-  const app = await buildService({ cases, keys: new ApiKeys(keysFile), accessLog, version: 'test' });
+  const app = await buildService({
+    cases,
+    keys: new ApiKeys(keysFile),
+    accessLog,
+    version: 'test',
+    ...(rateLimitPerMinute && { rateLimitPerMinute }),
+  });
   const doc = JSON.parse((await app.inject({ method: 'GET', url: '/api/openapi.json' })).body) as {
     openapi: string;
     paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
@@ -218,6 +228,33 @@ describe('the HTTP service', () => {
       body: { type: 'note', text: 'x' },
     });
     expect(hiddenEvent.status).toBe(404);
+  });
+
+  it('sends security headers, and limits the requests of one key a minute (429 with Retry-After)', async () => {
+    const url = `/api/v1/cases/no-such-${run}`;
+    const answer = await service.call('GET', url, CASE, { key: service.keys.reader });
+    expect(answer.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'strict-transport-security': expect.stringContaining('max-age='),
+    });
+    expect(String(answer.headers['content-security-policy'])).toContain("default-src 'self'");
+
+    const limited = await serviceFor(world.cases, accessLog, 3);
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++)
+        statuses.push((await limited.call('GET', url, CASE, { key: limited.keys.reader })).status);
+      expect(statuses).toEqual([404, 404, 404, 429]);
+      const refused = await limited.call('GET', url, CASE, { key: limited.keys.reader });
+      expect(refused).toMatchObject({ status: 429, type: 'application/problem+json' });
+      expect(refused.body.type).toBe('urn:poortwachter:problem:too-many-requests');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+      // Another key has a budget of its own.
+      expect((await limited.call('GET', url, CASE, { key: limited.keys.all })).status).toBe(404);
+    } finally {
+      await limited.app.close();
+    }
   });
 
   it('computes a calendar from facts, and names the facts at fault', async () => {
