@@ -47,11 +47,15 @@ import {
   type CaseClientOptions,
   type CaseListEntry,
 } from '../client/cases.js';
+import { exportBundle, serializeBundle, workflowCodeIdentity } from '../client/audit/bundle.js';
+import { caseWorkflowId } from '../workflows/case-model.js';
 import type { AccessLog } from './access-log.js';
 import type { ApiKeys, KeyIdentity, Scope } from './api-keys.js';
 import {
   apiEventSchema,
   asOfQuerySchema,
+  auditBundleSchema,
+  auditRequestSchema,
   calendarSchema,
   caseListQuerySchema,
   caseListSchema,
@@ -70,6 +74,8 @@ export interface ServiceDeps {
   logger?: Logger;
   /** Requests per minute per API key (per address without one); default 600. */
   rateLimitPerMinute?: number;
+  /** PEM of the Ed25519 key that signs audit bundles (POORTWACHTER_AUDIT_SIGNING_KEY); unsigned without. */
+  signingKeyPem?: string;
 }
 
 /** The `type` of each problem: stable names a client can branch on. */
@@ -102,8 +108,8 @@ class Problem extends Error {
 declare module 'fastify' {
   interface FastifyRequest {
     identity?: KeyIdentity;
-    /** What the access log says this request did. */
-    access?: { action: string; caseId?: string };
+    /** What the access log says this request did (one line per case). */
+    access?: { action: string; caseId?: string; caseIds?: string[] };
   }
 }
 
@@ -181,16 +187,19 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
   app.addHook('onResponse', async (request, reply) => {
     if (!request.access) return;
     const status = reply.statusCode;
-    deps.accessLog.write({
-      who: request.identity ? `${request.identity.keyId} (${request.identity.name})` : 'anonymous',
-      via: request.identity ? 'api-key' : 'none',
-      action: request.access.action,
-      ...(request.access.caseId && { caseId: request.access.caseId }),
-      outcome: status < 400 ? 'allowed' : status < 500 ? 'refused' : 'failed',
-      status,
-      method: request.method,
-      path: request.routeOptions.url ?? request.url,
-    });
+    const { action, caseId, caseIds } = request.access;
+    for (const id of caseIds ?? [caseId]) {
+      deps.accessLog.write({
+        who: request.identity ? `${request.identity.keyId} (${request.identity.name})` : 'anonymous',
+        via: request.identity ? 'api-key' : 'none',
+        action,
+        ...(id && { caseId: id }),
+        outcome: status < 400 ? 'allowed' : status < 500 ? 'refused' : 'failed',
+        status,
+        method: request.method,
+        path: request.routeOptions.url ?? request.url,
+      });
+    }
   });
 
   await app.register(async (api) => routes(api.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/api/v1' });
@@ -371,6 +380,38 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
   );
 
   r.post(
+    '/audit/bundles',
+    {
+      preHandler: allow(deps, 'audit.export', 'audit:export'),
+      schema: {
+        summary: "An auditor's bundle of one or more cases",
+        description:
+          'The full history of every run of each case, with a manifest of SHA-256 digests, signed with Ed25519 when ' +
+          'the service has a signing key. The answer is the bundle file itself, byte for byte: save it and check it ' +
+          'with `poortwachter audit verify`.',
+        body: auditRequestSchema,
+        response: { 200: auditBundleSchema, ...problemResponses(400, 401, 403, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const caseIds = [...new Set(request.body.caseIds)];
+      request.access = { action: 'audit.export', caseIds };
+      for (const caseId of caseIds) {
+        const view = await getCase(deps.cases, caseId);
+        if (notVisible(request.identity, view.employer.id)) throw unknownCase(caseId);
+      }
+      const { client } = deps.cases;
+      const bundle = await exportBundle(client, caseIds.map(caseWorkflowId), {
+        ...(deps.signingKeyPem && { signingKeyPem: deps.signingKeyPem }),
+        decode: { payloadCodecs: client.options.loadedDataConverter.payloadCodecs },
+        workflowCodeSha256: await workflowCode(),
+      });
+      // As text: the bundle's canonical form is what its digests and signature are checked against.
+      return reply.type('application/json').send(serializeBundle(bundle) as never);
+    },
+  );
+
+  r.post(
     '/calendar',
     {
       preHandler: allow(deps, 'calendar.compute', 'cases:read'),
@@ -383,6 +424,16 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
     },
     async (request) => computeCalendar(request.body, request.query.asOf ? { asOf: request.query.asOf } : {}),
   );
+}
+
+/** The identity of the workflow code the bundles name: bundled once, on the first export. */
+let workflowCodeSha256: Promise<string> | undefined;
+function workflowCode(): Promise<string> {
+  workflowCodeSha256 ??= workflowCodeIdentity().catch((err: unknown) => {
+    workflowCodeSha256 = undefined;
+    throw err;
+  });
+  return workflowCodeSha256;
 }
 
 function encodeCursor(offset: number): string {

@@ -19,11 +19,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const client = await connectClient(config);
   const accessLog = openAccessLog(config.accessLog);
   const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+  // The audit bundles' signing key, as `poortwachter audit export` takes it (a PEM file).
+  const signingKeyFile = process.env.POORTWACHTER_AUDIT_SIGNING_KEY;
+  const signingKeyPem = signingKeyFile ? readFileSync(signingKeyFile, 'utf8') : undefined;
   const app = await buildService({
     cases: { client, taskQueue: config.taskQueue },
     keys: new ApiKeys(config.apiKeysFile),
     accessLog,
     version,
+    ...(signingKeyPem && { signingKeyPem }),
     logger: logger.child({ component: 'http' }),
   });
   try {

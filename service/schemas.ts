@@ -136,3 +136,16 @@ export const apiEventSchema = mini.discriminatedUnion(
     ...ReturnType<typeof mini.strictObject>[],
   ],
 );
+
+export const auditRequestSchema = z.strictObject({
+  caseIds: z.array(z.string().min(1).max(64)).min(1).max(100).describe('the cases to export, at most 100 a call'),
+});
+
+export const auditBundleSchema = z
+  .looseObject({
+    manifest: z.looseObject({ format: z.string(), exportedAt: z.string(), sha256: z.string() }),
+    manifestSha256: z.string(),
+    signature: z.looseObject({ algorithm: z.literal('Ed25519'), fingerprint: z.string() }).optional(),
+    histories: z.array(z.looseObject({ workflowId: z.string(), runId: z.string() })),
+  })
+  .describe('the audit bundle (format poortwachter-audit-bundle/1), as `poortwachter audit export` writes it');

@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAccessLog, type AccessLog } from '../service/access-log.js';
 import { ApiKeys, createKey } from '../service/api-keys.js';
 import { buildService } from '../service/app.js';
+import { verifyBundle } from '../client/audit/verify.js';
+import { testDataConverter, workflowBundle } from './setup/temporal.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from './setup/case-world.js';
 import { startDevWorld, eventually, type DevWorld } from './setup/dev-world.js';
 
@@ -36,6 +38,7 @@ async function serviceFor(
     all: (await createKey(keysFile, { name: 'verzuimsysteem', scopes: ['cases:read', 'cases:write', 'events:write'] }))
       .key,
     reader: (await createKey(keysFile, { name: 'rapportage', scopes: ['cases:read'] })).key,
+    auditor: (await createKey(keysFile, { name: 'accountant', scopes: ['cases:read', 'audit:export'] })).key,
     other: (
       await createKey(keysFile, {
         name: 'andere-werkgever',
@@ -119,7 +122,13 @@ describe('the HTTP service', () => {
 
   it('publishes an OpenAPI 3.1 document of every route, and a page to browse it', async () => {
     expect(service.doc.openapi).toBe('3.1.0');
-    expect(Object.keys(service.doc.paths).sort()).toEqual(['/api/v1/calendar', '/api/v1/cases', CASE, EVENTS]);
+    expect(Object.keys(service.doc.paths).sort()).toEqual([
+      '/api/v1/audit/bundles',
+      '/api/v1/calendar',
+      '/api/v1/cases',
+      CASE,
+      EVENTS,
+    ]);
     const page = await service.app.inject({ method: 'GET', url: '/api/docs/' });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<html');
@@ -254,6 +263,56 @@ describe('the HTTP service', () => {
       expect((await limited.call('GET', url, CASE, { key: limited.keys.all })).status).toBe(404);
     } finally {
       await limited.app.close();
+    }
+  });
+
+  it("exports an auditor's bundle that `audit verify` accepts byte for byte; a case of another employer is not found", async () => {
+    const caseId = `svc-audit-${run}`;
+    await service.call('POST', '/api/v1/cases', '/api/v1/cases', {
+      key: service.keys.all,
+      body: sampleCase(caseId, D),
+    });
+    await service.call('POST', `/api/v1/cases/${caseId}/events`, EVENTS, {
+      key: service.keys.all,
+      body: { type: 'task-completed', task: 'ziekmelding', date: D },
+    });
+    const res = await service.app.inject({
+      method: 'POST',
+      url: '/api/v1/audit/bundles',
+      headers: { authorization: `Bearer ${service.keys.auditor}` },
+      payload: { caseIds: [caseId] },
+    });
+    expect(res.statusCode).toBe(200);
+    const report = await verifyBundle(res.body, {
+      workflowBundle: await workflowBundle(),
+      payloadCodecs: testDataConverter().payloadCodecs ?? [],
+    });
+    expect(report.problems).toEqual([]);
+    expect(report.cases.map((c) => [c.caseId, c.intact, c.replaysCleanly])).toEqual([[caseId, true, true]]);
+    expect(report.cases[0]!.derived!.events.map((e) => e.actor)).toEqual(['api:verzuimsysteem']);
+    // Through the checked document as well.
+    const checked = await service.call('POST', '/api/v1/audit/bundles', '/api/v1/audit/bundles', {
+      key: service.keys.auditor,
+      body: { caseIds: [caseId] },
+    });
+    expect(checked.status).toBe(200);
+
+    const forbidden = await service.call('POST', '/api/v1/audit/bundles', '/api/v1/audit/bundles', {
+      key: service.keys.reader,
+      body: { caseIds: [caseId] },
+    });
+    expect(forbidden.status).toBe(403);
+    const { key: otherAuditor } = await createKey(keysFile, {
+      name: 'accountant-of-another-employer',
+      scopes: ['audit:export'],
+      employers: ['wg-other'],
+    });
+    for (const key of [otherAuditor, service.keys.auditor]) {
+      const hidden = await service.call('POST', '/api/v1/audit/bundles', '/api/v1/audit/bundles', {
+        key,
+        body: { caseIds: [caseId, `no-such-${run}`].slice(key === otherAuditor ? 0 : 1) },
+      });
+      expect(hidden).toMatchObject({ status: 404, body: { type: 'urn:poortwachter:problem:not-found' } });
     }
   });
 
