@@ -145,8 +145,9 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
   await app.register(helmet, {
     contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } },
   });
-  // Per caller: the key id of the Authorization header (checked later; a forged one only spends its
-  // own budget), else the address. Before authentication, so that guessing keys is limited too.
+  // A budget per caller, against load: the key id of the Authorization header (checked only later, so
+  // an invented id gets a budget of its own: the 256-bit secret, not this limit, keeps keys from being
+  // guessed), else the caller's address.
   await app.register(rateLimit, {
     max: deps.rateLimitPerMinute ?? 600,
     timeWindow: '1 minute',
