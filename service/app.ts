@@ -50,6 +50,7 @@ import {
 import { exportBundle, serializeBundle, workflowCodeIdentity } from '../client/audit/bundle.js';
 import { caseWorkflowId } from '../workflows/case-model.js';
 import type { AccessLog } from './access-log.js';
+import { importRoutes } from './imports.js';
 import type { ApiKeys, KeyIdentity, Scope } from './api-keys.js';
 import {
   apiEventSchema,
@@ -204,6 +205,7 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
   });
 
   await app.register(async (api) => routes(api.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/api/v1' });
+  await app.register(async (api) => importRoutes(api.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/api/v1' });
   return app;
 }
 
