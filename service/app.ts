@@ -16,9 +16,6 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
-  type RawReplyDefaultExpression,
-  type RawRequestDefaultExpression,
-  type RawServerDefault,
 } from 'fastify';
 import {
   createJsonSchemaTransform,
@@ -48,10 +45,12 @@ import {
   type CaseListEntry,
 } from '../client/cases.js';
 import { exportBundle, serializeBundle, workflowCodeIdentity } from '../client/audit/bundle.js';
+import { ImportError, ImportMismatchError, UnknownImportError } from '../client/import.js';
 import { caseWorkflowId } from '../workflows/case-model.js';
 import type { AccessLog } from './access-log.js';
 import { importRoutes } from './imports.js';
-import type { ApiKeys, KeyIdentity, Scope } from './api-keys.js';
+import type { ApiKeys, KeyIdentity } from './api-keys.js';
+import { allow, Problem, PROBLEM, problemResponses, sendProblem, type ZodApp } from './http.js';
 import {
   apiEventSchema,
   asOfQuerySchema,
@@ -64,7 +63,6 @@ import {
   caseViewSchema,
   eventAcceptedSchema,
   openedSchema,
-  problemSchema,
 } from './schemas.js';
 
 export interface ServiceDeps {
@@ -78,60 +76,6 @@ export interface ServiceDeps {
   /** PEM of the Ed25519 key that signs audit bundles (POORTWACHTER_AUDIT_SIGNING_KEY); unsigned without. */
   signingKeyPem?: string;
 }
-
-/** The `type` of each problem: stable names a client can branch on. */
-const PROBLEM = {
-  invalid: 'urn:poortwachter:problem:invalid-input',
-  unauthorized: 'urn:poortwachter:problem:unauthorized',
-  forbidden: 'urn:poortwachter:problem:forbidden',
-  notFound: 'urn:poortwachter:problem:not-found',
-  duplicate: 'urn:poortwachter:problem:duplicate-case',
-  conflict: 'urn:poortwachter:problem:conflict',
-  tooLarge: 'urn:poortwachter:problem:too-large',
-  tooMany: 'urn:poortwachter:problem:too-many-requests',
-  refused: 'urn:poortwachter:problem:refused-by-rules',
-  internal: 'urn:poortwachter:problem:internal',
-} as const;
-
-/** An error that is answered as a problem. */
-class Problem extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    readonly title: string,
-    detail: string,
-    readonly errors?: { path: string; message: string }[],
-  ) {
-    super(detail);
-  }
-}
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    identity?: KeyIdentity;
-    /** What the access log says this request did (one line per case). */
-    access?: { action: string; caseId?: string; caseIds?: string[] };
-  }
-}
-
-const PROBLEM_STATUS: Record<number, string> = {
-  400: 'the request is malformed: each field at fault is in `errors`',
-  401: 'no API key, or one that is not valid',
-  403: 'the key may not do this',
-  404: 'no such case (or none the key may see)',
-  409: "the case's state does not allow it (a duplicate case id, a closed case, already recorded)",
-  413: 'the body is larger than 1 MiB',
-  422: "the law's rules refuse it",
-  429: 'too many requests from this key: wait as long as Retry-After says',
-};
-
-const problemResponses = (...statuses: number[]) =>
-  Object.fromEntries(
-    statuses.map((s) => [
-      s,
-      { description: PROBLEM_STATUS[s]!, content: { 'application/problem+json': { schema: problemSchema } } },
-    ]),
-  );
 
 export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -209,40 +153,6 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
   return app;
 }
 
-type ZodApp = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  ZodTypeProvider
->;
-
-/** A hook that notes what the request does and checks the key and its scope. */
-function allow(deps: ServiceDeps, action: string, scope: Scope) {
-  return async (request: FastifyRequest) => {
-    const params = request.params as { caseId?: string } | undefined;
-    request.access = { action, ...(params?.caseId && { caseId: params.caseId }) };
-    const header = request.headers.authorization;
-    const presented = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    if (!presented)
-      throw new Problem(401, PROBLEM.unauthorized, 'Unauthorized', 'send an API key: Authorization: Bearer pwk_…');
-    const checked = deps.keys.check(presented);
-    if ('refused' in checked) {
-      request.log.info({ reason: checked.refused }, 'API key refused');
-      throw new Problem(401, PROBLEM.unauthorized, 'Unauthorized', 'the API key is not valid');
-    }
-    request.identity = checked;
-    if (!checked.scopes.includes(scope)) {
-      throw new Problem(
-        403,
-        PROBLEM.forbidden,
-        'Forbidden',
-        `this key may not ${action} (it needs the scope ${scope})`,
-      );
-    }
-  };
-}
-
 /** A case of an employer the key is not for is answered as if it did not exist. */
 function notVisible(identity: KeyIdentity | undefined, employerId: string): boolean {
   return Boolean(identity?.employers && !identity.employers.includes(employerId));
@@ -254,12 +164,12 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
   r.post(
     '/cases',
     {
-      preHandler: allow(deps, 'case.open', 'cases:write'),
+      preHandler: allow(deps.keys, 'case.open', 'cases:write'),
       schema: {
         summary: 'Open a case',
         description: 'One workflow per case id; a case id that exists (open or closed) is refused with 409.',
         body: openCaseSchema,
-        response: { 201: openedSchema, ...problemResponses(400, 401, 403, 409, 413, 429) },
+        response: { 201: openedSchema, ...problemResponses([400, 401, 403, 409, 413, 429]) },
       },
     },
     async (request, reply) => {
@@ -283,12 +193,12 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
   r.get(
     '/cases/:caseId',
     {
-      preHandler: allow(deps, 'case.read', 'cases:read'),
+      preHandler: allow(deps.keys, 'case.read', 'cases:read'),
       schema: {
         summary: 'Read a case: its calendar and timeline',
         params: caseParamsSchema,
         querystring: asOfQuerySchema,
-        response: { 200: caseViewSchema, ...problemResponses(400, 401, 403, 404, 429) },
+        response: { 200: caseViewSchema, ...problemResponses([400, 401, 403, 404, 429]) },
       },
     },
     async (request) => {
@@ -303,12 +213,12 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
   r.get(
     '/cases',
     {
-      preHandler: allow(deps, 'case.list', 'cases:read'),
+      preHandler: allow(deps.keys, 'case.list', 'cases:read'),
       schema: {
         summary: 'List cases',
         description: 'Filtered on what the cases keep searchable (ids, statuses, dates, counts); by next deadline.',
         querystring: caseListQuerySchema,
-        response: { 200: caseListSchema, ...problemResponses(400, 401, 403, 429) },
+        response: { 200: caseListSchema, ...problemResponses([400, 401, 403, 429]) },
       },
     },
     async (request) => {
@@ -341,7 +251,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
   r.post(
     '/cases/:caseId/events',
     {
-      preHandler: allow(deps, 'event.record', 'events:write'),
+      preHandler: allow(deps.keys, 'event.record', 'events:write'),
       schema: {
         summary: 'Record an event on a case',
         description:
@@ -353,7 +263,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
           'idempotency-key': z.string().min(1).max(200).optional().describe('a key of your own per event'),
         }),
         body: apiEventSchema,
-        response: { 200: eventAcceptedSchema, ...problemResponses(400, 401, 403, 404, 409, 413, 422, 429) },
+        response: { 200: eventAcceptedSchema, ...problemResponses([400, 401, 403, 404, 409, 413, 422, 429]) },
       },
     },
     async (request) => {
@@ -385,7 +295,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
   r.post(
     '/audit/bundles',
     {
-      preHandler: allow(deps, 'audit.export', 'audit:export'),
+      preHandler: allow(deps.keys, 'audit.export', 'audit:export'),
       schema: {
         summary: "An auditor's bundle of one or more cases",
         description:
@@ -393,7 +303,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
           'the service has a signing key. The answer is the bundle file itself, byte for byte: save it and check it ' +
           'with `poortwachter audit verify`.',
         body: auditRequestSchema,
-        response: { 200: auditBundleSchema, ...problemResponses(400, 401, 403, 404, 429) },
+        response: { 200: auditBundleSchema, ...problemResponses([400, 401, 403, 404, 429]) },
       },
     },
     async (request, reply) => {
@@ -417,12 +327,12 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
   r.post(
     '/calendar',
     {
-      preHandler: allow(deps, 'calendar.compute', 'cases:read'),
+      preHandler: allow(deps.keys, 'calendar.compute', 'cases:read'),
       schema: {
         summary: 'The statutory calendar of given case facts (computed, nothing stored)',
         body: caseFactsSchema,
         querystring: asOfQuerySchema,
-        response: { 200: calendarSchema, ...problemResponses(400, 401, 403, 429) },
+        response: { 200: calendarSchema, ...problemResponses([400, 401, 403, 429]) },
       },
     },
     async (request) => computeCalendar(request.body, request.query.asOf ? { asOf: request.query.asOf } : {}),
@@ -487,6 +397,10 @@ function answerError(err: FastifyError, request: FastifyRequest, reply: FastifyR
       new Problem(400, PROBLEM.invalid, 'Bad Request', err.message.replace(/\n/g, '; '), errors),
     );
   }
+  if (err instanceof UnknownImportError)
+    return sendProblem(reply, new Problem(404, PROBLEM.notFound, 'Not Found', err.message));
+  if (err instanceof ImportMismatchError || err instanceof ImportError)
+    return sendProblem(reply, new Problem(409, PROBLEM.conflict, 'Conflict', err.message));
   if (err instanceof UnknownCaseError)
     return sendProblem(reply, new Problem(404, PROBLEM.notFound, 'Not Found', err.message));
   if (err instanceof DuplicateCaseError)
@@ -513,18 +427,4 @@ function answerError(err: FastifyError, request: FastifyRequest, reply: FastifyR
     reply,
     new Problem(500, PROBLEM.internal, 'Internal Server Error', 'the service could not answer; it has been logged'),
   );
-}
-
-function sendProblem(reply: FastifyReply, problem: Problem) {
-  if (problem.status === 401) reply.header('www-authenticate', 'Bearer');
-  return reply
-    .code(problem.status)
-    .type('application/problem+json')
-    .send({
-      type: problem.type,
-      title: problem.title,
-      status: problem.status,
-      detail: problem.message,
-      ...(problem.errors && { errors: problem.errors }),
-    });
 }
