@@ -68,6 +68,18 @@ function evaluations(from: number, until: number): Step[] {
   return steps;
 }
 
+/** A first year done on time, up to an eerstejaarsevaluatie on day 340 with this outcome. */
+function firstYear(outcome: string): Step[] {
+  return [
+    done('ziekmelding', 1),
+    done('probleemanalyse', 35),
+    done('plan-van-aanpak', 45),
+    ...evaluations(45, 290),
+    done('uwv-42-weken-melding', 292),
+    done('eerstejaarsevaluatie', 340, { outcome }),
+  ];
+}
+
 export const SCENARIOS: HistoryScenario[] = [
   {
     name: 'all-on-time',
@@ -113,12 +125,7 @@ export const SCENARIOS: HistoryScenario[] = [
     description:
       'eerstejaarsevaluatie spoor 1 uitzichtloos: deskundigenoordeel requested and received; ziek uit dienst',
     steps: [
-      done('ziekmelding', 1),
-      done('probleemanalyse', 35),
-      done('plan-van-aanpak', 45),
-      ...evaluations(45, 290),
-      done('uwv-42-weken-melding', 292),
-      done('eerstejaarsevaluatie', 340, { outcome: 'spoor1-uitzichtloos' }),
+      ...firstYear('spoor1-uitzichtloos'),
       {
         on: 375,
         event: {
@@ -234,12 +241,7 @@ export const SCENARIOS: HistoryScenario[] = [
     description:
       'eerstejaarsevaluatie onduidelijk: deskundigenoordeel requested, no answer after 4 weeks (follow-up e-mail), then received; closed by hand',
     steps: [
-      done('ziekmelding', 1),
-      done('probleemanalyse', 35),
-      done('plan-van-aanpak', 45),
-      ...evaluations(45, 290),
-      done('uwv-42-weken-melding', 292),
-      done('eerstejaarsevaluatie', 340, { outcome: 'onduidelijk' }),
+      ...firstYear('onduidelijk'),
       {
         on: 375,
         event: {
