@@ -10,7 +10,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createMailer } from '../../activities/mail.js';
-import { caseOpener, caseReader, type CaseClientOptions } from '../../client/cases.js';
+import { caseReader, type CaseClientOptions } from '../../client/cases.js';
 import { amsterdamDate, amsterdamInstant } from '../../workflows/calendar/amsterdam-time.js';
 import type { IsoDate } from '../../workflows/calendar/index.js';
 import { startSmtpSink, type SmtpSink } from '../../tools/smtp-sink.js';
@@ -48,11 +48,7 @@ export async function startDevWorld(taskQueue: string, options: DevWorldOptions 
     connection: workerConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      mailer: createMailer(sink.url, 'test@localhost'),
-      cases: caseReader(cases),
-      caseOpener: caseOpener(cases),
-    }),
+    activities: createActivities({ mailer: createMailer(sink.url, 'test@localhost'), cases: caseReader(cases) }),
     dataConverter: testDataConverter(),
   });
   const running = worker.run();
