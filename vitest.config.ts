@@ -35,10 +35,11 @@ export default defineConfig({
           name: 'stories',
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, ...unit],
-          // One time-skipping test server is shared by the whole run, and its clock is global: test
-          // files that skip time must not run at the same moment, so files run one after another.
+          // Each file has a time-skipping server of its own (test/setup/file-server.ts); files run
+          // one after another, as the machines have two cores and the files share one dev server.
           fileParallelism: false,
           globalSetup: ['test/setup/global-setup.ts'],
+          setupFiles: ['test/setup/file-server.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           sequence: { groupOrder: 1 },

@@ -1,4 +1,4 @@
-// The case commands as a casemanager uses them, against the shared test server and a real worker.
+// The case commands as a casemanager uses them, against the file's test server and a real worker.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openCase } from '../client/cases.js';
 import { caseQuery } from '../workflows/case-api.js';

@@ -121,7 +121,7 @@ describe('a worker restarted in the middle of a case', () => {
     expect(new Set(overdue).size).toBe(overdue.length);
     await recordEvent(cases, caseId, { type: 'case-closed', actor: 'anna@arbo.example', reason: 'test done' });
     // Closing cancels the open calendar invitations by e-mail: let that finish before the worker stops
-    // (an activity left behind would hold the shared test server's clock).
+    // (an activity left behind would hold the test server's clock).
     await world.env.client.workflow.getHandle(caseWorkflowId(caseId)).result();
   });
 });

@@ -4,11 +4,12 @@
 // another worker process, sends it again with the same Message-ID, subject and text (many mail
 // clients show it once), and the case records the reminder once.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCase, recordEvent } from '../../client/cases.js';
 import { addDays } from '../../workflows/calendar/index.js';
 import { entries, mailsOf, taskMessageId } from '../setup/case-story.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';
+import { timeSkippingAddress } from '../setup/temporal.js';
 
 const fixture = new URL('../fixtures/notify-crash-worker.mjs', import.meta.url).pathname;
 
@@ -79,7 +80,7 @@ describe('delivery through a worker crash', () => {
     async () => {
       const taskQueue = `crash-${process.pid}-${Date.now()}`;
       const env = {
-        TEMPORAL_ADDRESS: inject('timeSkippingAddress'),
+        TEMPORAL_ADDRESS: await timeSkippingAddress(),
         TEMPORAL_TASK_QUEUE: taskQueue,
         SMTP_URL: world.sink.url,
         LOG_LEVEL: 'warn',

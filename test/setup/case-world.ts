@@ -1,7 +1,7 @@
-// A running case world for workflow tests: the shared time-skipping server, a real SMTP sink on
+// A running case world for workflow tests: the file's time-skipping server, a real SMTP sink on
 // loopback, and a worker with the real activities on its own task queue.
 //
-// The world's clock: the server's clock is shared by the whole run and only moves forward, so its
+// The world's clock: the server's clock is shared by the file's worlds and only moves forward, so its
 // date says nothing about a test. Each test pins its own date with `startAt`: from then on the
 // world's clock reads the scenario's date and hour (server time minus an offset), and every case
 // opened through `cases` is started with that offset as `clockOffsetMs` (see CaseWorkflowInput), so

@@ -1,21 +1,20 @@
-// Starts the Temporal servers once for the whole test run and hands their addresses to the test
-// files (vitest `provide`/`inject`): the Java time-skipping test server for workflow stories, and
-// the CLI dev server (SQLite, in a temporary folder) for what needs real visibility queries, which
-// the test server lacks. Starting each once avoids per-file start-up cost and port races.
+// Prepares the story files once for the whole run (vitest `provide`/`inject`): the payload key, the
+// time-skipping test server's binary (each file starts a server of its own from it, see
+// test/setup/temporal.ts), and one CLI dev server (SQLite, in a temporary folder) for what needs real
+// visibility queries, which the test server lacks. The dev server does not skip time, so files can share
+// it; starting it once avoids a few seconds per file.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { TestProject } from 'vitest/node';
 import { generateKey } from '../../runtime/codec.js';
-import { registerSearchAttributes } from '../../runtime/search-attributes.js';
-import { startTimeSkippingServer } from '../../tools/test-server.js';
+import { ensureTestServer } from '../../tools/temporal-binaries.js';
 import { startDevServer } from '../../tools/dev/dev-server.js';
 import { freePort } from './ports.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    timeSkippingAddress: string;
     devServerAddress: string;
     devServerDatabase: string;
     /** The keyring (POORTWACHTER_KEYS text) every test encrypts payloads with. */
@@ -30,12 +29,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const codecKeys = `test-${Date.now().toString(36)}:${generateKey()}`;
   process.env.POORTWACHTER_KEYS = codecKeys;
   project.provide('codecKeys', codecKeys);
-  const env = await startTimeSkippingServer({}, log);
-  await registerSearchAttributes(env.connection, 'default');
-  // The test server's clock starts at today, only moves forward, and is shared by every file, so its
-  // date depends on the machine, the day and the files before: each story pins its own dates
-  // (CaseWorld.startAt). Only cases the CLI opens (without a clock offset) live in server time.
-  project.provide('timeSkippingAddress', env.address);
+  // Installed here (if missing) so that a download never counts against a test's time.
+  await ensureTestServer(log);
 
   const dataDir = await mkdtemp(join(tmpdir(), 'poortwachter-test-dev-'));
   const devServer = await startDevServerOnFreePorts(dataDir, log);
@@ -43,7 +38,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('devServerDatabase', devServer.databaseFile);
 
   return async () => {
-    await env.teardown();
     await devServer.stop();
     await rm(dataDir, { recursive: true, force: true });
   };

@@ -3,9 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, inject } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { main } from '../../cli/main.js';
 import { startCaseWorld, type CaseWorld } from './case-world.js';
+import { timeSkippingAddress } from './temporal.js';
 
 export interface CliResult {
   code: number;
@@ -35,7 +36,7 @@ export interface CliWorld {
 
 /**
  * For a describe block whose CLI calls (in this process) talk to a case world: the environment points
- * the CLI at the shared test server and the world's task queue while the block runs.
+ * the CLI at the file's test server and the world's task queue while the block runs.
  */
 export function useCliWorld(): CliWorld {
   let world: CaseWorld | undefined;
@@ -43,7 +44,7 @@ export function useCliWorld(): CliWorld {
   const dir = mkdtempSync(join(tmpdir(), 'pw-cli-'));
   beforeAll(async () => {
     world = await startCaseWorld();
-    process.env.TEMPORAL_ADDRESS = inject('timeSkippingAddress');
+    process.env.TEMPORAL_ADDRESS = await timeSkippingAddress();
     process.env.TEMPORAL_TASK_QUEUE = world.cases.taskQueue;
     process.env.POORTWACHTER_ACTOR = 'anna@arbo.example';
   });
