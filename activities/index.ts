@@ -8,6 +8,7 @@ import {
   type NotifyResult,
 } from '../workflows/contract.js';
 import { collectDigests, digestRecipients, type CaseReader } from './digest.js';
+import { openImportedCases, type CaseOpener } from './import.js';
 import { DeliveryError, type Mailer } from './mail.js';
 import { digestNotification, prepareDeskundigenoordeel, sendNotification } from './notifications.js';
 
@@ -25,6 +26,8 @@ export interface ActivityDeps {
   afterAccepted?: (messageId: string) => Promise<void>;
   /** What the daily digest reads: the open cases, and each one's record (the worker wires the client). */
   cases?: CaseReader;
+  /** What the bulk import opens cases with (the worker wires the client). */
+  caseOpener?: CaseOpener;
 }
 
 export function createActivities(deps: ActivityDeps): Activities {
@@ -34,6 +37,12 @@ export function createActivities(deps: ActivityDeps): Activities {
       throw ApplicationFailure.nonRetryable('this worker has no Temporal client for the digest', 'DigestNotConfigured');
     }
     return deps.cases;
+  };
+  const opener = (): CaseOpener => {
+    if (!deps.caseOpener) {
+      throw ApplicationFailure.nonRetryable('this worker has no Temporal client for imports', 'ImportNotConfigured');
+    }
+    return deps.caseOpener;
   };
   const activities: Activities = {
     /**
@@ -90,6 +99,10 @@ export function createActivities(deps: ActivityDeps): Activities {
     /** Sends one digest, as `notify` sends a notification. */
     async sendDigest(digest, messageId) {
       return activities.notify(digestNotification(digest, messageId));
+    },
+    /** Opens the cases of a chunk of a bulk import, each once (activities/import.ts). */
+    async openCases({ importId, records }) {
+      return openImportedCases(opener(), importId, records);
     },
   };
   return activities;

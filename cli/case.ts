@@ -1,8 +1,8 @@
 // `poortwachter case open|record|show|list|import`: the case commands, thin on top of client/cases.ts.
 // Their arguments and options are in program.ts; an event's flags in event-flags.ts.
+import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import {
-  CaseError,
   DuplicateCaseError,
   EventNotAllowedError,
   InvalidEventError,
@@ -17,6 +17,15 @@ import {
   type CaseClientOptions,
   type CaseListFilter,
 } from '../client/cases.js';
+import {
+  checkImportId,
+  ImportError,
+  ImportMismatchError,
+  importEntry,
+  startImport,
+  waitForImport,
+  type ImportStatus,
+} from '../client/import.js';
 import type { CaseView } from '../workflows/case-api.js';
 import { withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, readJsonInput, type Io } from './io.js';
@@ -25,8 +34,9 @@ import { formatTable } from './table.js';
 
 /** Case errors as exit codes: the input itself is wrong (2), or the case refuses it (1). */
 function toCliError(err: unknown): unknown {
-  if (err instanceof InvalidInputError || err instanceof InvalidEventError)
+  if (err instanceof InvalidInputError || err instanceof InvalidEventError || err instanceof ImportMismatchError)
     return new CliError(err.message, EXIT_USAGE);
+  if (err instanceof ImportError) return new CliError(err.message, EXIT_FAILURE);
   if (err instanceof DuplicateCaseError || err instanceof UnknownCaseError || err instanceof EventNotAllowedError) {
     return new CliError(err.message, EXIT_FAILURE);
   }
@@ -112,33 +122,52 @@ export async function caseOpen(values: CaseInputOptions, io: Io): Promise<number
   return EXIT_OK;
 }
 
-export async function caseImport(values: CaseInputOptions, io: Io): Promise<number> {
+export interface CaseImportOptions extends CaseInputOptions {
+  id?: string;
+}
+
+/**
+ * Imports a JSON list of cases through an import workflow (client/import.ts): the records are fed to
+ * it, the progress bar follows its status, and the report is made from its outcome per record. With
+ * `--id` of an import that exists, goes on with it (the same records) instead of starting over.
+ */
+export async function caseImport(values: CaseImportOptions, io: Io): Promise<number> {
   const input = await readJsonInput(values.file, io);
   if (!Array.isArray(input)) throw new CliError('the import file must hold a JSON list of cases: [ {...}, {...} ]');
-  const opened: string[] = [];
-  const refused: { index: number; caseId?: string; reason: string }[] = [];
-  const progress = (done: number) => {
+  const importId = values.id ?? randomUUID();
+  validateOffline(() => checkImportId(importId));
+  const progress = (status: ImportStatus) => {
+    const done = status.opened + status.refusedCount;
     const width = 30;
     const filled = Math.round((done / Math.max(input.length, 1)) * width);
     io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${input.length}`);
   };
-  await withCases(async (cases) => {
-    for (const [index, record] of input.entries()) {
-      try {
-        opened.push((await openCase(cases, record)).caseId);
-      } catch (err) {
-        if (!(err instanceof CaseError)) throw err;
-        const caseId = (record as { caseId?: unknown })?.caseId;
-        refused.push({
-          index,
-          ...(typeof caseId === 'string' && { caseId }),
-          reason: err.message.replace(/\n/g, '; '),
-        });
-      }
-      progress(index + 1);
-    }
+  io.stderr.write(
+    `import ${importId}: ${input.length} records (interrupted? go on with --id ${importId} and the same file)\n`,
+  );
+  const result = await withCases(async (cases) => {
+    await startImport(cases, input, { importId, source: 'cli', onProgress: progress });
+    return waitForImport(cases, importId, { onProgress: progress, intervalMs: 250 });
   });
   io.stderr.write('\n');
+  const reasons = new Map(result.refused.map((r) => [r.index, r.reason]));
+  const opened: string[] = [];
+  const refused: { index: number; caseId?: string; reason: string }[] = [];
+  for (const [index, record] of input.entries()) {
+    const caseId = (record as { caseId?: unknown } | null)?.caseId;
+    const outcome = result.outcomes[index];
+    if (outcome === 'o') {
+      opened.push(caseId as string);
+      continue;
+    }
+    // The import keeps the first 1,000 reasons; the others are found again where they can be.
+    const local = importEntry(record);
+    const reason =
+      reasons.get(index) ??
+      ('refused' in local ? local.refused : undefined) ??
+      (outcome === 'd' ? `case ${String(caseId)} already exists; it is not opened twice` : 'refused');
+    refused.push({ index, ...(typeof caseId === 'string' && { caseId }), reason });
+  }
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ opened, refused })}\n`);
   } else {

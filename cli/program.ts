@@ -12,7 +12,7 @@ import { projectRoot } from '../runtime/project.js';
 // Types only: a command's module is loaded when the command runs.
 import type { ExportOptions } from './audit.js';
 import type { CalendarOptions } from './calendar.js';
-import type { CaseInputOptions, CaseListOptions } from './case.js';
+import type { CaseImportOptions, CaseInputOptions, CaseListOptions } from './case.js';
 import type { CodecServerOptions } from './codec-server.js';
 import type { DigestOptions } from './digest.js';
 import type { SimulateOptions } from './simulate.js';
@@ -244,12 +244,16 @@ function buildProgram(state: RunState): Command {
       .command('import')
       .summary('open the cases of a JSON list, reporting the refused')
       .description(
-        'Open the cases of a JSON list ([ {...}, {...} ], each as for `case open`). A refused record is ' +
-          'reported and the import goes on; exit code 1 if any was refused.',
+        'Open the cases of a JSON list ([ {...}, {...} ], each as for `case open`). The import runs as a ' +
+          'workflow of its own on the server (import-<id>): it opens the cases, the command feeds it the ' +
+          'records and shows its progress. A refused record (also a case id that exists) is reported and ' +
+          'the import goes on; exit code 1 if any was refused. Interrupted? Run the command again with ' +
+          '--id and the same file: the import goes on where it was, no case is opened twice.',
       )
       .option('-f, --file <cases.json>', 'read the list from this file (default: standard input)')
+      .option('--id <import-id>', 'the import id: go on with (or attach to) that import; default: a new one')
       .option('--json', 'print the opened and the refused cases as JSON'),
-    async (c) => (await import('./case.js')).caseImport(c.opts<CaseInputOptions>(), io),
+    async (c) => (await import('./case.js')).caseImport(c.opts<CaseImportOptions>(), io),
   );
 
   // --- calendar, simulate, digest ----------------------------------------------------------------

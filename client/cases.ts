@@ -101,10 +101,19 @@ function checkCaseId(caseId: string): void {
   if (!parsed.success) throw new InvalidInputError(issuesOf(parsed.error).map((i) => ({ ...i, path: 'caseId' })));
 }
 
+export interface OpenCaseOptions {
+  /**
+   * The bulk import and record that opens the case (`<importId>#<index>`), kept in the case's memo:
+   * an import that retries finds its own tag and knows the case is its own, not a duplicate.
+   */
+  importRecord?: string;
+}
+
 /** Opens a case: one workflow per case id, refused when the case exists (open or closed). */
 export async function openCase(
   { client, taskQueue }: CaseClientOptions,
   input: unknown,
+  options: OpenCaseOptions = {},
 ): Promise<{ caseId: string; workflowId: string }> {
   const open = parseOpenCase(input);
   const workflowId = caseWorkflowId(open.caseId);
@@ -113,6 +122,7 @@ export async function openCase(
       taskQueue,
       workflowId,
       args: [{ open }],
+      ...(options.importRecord && { memo: { importRecord: options.importRecord } }),
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
         { key: CASE_STATUS, value: 'open' },
@@ -277,6 +287,32 @@ export function caseReader({ client, taskQueue }: CaseClientOptions) {
       } catch (err) {
         if (err instanceof UnknownCaseError) return undefined;
         throw err;
+      }
+    },
+  };
+}
+
+/**
+ * What the bulk import opens cases with (activities/import.ts, CaseOpener), over this library: a
+ * case is opened with its import tag in the memo; when it exists already, the tag says whether this
+ * record opened it (an earlier attempt whose answer was lost) or it is a duplicate.
+ */
+export function caseOpener(options: CaseClientOptions) {
+  return {
+    async open(
+      record: unknown,
+      tag: string,
+    ): Promise<{ outcome: 'opened' | 'duplicate' | 'refused'; reason?: string }> {
+      try {
+        await openCase(options, record, { importRecord: tag });
+        return { outcome: 'opened' };
+      } catch (err) {
+        if (err instanceof InvalidInputError) return { outcome: 'refused', reason: err.message.replace(/\n/g, '; ') };
+        if (!(err instanceof DuplicateCaseError)) throw err;
+        const { caseId } = record as { caseId: string };
+        const description = await options.client.workflow.getHandle(caseWorkflowId(caseId)).describe();
+        if (description.memo?.importRecord === tag) return { outcome: 'opened' };
+        return { outcome: 'duplicate', reason: err.message };
       }
     },
   };

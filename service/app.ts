@@ -45,8 +45,10 @@ import {
   type CaseListEntry,
 } from '../client/cases.js';
 import { exportBundle, serializeBundle, workflowCodeIdentity } from '../client/audit/bundle.js';
+import { ImportError, ImportMismatchError, UnknownImportError } from '../client/import.js';
 import { caseWorkflowId } from '../workflows/case-model.js';
 import type { AccessLog } from './access-log.js';
+import { importRoutes } from './imports.js';
 import type { ApiKeys, KeyIdentity } from './api-keys.js';
 import { allow, Problem, PROBLEM, problemResponses, sendProblem, type ZodApp } from './http.js';
 import {
@@ -147,6 +149,7 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
   });
 
   await app.register(async (api) => routes(api.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/api/v1' });
+  await app.register(async (api) => importRoutes(api.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/api/v1' });
   return app;
 }
 
@@ -394,6 +397,10 @@ function answerError(err: FastifyError, request: FastifyRequest, reply: FastifyR
       new Problem(400, PROBLEM.invalid, 'Bad Request', err.message.replace(/\n/g, '; '), errors),
     );
   }
+  if (err instanceof UnknownImportError)
+    return sendProblem(reply, new Problem(404, PROBLEM.notFound, 'Not Found', err.message));
+  if (err instanceof ImportMismatchError || err instanceof ImportError)
+    return sendProblem(reply, new Problem(409, PROBLEM.conflict, 'Conflict', err.message));
   if (err instanceof UnknownCaseError)
     return sendProblem(reply, new Problem(404, PROBLEM.notFound, 'Not Found', err.message));
   if (err instanceof DuplicateCaseError)

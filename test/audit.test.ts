@@ -31,10 +31,10 @@ import { sampleCase, startCaseWorld, type CaseWorld } from './setup/case-world.j
 import { testDataConverter, workflowBundle } from './setup/temporal.js';
 
 const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
-/** The committed histories as cases; `name-1.json`, `name-2.json` are the runs of one case, in order. */
+/** The committed case histories; `name-1.json`, `name-2.json` are the runs of one case, in order. */
 const runsByCase = new Map<string, string[]>();
 for (const f of readdirSync(historiesDir)
-  .filter((f) => f.endsWith('.json'))
+  .filter((f) => f.endsWith('.json') && !f.startsWith('import-'))
   .sort()) {
   const name = f.replace(/(-\d+)?\.json$/, '');
   runsByCase.set(name, [...(runsByCase.get(name) ?? []), f]);

@@ -157,11 +157,37 @@ describe('poortwachter case', () => {
       sampleCase('imp-1', D),
     ];
     for (const id of ['imp-1', 'imp-3']) world.track(`case-${id}`);
-    const result = await runCli(['case', 'import', '--file', file('import.json', records)]);
+    const path = file('import.json', records);
+    const result = await runCli(['case', 'import', '--file', path]);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('opened 2 of 4 cases; refused 2');
     expect(result.stdout).toMatch(/record 2 \(imp-2\): employee\.displayName: /);
     expect(result.stdout).toMatch(/record 4 \(imp-1\): case imp-1 already exists/);
     expect(result.stderr).toContain('4/4');
+    expect(result.stderr).toMatch(/import [0-9a-f-]{36}: 4 records/);
+
+    // The same file as another import: every case exists now. Its id again attaches to it, with the
+    // same answer; other records under that id are refused.
+    const importId = `again-${D}`;
+    const second = await runCli(['case', 'import', '--file', path, '--id', importId, '--json']);
+    expect(second.code).toBe(1);
+    const exists = (id: string) => expect.stringContaining(`case ${id} already exists`);
+    expect(JSON.parse(second.stdout)).toEqual({
+      opened: [],
+      refused: [
+        { index: 0, caseId: 'imp-1', reason: exists('imp-1') },
+        { index: 1, caseId: 'imp-2', reason: expect.stringMatching(/^employee\.displayName: /) },
+        { index: 2, caseId: 'imp-3', reason: exists('imp-3') },
+        { index: 3, caseId: 'imp-1', reason: exists('imp-1') },
+      ],
+    });
+    const attached = await runCli(['case', 'import', '--file', path, '--id', importId, '--json']);
+    expect(attached).toMatchObject({ code: 1, stdout: second.stdout });
+    const other = await runCli(['case', 'import', '--id', importId], JSON.stringify(records.slice(1)));
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(`import ${importId} was started with other records`);
+    const badId = await runCli(['case', 'import', '--id', 'no spaces'], JSON.stringify(records));
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toContain('importId: must be 1 to 64 letters');
   });
 });

@@ -41,6 +41,8 @@ describe('replay guard', () => {
         'deskundigenoordeel-follow-up.json',
         'continued-by-server-1.json',
         'continued-by-server-2.json',
+        'import-1.json',
+        'import-2.json',
       ]),
     );
   });
@@ -57,13 +59,30 @@ describe('replay guard', () => {
     expect(failures).toEqual([]);
   });
 
-  it('refuses every history when one line of the real workflow changes: the search attributes no longer published each round', async () => {
+  it('refuses every case history when one line of the real workflow changes: the search attributes no longer published each round', async () => {
     const variant = await workflowVariant('case-workflow.ts', '    c.publish(calendar);\n', '');
+    const cases = files.filter((f) => !f.startsWith('import-')).map(load);
+    expect(cases.length).toBeGreaterThan(10);
     const refused: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: variant }, files.map(load))) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: variant }, cases)) {
       if (result.error) refused.push(result.workflowId);
     }
-    expect(refused).toEqual(files.map((f) => load(f).workflowId));
+    expect(refused).toEqual(cases.map((h) => h.workflowId));
+  });
+
+  it('refuses both runs of the import when its chunks shrink from 50 to 10 records (a one-line change)', async () => {
+    const variant = await workflowVariant(
+      'import-workflow.ts',
+      'export const CHUNK_RECORDS = 50;',
+      'export const CHUNK_RECORDS = 10;',
+    );
+    const histories = files.filter((f) => f.startsWith('import-')).map(load);
+    expect(histories).toHaveLength(2);
+    const refused: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: variant }, histories)) {
+      if (result.error) refused.push(result.workflowId);
+    }
+    expect(refused).toEqual(histories.map((h) => h.workflowId));
   });
 
   it('refuses the histories of a take-over when the planner forgets the take-over summary (a one-line change)', async () => {

@@ -128,6 +128,8 @@ describe('the HTTP service', () => {
       '/api/v1/cases',
       CASE,
       EVENTS,
+      '/api/v1/imports',
+      '/api/v1/imports/{importId}',
     ]);
     const page = await service.app.inject({ method: 'GET', url: '/api/docs/' });
     expect(page.statusCode).toBe(200);

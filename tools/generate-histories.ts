@@ -22,7 +22,9 @@ import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker
 import { pino } from 'pino';
 import { createActivities } from '../activities/index.js';
 import { DeliveryError, type Mailer } from '../activities/mail.js';
-import { parseOpenCase, recordEvent, type CaseClientOptions } from '../client/cases.js';
+import { caseOpener, parseOpenCase, recordEvent, type CaseClientOptions } from '../client/cases.js';
+import { startImport, waitForImport } from '../client/import.js';
+import { importWorkflowId } from '../workflows/import-api.js';
 import { registerSearchAttributes } from '../runtime/search-attributes.js';
 import { startDevServer } from './dev/dev-server.js';
 import { workflowsPath } from '../runtime/project.js';
@@ -442,15 +444,76 @@ export async function generateContinuedByServer(
   return written;
 }
 
+/**
+ * A bulk import through every part of its workflow: 150 records (one refused by the caller's check, one
+ * the same case as an earlier record) fed in batches of 25, continuing as new after 30 opened records,
+ * on a private time-skipping server. Writes every run's history (`<name>-1.json`, …), oldest first.
+ * The cases it opens are not recorded: the case histories above cover them.
+ */
+export async function generateImportHistories(
+  outDir: string = HISTORIES_DIR,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  name = 'import',
+): Promise<string[]> {
+  const env = await startTimeSkippingServer({}, log);
+  const written: string[] = [];
+  try {
+    await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+    const silent = { log() {}, trace() {}, debug() {}, info() {}, warn: log, error: log };
+    const taskQueue = `histories-${process.pid}`;
+    const cases: CaseClientOptions = { client: env.client, taskQueue };
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: silent }),
+      activities: createActivities({ mailer: nullMailer, ...ACTIVITY_ADDRESSES, caseOpener: caseOpener(cases) }),
+    });
+    await worker.runUntil(async () => {
+      await mkdir(outDir, { recursive: true });
+      const records: unknown[] = Array.from({ length: 150 }, (_, i) => sampleOpen(`guard-import-${i}`));
+      records[7] = { ...sampleOpen('guard-import-7'), firstSickDay: '2024-02-30' };
+      records[41] = sampleOpen('guard-import-12');
+      const importId = `guard-${name}`;
+      await startImport(cases, records, { importId, source: 'history generator', batchRecords: 25, recordsPerRun: 30 });
+      const result = await waitForImport(cases, importId, { intervalMs: 50 });
+      if (result.runs < 2) throw new Error(`the import did not continue as new (${result.runs} run)`);
+      // Newest run first: each run's first event names the run it continues.
+      const runs = [];
+      for (let runId: string | undefined; ; ) {
+        const history = await env.client.workflow.getHandle(importWorkflowId(importId), runId).fetchHistory();
+        runs.unshift(history);
+        runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+        if (!runId) break;
+      }
+      for (const [i, history] of runs.entries()) {
+        const file = join(outDir, `${name}-${i + 1}.json`);
+        await writeFile(file, `${historyToJSON(history)}\n`);
+        written.push(file);
+        log(`${name} run ${i + 1}: ${history.events?.length ?? 0} events -> ${file}`);
+      }
+    });
+  } finally {
+    await env.teardown();
+  }
+  return written;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const at = args.indexOf('--out');
   const outDir = at >= 0 ? args.splice(at, 2)[1] : undefined;
-  const byServer = args.indexOf('continued-by-server');
-  if (byServer >= 0) args.splice(byServer, 1);
+  const take = (name: string) => {
+    const at = args.indexOf(name);
+    if (at >= 0) args.splice(at, 1);
+    return at >= 0;
+  };
+  const byServer = take('continued-by-server');
+  const imports = take('import');
   const run = async () => {
-    if (byServer < 0 || args.length > 0) await generateHistories(args, outDir);
-    if (byServer >= 0) await generateContinuedByServer(outDir);
+    if ((!byServer && !imports) || args.length > 0) await generateHistories(args, outDir);
+    if (byServer) await generateContinuedByServer(outDir);
+    if (imports) await generateImportHistories(outDir);
   };
   run().then(
     () => process.exit(0),

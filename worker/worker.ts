@@ -9,7 +9,7 @@ import { encryptingDataConverter, loadKeyring } from '../runtime/codec.js';
 import type { Config } from '../runtime/config.js';
 import { connectionOptions, temporalAddress } from '../runtime/connection.js';
 import { workflowsPath } from '../runtime/project.js';
-import { caseReader } from '../client/cases.js';
+import { caseOpener, caseReader } from '../client/cases.js';
 import { installRuntime } from '../runtime/sdk-runtime.js';
 
 export interface WorkerSetup {
@@ -55,7 +55,8 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
     if (ownConnection) opened.push(() => ownConnection.close());
     const mailer = setup.activities ? undefined : createMailer(config.smtpUrl, config.mailFrom);
     if (mailer) opened.push(() => mailer.close());
-    // The daily digest lists and reads cases: a client with the same keys as the worker.
+    // The daily digest lists and reads cases, the bulk import opens them: a client with the same keys
+    // as the worker.
     const clientConnection = setup.activities ? undefined : await Connection.connect(connectionOptions(config));
     if (clientConnection) opened.push(() => clientConnection.close());
     const client = clientConnection && new Client({ connection: clientConnection, namespace, dataConverter });
@@ -74,6 +75,8 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
           mailer: mailer!,
           ...activityConfig(config),
           cases: caseReader({ client: client!, taskQueue: config.taskQueue }),
+          // The bulk import opens its cases on this worker's task queue, with the same client.
+          caseOpener: caseOpener({ client: client!, taskQueue: config.taskQueue }),
         }),
       ...setup.options,
       dataConverter,

@@ -127,4 +127,28 @@ export interface DigestActivities {
   sendDigest(digest: Digest, messageId: string): Promise<NotifyResult>;
 }
 
-export type Activities = CaseActivities & DigestActivities;
+/** One record of a bulk import as the import hands it to `openCases`: checked with openCaseSchema. */
+export interface ImportRecord {
+  /** Its place in the import's input, counted from 0. */
+  index: number;
+  record: unknown;
+}
+
+export interface ImportRecordOutcome {
+  index: number;
+  /**
+   * `opened`: opened by this record of this import (also when an earlier attempt of the activity did);
+   * `duplicate`: the case exists, opened by someone else or by another record; `refused`: the client
+   * library refused the record (the reason says why).
+   */
+  outcome: 'opened' | 'duplicate' | 'refused';
+  reason?: string;
+}
+
+/** The activities a bulk import calls. */
+export interface ImportActivities {
+  /** Opens the cases of these records (in parallel), each once; never fails for one record. */
+  openCases(input: { importId: string; records: ImportRecord[] }): Promise<ImportRecordOutcome[]>;
+}
+
+export type Activities = CaseActivities & DigestActivities & ImportActivities;

@@ -2,3 +2,4 @@
 // deterministic workflow sandbox, so nothing here may touch the outside world.
 export { caseWorkflow } from './case-workflow.js';
 export { digestWorkflow, casemanagerDigestWorkflow } from './digest-workflow.js';
+export { importWorkflow } from './import-workflow.js';

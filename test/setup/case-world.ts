@@ -13,7 +13,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createMailer } from '../../activities/mail.js';
-import { getCase, type CaseClientOptions } from '../../client/cases.js';
+import { caseOpener, getCase, type CaseClientOptions } from '../../client/cases.js';
 import { amsterdamDate, amsterdamInstant } from '../../workflows/calendar/amsterdam-time.js';
 import type { IsoDate } from '../../workflows/calendar/index.js';
 import type { CaseView } from '../../workflows/case-api.js';
@@ -98,14 +98,6 @@ export async function startCaseWorld(options: CaseWorldOptions = {}): Promise<Ca
   const sink = await startSmtpSink(options.sink);
   const mailer = createMailer(sink.url, 'Poortwachter <poortwachter@test.invalid>');
   const taskQueue = `cases-${process.pid}-${++queues}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ mailer, ...options.activities }),
-    dataConverter: testDataConverter(),
-  });
-  const running = worker.run();
   let offset = 0;
   const now = async () => (await env.currentTimeMs()) - offset;
   const today = async () => amsterdamDate(await now());
@@ -119,6 +111,15 @@ export async function startCaseWorld(options: CaseWorldOptions = {}): Promise<Ca
     interceptors: { workflow: [clockOffsetInterceptor(() => offset, started)] },
   });
   const cases = { client, taskQueue };
+  // A bulk import opens its cases through the world's client: they live in the world's dates too.
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ mailer, caseOpener: caseOpener(cases), ...options.activities }),
+    dataConverter: testDataConverter(),
+  });
+  const running = worker.run();
   return {
     env,
     sink,

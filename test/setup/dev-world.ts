@@ -10,7 +10,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createMailer } from '../../activities/mail.js';
-import { caseReader, type CaseClientOptions } from '../../client/cases.js';
+import { caseOpener, caseReader, type CaseClientOptions } from '../../client/cases.js';
 import { amsterdamDate, amsterdamInstant } from '../../workflows/calendar/amsterdam-time.js';
 import type { IsoDate } from '../../workflows/calendar/index.js';
 import { startSmtpSink, type SmtpSink } from '../../tools/smtp-sink.js';
@@ -20,6 +20,8 @@ import { testDataConverter, workflowBundle } from './temporal.js';
 export interface DevWorld {
   cases: CaseClientOptions;
   sink: SmtpSink;
+  /** The worker's connection, for more workers (test/setup/case-workers.ts). */
+  nativeConnection: NativeConnection;
   /** The world's date in Amsterdam: the pinned date (for the test's few minutes), else today's. */
   today(): IsoDate;
   close(): Promise<void>;
@@ -48,13 +50,18 @@ export async function startDevWorld(taskQueue: string, options: DevWorldOptions 
     connection: workerConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ mailer: createMailer(sink.url, 'test@localhost'), cases: caseReader(cases) }),
+    activities: createActivities({
+      mailer: createMailer(sink.url, 'test@localhost'),
+      cases: caseReader(cases),
+      caseOpener: caseOpener(cases),
+    }),
     dataConverter: testDataConverter(),
   });
   const running = worker.run();
   return {
     cases,
     sink,
+    nativeConnection: workerConnection,
     today: () => amsterdamDate(Date.now() - offset),
     async close() {
       worker.shutdown();
