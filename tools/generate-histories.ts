@@ -480,7 +480,7 @@ export async function generateImportHistories(
       if (result.runs < 2) throw new Error(`the import did not continue as new (${result.runs} run)`);
       // Newest run first: each run's first event names the run it continues.
       const runs = [];
-      for (let runId: string | undefined; ; ) {
+      for (let runId: string | undefined; ;) {
         const history = await env.client.workflow.getHandle(importWorkflowId(importId), runId).fetchHistory();
         runs.unshift(history);
         runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;

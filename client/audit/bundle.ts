@@ -204,7 +204,8 @@ export async function buildBundle(
     // workflow id, the rule set is then unknown (the histories are exported all the same).
     const input = await startInput(runs[0]!.history, options.decode).catch(() => undefined);
     // Only a case workflow's input names its case (an import's does not).
-    const open = input && 'open' in input ? input.open : input && 'continued' in input ? input.continued?.open : undefined;
+    const open =
+      input && 'open' in input ? input.open : input && 'continued' in input ? input.continued?.open : undefined;
     const workflowType = runs[0]!.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
     const runManifests: RunManifest[] = [];
     for (const { runId, history } of runs) {
