@@ -25,7 +25,7 @@ import { ApiKeys, createKey } from '../service/api-keys.js';
 import { buildService } from '../service/app.js';
 import { sampleCase } from './setup/case-world.js';
 import { startCaseWorker, type RunningCaseWorker } from './setup/case-workers.js';
-import { startDevWorld, type DevWorld } from './setup/dev-world.js';
+import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
 import { testDataConverter } from './setup/temporal.js';
 
 /**
@@ -231,6 +231,14 @@ describe('a bulk import', () => {
     expect(sent).toEqual([0, 25]);
     const halfway = await importResult(world.cases, importId);
     expect(halfway).toMatchObject({ received: 50, inputClosed: false, done: false });
+    // With 50 records opened and no more coming, the run continues as new (30 records a run); the
+    // caller comes back after that, so that the rest goes to the next run. (Sent earlier, the rest
+    // may arrive while the first run still works and be finished there, which is also right.)
+    await eventually(
+      () => importStatus(world.cases, importId),
+      (s) => s.runs > 1,
+      'the import continued as new',
+    );
 
     const resumed = await startImport(world.cases, records, {
       importId,
