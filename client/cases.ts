@@ -107,6 +107,8 @@ export interface OpenCaseOptions {
    * an import that retries finds its own tag and knows the case is its own, not a duplicate.
    */
   importRecord?: string;
+  /** Who opens it, for the timeline (at most 200 characters); without it, "system". */
+  openedBy?: string;
 }
 
 /** Opens a case: one workflow per case id, refused when the case exists (open or closed). */
@@ -121,7 +123,7 @@ export async function openCase(
     await client.workflow.start('caseWorkflow', {
       taskQueue,
       workflowId,
-      args: [{ open }],
+      args: [{ open, ...(options.openedBy && { openedBy: options.openedBy.slice(0, 200) }) }],
       ...(options.importRecord && { memo: { importRecord: options.importRecord } }),
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [

@@ -81,7 +81,8 @@ export const caseViewSchema = z
     ruleset: z.string(),
     employer: z.object({ id: z.string(), name: z.string(), language }),
     employee: z.object({ id: z.string(), displayName: z.string() }),
-    casemanager: z.object({ name: z.string(), email: z.string(), language }),
+    casemanager: z.object({ name: z.string(), email: z.string(), language, team: z.string().optional() }),
+    bedrijfsarts: z.object({ name: z.string(), email: z.string(), language }),
     asOf: isoDate.describe('the date the statuses are judged on'),
     calendar: calendarSchema,
     deskundigenoordeel: z

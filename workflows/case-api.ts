@@ -18,7 +18,8 @@ export interface CaseView {
   ruleset: string;
   employer: { id: string; name: string; language?: Language };
   employee: { id: string; displayName: string };
-  casemanager: { name: string; email: string; language?: Language };
+  casemanager: { name: string; email: string; language?: Language; team?: string };
+  bedrijfsarts: { name: string; email: string; language?: Language };
   /** The Amsterdam date the view was computed for. */
   asOf: IsoDate;
   calendar: CalendarResult;
@@ -57,6 +58,7 @@ export function caseView(state: CaseState, asOf: IsoDate): CaseView {
     },
     employee: state.open.employee,
     casemanager: state.open.casemanager,
+    bedrijfsarts: state.open.bedrijfsarts,
     asOf,
     calendar: computeCalendar(state.facts, { asOf }),
     ...(state.deskundigenoordeel && { deskundigenoordeel: state.deskundigenoordeel }),

@@ -91,7 +91,13 @@ export const openCaseSchema = z
       { error: missingOr('must be an object: { id, displayName }') },
     ),
     casemanager: z.strictObject(
-      { name: shortText(200), email, language },
+      {
+        name: shortText(200),
+        email,
+        language,
+        /** The casemanager's team: its teamleider sees the case. */
+        team: z.optional(shortText(64)),
+      },
       { error: missingOr('must be an object: { name, email }') },
     ),
     bedrijfsarts: z.strictObject(
@@ -272,7 +278,14 @@ export interface CalendarInvite {
  * so dates, weekdays, holidays and 08:00 in summer or winter time are exactly the scenario's. Real
  * cases never carry it (the client library does not set it).
  */
-export type CaseWorkflowInput = { open: OpenCaseInput; clockOffsetMs?: number } | { continued: CaseState };
+export type CaseWorkflowInput =
+  | {
+      open: OpenCaseInput;
+      clockOffsetMs?: number;
+      /** Who opened the case (`api:<key name>`, `login:<e-mail> (<role>)`, `cli:<user>`); absent: the system. */
+      openedBy?: string;
+    }
+  | { continued: CaseState };
 
 /** The calendar facts a new case starts with. */
 export function initialFacts(

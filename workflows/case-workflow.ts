@@ -180,8 +180,12 @@ class CaseRun {
           }
         : input.continued;
     this.sent = new Set(this.state.sent);
-    if ('open' in input)
-      this.record({ kind: 'opened', actor: SYSTEM, details: `eerste ziektedag ${input.open.firstSickDay}` });
+    if ('open' in input) {
+      // Only the timeline's text: histories opened without it replay with the same commands.
+      const by = input.openedBy;
+      const actor = typeof by === 'string' && by.length > 0 && by.length <= 200 ? by : SYSTEM;
+      this.record({ kind: 'opened', actor, details: `eerste ziektedag ${input.open.firstSickDay}` });
+    }
     setHandler(caseQuery, (options) => {
       // A closed case is shown as it stood when it closed; an open one as of the caller's date.
       const later = options?.asOf && isValidIsoDate(options.asOf) && options.asOf > this.today();
