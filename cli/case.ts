@@ -62,13 +62,21 @@ function validateOffline(check: () => unknown): void {
   }
 }
 
-function defaultActor(): string {
-  if (process.env.POORTWACHTER_ACTOR) return process.env.POORTWACHTER_ACTOR;
-  try {
-    return userInfo().username;
-  } catch {
-    return 'cli';
+/**
+ * Who acts through the CLI, as the timeline shows it: `cli:<name>`, the name from --actor,
+ * $POORTWACHTER_ACTOR or the user's login. The prefix says the door: the CLI talks to Temporal
+ * directly, so the name is the operator's word, not an identity the service checked.
+ */
+function cliActor(name?: string): string {
+  let user = name ?? process.env.POORTWACHTER_ACTOR;
+  if (!user) {
+    try {
+      user = userInfo().username;
+    } catch {
+      user = 'onbekend';
+    }
   }
+  return user.startsWith('cli:') ? user : `cli:${user}`;
 }
 
 // --- record --------------------------------------------------------------------------------------
@@ -95,7 +103,7 @@ export async function caseRecord(
     }
     event = { ...fromFile, type: event.type };
   }
-  event.actor = options.actor ?? event.actor ?? defaultActor();
+  event.actor = cliActor(options.actor ?? (typeof event.actor === 'string' ? event.actor : undefined));
   // Checked before connecting, so that a wrong field is named even when the server is out of reach.
   validateOffline(() => checkEvent(caseId, event));
   const accepted = await withCases((cases) => recordEvent(cases, caseId, event));
@@ -115,7 +123,7 @@ export interface CaseInputOptions {
 export async function caseOpen(values: CaseInputOptions, io: Io): Promise<number> {
   const input = await readJsonInput(values.file, io);
   validateOffline(() => parseOpenCase(input));
-  const opened = await withCases((cases) => openCase(cases, input));
+  const opened = await withCases((cases) => openCase(cases, input, { openedBy: cliActor() }));
   io.stdout.write(
     values.json ? `${JSON.stringify(opened)}\n` : `opened case ${opened.caseId} (workflow ${opened.workflowId})\n`,
   );

@@ -78,6 +78,23 @@ const envShape = z.object({
   POORTWACHTER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   POORTWACHTER_API_KEYS_FILE: z.string().min(1).optional(),
   POORTWACHTER_ACCESS_LOG: z.string().min(1).optional(),
+  POORTWACHTER_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL, for example https://verzuim.arbo.example' })
+    .optional(),
+  POORTWACHTER_OIDC_ISSUER: z
+    .url({ protocol: /^https?$/, error: 'must be the http(s) URL of the identity provider' })
+    .optional(),
+  POORTWACHTER_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  POORTWACHTER_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  POORTWACHTER_OIDC_SCOPES: z.string().min(1).default('openid profile email'),
+  POORTWACHTER_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+  POORTWACHTER_OIDC_ROLES: z.string().min(1).optional(),
+  POORTWACHTER_OIDC_EMPLOYERS_CLAIM: z.string().min(1).default('employer_ids'),
+  POORTWACHTER_OIDC_TEAM_CLAIM: z.string().min(1).default('team'),
+  POORTWACHTER_SESSION_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes in base64url (43 characters)')
+    .optional(),
   POORTWACHTER_MAX_CACHED_WORKFLOWS: z.coerce
     .number({ error: 'must be a number' })
     .int('must be a whole number')
@@ -113,6 +130,16 @@ export const envSchema = envShape.superRefine((env, ctx) => {
       path: ['TEMPORAL_TLS'],
       message: 'is false, but TLS certificates or an API key are configured',
     });
+  }
+  if (env.POORTWACHTER_OIDC_ISSUER) {
+    for (const name of [
+      'POORTWACHTER_OIDC_CLIENT_ID',
+      'POORTWACHTER_OIDC_CLIENT_SECRET',
+      'POORTWACHTER_SESSION_KEY',
+    ] as const) {
+      if (!env[name])
+        ctx.addIssue({ code: 'custom', path: [name], message: 'is required when POORTWACHTER_OIDC_ISSUER is set' });
+    }
   }
   const remoteOnly = ['TEMPORAL_TLS', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_API_KEY'] as const;
   for (const name of remoteOnly) {
@@ -171,6 +198,23 @@ export interface Config {
   apiKeysFile: string;
   /** The access log (JSON lines); default: access.jsonl in the data folder. */
   accessLog: string;
+  /** The service as browsers reach it; default http://localhost:<HTTP port>. */
+  publicUrl: string;
+  /** People's login (OpenID Connect); undefined: only API keys come in. */
+  oidc: OidcSettings | undefined;
+}
+
+export interface OidcSettings {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  scopes: string;
+  groupsClaim: string;
+  /** `group=role,…` as given; undefined: groups named `poortwachter-<role>`. */
+  roles: string | undefined;
+  employersClaim: string;
+  teamClaim: string;
+  sessionKey: string;
 }
 
 export class ConfigError extends Error {
@@ -234,5 +278,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: { host: e.POORTWACHTER_HTTP_HOST, port: e.POORTWACHTER_HTTP_PORT },
     apiKeysFile: e.POORTWACHTER_API_KEYS_FILE ?? join(e.POORTWACHTER_DATA_DIR, 'api-keys.json'),
     accessLog: e.POORTWACHTER_ACCESS_LOG ?? join(e.POORTWACHTER_DATA_DIR, 'access.jsonl'),
+    publicUrl: (e.POORTWACHTER_PUBLIC_URL ?? `http://localhost:${e.POORTWACHTER_HTTP_PORT}`).replace(/\/$/, ''),
+    oidc: e.POORTWACHTER_OIDC_ISSUER
+      ? {
+          issuer: e.POORTWACHTER_OIDC_ISSUER,
+          clientId: e.POORTWACHTER_OIDC_CLIENT_ID!,
+          clientSecret: e.POORTWACHTER_OIDC_CLIENT_SECRET!,
+          scopes: e.POORTWACHTER_OIDC_SCOPES,
+          groupsClaim: e.POORTWACHTER_OIDC_GROUPS_CLAIM,
+          roles: e.POORTWACHTER_OIDC_ROLES,
+          employersClaim: e.POORTWACHTER_OIDC_EMPLOYERS_CLAIM,
+          teamClaim: e.POORTWACHTER_OIDC_TEAM_CLAIM,
+          sessionKey: e.POORTWACHTER_SESSION_KEY!,
+        }
+      : undefined,
   };
 }

@@ -6,9 +6,11 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 
 export interface AccessEntry {
-  /** Who: the API key's id and name, or the account; "anonymous" when no credentials came with it. */
+  /** Who: the API key's id and name, or the person's e-mail address; "anonymous" without credentials. */
   who: string;
-  via: 'api-key' | 'none';
+  via: 'api-key' | 'session' | 'none';
+  /** A person's roles. */
+  roles?: string[];
   /** What was asked: `case.open`, `case.read`, `case.list`, `event.record`, `calendar.compute`. */
   action: string;
   caseId?: string;

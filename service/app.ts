@@ -10,6 +10,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import cookie from '@fastify/cookie';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -47,10 +48,13 @@ import {
 import { exportBundle, serializeBundle, workflowCodeIdentity } from '../client/audit/bundle.js';
 import { ImportError, ImportMismatchError, UnknownImportError } from '../client/import.js';
 import { caseWorkflowId } from '../workflows/case-model.js';
+import type { CaseView } from '../workflows/case-api.js';
 import type { AccessLog } from './access-log.js';
 import { importRoutes } from './imports.js';
-import type { ApiKeys, KeyIdentity } from './api-keys.js';
-import { allow, Problem, PROBLEM, problemResponses, sendProblem, type ZodApp } from './http.js';
+import type { ApiKeys } from './api-keys.js';
+import { allow, Problem, PROBLEM, problemResponses, sendProblem, type Door, type ZodApp } from './http.js';
+import { actorOf, mayRecord, seesCase, type CaseParties, type Identity, type TaskOwner } from './identity.js';
+import { loginRoutes, type LoginSettings } from './login.js';
 import {
   apiEventSchema,
   asOfQuerySchema,
@@ -75,6 +79,8 @@ export interface ServiceDeps {
   rateLimitPerMinute?: number;
   /** PEM of the Ed25519 key that signs audit bundles (POORTWACHTER_AUDIT_SIGNING_KEY); unsigned without. */
   signingKeyPem?: string;
+  /** People's login through the arbodienst's identity provider; without it, only API keys come in. */
+  login?: LoginSettings;
 }
 
 export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> {
@@ -116,9 +122,17 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
         description: 'Sick-leave cases under the Wet verbetering poortwachter: open, read, list, record events.',
       },
       components: {
-        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an API key, pwk_…' } },
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'an API key, pwk_…' },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'pw_session',
+            description: 'a login session (GET /auth/login); a change also sends its token in x-csrf-token',
+          },
+        },
       },
-      security: [{ apiKey: [] }],
+      security: [{ apiKey: [] }, { session: [] }],
     },
     transform: createJsonSchemaTransform({}),
     transformObject: jsonSchemaTransformObject,
@@ -134,10 +148,12 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
     if (!request.access) return;
     const status = reply.statusCode;
     const { action, caseId, caseIds } = request.access;
+    const who = request.identity;
     for (const id of caseIds ?? [caseId]) {
       deps.accessLog.write({
-        who: request.identity ? `${request.identity.keyId} (${request.identity.name})` : 'anonymous',
-        via: request.identity ? 'api-key' : 'none',
+        who: who ? (who.via === 'api-key' ? `${who.id} (${who.name})` : (who.email ?? who.id)) : 'anonymous',
+        via: who?.via ?? 'none',
+        ...(who?.via === 'session' && { roles: who.roles }),
         action,
         ...(id && { caseId: id }),
         outcome: status < 400 ? 'allowed' : status < 500 ? 'refused' : 'failed',
@@ -148,23 +164,48 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
     }
   });
 
-  await app.register(async (api) => routes(api.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/api/v1' });
-  await app.register(async (api) => importRoutes(api.withTypeProvider<ZodTypeProvider>(), deps), { prefix: '/api/v1' });
+  const door: Door = { keys: deps.keys, ...(deps.login && { sessions: deps.login.sealer }) };
+  await app.register(cookie);
+  if (deps.login) await app.register(async (auth) => loginRoutes(auth, deps.login!), { prefix: '/auth' });
+  await app.register(async (api) => routes(api.withTypeProvider<ZodTypeProvider>(), deps, door), {
+    prefix: '/api/v1',
+  });
+  await app.register(async (api) => importRoutes(api.withTypeProvider<ZodTypeProvider>(), deps, door), {
+    prefix: '/api/v1',
+  });
   return app;
 }
 
-/** A case of an employer the key is not for is answered as if it did not exist. */
-function notVisible(identity: KeyIdentity | undefined, employerId: string): boolean {
-  return Boolean(identity?.employers && !identity.employers.includes(employerId));
+/** Who a case belongs to, as the rules of who sees it ask. */
+function partiesOf(view: {
+  employer: { id: string };
+  casemanager: { email: string; team?: string };
+  bedrijfsarts: { email: string };
+}): CaseParties {
+  return {
+    employerId: view.employer.id,
+    casemanagerEmail: view.casemanager.email,
+    bedrijfsartsEmail: view.bedrijfsarts.email,
+    ...(view.casemanager.team && { team: view.casemanager.team }),
+  };
 }
+
+/** A case the caller may not see is answered as if it did not exist. */
+function notVisible(identity: Identity | undefined, parties: CaseParties): boolean {
+  return !identity || !seesCase(identity, parties);
+}
+
+/** The owner of a task in the case's calendar. */
+const ownerIn = (view: CaseView) => (task: string) =>
+  view.calendar.milestones.find((m) => m.id === task)?.owner as TaskOwner | undefined;
 
 const unknownCase = (caseId: string) => new Problem(404, PROBLEM.notFound, 'Not Found', `there is no case ${caseId}`);
 
-function routes(r: ZodApp, deps: ServiceDeps): void {
+function routes(r: ZodApp, deps: ServiceDeps, door: Door): void {
   r.post(
     '/cases',
     {
-      preHandler: allow(deps.keys, 'case.open', 'cases:write'),
+      preHandler: allow(door, 'case.open'),
       schema: {
         summary: 'Open a case',
         description: 'One workflow per case id; a case id that exists (open or closed) is refused with 409.',
@@ -174,15 +215,18 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
     },
     async (request, reply) => {
       request.access = { action: 'case.open', caseId: request.body.caseId };
-      if (notVisible(request.identity, request.body.employer.id)) {
+      if (notVisible(request.identity, partiesOf(request.body))) {
+        const identity = request.identity!;
         throw new Problem(
           403,
           PROBLEM.forbidden,
           'Forbidden',
-          `this key may not open cases of employer ${request.body.employer.id}`,
+          identity.via === 'api-key'
+            ? `this key may not open cases of employer ${request.body.employer.id}`
+            : 'you may open only cases of which you are the casemanager',
         );
       }
-      const opened = await openCase(deps.cases, request.body);
+      const opened = await openCase(deps.cases, request.body, { openedBy: actorOf(request.identity!) });
       return reply
         .code(201)
         .header('location', `/api/v1/cases/${encodeURIComponent(opened.caseId)}`)
@@ -193,7 +237,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
   r.get(
     '/cases/:caseId',
     {
-      preHandler: allow(deps.keys, 'case.read', 'cases:read'),
+      preHandler: allow(door, 'case.read'),
       schema: {
         summary: 'Read a case: its calendar and timeline',
         params: caseParamsSchema,
@@ -205,7 +249,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
       const view = await getCase(deps.cases, request.params.caseId, {
         ...(request.query.asOf && { asOf: request.query.asOf }),
       });
-      if (notVisible(request.identity, view.employer.id)) throw unknownCase(request.params.caseId);
+      if (notVisible(request.identity, partiesOf(view))) throw unknownCase(request.params.caseId);
       return view;
     },
   );
@@ -213,7 +257,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
   r.get(
     '/cases',
     {
-      preHandler: allow(deps.keys, 'case.list', 'cases:read'),
+      preHandler: allow(door, 'case.list'),
       schema: {
         summary: 'List cases',
         description: 'Filtered on what the cases keep searchable (ids, statuses, dates, counts); by next deadline.',
@@ -223,14 +267,22 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
     },
     async (request) => {
       const q = request.query;
-      const allowed = request.identity?.employers;
+      const identity = request.identity!;
+      // A person sees their own cases: a casemanager those they manage, a werkgever its employers'
+      // (auditor and beheerder all). A filter outside them finds nothing.
+      const own = identity.via === 'session' && !identity.roles.some((r) => r === 'auditor' || r === 'beheerder');
+      const ownEmail = own && identity.roles.includes('casemanager') ? identity.email : undefined;
+      if (ownEmail && q.casemanager && q.casemanager.toLowerCase() !== ownEmail.toLowerCase()) return { cases: [] };
+      const casemanager = ownEmail ?? q.casemanager;
+      const allowed = ownEmail ? undefined : identity.employers;
+      if (own && !ownEmail && !allowed) return { cases: [] };
       if (q.employer && allowed && !allowed.includes(q.employer)) return { cases: [] };
       const employers = q.employer ? [q.employer] : (allowed ?? [undefined]);
       const all: CaseListEntry[] = [];
       for (const employerId of employers) {
         all.push(
           ...(await listCases(deps.cases, {
-            ...(q.casemanager && { casemanagerEmail: q.casemanager }),
+            ...(casemanager && { casemanagerEmail: casemanager }),
             ...(employerId && { employerId }),
             ...(q.status && { status: q.status }),
             ...(q.overdue === 'true' && { overdue: true }),
@@ -251,7 +303,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
   r.post(
     '/cases/:caseId/events',
     {
-      preHandler: allow(deps.keys, 'event.record', 'events:write'),
+      preHandler: allow(door, 'event.record'),
       schema: {
         summary: 'Record an event on a case',
         description:
@@ -268,11 +320,17 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
     },
     async (request) => {
       const { caseId } = request.params;
-      if (request.identity?.employers) {
-        const view = await getCase(deps.cases, caseId);
-        if (notVisible(request.identity, view.employer.id)) throw unknownCase(caseId);
+      const identity = request.identity!;
+      // Whose case it is decides whether the caller sees it and may record this event on it.
+      const view = await getCase(deps.cases, caseId);
+      const parties = partiesOf(view);
+      if (notVisible(identity, parties)) throw unknownCase(caseId);
+      const event = request.body as { type: string; task?: string };
+      if (!mayRecord(identity, parties, event, ownerIn(view))) {
+        const what = event.task ? `${event.type} of ${event.task}` : event.type;
+        throw new Problem(403, PROBLEM.forbidden, 'Forbidden', `your role on this case may not record ${what}`);
       }
-      const actor = `api:${request.identity!.name}`;
+      const actor = actorOf(identity, parties);
       const idempotencyKey = request.headers['idempotency-key'];
       try {
         return await recordEvent(
@@ -280,7 +338,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
           caseId,
           { ...request.body, actor },
           {
-            ...(idempotencyKey && { updateId: `api-${request.identity!.keyId}-${idempotencyKey}` }),
+            ...(idempotencyKey && { updateId: `${identity.via}-${identity.id}-${idempotencyKey}` }),
           },
         );
       } catch (err) {
@@ -295,7 +353,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
   r.post(
     '/audit/bundles',
     {
-      preHandler: allow(deps.keys, 'audit.export', 'audit:export'),
+      preHandler: allow(door, 'audit.export'),
       schema: {
         summary: "An auditor's bundle of one or more cases",
         description:
@@ -311,7 +369,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
       request.access = { action: 'audit.export', caseIds };
       for (const caseId of caseIds) {
         const view = await getCase(deps.cases, caseId);
-        if (notVisible(request.identity, view.employer.id)) throw unknownCase(caseId);
+        if (notVisible(request.identity, partiesOf(view))) throw unknownCase(caseId);
       }
       const { client } = deps.cases;
       const bundle = await exportBundle(client, caseIds.map(caseWorkflowId), {
@@ -327,7 +385,7 @@ function routes(r: ZodApp, deps: ServiceDeps): void {
   r.post(
     '/calendar',
     {
-      preHandler: allow(deps.keys, 'calendar.compute', 'cases:read'),
+      preHandler: allow(door, 'calendar.compute'),
       schema: {
         summary: 'The statutory calendar of given case facts (computed, nothing stored)',
         body: caseFactsSchema,

@@ -1,6 +1,8 @@
 // What every route of the HTTP service shares: the problems it answers (RFC 9457, with a stable
-// `type` a client can branch on), how they are documented in the OpenAPI document, and the check of
-// the API key and its scope before a route runs.
+// `type` a client can branch on), how they are documented in the OpenAPI document, and the door:
+// who the caller is (an API key, or a person's login session) and whether they may do the route's
+// action at all, before the route runs. Which cases and events is the route's to ask (identity.ts).
+import { timingSafeEqual } from 'node:crypto';
 import type {
   FastifyBaseLogger,
   FastifyInstance,
@@ -11,8 +13,10 @@ import type {
   RawServerDefault,
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ApiKeys, KeyIdentity, Scope } from './api-keys.js';
+import type { ApiKeys } from './api-keys.js';
+import { ACTION_SCOPE, mayDo, type Action, type Identity } from './identity.js';
 import { problemSchema } from './schemas.js';
+import { SESSION_COOKIE, type SessionSealer } from './session.js';
 
 /** A Fastify instance whose routes are typed by their zod schemas. */
 export type ZodApp = FastifyInstance<
@@ -25,7 +29,7 @@ export type ZodApp = FastifyInstance<
 
 declare module 'fastify' {
   interface FastifyRequest {
-    identity?: KeyIdentity;
+    identity?: Identity;
     /** What the access log says this request did (one line per case). */
     access?: { action: string; caseId?: string; caseIds?: string[] };
   }
@@ -36,6 +40,7 @@ export const PROBLEM = {
   invalid: 'urn:poortwachter:problem:invalid-input',
   unauthorized: 'urn:poortwachter:problem:unauthorized',
   forbidden: 'urn:poortwachter:problem:forbidden',
+  csrf: 'urn:poortwachter:problem:csrf-token',
   notFound: 'urn:poortwachter:problem:not-found',
   duplicate: 'urn:poortwachter:problem:duplicate-case',
   conflict: 'urn:poortwachter:problem:conflict',
@@ -61,13 +66,13 @@ export class Problem extends Error {
 /** What each status means, as the document says it; a route may say it in its own words. */
 const PROBLEM_STATUS: Record<number, string> = {
   400: 'the request is malformed: each field at fault is in `errors`',
-  401: 'no API key, or one that is not valid',
-  403: 'the key may not do this',
-  404: 'no such case (or none the key may see)',
+  401: 'no API key or login session, or one that is not valid',
+  403: 'the caller may not do this (its scopes or roles), or a change by a login session came without its token',
+  404: 'no such case (or none the caller may see)',
   409: "the case's state does not allow it (a duplicate case id, a closed case, already recorded)",
   413: 'the body is larger than 1 MiB',
   422: "the law's rules refuse it",
-  429: 'too many requests from this key: wait as long as Retry-After says',
+  429: 'too many requests from this caller: wait as long as Retry-After says',
 };
 
 /** The documented problem answers of a route: `problemResponses(400, 401, …)`, or with its own words. */
@@ -79,30 +84,77 @@ export const problemResponses = (statuses: number[], say: Record<number, string>
     ]),
   );
 
-/** A hook that notes what the request does and checks the key and its scope. */
-export function allow(keys: ApiKeys, action: string, scope: Scope) {
+/** How the service knows its callers: the API keys, and the sealer of login sessions (with login on). */
+export interface Door {
+  keys: ApiKeys;
+  sessions?: SessionSealer;
+}
+
+/** A hook that notes what the request does, finds out who calls, and checks they may do it at all. */
+export function allow(door: Door, action: Action) {
   return async (request: FastifyRequest) => {
     const params = request.params as { caseId?: string } | undefined;
     request.access = { action, ...(params?.caseId && { caseId: params.caseId }) };
-    const header = request.headers.authorization;
-    const presented = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    if (!presented)
-      throw new Problem(401, PROBLEM.unauthorized, 'Unauthorized', 'send an API key: Authorization: Bearer pwk_…');
-    const checked = keys.check(presented);
+    const identity = await authenticate(door, request);
+    request.identity = identity;
+    if (!mayDo(identity, action)) {
+      const why =
+        identity.via === 'api-key'
+          ? `this key may not ${action} (it needs the scope ${ACTION_SCOPE[action]})`
+          : `your role (${identity.roles.join(', ') || 'none'}) may not ${action}`;
+      throw new Problem(403, PROBLEM.forbidden, 'Forbidden', why);
+    }
+  };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
+/** The caller: an API key in the Authorization header, else the login session's cookie. */
+async function authenticate(door: Door, request: FastifyRequest): Promise<Identity> {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const presented = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    const checked = door.keys.check(presented);
     if ('refused' in checked) {
       request.log.info({ reason: checked.refused }, 'API key refused');
       throw new Problem(401, PROBLEM.unauthorized, 'Unauthorized', 'the API key is not valid');
     }
-    request.identity = checked;
-    if (!checked.scopes.includes(scope)) {
-      throw new Problem(
-        403,
-        PROBLEM.forbidden,
-        'Forbidden',
-        `this key may not ${action} (it needs the scope ${scope})`,
-      );
+    return {
+      via: 'api-key',
+      id: checked.keyId,
+      name: checked.name,
+      roles: [],
+      scopes: checked.scopes,
+      ...(checked.employers && { employers: checked.employers }),
+    };
+  }
+  const session = await door.sessions?.openSession(request.cookies?.[SESSION_COOKIE]);
+  if (session) {
+    // A browser sends the cookie with a request that another site makes it send; only this service's
+    // own pages know the session's token.
+    if (!SAFE_METHODS.has(request.method)) {
+      const sent = request.headers['x-csrf-token'] ?? (request.body as { _csrf?: unknown } | undefined)?._csrf;
+      if (typeof sent !== 'string' || !sameText(sent, session.csrf)) {
+        throw new Problem(
+          403,
+          PROBLEM.csrf,
+          'Forbidden',
+          "a change by a login session needs the session's token (header x-csrf-token, or the form field _csrf)",
+        );
+      }
     }
-  };
+    return session.identity;
+  }
+  throw new Problem(
+    401,
+    PROBLEM.unauthorized,
+    'Unauthorized',
+    door.sessions
+      ? 'log in (/auth/login) or send an API key: Authorization: Bearer pwk_…'
+      : 'send an API key: Authorization: Bearer pwk_…',
+  );
 }
 
 export function sendProblem(reply: FastifyReply, problem: Problem) {

@@ -13,12 +13,11 @@ import { z } from 'zod';
 import type { CaseClientOptions } from '../client/cases.js';
 import { importStatus, startImport, type ImportStatus } from '../client/import.js';
 import { IMPORT_ID_PATTERN, IMPORT_LIMITS } from '../workflows/import-api.js';
-import type { ApiKeys, KeyIdentity } from './api-keys.js';
-import { allow, Problem, PROBLEM, problemResponses, type ZodApp } from './http.js';
+import { allow, Problem, PROBLEM, problemResponses, type Door, type ZodApp } from './http.js';
+import { actorOf, type Identity } from './identity.js';
 
 export interface ImportRouteDeps {
   cases: CaseClientOptions;
-  keys: ApiKeys;
 }
 
 /** What the import routes say of a status where the service's general words do not fit. */
@@ -63,19 +62,19 @@ const acceptedSchema = z
   })
   .describe('the import is under way');
 
-/** Who may see an import: the system (the key's name) that started it. */
-const sourceOf = (identity: KeyIdentity) => `api:${identity.name}`;
+/** Who may see an import: the system (the key's name) or person that started it. */
+const sourceOf = (identity: Identity) => actorOf(identity);
 
 function publicStatus(status: ImportStatus) {
   const { fingerprint: _fingerprint, runs: _runs, ...rest } = status;
   return rest;
 }
 
-export async function importRoutes(app: ZodApp, deps: ImportRouteDeps): Promise<void> {
+export async function importRoutes(app: ZodApp, deps: ImportRouteDeps, door: Door): Promise<void> {
   app.post(
     '/imports',
     {
-      preHandler: allow(deps.keys, 'import.start', 'cases:write'),
+      preHandler: allow(door, 'import.start'),
       schema: {
         summary: 'Import a list of cases (taking over running cases)',
         description:
@@ -118,7 +117,7 @@ export async function importRoutes(app: ZodApp, deps: ImportRouteDeps): Promise<
   app.get(
     '/imports/:importId',
     {
-      preHandler: allow(deps.keys, 'import.read', 'cases:read'),
+      preHandler: allow(door, 'import.read'),
       schema: {
         summary: "An import's progress",
         description:

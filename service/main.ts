@@ -4,11 +4,37 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { connectClient } from '../runtime/connection.js';
-import type { Config } from '../runtime/config.js';
+import { ConfigError, type Config } from '../runtime/config.js';
 import { projectRoot } from '../runtime/project.js';
 import { openAccessLog } from './access-log.js';
 import { ApiKeys } from './api-keys.js';
 import { buildService } from './app.js';
+import { DEFAULT_CLAIM_MAPPING, parseRoleMapping } from './identity.js';
+import type { LoginSettings } from './login.js';
+import { SessionSealer } from './session.js';
+
+/** The login settings from the configuration; a bad role mapping is named with its variable. */
+function loginSettings(config: Config): LoginSettings | undefined {
+  const oidc = config.oidc;
+  if (!oidc) return undefined;
+  let roles = DEFAULT_CLAIM_MAPPING.roles;
+  if (oidc.roles) {
+    try {
+      roles = parseRoleMapping(oidc.roles);
+    } catch (err) {
+      throw new ConfigError([{ variable: 'POORTWACHTER_OIDC_ROLES', message: (err as Error).message }]);
+    }
+  }
+  return {
+    issuer: oidc.issuer,
+    clientId: oidc.clientId,
+    clientSecret: oidc.clientSecret,
+    publicUrl: config.publicUrl,
+    scopes: oidc.scopes,
+    claims: { groupsClaim: oidc.groupsClaim, roles, employersClaim: oidc.employersClaim, teamClaim: oidc.teamClaim },
+    sealer: new SessionSealer(oidc.sessionKey),
+  };
+}
 
 export interface RunningService {
   url: string;
@@ -16,6 +42,7 @@ export interface RunningService {
 }
 
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const login = loginSettings(config);
   const client = await connectClient(config);
   const accessLog = openAccessLog(config.accessLog);
   const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
@@ -28,6 +55,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     accessLog,
     version,
     ...(signingKeyPem && { signingKeyPem }),
+    ...(login && { login }),
     logger: logger.child({ component: 'http' }),
   });
   try {

@@ -37,7 +37,7 @@ describe('poortwachter case', () => {
     ]);
     expect(recorded.code).toBe(0);
     expect(recorded.stdout).toContain('recorded task-completed on case cli-1');
-    expect(recorded.stdout).toContain('(by anna@arbo.example)');
+    expect(recorded.stdout).toContain('(by cli:anna@arbo.example)');
 
     const postponed = await runCli([
       'case',
@@ -61,7 +61,8 @@ describe('poortwachter case', () => {
     expect(milestone('probleemanalyse')).toMatchObject({ due: addDays(D, 50), status: 'postponed' });
     expect(
       view.timeline.filter((t: { kind: string }) => t.kind === 'event').map((t: { actor: string }) => t.actor),
-    ).toEqual(['anna@arbo.example', 'anna@arbo.example']);
+    ).toEqual(['cli:anna@arbo.example', 'cli:anna@arbo.example']);
+    expect(view.timeline[0]).toMatchObject({ kind: 'opened', actor: 'cli:anna@arbo.example' });
 
     const human = await runCli(['case', 'show', 'cli-1']);
     expect(human.stdout).toContain('Case cli-1: open');
@@ -77,7 +78,7 @@ describe('poortwachter case', () => {
     const recorded = await runCli(['case', 'record', 'cli-3', 'note', '--file', note, '--actor', 'bram@arbo.example']);
     expect(recorded.code, recorded.stderr).toBe(0);
     expect(recorded.stdout).toContain('recorded note on case cli-3');
-    expect(recorded.stdout).toContain('(by bram@arbo.example)');
+    expect(recorded.stdout).toContain('(by cli:bram@arbo.example)');
 
     const other = await runCli([
       'case',
@@ -95,7 +96,7 @@ describe('poortwachter case', () => {
       view.timeline
         .filter((t: { kind: string }) => t.kind === 'event')
         .map((t: { actor: string; event: { text?: string } }) => [t.event.text, t.actor]),
-    ).toEqual([['uit een bestand', 'bram@arbo.example']]);
+    ).toEqual([['uit een bestand', 'cli:bram@arbo.example']]);
   });
 
   it('refuses bad input with the field named and exit code 2, and state conflicts with exit code 1', async () => {

@@ -93,6 +93,22 @@ describe('poortwachter dev', () => {
     expect(opened.status).toBe(201);
     expect(opened.headers.get('location')).toBe(`/api/v1/cases/${caseId}`);
 
+    // People log in at the local OpenID provider: the service sends them to its login form.
+    const base = `http://localhost:${env.POORTWACHTER_HTTP_PORT}`;
+    expect(first.output()).toContain(`Log in            ${base}/auth/login`);
+    const login = await fetch(`${base}/auth/login`, { redirect: 'manual' });
+    expect(login.status).toBe(303);
+    const authorize = await fetch(login.headers.get('location')!, { redirect: 'manual' });
+    expect(authorize.status).toBe(303);
+    const cookie = authorize.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    const form = await fetch(new URL(authorize.headers.get('location')!, authorize.url), { headers: { cookie } });
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('<form method="post" action="/interaction/');
+    expect(statSync(join(dataDir, 'session-key')).mode & 0o777).toBe(0o600);
+
     // Ctrl-C under `npm run dev` reaches node twice (terminal and npm): both must lead to a clean stop.
     first.child.kill('SIGINT');
     await new Promise((resolve) => setTimeout(resolve, 300)); // (two at once merge into one signal)

@@ -1,8 +1,10 @@
 // `poortwachter dev` (and `npm run dev`): the whole stack on one machine. The embedded Temporal
 // dev server (unless TEMPORAL_ADDRESS names a cluster), a mail catcher with a web inbox (unless
-// SMTP_URL names a mail server), the HTTP service, and the worker in this process. Ctrl-C stops them
-// in order: worker first (so no task is cut off), then the service, the mail catcher, the server.
-import { existsSync } from 'node:fs';
+// SMTP_URL names a mail server), a local OpenID provider with the dev users (unless
+// POORTWACHTER_OIDC_ISSUER names one), the HTTP service, and the worker in this process. Ctrl-C stops
+// them in order: worker first (so no task is cut off), then the service, the others, the server.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -13,6 +15,8 @@ import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
 import { runWorker, shutdownSignal } from '../../worker/main.js';
 import { createKey, readKeysFile } from '../../service/api-keys.js';
 import { startService, type RunningService } from '../../service/main.js';
+import { generateSessionKey } from '../../service/session.js';
+import { DEV_USERS_FILE, startIdentityProvider, type RunningIdentityProvider } from './identity-provider.js';
 
 export async function runDev(config: Config, logger: Logger, print: (text: string) => void): Promise<void> {
   const stop = shutdownSignal(() =>
@@ -24,6 +28,7 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
   let server: DevServer | undefined;
   let mail: MailCatcher | undefined;
   let service: RunningService | undefined;
+  let idp: RunningIdentityProvider | undefined;
   try {
     if (!config.temporalAddress) {
       logger.info({ dataDir }, 'starting the Temporal dev server');
@@ -49,6 +54,29 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
       mail = await startMailCatcher({ dataDir, smtpPort: config.ports.mailSmtp, webPort: config.ports.mailWeb });
     }
     const devKey = config.temporalAddress ? undefined : await ensureDevApiKey(config, dataDir);
+    if (!config.oidc) {
+      // People log in as the dev users, through a real OpenID provider on loopback (a free port). The
+      // client secret is new each start; the session key is kept, so a restart keeps people logged in.
+      const clientSecret = randomBytes(24).toString('base64url');
+      idp = await startIdentityProvider({
+        port: 0,
+        clients: [{ clientId: 'poortwachter-dev', clientSecret, redirectUris: [`${config.publicUrl}/auth/callback`] }],
+      });
+      config = {
+        ...config,
+        oidc: {
+          issuer: idp.issuer,
+          clientId: 'poortwachter-dev',
+          clientSecret,
+          scopes: 'openid profile email',
+          groupsClaim: 'groups',
+          roles: undefined,
+          employersClaim: 'employer_ids',
+          teamClaim: 'team',
+          sessionKey: await ensureDevSessionKey(dataDir),
+        },
+      };
+    }
     service = await startService(config, logger);
     const temporal = server ? server.address : `${config.temporalAddress} (configured cluster)`;
     print(
@@ -62,6 +90,7 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
           : `  Mail server       ${config.smtpUrl}`,
         `  HTTP API          ${service.url}/api/v1   (browse: ${service.url}/api/docs)`,
         ...(devKey ? [`  Dev API key       ${devKey}   (curl -H "Authorization: Bearer $(cat ${devKey})" …)`] : []),
+        `  Log in            ${config.publicUrl}/auth/login   (${idp ? `dev users: ${DEV_USERS_FILE}` : config.oidc?.issuer})`,
         `  Task queue        ${config.taskQueue} in namespace ${config.namespace}`,
         `  Encryption keys   ${keys ?? 'none configured'}`,
         '',
@@ -72,10 +101,21 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
     await runWorker(config, logger, stop);
   } finally {
     await service?.close();
+    await idp?.close();
     await mail?.stop();
     await server?.stop();
     logger.info('dev stack stopped');
   }
+}
+
+/** The dev session key (.data/session-key, mode 0600, git-ignored), made on first use. */
+async function ensureDevSessionKey(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'session-key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  await mkdir(dataDir, { recursive: true });
+  const key = generateSessionKey();
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return key;
 }
 
 /**

@@ -1,0 +1,222 @@
+// Who is calling, and what they may do. A system comes in with an API key (its scopes and employers);
+// a person with a login session whose roles come from the identity provider's claims. Both become one
+// Identity, and one set of rules decides: which actions, which cases, which events. Pure: the routes
+// ask, this module answers.
+import type { CaseEvent } from '../workflows/case-model.js';
+import type { Scope } from './api-keys.js';
+
+export const ROLES = ['casemanager', 'teamleider', 'bedrijfsarts', 'werkgever', 'auditor', 'beheerder'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Identity {
+  via: 'api-key' | 'session';
+  /** The key's id, or the person's subject at the identity provider. */
+  id: string;
+  /** The key's name, or the person's name. */
+  name: string;
+  /** A person's e-mail address: how a casemanager or bedrijfsarts is found on a case. */
+  email?: string;
+  /** A person's roles (none for a key: its scopes say what it may do). */
+  roles: Role[];
+  /** A key's scopes. */
+  scopes: Scope[];
+  /** Only the cases of these employers (a key restricted to them, a werkgever's employer ids). */
+  employers?: string[];
+  /** A teamleider's team. */
+  team?: string;
+}
+
+/** What a route does, as the access log names it. */
+export type Action =
+  | 'case.open'
+  | 'case.read'
+  | 'case.list'
+  | 'event.record'
+  | 'calendar.compute'
+  | 'audit.export'
+  | 'import.start'
+  | 'import.read';
+
+/** The scope a key needs for each action. */
+export const ACTION_SCOPE: Record<Action, Scope> = {
+  'case.open': 'cases:write',
+  'case.read': 'cases:read',
+  'case.list': 'cases:read',
+  'event.record': 'events:write',
+  'calendar.compute': 'cases:read',
+  'audit.export': 'audit:export',
+  'import.start': 'cases:write',
+  'import.read': 'cases:read',
+};
+
+/** The actions of each role; which cases and events is decided per case below. */
+const ROLE_ACTIONS: Record<Role, Action[]> = {
+  casemanager: ['case.open', 'case.read', 'case.list', 'event.record', 'calendar.compute'],
+  teamleider: ['case.read', 'event.record', 'calendar.compute'],
+  bedrijfsarts: ['case.read', 'event.record', 'calendar.compute'],
+  werkgever: ['case.read', 'case.list', 'event.record', 'calendar.compute'],
+  auditor: ['case.read', 'case.list', 'calendar.compute', 'audit.export'],
+  beheerder: [
+    'case.open',
+    'case.read',
+    'case.list',
+    'event.record',
+    'calendar.compute',
+    'audit.export',
+    'import.start',
+    'import.read',
+  ],
+};
+
+/** Whether the identity may do `action` at all (before any case is looked at). */
+export function mayDo(identity: Identity, action: Action): boolean {
+  if (identity.via === 'api-key') return identity.scopes.includes(ACTION_SCOPE[action]);
+  return identity.roles.some((role) => ROLE_ACTIONS[role].includes(action));
+}
+
+/** What a case shows of the people it belongs to: enough to decide who may see it. */
+export interface CaseParties {
+  employerId: string;
+  casemanagerEmail: string;
+  bedrijfsartsEmail: string;
+  /** The casemanager's team, when the case was opened with one. */
+  team?: string;
+}
+
+const sameEmail = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
+
+/** The roles through which the identity sees this case (empty: it does not, and is told it does not exist). */
+export function rolesOnCase(identity: Identity, parties: CaseParties): Role[] {
+  if (identity.via === 'api-key') return [];
+  return identity.roles.filter((role) => {
+    switch (role) {
+      case 'casemanager':
+        return sameEmail(identity.email, parties.casemanagerEmail);
+      case 'teamleider':
+        return identity.team !== undefined && identity.team === parties.team;
+      case 'bedrijfsarts':
+        return sameEmail(identity.email, parties.bedrijfsartsEmail);
+      case 'werkgever':
+        return identity.employers?.includes(parties.employerId) ?? false;
+      case 'auditor':
+      case 'beheerder':
+        return true;
+    }
+  });
+}
+
+/** Whether the identity sees the case: a key within its employers, a person through one of their roles. */
+export function seesCase(identity: Identity, parties: CaseParties): boolean {
+  if (identity.via === 'api-key') return !identity.employers || identity.employers.includes(parties.employerId);
+  return rolesOnCase(identity, parties).length > 0;
+}
+
+/** Who owns a task in the rule set (`owner` of its milestone). */
+export type TaskOwner = 'werkgever' | 'werknemer' | 'werkgever+werknemer' | 'bedrijfsarts' | 'casemanager' | 'none';
+
+/** The events an employer records: its own tasks, and what happens between it and its employee. */
+const EMPLOYER_EVENTS: CaseEvent['type'][] = [
+  'task-postponed',
+  'recovered',
+  'relapsed',
+  'vrijwillige-verlenging',
+  'employment-ended',
+  'note',
+];
+
+/**
+ * Whether the identity may record this event on a case it sees; `ownerOf` names a task's owner.
+ * A bedrijfsarts records the bedrijfsarts' tasks only; a werkgever the employer's tasks and its events;
+ * an auditor nothing; a casemanager, teamleider or beheerder anything the case takes.
+ */
+export function mayRecord(
+  identity: Identity,
+  parties: CaseParties,
+  event: { type: string; task?: string },
+  ownerOf: (task: string) => TaskOwner | undefined,
+): boolean {
+  if (identity.via === 'api-key') return identity.scopes.includes('events:write');
+  const owner = event.type === 'task-completed' && event.task ? ownerOf(event.task) : undefined;
+  return rolesOnCase(identity, parties).some((role) => {
+    switch (role) {
+      case 'casemanager':
+      case 'teamleider':
+      case 'beheerder':
+        return true;
+      case 'bedrijfsarts':
+        return owner === 'bedrijfsarts';
+      case 'werkgever':
+        return (
+          owner === 'werkgever' || owner === 'werkgever+werknemer' || (EMPLOYER_EVENTS as string[]).includes(event.type)
+        );
+      case 'auditor':
+        return false;
+    }
+  });
+}
+
+/** How an event's actor is written on the timeline: who, through which door, in which role. */
+export function actorOf(identity: Identity, parties?: CaseParties): string {
+  if (identity.via === 'api-key') return `api:${identity.name}`;
+  const role = (parties && rolesOnCase(identity, parties)[0]) ?? identity.roles[0] ?? 'geen rol';
+  return `login:${identity.email ?? identity.id} (${role})`;
+}
+
+/** How the identity provider's claims are read (POORTWACHTER_OIDC_* settings). */
+export interface ClaimMapping {
+  /** The claim that holds the person's groups (default `groups`). */
+  groupsClaim: string;
+  /** Group → role; a person gets the roles of all their groups. */
+  roles: Record<string, Role>;
+  /** The claim with a werkgever's employer ids (default `employer_ids`). */
+  employersClaim: string;
+  /** The claim with a teamleider's team (default `team`). */
+  teamClaim: string;
+}
+
+/** The default mapping: groups named `poortwachter-<role>`. */
+export const DEFAULT_CLAIM_MAPPING: ClaimMapping = {
+  groupsClaim: 'groups',
+  roles: Object.fromEntries(ROLES.map((role) => [`poortwachter-${role}`, role])),
+  employersClaim: 'employer_ids',
+  teamClaim: 'team',
+};
+
+const strings = (value: unknown): string[] =>
+  typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((v) => typeof v === 'string') : [];
+
+/** A person's identity from the claims of their ID token; `undefined` without a subject. */
+export function identityFromClaims(claims: Record<string, unknown>, mapping: ClaimMapping): Identity | undefined {
+  const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
+  if (!sub) return undefined;
+  const email = typeof claims.email === 'string' ? claims.email : undefined;
+  const name = typeof claims.name === 'string' ? claims.name : (email ?? sub);
+  const roles = [...new Set(strings(claims[mapping.groupsClaim]).flatMap((g) => mapping.roles[g] ?? []))];
+  const employers = strings(claims[mapping.employersClaim]);
+  const team = strings(claims[mapping.teamClaim])[0];
+  return {
+    via: 'session',
+    id: sub,
+    name,
+    ...(email && { email }),
+    roles,
+    scopes: [],
+    ...(employers.length > 0 && { employers }),
+    ...(team && { team }),
+  };
+}
+
+/** Parses `group=role,group=role` (POORTWACHTER_OIDC_ROLES); throws with the part at fault. */
+export function parseRoleMapping(text: string): Record<string, Role> {
+  const mapping: Record<string, Role> = {};
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [group, role] = part.split('=').map((p) => p.trim());
+    if (!group || !role || !(ROLES as readonly string[]).includes(role))
+      throw new Error(`"${part}" is not group=role with a role of ${ROLES.join(', ')}`);
+    mapping[group] = role as Role;
+  }
+  return mapping;
+}

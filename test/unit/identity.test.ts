@@ -1,0 +1,117 @@
+// The rules of who sees which case and records which event, without a server.
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_CLAIM_MAPPING,
+  identityFromClaims,
+  mayDo,
+  mayRecord,
+  parseRoleMapping,
+  seesCase,
+  type CaseParties,
+  type Identity,
+  type TaskOwner,
+} from '../../service/identity.js';
+
+const parties: CaseParties = {
+  employerId: 'wg-001',
+  casemanagerEmail: 'anna@arbo.example',
+  bedrijfsartsEmail: 'arts@arbo.example',
+  team: 'team-noord',
+};
+const person = (roles: Identity['roles'], extra: Partial<Identity> = {}): Identity => ({
+  via: 'session',
+  id: 'sub-1',
+  name: 'X',
+  roles,
+  scopes: [],
+  ...extra,
+});
+const owners: Record<string, TaskOwner> = { probleemanalyse: 'bedrijfsarts', ziekmelding: 'werkgever' };
+const ownerOf = (task: string) => owners[task];
+
+describe('identity from claims', () => {
+  it('maps groups to roles and reads employers and team', () => {
+    const identity = identityFromClaims(
+      {
+        sub: 'u1',
+        name: 'Wim',
+        email: 'hr@korenschoof.example',
+        groups: ['poortwachter-werkgever', 'other-app-admins'],
+        employer_ids: ['wg-001', 'wg-002'],
+      },
+      DEFAULT_CLAIM_MAPPING,
+    );
+    expect(identity).toEqual({
+      via: 'session',
+      id: 'u1',
+      name: 'Wim',
+      email: 'hr@korenschoof.example',
+      roles: ['werkgever'],
+      scopes: [],
+      employers: ['wg-001', 'wg-002'],
+    });
+    expect(identityFromClaims({ name: 'no subject' }, DEFAULT_CLAIM_MAPPING)).toBeUndefined();
+    // A group claim of one string counts as one group; an unknown group gives no role.
+    expect(
+      identityFromClaims(
+        { sub: 'u2', groups: 'cm' },
+        { ...DEFAULT_CLAIM_MAPPING, roles: parseRoleMapping('cm=casemanager') },
+      )?.roles,
+    ).toEqual(['casemanager']);
+    expect(identityFromClaims({ sub: 'u3', groups: ['x'] }, DEFAULT_CLAIM_MAPPING)?.roles).toEqual([]);
+  });
+
+  it('refuses a role mapping that names an unknown role, saying which part', () => {
+    expect(parseRoleMapping('a=auditor, b = beheerder')).toEqual({ a: 'auditor', b: 'beheerder' });
+    expect(() => parseRoleMapping('a=auditor,b=admin')).toThrow(
+      '"b=admin" is not group=role with a role of casemanager',
+    );
+    expect(() => parseRoleMapping('justagroup')).toThrow('"justagroup"');
+  });
+});
+
+describe('who sees a case', () => {
+  it('a person through a role that matches the case; keys within their employers', () => {
+    expect(seesCase(person(['casemanager'], { email: 'ANNA@arbo.example' }), parties)).toBe(true);
+    expect(seesCase(person(['casemanager'], { email: 'bram@arbo.example' }), parties)).toBe(false);
+    expect(seesCase(person(['teamleider'], { team: 'team-noord' }), parties)).toBe(true);
+    expect(seesCase(person(['teamleider'], { team: 'team-zuid' }), parties)).toBe(false);
+    expect(seesCase(person(['teamleider'], { team: 'team-noord' }), { ...parties, team: undefined })).toBe(false);
+    expect(seesCase(person(['bedrijfsarts'], { email: 'arts@arbo.example' }), parties)).toBe(true);
+    expect(seesCase(person(['werkgever'], { employers: ['wg-002'] }), parties)).toBe(false);
+    expect(seesCase(person(['werkgever']), parties)).toBe(false);
+    expect(seesCase(person(['auditor']), parties)).toBe(true);
+    expect(seesCase(person([]), parties)).toBe(false);
+    const key: Identity = { via: 'api-key', id: 'k', name: 'sys', roles: [], scopes: ['cases:read'] };
+    expect(seesCase(key, parties)).toBe(true);
+    expect(seesCase({ ...key, employers: ['wg-002'] }, parties)).toBe(false);
+  });
+
+  it('an auditor may read and export, never record; a key by its scopes', () => {
+    const auditor = person(['auditor']);
+    expect(mayDo(auditor, 'audit.export')).toBe(true);
+    expect(mayDo(auditor, 'event.record')).toBe(false);
+    expect(mayRecord(auditor, parties, { type: 'note' }, ownerOf)).toBe(false);
+    const key: Identity = { via: 'api-key', id: 'k', name: 'sys', roles: [], scopes: ['cases:read'] };
+    expect(mayDo(key, 'case.read')).toBe(true);
+    expect(mayDo(key, 'event.record')).toBe(false);
+  });
+});
+
+describe('who records which event', () => {
+  const arts = person(['bedrijfsarts'], { email: 'arts@arbo.example' });
+  const werkgever = person(['werkgever'], { employers: ['wg-001'] });
+  it("a bedrijfsarts the bedrijfsarts' tasks only", () => {
+    expect(mayRecord(arts, parties, { type: 'task-completed', task: 'probleemanalyse' }, ownerOf)).toBe(true);
+    expect(mayRecord(arts, parties, { type: 'task-completed', task: 'ziekmelding' }, ownerOf)).toBe(false);
+    expect(mayRecord(arts, parties, { type: 'note' }, ownerOf)).toBe(false);
+  });
+  it("a werkgever the employer's tasks and events, not the judgements of others", () => {
+    expect(mayRecord(werkgever, parties, { type: 'task-completed', task: 'ziekmelding' }, ownerOf)).toBe(true);
+    expect(mayRecord(werkgever, parties, { type: 'task-completed', task: 'probleemanalyse' }, ownerOf)).toBe(false);
+    expect(mayRecord(werkgever, parties, { type: 'recovered' }, ownerOf)).toBe(true);
+    expect(mayRecord(werkgever, parties, { type: 'spoor1-uitzichtloos' }, ownerOf)).toBe(false);
+    expect(mayRecord(werkgever, parties, { type: 'loonsanctie' }, ownerOf)).toBe(false);
+    expect(mayRecord(werkgever, { ...parties, employerId: 'wg-002' }, { type: 'note' }, ownerOf)).toBe(false);
+  });
+});
