@@ -1,11 +1,12 @@
-// The HTTP service: the door through which arbodienst systems reach the cases. Every route under
-// /api/v1 is authenticated (an API key, service/api-keys.ts) and authorised by the key's scopes and
-// employers, every answer about a case is written to the access log, and every error is
+// The HTTP service: the door through which arbodienst systems and people reach the cases. Every
+// route under /api/v1 is authenticated (an API key, service/api-keys.ts, or a login session,
+// service/login.ts) and authorised by the key's scopes or the person's roles (service/identity.ts),
+// every answer about a case is written to the access log, and every error is
 // application/problem+json. The request and answer shapes are zod schemas (the project's own for
 // cases and events), from which Fastify validates and the OpenAPI 3.1 document is generated.
 //
-// The service holds no state between requests: cases live in Temporal, keys in their file. Run as
-// many as the load needs.
+// The service holds no state between requests: cases live in Temporal, keys in their file, sessions
+// in the people's cookies. Run as many as the load needs (with the same session key).
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
