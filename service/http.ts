@@ -109,7 +109,11 @@ export function allow(door: Door, action: Action) {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-const sameText = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+/** Compared in constant time, as bytes (a token of other characters may have another byte length). */
+function sameText(a: string, b: string): boolean {
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 /** The caller: an API key in the Authorization header, else the login session's cookie. */
 async function authenticate(door: Door, request: FastifyRequest): Promise<Identity> {
