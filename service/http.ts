@@ -109,9 +109,14 @@ export function allow(door: Door, action: Action) {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Compared in constant time, as bytes (a token of other characters may have another byte length). */
-function sameText(a: string, b: string): boolean {
-  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+/**
+ * Whether the request sends the session's token back (header x-csrf-token, or the form field _csrf).
+ * Compared in constant time, as bytes (a token of other characters may have another byte length).
+ */
+export function sendsSessionToken(request: FastifyRequest, token: string): boolean {
+  const sent = request.headers['x-csrf-token'] ?? (request.body as { _csrf?: unknown } | undefined)?._csrf;
+  if (typeof sent !== 'string') return false;
+  const [x, y] = [Buffer.from(sent), Buffer.from(token)];
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
@@ -139,8 +144,7 @@ async function authenticate(door: Door, request: FastifyRequest): Promise<Identi
     // A browser sends the cookie with a request that another site makes it send; only this service's
     // own pages know the session's token.
     if (!SAFE_METHODS.has(request.method)) {
-      const sent = request.headers['x-csrf-token'] ?? (request.body as { _csrf?: unknown } | undefined)?._csrf;
-      if (typeof sent !== 'string' || !sameText(sent, session.csrf)) {
+      if (!sendsSessionToken(request, session.csrf)) {
         throw new Problem(
           403,
           PROBLEM.csrf,

@@ -5,7 +5,7 @@
 // POST /auth/logout ends the session. The roles come from the ID token's claims (identity.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
-import { Problem, PROBLEM } from './http.js';
+import { Problem, PROBLEM, sendsSessionToken } from './http.js';
 import { identityFromClaims, type ClaimMapping } from './identity.js';
 import { LOGIN_COOKIE, newCsrfToken, SESSION_COOKIE, SESSION_SECONDS, type SessionSealer } from './session.js';
 
@@ -139,9 +139,8 @@ export async function loginRoutes(app: FastifyInstance, settings: LoginSettings)
 
   app.post('/logout', { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
     const session = await settings.sealer.openSession(request.cookies[SESSION_COOKIE]);
-    const sent = request.headers['x-csrf-token'] ?? (request.body as { _csrf?: unknown } | undefined)?._csrf;
     // Logging someone out from another site is a nuisance, not a leak; still, only their own pages may.
-    if (session && sent !== session.csrf) {
+    if (session && !sendsSessionToken(request, session.csrf)) {
       throw new Problem(
         403,
         PROBLEM.csrf,
