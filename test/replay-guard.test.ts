@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../runtime/project.js';
 import { workflowBundle } from './setup/temporal.js';
@@ -63,11 +63,7 @@ describe('replay guard', () => {
     const variant = await workflowVariant('case-workflow.ts', '    c.publish(calendar);\n', '');
     const cases = files.filter((f) => !f.startsWith('import-')).map(load);
     expect(cases.length).toBeGreaterThan(10);
-    const refused: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: variant }, cases)) {
-      if (result.error) refused.push(result.workflowId);
-    }
-    expect(refused).toEqual(cases.map((h) => h.workflowId));
+    expect(await refusedBy(variant, cases)).toEqual(cases.map((h) => h.workflowId));
   });
 
   it('refuses both runs of the import when its chunks shrink from 50 to 10 records (a one-line change)', async () => {
@@ -78,11 +74,7 @@ describe('replay guard', () => {
     );
     const histories = files.filter((f) => f.startsWith('import-')).map(load);
     expect(histories).toHaveLength(2);
-    const refused: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: variant }, histories)) {
-      if (result.error) refused.push(result.workflowId);
-    }
-    expect(refused).toEqual(histories.map((h) => h.workflowId));
+    expect(await refusedBy(variant, histories)).toEqual(histories.map((h) => h.workflowId));
   });
 
   it('refuses the histories of a take-over when the planner forgets the take-over summary (a one-line change)', async () => {
@@ -93,13 +85,18 @@ describe('replay guard', () => {
     );
     const histories = files.filter((f) => f.startsWith('takeover')).map(load);
     expect(histories).toHaveLength(2);
-    const refused: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: variant }, histories)) {
-      if (result.error) refused.push(result.workflowId);
-    }
-    expect(refused).toEqual(histories.map((h) => h.workflowId));
+    expect(await refusedBy(variant, histories)).toEqual(histories.map((h) => h.workflowId));
   });
 });
+
+/** The workflow ids of the histories that `bundle` refuses to replay. */
+async function refusedBy(bundle: WorkflowBundle, histories: ReturnType<typeof load>[]): Promise<string[]> {
+  const refused: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
+    if (result.error) refused.push(result.workflowId);
+  }
+  return refused;
+}
 
 /**
  * The project's workflows with one change: `file` in a copy of workflows/ has `from` (which must occur
