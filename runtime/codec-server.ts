@@ -6,6 +6,9 @@
 //
 // Protocol: body and answer are JSON `{ "payloads": [ { "metadata": { "<key>": "<base64>" }, "data":
 // "<base64>" } ] }`; /encode does the reverse of /decode.
+//
+// The HTTP service serves the same protocol at /codec behind its login (service/codec.ts); this
+// standalone server is for operators who run the Web UI without the service.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,7 +34,8 @@ export interface CodecServer {
 }
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, { error: 'must be base64' });
-const bodySchema = z.strictObject({
+/** The body of /encode and /decode, and of their answers (the remote codec protocol). */
+export const codecBodySchema = z.strictObject({
   payloads: z
     .array(z.strictObject({ metadata: z.record(z.string(), base64).optional(), data: base64.optional() }))
     .max(10_000),
@@ -50,7 +54,7 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-function toPayload(json: z.infer<typeof bodySchema>['payloads'][number]): Payload {
+export function toPayload(json: z.infer<typeof codecBodySchema>['payloads'][number]): Payload {
   return {
     metadata: Object.fromEntries(
       Object.entries(json.metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]),
@@ -59,7 +63,7 @@ function toPayload(json: z.infer<typeof bodySchema>['payloads'][number]): Payloa
   };
 }
 
-function fromPayload(payload: Payload) {
+export function fromPayload(payload: Payload) {
   return {
     metadata: Object.fromEntries(
       Object.entries(payload.metadata ?? {}).map(([k, v]) => [
@@ -124,7 +128,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Cod
     } catch {
       throw new HttpError(400, 'the body must be JSON: { "payloads": [ ... ] }');
     }
-    const parsed = bodySchema.safeParse(json);
+    const parsed = codecBodySchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new HttpError(400, `${issue.path.join('.') || 'body'}: ${issue.message}`);

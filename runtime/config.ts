@@ -91,6 +91,13 @@ const envShape = z.object({
   POORTWACHTER_OIDC_ROLES: z.string().min(1).optional(),
   POORTWACHTER_OIDC_EMPLOYERS_CLAIM: z.string().min(1).default('employer_ids'),
   POORTWACHTER_OIDC_TEAM_CLAIM: z.string().min(1).default('team'),
+  POORTWACHTER_TOKEN_AUDIENCE: z.string().min(1).optional(),
+  POORTWACHTER_TOKEN_ISSUER: z
+    .url({ protocol: /^https?$/, error: 'must be the http(s) URL of the identity provider' })
+    .optional(),
+  POORTWACHTER_TOKEN_JWKS_URL: z
+    .url({ protocol: /^https?$/, error: "must be the http(s) URL of the provider's JWKS" })
+    .optional(),
   POORTWACHTER_SESSION_KEY: z
     .string()
     .regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes in base64url (43 characters)')
@@ -140,6 +147,21 @@ export const envSchema = envShape.superRefine((env, ctx) => {
       if (!env[name])
         ctx.addIssue({ code: 'custom', path: [name], message: 'is required when POORTWACHTER_OIDC_ISSUER is set' });
     }
+  }
+  if (env.POORTWACHTER_TOKEN_AUDIENCE && !env.POORTWACHTER_TOKEN_ISSUER && !env.POORTWACHTER_OIDC_ISSUER) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['POORTWACHTER_TOKEN_ISSUER'],
+      message: 'is required when POORTWACHTER_TOKEN_AUDIENCE is set (or POORTWACHTER_OIDC_ISSUER, its default)',
+    });
+  }
+  for (const name of ['POORTWACHTER_TOKEN_ISSUER', 'POORTWACHTER_TOKEN_JWKS_URL'] as const) {
+    if (env[name] && !env.POORTWACHTER_TOKEN_AUDIENCE)
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'has no effect without POORTWACHTER_TOKEN_AUDIENCE (the audience access tokens must carry)',
+      });
   }
   const remoteOnly = ['TEMPORAL_TLS', 'TEMPORAL_TLS_CA', 'TEMPORAL_TLS_CERT', 'TEMPORAL_API_KEY'] as const;
   for (const name of remoteOnly) {
@@ -202,6 +224,10 @@ export interface Config {
   publicUrl: string;
   /** People's login (OpenID Connect); undefined: only API keys come in. */
   oidc: OidcSettings | undefined;
+  /** How roles, employers and team are read from the provider's claims (login and access tokens). */
+  claims: ClaimSettings;
+  /** Access tokens of the identity provider (OAuth2 client credentials); undefined: none are taken. */
+  tokens: { issuer: string; audience: string; jwksUrl: string | undefined } | undefined;
 }
 
 export interface OidcSettings {
@@ -209,12 +235,16 @@ export interface OidcSettings {
   clientId: string;
   clientSecret: string;
   scopes: string;
+  sessionKey: string;
+}
+
+/** How the identity provider's claims (in ID tokens and access tokens) are read. */
+export interface ClaimSettings {
   groupsClaim: string;
   /** `group=role,…` as given; undefined: groups named `poortwachter-<role>`. */
   roles: string | undefined;
   employersClaim: string;
   teamClaim: string;
-  sessionKey: string;
 }
 
 export class ConfigError extends Error {
@@ -285,11 +315,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           clientId: e.POORTWACHTER_OIDC_CLIENT_ID!,
           clientSecret: e.POORTWACHTER_OIDC_CLIENT_SECRET!,
           scopes: e.POORTWACHTER_OIDC_SCOPES,
-          groupsClaim: e.POORTWACHTER_OIDC_GROUPS_CLAIM,
-          roles: e.POORTWACHTER_OIDC_ROLES,
-          employersClaim: e.POORTWACHTER_OIDC_EMPLOYERS_CLAIM,
-          teamClaim: e.POORTWACHTER_OIDC_TEAM_CLAIM,
           sessionKey: e.POORTWACHTER_SESSION_KEY!,
+        }
+      : undefined,
+    claims: {
+      groupsClaim: e.POORTWACHTER_OIDC_GROUPS_CLAIM,
+      roles: e.POORTWACHTER_OIDC_ROLES,
+      employersClaim: e.POORTWACHTER_OIDC_EMPLOYERS_CLAIM,
+      teamClaim: e.POORTWACHTER_OIDC_TEAM_CLAIM,
+    },
+    tokens: e.POORTWACHTER_TOKEN_AUDIENCE
+      ? {
+          issuer: (e.POORTWACHTER_TOKEN_ISSUER ?? e.POORTWACHTER_OIDC_ISSUER)!,
+          audience: e.POORTWACHTER_TOKEN_AUDIENCE,
+          jwksUrl: e.POORTWACHTER_TOKEN_JWKS_URL,
         }
       : undefined,
   };

@@ -6,12 +6,15 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 
 export interface AccessEntry {
-  /** Who: the API key's id and name, or the person's e-mail address; "anonymous" without credentials. */
+  /**
+   * Who: the API key's id and name, the person's e-mail address, or a system token's client id;
+   * "anonymous" without credentials.
+   */
   who: string;
-  via: 'api-key' | 'session' | 'none';
+  via: 'api-key' | 'session' | 'token' | 'none';
   /** A person's roles. */
   roles?: string[];
-  /** What was asked: `case.open`, `case.read`, `case.list`, `event.record`, `calendar.compute`. */
+  /** What was asked: `case.open`, `case.read`, `case.list`, `event.record`, `codec.decode`, … */
   action: string;
   caseId?: string;
   outcome: 'allowed' | 'refused' | 'failed';

@@ -1,6 +1,6 @@
 // The HTTP service: the door through which arbodienst systems and people reach the cases. Every
-// route under /api/v1 is authenticated (an API key, service/api-keys.ts, or a login session,
-// service/login.ts) and authorised by the key's scopes or the person's roles (service/identity.ts),
+// route under /api/v1 is authenticated (an API key, service/api-keys.ts, an access token of the
+// identity provider, service/tokens.ts, or a login session, service/login.ts) and authorised by the key's scopes or the person's roles (service/identity.ts),
 // every answer about a case is written to the access log, and every error is
 // application/problem+json. The request and answer shapes are zod schemas (the project's own for
 // cases and events), from which Fastify validates and the OpenAPI 3.1 document is generated.
@@ -51,11 +51,13 @@ import { ImportError, ImportMismatchError, UnknownImportError } from '../client/
 import { caseWorkflowId } from '../workflows/case-model.js';
 import type { CaseView } from '../workflows/case-api.js';
 import type { AccessLog } from './access-log.js';
+import { codecRoutes } from './codec.js';
 import { importRoutes } from './imports.js';
 import type { ApiKeys } from './api-keys.js';
-import { allow, Problem, PROBLEM, problemResponses, sendProblem, type Door, type ZodApp } from './http.js';
-import { actorOf, mayRecord, seesCase, type CaseParties, type Identity, type TaskOwner } from './identity.js';
+import { allow, Problem, PROBLEM, problemResponses, sendProblem, whoCalls, type Door, type ZodApp } from './http.js';
+import { actorOf, isSystem, mayRecord, seesCase, type CaseParties, type Identity, type TaskOwner } from './identity.js';
 import { loginRoutes, type LoginSettings } from './login.js';
+import { AccessTokens, type TokenSettings } from './tokens.js';
 import {
   apiEventSchema,
   asOfQuerySchema,
@@ -76,12 +78,16 @@ export interface ServiceDeps {
   accessLog: AccessLog;
   version: string;
   logger?: Logger;
-  /** Requests per minute per API key (per address without one); default 600. */
+  /** Requests per minute per caller (key, token's subject, person; per address for the unknown); default 600. */
   rateLimitPerMinute?: number;
   /** PEM of the Ed25519 key that signs audit bundles (POORTWACHTER_AUDIT_SIGNING_KEY); unsigned without. */
   signingKeyPem?: string;
   /** People's login through the arbodienst's identity provider; without it, only API keys come in. */
   login?: LoginSettings;
+  /** Access tokens of the arbodienst's identity provider (client credentials); without, none are taken. */
+  tokens?: TokenSettings;
+  /** The Temporal Web UI's origin, whose pages may call /codec (POORTWACHTER_CODEC_CORS_ORIGIN). */
+  webUiOrigin?: string;
 }
 
 export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> {
@@ -97,14 +103,23 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
   await app.register(helmet, {
     contentSecurityPolicy: { directives: { 'upgrade-insecure-requests': null } },
   });
-  // A budget per caller, against load: the key id of the Authorization header (checked only later, so
-  // an invented id gets a budget of its own: the 256-bit secret, not this limit, keeps keys from being
-  // guessed), else the caller's address.
+  const door: Door = {
+    keys: deps.keys,
+    ...(deps.login && { sessions: deps.login.sealer }),
+    ...(deps.tokens && { tokens: new AccessTokens(deps.tokens) }),
+  };
+  // The cookies are read before the rate limit asks who calls.
+  await app.register(cookie);
+  // A budget per caller, against load: per key, per token's subject, per person (all their sessions
+  // share it); a caller the door does not know yet (no credentials, or refused ones) per address.
   await app.register(rateLimit, {
     max: deps.rateLimitPerMinute ?? 600,
     timeWindow: '1 minute',
     keyGenerator: (request) =>
-      /^Bearer pwk_([a-z0-9]{8})_/.exec(request.headers.authorization ?? '')?.[1] ?? request.ip,
+      whoCalls(door, request).then(
+        ({ identity }) => `${identity.via}:${identity.id}`,
+        () => `address:${request.ip}`,
+      ),
     errorResponseBuilder: (_request, context) =>
       new Problem(
         429,
@@ -124,7 +139,11 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
       },
       components: {
         securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'an API key, pwk_…' },
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: "an API key (pwk_…), or an access token of the arbodienst's identity provider (a JWT)",
+          },
           session: {
             type: 'apiKey',
             in: 'cookie',
@@ -154,7 +173,7 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
       deps.accessLog.write({
         who: who ? (who.via === 'api-key' ? `${who.id} (${who.name})` : (who.email ?? who.id)) : 'anonymous',
         via: who?.via ?? 'none',
-        ...(who?.via === 'session' && { roles: who.roles }),
+        ...(who && !isSystem(who) && { roles: who.roles }),
         action,
         ...(id && { caseId: id }),
         outcome: status < 400 ? 'allowed' : status < 500 ? 'refused' : 'failed',
@@ -165,14 +184,20 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
     }
   });
 
-  const door: Door = { keys: deps.keys, ...(deps.login && { sessions: deps.login.sealer }) };
-  await app.register(cookie);
   if (deps.login) await app.register(async (auth) => loginRoutes(auth, deps.login!), { prefix: '/auth' });
   await app.register(async (api) => routes(api.withTypeProvider<ZodTypeProvider>(), deps, door), {
     prefix: '/api/v1',
   });
   await app.register(async (api) => importRoutes(api.withTypeProvider<ZodTypeProvider>(), deps, door), {
     prefix: '/api/v1',
+  });
+  const codec = {
+    codecs: deps.cases.client.options.loadedDataConverter.payloadCodecs,
+    uiOrigin: deps.webUiOrigin ?? 'http://localhost:8233',
+    ...(deps.login && { ownOrigin: new URL(deps.login.publicUrl).origin }),
+  };
+  await app.register(async (api) => codecRoutes(api.withTypeProvider<ZodTypeProvider>(), codec, door), {
+    prefix: '/codec',
   });
   return app;
 }
@@ -222,8 +247,8 @@ function routes(r: ZodApp, deps: ServiceDeps, door: Door): void {
           403,
           PROBLEM.forbidden,
           'Forbidden',
-          identity.via === 'api-key'
-            ? `this key may not open cases of employer ${request.body.employer.id}`
+          isSystem(identity)
+            ? `this ${identity.via === 'api-key' ? 'key' : 'token'} may not open cases of employer ${request.body.employer.id}`
             : 'you may open only cases of which you are the casemanager',
         );
       }
@@ -271,7 +296,7 @@ function routes(r: ZodApp, deps: ServiceDeps, door: Door): void {
       const identity = request.identity!;
       // A person sees their own cases: a casemanager those they manage, a werkgever its employers'
       // (auditor and beheerder all). A filter outside them finds nothing.
-      const own = identity.via === 'session' && !identity.roles.some((r) => r === 'auditor' || r === 'beheerder');
+      const own = !isSystem(identity) && !identity.roles.some((r) => r === 'auditor' || r === 'beheerder');
       const ownEmail = own && identity.roles.includes('casemanager') ? identity.email : undefined;
       if (ownEmail && q.casemanager && q.casemanager.toLowerCase() !== ownEmail.toLowerCase()) return { cases: [] };
       const casemanager = ownEmail ?? q.casemanager;
@@ -308,7 +333,7 @@ function routes(r: ZodApp, deps: ServiceDeps, door: Door): void {
       schema: {
         summary: 'Record an event on a case',
         description:
-          'The actor is the caller (the API key). With an Idempotency-Key header a repeated request is applied once ' +
+          'The actor is the caller (the key, token or person). With an Idempotency-Key header a repeated request is applied once ' +
           'and answered the same. 409: the case is in a state that does not take this event (closed, already recorded); ' +
           "422: the law's rules refuse it (a date in the future, a relapse 28 days or more after recovery).",
         params: caseParamsSchema,
@@ -325,7 +350,7 @@ function routes(r: ZodApp, deps: ServiceDeps, door: Door): void {
       // Whose case it is decides whether a person (or a key for some employers) sees it and may record
       // this event on it; a key for every employer needs no query first (a system sends many events).
       let parties: CaseParties | undefined;
-      if (identity.via === 'session' || identity.employers) {
+      if (!isSystem(identity) || identity.employers) {
         const view = await getCase(deps.cases, caseId);
         parties = partiesOf(view);
         if (notVisible(identity, parties)) throw unknownCase(caseId);

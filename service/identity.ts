@@ -1,24 +1,26 @@
-// Who is calling, and what they may do. A system comes in with an API key (its scopes and employers);
-// a person with a login session whose roles come from the identity provider's claims. Both become one
-// Identity, and one set of rules decides: which actions, which cases, which events. Pure: the routes
-// ask, this module answers.
+// Who is calling, and what they may do. A system comes in with an API key or an access token of the
+// arbodienst's identity provider (its scopes and employers); a person with a login session, or an
+// access token carrying their groups, whose roles come from the identity provider's claims. All
+// become one Identity, and one set of rules decides: which actions, which cases, which events. Pure:
+// the routes ask, this module answers.
 import type { CaseEvent } from '../workflows/case-model.js';
-import type { Scope } from './api-keys.js';
+import { SCOPES, type Scope } from './api-keys.js';
 
 export const ROLES = ['casemanager', 'teamleider', 'bedrijfsarts', 'werkgever', 'auditor', 'beheerder'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Identity {
-  via: 'api-key' | 'session';
-  /** The key's id, or the person's subject at the identity provider. */
+  /** Through which door: an API key, a login session, or an access token of the identity provider. */
+  via: 'api-key' | 'session' | 'token';
+  /** The key's id, or the subject at the identity provider (a person, or a system's client id). */
   id: string;
-  /** The key's name, or the person's name. */
+  /** The key's name, the person's name, or the system's client id. */
   name: string;
   /** A person's e-mail address: how a casemanager or bedrijfsarts is found on a case. */
   email?: string;
-  /** A person's roles (none for a key: its scopes say what it may do). */
+  /** A person's roles (none for a system: its scopes say what it may do). */
   roles: Role[];
-  /** A key's scopes. */
+  /** A system's scopes. */
   scopes: Scope[];
   /** Only the cases of these employers (a key restricted to them, a werkgever's employer ids). */
   employers?: string[];
@@ -35,10 +37,12 @@ export type Action =
   | 'calendar.compute'
   | 'audit.export'
   | 'import.start'
-  | 'import.read';
+  | 'import.read'
+  | 'payload.decode'
+  | 'payload.encode';
 
-/** The scope a key needs for each action. */
-export const ACTION_SCOPE: Record<Action, Scope> = {
+/** The scope a system needs for each action; `null`: no system may (only people in their roles). */
+export const ACTION_SCOPE: Record<Action, Scope | null> = {
   'case.open': 'cases:write',
   'case.read': 'cases:read',
   'case.list': 'cases:read',
@@ -47,6 +51,9 @@ export const ACTION_SCOPE: Record<Action, Scope> = {
   'audit.export': 'audit:export',
   'import.start': 'cases:write',
   'import.read': 'cases:read',
+  // The decrypting endpoint of the Temporal Web UI is for people reading histories, never a system.
+  'payload.decode': null,
+  'payload.encode': null,
 };
 
 /** The actions of each role; which cases and events is decided per case below. */
@@ -55,7 +62,7 @@ const ROLE_ACTIONS: Record<Role, Action[]> = {
   teamleider: ['case.read', 'event.record', 'calendar.compute'],
   bedrijfsarts: ['case.read', 'event.record', 'calendar.compute'],
   werkgever: ['case.read', 'case.list', 'event.record', 'calendar.compute'],
-  auditor: ['case.read', 'case.list', 'calendar.compute', 'audit.export'],
+  auditor: ['case.read', 'case.list', 'calendar.compute', 'audit.export', 'payload.decode'],
   beheerder: [
     'case.open',
     'case.read',
@@ -65,12 +72,25 @@ const ROLE_ACTIONS: Record<Role, Action[]> = {
     'audit.export',
     'import.start',
     'import.read',
+    'payload.decode',
+    'payload.encode',
   ],
 };
 
+/**
+ * A system (an API key, or an access token without a person's roles) is judged by its scopes and
+ * employers; a person by their roles. A login session is always a person, even one without roles.
+ */
+export function isSystem(identity: Identity): boolean {
+  return identity.via === 'api-key' || (identity.via === 'token' && identity.roles.length === 0);
+}
+
 /** Whether the identity may do `action` at all (before any case is looked at). */
 export function mayDo(identity: Identity, action: Action): boolean {
-  if (identity.via === 'api-key') return identity.scopes.includes(ACTION_SCOPE[action]);
+  if (isSystem(identity)) {
+    const scope = ACTION_SCOPE[action];
+    return scope !== null && identity.scopes.includes(scope);
+  }
   return identity.roles.some((role) => ROLE_ACTIONS[role].includes(action));
 }
 
@@ -87,7 +107,7 @@ const sameEmail = (a: string | undefined, b: string) => a !== undefined && a.toL
 
 /** The roles through which the identity sees this case (empty: it does not, and is told it does not exist). */
 export function rolesOnCase(identity: Identity, parties: CaseParties): Role[] {
-  if (identity.via === 'api-key') return [];
+  if (isSystem(identity)) return [];
   return identity.roles.filter((role) => {
     switch (role) {
       case 'casemanager':
@@ -105,9 +125,9 @@ export function rolesOnCase(identity: Identity, parties: CaseParties): Role[] {
   });
 }
 
-/** Whether the identity sees the case: a key within its employers, a person through one of their roles. */
+/** Whether the identity sees the case: a system within its employers, a person through one of their roles. */
 export function seesCase(identity: Identity, parties: CaseParties): boolean {
-  if (identity.via === 'api-key') return !identity.employers || identity.employers.includes(parties.employerId);
+  if (isSystem(identity)) return !identity.employers || identity.employers.includes(parties.employerId);
   return rolesOnCase(identity, parties).length > 0;
 }
 
@@ -135,7 +155,7 @@ export function mayRecord(
   event: { type: string; task?: string },
   ownerOf: (task: string) => TaskOwner | undefined,
 ): boolean {
-  if (identity.via === 'api-key') return identity.scopes.includes('events:write');
+  if (isSystem(identity)) return identity.scopes.includes('events:write');
   const owner = event.type === 'task-completed' && event.task ? ownerOf(event.task) : undefined;
   return rolesOnCase(identity, parties).some((role) => {
     switch (role) {
@@ -155,11 +175,16 @@ export function mayRecord(
   });
 }
 
-/** How an event's actor is written on the timeline: who, through which door, in which role. */
+/**
+ * How an event's actor is written on the timeline: who, through which door, in which role. A key is
+ * `api:<name>`, a system's access token `oauth:<client>`, a person `login:<email> (<role>)` (or
+ * `token:` when they came with an access token instead of a session).
+ */
 export function actorOf(identity: Identity, parties?: CaseParties): string {
   if (identity.via === 'api-key') return `api:${identity.name}`;
+  if (isSystem(identity)) return `oauth:${identity.name}`;
   const role = (parties && rolesOnCase(identity, parties)[0]) ?? identity.roles[0] ?? 'geen rol';
-  return `login:${identity.email ?? identity.id} (${role})`;
+  return `${identity.via === 'session' ? 'login' : 'token'}:${identity.email ?? identity.id} (${role})`;
 }
 
 /** How the identity provider's claims are read (POORTWACHTER_OIDC_* settings). */
@@ -204,6 +229,23 @@ export function identityFromClaims(claims: Record<string, unknown>, mapping: Cla
     ...(employers.length > 0 && { employers }),
     ...(team && { team }),
   };
+}
+
+/**
+ * The identity of an access token's claims (already checked: signature, issuer, audience, expiry). A
+ * token whose groups give roles is a person's (the Temporal Web UI passes a person's token along);
+ * any other is a system's (OAuth2 client credentials), with the scopes of `scope` (or `scp`) that
+ * this service knows and the employers of the employers claim. `undefined` without a subject or client.
+ */
+export function identityFromAccessToken(claims: Record<string, unknown>, mapping: ClaimMapping): Identity | undefined {
+  const granted = typeof claims.scope === 'string' ? claims.scope.split(' ') : strings(claims.scp);
+  const scopes = SCOPES.filter((s) => granted.includes(s));
+  const person = identityFromClaims(claims, mapping);
+  if (person && person.roles.length > 0) return { ...person, via: 'token', scopes };
+  const client = [claims.client_id, claims.azp, claims.sub].find((v): v is string => typeof v === 'string' && v !== '');
+  if (!client) return undefined;
+  const employers = strings(claims[mapping.employersClaim]);
+  return { via: 'token', id: client, name: client, roles: [], scopes, ...(employers.length > 0 && { employers }) };
 }
 
 /** Parses `group=role,group=role` (POORTWACHTER_OIDC_ROLES); throws with the part at fault. */

@@ -9,29 +9,32 @@ import { projectRoot } from '../runtime/project.js';
 import { openAccessLog } from './access-log.js';
 import { ApiKeys } from './api-keys.js';
 import { buildService } from './app.js';
-import { DEFAULT_CLAIM_MAPPING, parseRoleMapping } from './identity.js';
+import { DEFAULT_CLAIM_MAPPING, parseRoleMapping, type ClaimMapping } from './identity.js';
 import type { LoginSettings } from './login.js';
 import { SessionSealer } from './session.js';
 
-/** The login settings from the configuration; a bad role mapping is named with its variable. */
+/** How claims become roles; a bad role mapping is named with its variable. */
+function claimMapping(config: Config): ClaimMapping {
+  const { roles, ...claims } = config.claims;
+  if (!roles) return { ...claims, roles: DEFAULT_CLAIM_MAPPING.roles };
+  try {
+    return { ...claims, roles: parseRoleMapping(roles) };
+  } catch (err) {
+    throw new ConfigError([{ variable: 'POORTWACHTER_OIDC_ROLES', message: (err as Error).message }]);
+  }
+}
+
+/** The login settings from the configuration. */
 function loginSettings(config: Config): LoginSettings | undefined {
   const oidc = config.oidc;
   if (!oidc) return undefined;
-  let roles = DEFAULT_CLAIM_MAPPING.roles;
-  if (oidc.roles) {
-    try {
-      roles = parseRoleMapping(oidc.roles);
-    } catch (err) {
-      throw new ConfigError([{ variable: 'POORTWACHTER_OIDC_ROLES', message: (err as Error).message }]);
-    }
-  }
   return {
     issuer: oidc.issuer,
     clientId: oidc.clientId,
     clientSecret: oidc.clientSecret,
     publicUrl: config.publicUrl,
     scopes: oidc.scopes,
-    claims: { groupsClaim: oidc.groupsClaim, roles, employersClaim: oidc.employersClaim, teamClaim: oidc.teamClaim },
+    claims: claimMapping(config),
     sealer: new SessionSealer(oidc.sessionKey),
   };
 }
@@ -56,6 +59,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     version,
     ...(signingKeyPem && { signingKeyPem }),
     ...(login && { login }),
+    webUiOrigin: config.codecServer.corsOrigin,
+    ...(config.tokens && {
+      tokens: {
+        issuer: config.tokens.issuer,
+        audience: config.tokens.audience,
+        ...(config.tokens.jwksUrl && { jwksUrl: config.tokens.jwksUrl }),
+        claims: claimMapping(config),
+      },
+    }),
     logger: logger.child({ component: 'http' }),
   });
   try {

@@ -84,6 +84,25 @@ describe('configuration', () => {
     ]);
   });
 
+  it("takes access tokens only with an audience, from the login's provider unless another is named", () => {
+    expect(loadConfig({}).tokens).toBeUndefined();
+    expect(
+      loadConfig({
+        POORTWACHTER_TOKEN_AUDIENCE: 'https://verzuim.arbo.example',
+        POORTWACHTER_OIDC_ISSUER: 'https://login.arbo.example',
+        POORTWACHTER_OIDC_CLIENT_ID: 'pw',
+        POORTWACHTER_OIDC_CLIENT_SECRET: 's',
+        POORTWACHTER_SESSION_KEY: 'a'.repeat(43),
+      }).tokens,
+    ).toEqual({ issuer: 'https://login.arbo.example', audience: 'https://verzuim.arbo.example', jwksUrl: undefined });
+    expect(problems({ POORTWACHTER_TOKEN_AUDIENCE: 'https://verzuim.arbo.example' })).toEqual([
+      'POORTWACHTER_TOKEN_ISSUER is required when POORTWACHTER_TOKEN_AUDIENCE is set (or POORTWACHTER_OIDC_ISSUER, its default)',
+    ]);
+    expect(problems({ POORTWACHTER_TOKEN_JWKS_URL: 'https://login.arbo.example/jwks' })).toEqual([
+      'POORTWACHTER_TOKEN_JWKS_URL has no effect without POORTWACHTER_TOKEN_AUDIENCE (the audience access tokens must carry)',
+    ]);
+  });
+
   it('stops the worker command at start-up with the variable named and exit code 2', () => {
     const bin = new URL('../bin/poortwachter.js', import.meta.url).pathname;
     const result = spawnSync(process.execPath, [bin, 'worker'], {

@@ -109,6 +109,27 @@ describe('poortwachter dev', () => {
     expect(await form.text()).toContain('<form method="post" action="/interaction/');
     expect(statSync(join(dataDir, 'session-key')).mode & 0o777).toBe(0o600);
 
+    // The Web UI asks the service to decrypt (for a logged-in beheerder or auditor).
+    const settings = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/api/v1/settings`);
+    expect(((await settings.json()) as { Codec: { Endpoint: string } }).Codec.Endpoint).toBe(`${base}/codec`);
+    // A system may come with an access token of the local provider instead of a key: client dev-system.
+    const tokenLine = /Access tokens +(\S+) +\(client dev-system, secret in (\S+)\)/.exec(first.output());
+    expect(tokenLine, first.output()).not.toBeNull();
+    expect(statSync(tokenLine![2]!).mode & 0o777).toBe(0o600);
+    const secret = readFileSync(tokenLine![2]!, 'utf8').trim();
+    const granted = await fetch(tokenLine![1]!, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`dev-system:${secret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials&scope=cases:read',
+    });
+    expect(granted.status).toBe(200);
+    const { access_token } = (await granted.json()) as { access_token: string };
+    const byToken = await fetch(`${api}/cases/${caseId}`, { headers: { authorization: `Bearer ${access_token}` } });
+    expect(byToken.status).toBe(200);
+
     // Ctrl-C under `npm run dev` reaches node twice (terminal and npm): both must lead to a clean stop.
     first.child.kill('SIGINT');
     await new Promise((resolve) => setTimeout(resolve, 300)); // (two at once merge into one signal)

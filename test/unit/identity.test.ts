@@ -1,7 +1,9 @@
 // The rules of who sees which case and records which event, without a server.
 import { describe, expect, it } from 'vitest';
 import {
+  actorOf,
   DEFAULT_CLAIM_MAPPING,
+  identityFromAccessToken,
   identityFromClaims,
   mayDo,
   mayRecord,
@@ -67,6 +69,45 @@ describe('identity from claims', () => {
       '"b=admin" is not group=role with a role of casemanager',
     );
     expect(() => parseRoleMapping('justagroup')).toThrow('"justagroup"');
+  });
+});
+
+describe('identity from an access token', () => {
+  it("a system's token (client credentials): its known scopes and employers, judged as a system", () => {
+    const system = identityFromAccessToken(
+      { sub: 'erp', client_id: 'erp', scope: 'cases:read events:write openid admin:all', employer_ids: ['wg-001'] },
+      DEFAULT_CLAIM_MAPPING,
+    )!;
+    expect(system).toEqual({
+      via: 'token',
+      id: 'erp',
+      name: 'erp',
+      roles: [],
+      scopes: ['cases:read', 'events:write'],
+      employers: ['wg-001'],
+    });
+    expect(mayDo(system, 'case.read')).toBe(true);
+    expect(mayDo(system, 'case.open')).toBe(false);
+    expect(mayDo(system, 'payload.decode')).toBe(false);
+    expect(seesCase(system, parties)).toBe(true);
+    expect(seesCase(system, { ...parties, employerId: 'wg-002' })).toBe(false);
+    expect(actorOf(system)).toBe('oauth:erp');
+    // `scp` as an array (as some providers write it) counts as well.
+    expect(identityFromAccessToken({ azp: 'x', scp: ['audit:export'] }, DEFAULT_CLAIM_MAPPING)?.scopes).toEqual([
+      'audit:export',
+    ]);
+  });
+
+  it("a person's token (groups that give roles): judged by their roles, whatever scopes it carries", () => {
+    const auditor = identityFromAccessToken(
+      { sub: 'dev-auditor', email: 'audit@arbo.example', groups: ['poortwachter-auditor'], scope: 'cases:write' },
+      DEFAULT_CLAIM_MAPPING,
+    )!;
+    expect(auditor).toMatchObject({ via: 'token', id: 'dev-auditor', roles: ['auditor'] });
+    expect(mayDo(auditor, 'payload.decode')).toBe(true);
+    expect(mayDo(auditor, 'case.open')).toBe(false);
+    expect(actorOf(auditor, parties)).toBe('token:audit@arbo.example (auditor)');
+    expect(identityFromAccessToken({ scope: 'cases:read' }, DEFAULT_CLAIM_MAPPING)).toBeUndefined();
   });
 });
 

@@ -22,6 +22,8 @@ export interface DevServerOptions {
   logger: Logger;
   /** How long to wait for the server to answer. */
   startTimeoutMs?: number;
+  /** The Web UI's remote codec endpoint (the HTTP service's /codec), so that it shows payloads decrypted. */
+  uiCodecEndpoint?: string;
   /** Dynamic configuration values (`--dynamic-config-value key=value`), e.g. a lower continue-as-new threshold. */
   dynamicConfig?: Record<string, string | number | boolean>;
 }
@@ -134,6 +136,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--log-level',
     'error',
     ...(namespace === 'default' ? [] : ['--namespace', namespace]),
+    ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
     ...searchAttributeFlags(),
     ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
       '--dynamic-config-value',

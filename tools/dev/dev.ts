@@ -38,6 +38,8 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
         uiPort: config.ports.temporalUi,
         namespace: config.namespace,
         logger,
+        // The UI asks the service to decrypt; a beheerder or auditor logged in there sees the cases.
+        uiCodecEndpoint: `${config.publicUrl}/codec`,
       });
     }
     // Payload encryption needs a key: on the local stack, without configured keys, `dev` makes one
@@ -54,13 +56,26 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
       mail = await startMailCatcher({ dataDir, smtpPort: config.ports.mailSmtp, webPort: config.ports.mailWeb });
     }
     const devKey = config.temporalAddress ? undefined : await ensureDevApiKey(config, dataDir);
+    let devSystem: { secretFile: string } | undefined;
     if (!config.oidc) {
       // People log in as the dev users, through a real OpenID provider on loopback (a free port). The
       // client secret is new each start; the session key is kept, so a restart keeps people logged in.
+      // A system may also come with an access token: the client `dev-system` (client credentials,
+      // every scope, its secret in the data folder) gets one for this service.
       const clientSecret = randomBytes(24).toString('base64url');
+      devSystem = { secretFile: join(dataDir, 'dev-system-secret') };
+      const systemSecret = await ensureDevSecret(dataDir, 'dev-system-secret');
       idp = await startIdentityProvider({
         port: 0,
-        clients: [{ clientId: 'poortwachter-dev', clientSecret, redirectUris: [`${config.publicUrl}/auth/callback`] }],
+        resource: config.publicUrl,
+        clients: [
+          { clientId: 'poortwachter-dev', clientSecret, redirectUris: [`${config.publicUrl}/auth/callback`] },
+          {
+            clientId: 'dev-system',
+            clientSecret: systemSecret,
+            grantTypes: ['client_credentials'],
+          },
+        ],
       });
       config = {
         ...config,
@@ -69,12 +84,9 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
           clientId: 'poortwachter-dev',
           clientSecret,
           scopes: 'openid profile email',
-          groupsClaim: 'groups',
-          roles: undefined,
-          employersClaim: 'employer_ids',
-          teamClaim: 'team',
-          sessionKey: await ensureDevSessionKey(dataDir),
+          sessionKey: await ensureDevSecret(dataDir, 'session-key', generateSessionKey),
         },
+        tokens: config.tokens ?? { issuer: idp.issuer, audience: config.publicUrl, jwksUrl: undefined },
       };
     }
     service = await startService(config, logger);
@@ -91,6 +103,15 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
         `  HTTP API          ${service.url}/api/v1   (browse: ${service.url}/api/docs)`,
         ...(devKey ? [`  Dev API key       ${devKey}   (curl -H "Authorization: Bearer $(cat ${devKey})" …)`] : []),
         `  Log in            ${config.publicUrl}/auth/login   (${idp ? `dev users: ${DEV_USERS_FILE}` : config.oidc?.issuer})`,
+        ...(idp && devSystem
+          ? [`  Access tokens     ${idp.issuer}/token   (client dev-system, secret in ${devSystem.secretFile})`]
+          : []),
+        ...(server
+          ? [
+              `  Decrypted in UI   log in as beheer@arbo.example or audit@arbo.example, then tick "Include`,
+              `                    cross-origin credentials" in the Web UI's codec settings (once per browser)`,
+            ]
+          : []),
         `  Task queue        ${config.taskQueue} in namespace ${config.namespace}`,
         `  Encryption keys   ${keys ?? 'none configured'}`,
         '',
@@ -108,14 +129,18 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
   }
 }
 
-/** The dev session key (.data/session-key, mode 0600, git-ignored), made on first use. */
-async function ensureDevSessionKey(dataDir: string): Promise<string> {
-  const file = join(dataDir, 'session-key');
+/** A dev secret in the data folder (mode 0600, git-ignored), made on first use and kept. */
+async function ensureDevSecret(
+  dataDir: string,
+  name: string,
+  make = () => randomBytes(24).toString('base64url'),
+): Promise<string> {
+  const file = join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   await mkdir(dataDir, { recursive: true });
-  const key = generateSessionKey();
-  await writeFile(file, `${key}\n`, { mode: 0o600 });
-  return key;
+  const secret = make();
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 /**

@@ -2,16 +2,21 @@
 // users (tools/dev/dev-users.json), so that a login runs offline exactly as against the arbodienst's
 // provider in production: authorization code with PKCE, a signed ID token with the person's groups,
 // employer ids and team. Its login page is ours (Dutch, checks the password); oidc-provider's own
-// development login accepts anyone and loads fonts from the internet.
+// development login accepts anyone and loads fonts from the internet. With a `resource` (the service's
+// identifier) it also hands out access tokens for the API as signed JWTs: to systems by OAuth2 client
+// credentials (with the scopes they ask and the claims their client is given, such as employer ids),
+// and to people who log in asking for that resource (with their groups, as a Temporal Web UI with
+// login would pass along).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair } from 'jose';
-import Provider, { type Configuration } from 'oidc-provider';
+import Provider, { errors, type Configuration } from 'oidc-provider';
 import { z } from 'zod';
 import { projectRoot } from '../../runtime/project.js';
+import { SCOPES } from '../../service/api-keys.js';
 
 const userSchema = z.strictObject({
   sub: z.string().min(1),
@@ -33,7 +38,12 @@ export function readDevUsers(file = DEV_USERS_FILE): DevUser[] {
 export interface IdentityProviderClient {
   clientId: string;
   clientSecret: string;
-  redirectUris: string[];
+  /** Where a login may return to (none for a system's client). */
+  redirectUris?: string[];
+  /** Default `['authorization_code']`; a system's client: `['client_credentials']`. */
+  grantTypes?: ('authorization_code' | 'client_credentials')[];
+  /** Claims put in this client's client-credentials tokens, e.g. `{ employer_ids: ['wg-001'] }`. */
+  tokenClaims?: Record<string, unknown>;
 }
 
 export interface IdentityProviderOptions {
@@ -41,6 +51,8 @@ export interface IdentityProviderOptions {
   port: number;
   users?: DevUser[];
   clients: IdentityProviderClient[];
+  /** The API's identifier (the `aud` of its access tokens); without it, no access tokens for the API. */
+  resource?: string;
 }
 
 export interface RunningIdentityProvider {
@@ -104,14 +116,18 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
   const { privateKey } = await generateKeyPair('ES256', { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: 'dev-es256', use: 'sig', alg: 'ES256' };
   const configuration: Configuration = {
-    clients: options.clients.map((c) => ({
-      client_id: c.clientId,
-      client_secret: c.clientSecret,
-      redirect_uris: c.redirectUris,
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
-    })),
+    clients: options.clients.map((c) => {
+      const grantTypes = c.grantTypes ?? ['authorization_code'];
+      const login = grantTypes.includes('authorization_code');
+      return {
+        client_id: c.clientId,
+        client_secret: c.clientSecret,
+        redirect_uris: c.redirectUris ?? [],
+        grant_types: grantTypes,
+        response_types: login ? ['code'] : [],
+        token_endpoint_auth_method: 'client_secret_basic',
+      };
+    }),
     jwks: { keys: [signingKey] },
     clientDefaults: { id_token_signed_response_alg: 'ES256' },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
@@ -122,11 +138,43 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     },
     // The claims of the granted scopes go into the ID token, where the service reads the roles.
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false } },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: options.resource !== undefined },
+      resourceIndicators: {
+        enabled: true,
+        // A system that names no resource gets a token for the API (the one resource there is).
+        defaultResource: async (_ctx, client, oneOf) =>
+          oneOf ?? (client?.grantTypeAllowed('client_credentials') ? options.resource : undefined),
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, indicator) => {
+          if (options.resource === undefined || indicator !== options.resource) throw new errors.InvalidTarget();
+          return { scope: SCOPES.join(' '), audience: indicator, accessTokenFormat: 'jwt', accessTokenTTL: 600 };
+        },
+      },
+    },
+    // What the service reads from an access token: a system's employers, a person's groups and team.
+    async extraTokenClaims(_ctx, token) {
+      if (token.kind === 'ClientCredentials') {
+        return options.clients.find((c) => c.clientId === token.clientId)?.tokenClaims;
+      }
+      const user = 'accountId' in token ? users.find((u) => u.sub === token.accountId) : undefined;
+      if (!user) return undefined;
+      const { password: _password, sub: _sub, ...claims } = user;
+      return claims;
+    },
     pkce: { required: () => true },
     // Lifetimes of its own artifacts, in seconds: a login form lives 10 minutes, the provider's session
     // a working day (the service keeps its own session in its cookie).
-    ttl: { Interaction: 600, Session: 36_000, Grant: 36_000, AuthorizationCode: 60, AccessToken: 600, IdToken: 600 },
+    ttl: {
+      Interaction: 600,
+      Session: 36_000,
+      Grant: 36_000,
+      AuthorizationCode: 60,
+      AccessToken: 600,
+      ClientCredentials: 600,
+      IdToken: 600,
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     async findAccount(_ctx, sub) {
       const user = users.find((u) => u.sub === sub);
