@@ -17,6 +17,7 @@ import {
 import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
 import { parseEvent, EventRefusal } from '../workflows/case-events.js';
 import {
+  bedrijfsartsKey,
   casemanagerKey,
   caseIdSchema,
   caseWorkflowId,
@@ -26,8 +27,10 @@ import {
   type OpenCaseInput,
 } from '../workflows/case-model.js';
 import {
+  BEDRIJFSARTS_ID,
   CASEMANAGER_ID,
   CASE_STATUS,
+  CASE_TEAM,
   EMPLOYER_ID,
   NEXT_DEADLINE,
   OVERDUE_TASKS,
@@ -130,6 +133,8 @@ export async function openCase(
         { key: CASE_STATUS, value: 'open' },
         { key: CASEMANAGER_ID, value: casemanagerKey(open.casemanager.email) },
         { key: EMPLOYER_ID, value: open.employer.id },
+        ...(open.casemanager.team ? [{ key: CASE_TEAM, value: open.casemanager.team }] : []),
+        { key: BEDRIJFSARTS_ID, value: bedrijfsartsKey(open.bedrijfsarts.email) },
       ],
     });
   } catch (err) {
@@ -227,8 +232,13 @@ export interface CaseListFilter {
   /** The CasemanagerId search-attribute key itself (see casemanagerKey), when the address is not at hand. */
   casemanagerKey?: string;
   employerId?: string;
+  /** The casemanager's team (`casemanager.team`). */
+  team?: string;
+  bedrijfsartsEmail?: string;
   status?: CaseStatus;
   overdue?: boolean;
+  /** Only cases whose next deadline is before this date (yyyy-mm-dd). */
+  deadlineBefore?: string;
 }
 
 export interface CaseListEntry {
@@ -247,8 +257,11 @@ export function listQuery(filter: CaseListFilter): string {
   if (filter.casemanagerEmail) clauses.push(`CasemanagerId = ${quote(casemanagerKey(filter.casemanagerEmail))}`);
   if (filter.casemanagerKey) clauses.push(`CasemanagerId = ${quote(filter.casemanagerKey)}`);
   if (filter.employerId) clauses.push(`EmployerId = ${quote(filter.employerId)}`);
+  if (filter.team) clauses.push(`CaseTeam = ${quote(filter.team)}`);
+  if (filter.bedrijfsartsEmail) clauses.push(`BedrijfsartsId = ${quote(bedrijfsartsKey(filter.bedrijfsartsEmail))}`);
   if (filter.status) clauses.push(`CaseStatus = ${quote(filter.status)}`);
   if (filter.overdue) clauses.push('OverdueTasks > 0');
+  if (filter.deadlineBefore) clauses.push(`NextDeadline < ${quote(`${filter.deadlineBefore}T00:00:00Z`)}`);
   return clauses.join(' AND ');
 }
 

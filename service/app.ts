@@ -45,6 +45,7 @@ import {
   UnknownCaseError,
   type CaseClientOptions,
   type CaseListEntry,
+  type CaseListFilter,
 } from '../client/cases.js';
 import { exportBundle, serializeBundle, workflowCodeIdentity } from '../client/audit/bundle.js';
 import { ImportError, ImportMismatchError, UnknownImportError } from '../client/import.js';
@@ -55,7 +56,17 @@ import { codecRoutes } from './codec.js';
 import { importRoutes } from './imports.js';
 import type { ApiKeys } from './api-keys.js';
 import { allow, Problem, PROBLEM, problemResponses, sendProblem, whoCalls, type Door, type ZodApp } from './http.js';
-import { actorOf, isSystem, mayRecord, seesCase, type CaseParties, type Identity, type TaskOwner } from './identity.js';
+import {
+  actorOf,
+  isSystem,
+  listScope,
+  mayRecord,
+  seesCase,
+  type CaseParties,
+  type Identity,
+  type ListPart,
+  type TaskOwner,
+} from './identity.js';
 import { loginRoutes, type LoginSettings } from './login.js';
 import { AccessTokens, type TokenSettings } from './tokens.js';
 import {
@@ -202,6 +213,15 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
   return app;
 }
 
+/** The filters asked within one part of the caller's scope; `undefined` when they exclude each other. */
+function within(asked: CaseListFilter, part: ListPart | Record<string, never>): CaseListFilter | undefined {
+  const p = part as Partial<Record<'casemanagerEmail' | 'employerId', string>>;
+  const [email, employer] = [asked.casemanagerEmail, asked.employerId];
+  if (email && p.casemanagerEmail && email.toLowerCase() !== p.casemanagerEmail.toLowerCase()) return undefined;
+  if (employer && p.employerId && employer !== p.employerId) return undefined;
+  return { ...asked, ...part };
+}
+
 /** Who a case belongs to, as the rules of who sees it ask. */
 function partiesOf(view: {
   employer: { id: string };
@@ -293,29 +313,22 @@ function routes(r: ZodApp, deps: ServiceDeps, door: Door): void {
     },
     async (request) => {
       const q = request.query;
-      const identity = request.identity!;
-      // A person sees their own cases: a casemanager those they manage, a werkgever its employers'
-      // (auditor and beheerder all). A filter outside them finds nothing.
-      const own = !isSystem(identity) && !identity.roles.some((r) => r === 'auditor' || r === 'beheerder');
-      const ownEmail = own && identity.roles.includes('casemanager') ? identity.email : undefined;
-      if (ownEmail && q.casemanager && q.casemanager.toLowerCase() !== ownEmail.toLowerCase()) return { cases: [] };
-      const casemanager = ownEmail ?? q.casemanager;
-      const allowed = ownEmail ? undefined : identity.employers;
-      if (own && !ownEmail && !allowed) return { cases: [] };
-      if (q.employer && allowed && !allowed.includes(q.employer)) return { cases: [] };
-      const employers = q.employer ? [q.employer] : (allowed ?? [undefined]);
-      const all: CaseListEntry[] = [];
-      for (const employerId of employers) {
-        all.push(
-          ...(await listCases(deps.cases, {
-            ...(casemanager && { casemanagerEmail: casemanager }),
-            ...(employerId && { employerId }),
-            ...(q.status && { status: q.status }),
-            ...(q.overdue === 'true' && { overdue: true }),
-          })),
-        );
+      const asked: CaseListFilter = {
+        ...(q.casemanager && { casemanagerEmail: q.casemanager }),
+        ...(q.employer && { employerId: q.employer }),
+        ...(q.status && { status: q.status }),
+        ...(q.overdue === 'true' && { overdue: true }),
+        ...(q.deadlineBefore && { deadlineBefore: q.deadlineBefore }),
+      };
+      // The caller's cases (listScope: a casemanager's own, a team's, a bedrijfsarts', an employer's),
+      // each part with the filters asked; a filter outside them finds nothing.
+      const scope = listScope(request.identity!);
+      const found = new Map<string, CaseListEntry>();
+      for (const part of scope === 'all' ? [{}] : scope) {
+        const filter = within(asked, part);
+        if (filter) for (const entry of await listCases(deps.cases, filter)) found.set(entry.caseId, entry);
       }
-      all.sort(
+      const all = [...found.values()].sort(
         (a, b) =>
           (a.nextDeadline ?? '9999').localeCompare(b.nextDeadline ?? '9999') || a.caseId.localeCompare(b.caseId),
       );

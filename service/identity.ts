@@ -59,8 +59,8 @@ export const ACTION_SCOPE: Record<Action, Scope | null> = {
 /** The actions of each role; which cases and events is decided per case below. */
 const ROLE_ACTIONS: Record<Role, Action[]> = {
   casemanager: ['case.open', 'case.read', 'case.list', 'event.record', 'calendar.compute'],
-  teamleider: ['case.read', 'event.record', 'calendar.compute'],
-  bedrijfsarts: ['case.read', 'event.record', 'calendar.compute'],
+  teamleider: ['case.read', 'case.list', 'event.record', 'calendar.compute'],
+  bedrijfsarts: ['case.read', 'case.list', 'event.record', 'calendar.compute'],
   werkgever: ['case.read', 'case.list', 'event.record', 'calendar.compute'],
   auditor: ['case.read', 'case.list', 'calendar.compute', 'audit.export', 'payload.decode'],
   beheerder: [
@@ -129,6 +129,33 @@ export function rolesOnCase(identity: Identity, parties: CaseParties): Role[] {
 export function seesCase(identity: Identity, parties: CaseParties): boolean {
   if (isSystem(identity)) return !identity.employers || identity.employers.includes(parties.employerId);
   return rolesOnCase(identity, parties).length > 0;
+}
+
+/** One part of what a list may show: the cases with this casemanager, team, bedrijfsarts or employer. */
+export type ListPart =
+  { casemanagerEmail: string } | { team: string } | { bedrijfsartsEmail: string } | { employerId: string };
+
+/**
+ * Which cases a list may show the identity: `all`, or those matching any of the parts, one per role
+ * (the same rules as seesCase, as search-attribute filters). Empty: none.
+ */
+export function listScope(identity: Identity): 'all' | ListPart[] {
+  if (isSystem(identity)) return identity.employers ? identity.employers.map((employerId) => ({ employerId })) : 'all';
+  if (identity.roles.some((role) => role === 'auditor' || role === 'beheerder')) return 'all';
+  return identity.roles.flatMap((role): ListPart[] => {
+    switch (role) {
+      case 'casemanager':
+        return identity.email ? [{ casemanagerEmail: identity.email }] : [];
+      case 'teamleider':
+        return identity.team ? [{ team: identity.team }] : [];
+      case 'bedrijfsarts':
+        return identity.email ? [{ bedrijfsartsEmail: identity.email }] : [];
+      case 'werkgever':
+        return (identity.employers ?? []).map((employerId) => ({ employerId }));
+      default:
+        return [];
+    }
+  });
 }
 
 /** Who owns a task in the rule set (`owner` of its milestone). */

@@ -5,7 +5,9 @@
 // POST /auth/logout ends the session. The roles come from the ID token's claims (identity.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
-import { Problem, PROBLEM, sendsSessionToken } from './http.js';
+import { z } from 'zod';
+import { Problem, PROBLEM, problemResponses, sendsSessionToken } from './http.js';
+import { meSchema } from './schemas.js';
 import { identityFromClaims, type ClaimMapping } from './identity.js';
 import { LOGIN_COOKIE, newCsrfToken, SESSION_COOKIE, SESSION_SECONDS, type SessionSealer } from './session.js';
 
@@ -56,13 +58,52 @@ function safeReturnTo(value: unknown): string {
   return typeof value === 'string' && /^\/(?!\/)[^\\\s]*$/.test(value) ? value : '/';
 }
 
+// How the login routes appear in the OpenAPI document: a browser follows them, a program reads /me.
+const tags = ['login'];
+const noContent = (description: string) => z.null().describe(description);
+const LOGIN_SCHEMA = {
+  summary: "Log in: to the identity provider's login page",
+  tags,
+  security: [],
+  querystring: z.looseObject({ returnTo: z.string().optional().describe('a path of this service to return to') }),
+  response: {
+    303: noContent('to the identity provider (a login cookie of 10 minutes is set)'),
+    ...problemResponses([429, 503], { 503: 'the identity provider cannot be reached' }),
+  },
+};
+const CALLBACK_SCHEMA = {
+  summary: 'Where the identity provider sends the browser back: sets the session cookie',
+  tags,
+  security: [],
+  response: {
+    303: noContent('to the page asked for at /auth/login, with the session cookie set'),
+    ...problemResponses([400, 401, 429, 503], {
+      400: 'no login under way (or it took over 10 minutes)',
+      401: 'the provider did not accept the login, or its answer did not check out',
+    }),
+  },
+};
+const ME_SCHEMA = {
+  summary: 'Who is logged in, and the token their changes send (x-csrf-token)',
+  tags,
+  response: { 200: meSchema, ...problemResponses([401, 429], { 401: 'not logged in' }) },
+};
+const LOGOUT_SCHEMA = {
+  summary: 'Log out: ends the session (send its token)',
+  tags,
+  response: {
+    204: noContent('the session cookie is cleared'),
+    ...problemResponses([403, 429], { 403: "the session's token is missing" }),
+  },
+};
+
 export async function loginRoutes(app: FastifyInstance, settings: LoginSettings): Promise<void> {
   const configuration = providerConfiguration(settings);
   const redirectUri = new URL('/auth/callback', settings.publicUrl).href;
   const secure = new URL(settings.publicUrl).protocol === 'https:';
   const cookieOptions = { httpOnly: true, sameSite: 'lax', secure, path: '/' } as const;
 
-  app.get('/login', { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
+  app.get('/login', { schema: LOGIN_SCHEMA }, async (request: FastifyRequest, reply: FastifyReply) => {
     const config = await configuration();
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
@@ -82,7 +123,7 @@ export async function loginRoutes(app: FastifyInstance, settings: LoginSettings)
       .redirect(url.href, 303);
   });
 
-  app.get('/callback', { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
+  app.get('/callback', { schema: CALLBACK_SCHEMA }, async (request: FastifyRequest, reply: FastifyReply) => {
     const login = await settings.sealer.openLogin(request.cookies[LOGIN_COOKIE]);
     if (!login) {
       throw new Problem(
@@ -122,7 +163,7 @@ export async function loginRoutes(app: FastifyInstance, settings: LoginSettings)
       .redirect(login.returnTo, 303);
   });
 
-  app.get('/me', { schema: { hide: true } }, async (request: FastifyRequest) => {
+  app.get('/me', { schema: ME_SCHEMA }, async (request: FastifyRequest) => {
     const session = await settings.sealer.openSession(request.cookies[SESSION_COOKIE]);
     if (!session) throw new Problem(401, PROBLEM.unauthorized, 'Unauthorized', 'not logged in: /auth/login');
     const { identity, csrf } = session;
@@ -137,7 +178,7 @@ export async function loginRoutes(app: FastifyInstance, settings: LoginSettings)
     };
   });
 
-  app.post('/logout', { schema: { hide: true } }, async (request: FastifyRequest, reply: FastifyReply) => {
+  app.post('/logout', { schema: LOGOUT_SCHEMA }, async (request: FastifyRequest, reply: FastifyReply) => {
     const session = await settings.sealer.openSession(request.cookies[SESSION_COOKIE]);
     // Logging someone out from another site is a nuisance, not a leak; still, only their own pages may.
     if (session && !sendsSessionToken(request, session.csrf)) {

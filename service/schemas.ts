@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { MILESTONE_IDS } from '../workflows/calendar/index.js';
 import { caseEventSchema, CASE_EVENT_TYPES } from '../workflows/case-model.js';
 import * as mini from 'zod/mini';
+import { ROLES } from './identity.js';
 
 const isoDate = z
   .string()
@@ -119,6 +120,7 @@ export const caseListQuerySchema = z.strictObject({
   employer: z.string().min(1).optional().describe('an employer id'),
   status: z.enum(['open', 'hersteld', 'closed']).optional(),
   overdue: z.enum(['true', 'false']).optional().describe('only cases with an overdue task'),
+  deadlineBefore: isoDate.optional().describe('only cases whose next deadline is before this date (yyyy-mm-dd)'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().optional().describe('from `next` of the page before'),
 });
@@ -150,3 +152,14 @@ export const auditBundleSchema = z
     histories: z.array(z.looseObject({ workflowId: z.string(), runId: z.string() })),
   })
   .describe('the audit bundle (format poortwachter-audit-bundle/1), as `poortwachter audit export` writes it');
+
+/** GET /auth/me: the logged-in person. */
+export const meSchema = z.strictObject({
+  subject: z.string().describe("the person's subject at the identity provider"),
+  name: z.string(),
+  email: z.string().optional(),
+  roles: z.array(z.enum(ROLES)),
+  employers: z.array(z.string()).optional().describe("a werkgever's employer ids"),
+  team: z.string().optional().describe("a teamleider's team"),
+  csrfToken: z.string().describe('send it back as x-csrf-token (or _csrf) with every change'),
+});

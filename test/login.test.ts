@@ -17,6 +17,7 @@ import { readDevUsers, startIdentityProvider, type RunningIdentityProvider } fro
 import { sampleCase } from './setup/case-world.js';
 import { startDevWorld, type DevWorld } from './setup/dev-world.js';
 import { Browser } from './setup/browser.js';
+import { answerChecker, type OpenApiDocument } from './setup/openapi.js';
 import { freePort } from './setup/ports.js';
 
 describe('people log in and act in their roles', () => {
@@ -142,6 +143,27 @@ describe('people log in and act in their roles', () => {
     });
   });
 
+  it('the login routes are in the OpenAPI document, and /auth/me and /auth/logout answer as it says', async () => {
+    const doc = (await (await fetch(`${base}/api/openapi.json`)).json()) as OpenApiDocument;
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith('/auth/'))).toEqual([
+      '/auth/login',
+      '/auth/callback',
+      '/auth/me',
+      '/auth/logout',
+    ]);
+    const check = answerChecker(doc);
+    const me = await call('auditor', 'GET', '/auth/me');
+    check('GET', '/auth/me', me.status, me.type, me.body);
+    const anonymous = await fetch(`${base}/auth/me`);
+    check('GET', '/auth/me', anonymous.status, anonymous.headers.get('content-type') ?? '', await anonymous.json());
+    const logout = await as('auditor').request(`${base}/auth/logout`, { method: 'POST' });
+    check('POST', '/auth/logout', logout.status, logout.headers.get('content-type') ?? '', await logout.json());
+    expect(logout.status).toBe(403);
+    const login = await fetch(`${base}/auth/login`, { redirect: 'manual' });
+    expect(login.status).toBe(303);
+    expect(Object.keys(doc.paths['/auth/login']!.get!.responses)).toContain('303');
+  });
+
   it('after the login only a path of this service is a destination, never another site', async () => {
     const browser = new Browser();
     const form = await browser.follow(`${base}/auth/login?returnTo=//evil.example/steal`);
@@ -167,7 +189,7 @@ describe('people log in and act in their roles', () => {
     expect(await Promise.all(roles.map(calendar))).toEqual([200, 200, 200, 200, 200, 200]);
   });
 
-  it("lists: a casemanager their own cases, a werkgever its employers', an auditor all; the others may not list", async () => {
+  it("lists: a casemanager their own cases, a teamleider the team's, a bedrijfsarts theirs, a werkgever its employers', an auditor all", async () => {
     const ids = async (role: string, query = '') => {
       const answer = await call(role, 'GET', `/api/v1/cases?limit=200${query}`);
       return answer.status === 200 ? (answer.body.cases as { caseId: string }[]).map((c) => c.caseId) : answer.status;
@@ -186,8 +208,11 @@ describe('people log in and act in their roles', () => {
     expect(await ids('werkgever', `&employer=wg-other-${run}`)).toEqual([]);
     expect(await ids('auditor', `&employer=wg-other-${run}`)).toEqual([B]);
     expect(await ids('beheerder', `&employer=wg-other-${run}`)).toEqual([B]);
-    expect(await ids('teamleider')).toBe(403);
-    expect(await ids('bedrijfsarts')).toBe(403);
+    // Team and bedrijfsarts are searchable: a teamleider lists team-noord's cases, Dr. Arts theirs.
+    expect(await ids('teamleider', `&employer=${EMPLOYER}`)).toEqual([A]);
+    expect(await ids('teamleider', `&employer=wg-other-${run}`)).toEqual([]);
+    expect(await ids('bedrijfsarts', `&employer=${EMPLOYER}`)).toEqual([A]);
+    expect(await ids('bedrijfsarts', `&employer=wg-other-${run}`)).toEqual([]);
   });
 
   it('events: each role records what is theirs; the actor on the timeline is the person in their role', async () => {

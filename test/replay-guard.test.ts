@@ -43,6 +43,7 @@ describe('replay guard', () => {
         'continued-by-server-2.json',
         'import-1.json',
         'import-2.json',
+        'search-team-bedrijfsarts.json',
       ]),
     );
   });

@@ -10,6 +10,8 @@ import { openAccessLog, type AccessLog } from '../service/access-log.js';
 import { ApiKeys, createKey } from '../service/api-keys.js';
 import { buildService } from '../service/app.js';
 import { verifyBundle } from '../client/audit/verify.js';
+import type { CaseListEntry } from '../client/cases.js';
+import { addDays } from '../workflows/calendar/index.js';
 import { testDataConverter, workflowBundle } from './setup/temporal.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from './setup/case-world.js';
 import { startDevWorld, eventually, type DevWorld } from './setup/dev-world.js';
@@ -364,10 +366,11 @@ describe('the HTTP service on the dev server (visibility: lists)', () => {
 
   it("lists an employer's cases a page at a time, and a key for one employer sees only its own", async () => {
     const employer = `wg-svc-${run}`;
+    // The third taken over four weeks in: its next deadline (the overdue ziekmelding) comes first.
     for (const n of [1, 2, 3]) {
       await service.call('POST', '/api/v1/cases', '/api/v1/cases', {
         key: service.keys.all,
-        body: sampleCase(`svc-list-${run}-${n}`, world.today(), {
+        body: sampleCase(`svc-list-${run}-${n}`, n === 3 ? addDays(world.today(), -28) : world.today(), {
           employer: { id: employer, name: 'Werkgever', escalationEmail: 'hr@werkgever.example' },
         }),
       });
@@ -375,8 +378,8 @@ describe('the HTTP service on the dev server (visibility: lists)', () => {
     // Lists come from visibility, which follows the cases a moment later: wait until all three show.
     await eventually(
       () => service.call('GET', `/api/v1/cases?employer=${employer}`, '/api/v1/cases', { key: service.keys.reader }),
-      (a) => (a.body.cases as unknown[]).length === 3,
-      'the three cases in the list',
+      (a) => (a.body.cases as CaseListEntry[]).filter((c) => c.nextDeadline).length === 3,
+      'the three cases in the list, each with its next deadline',
     );
     const url = `/api/v1/cases?employer=${employer}&limit=2`;
     const first = await service.call('GET', url, '/api/v1/cases', { key: service.keys.reader });
@@ -394,6 +397,31 @@ describe('the HTTP service on the dev server (visibility: lists)', () => {
       key: service.keys.other,
     });
     expect(other.body.cases).toEqual([]);
+
+    // The next deadline before a date: of the first two (later) deadlines none, the third's does.
+    const deadlines = Object.fromEntries(
+      [...(first.body.cases as CaseListEntry[]), ...(second.body.cases as CaseListEntry[])].map((c) => [
+        c.caseId,
+        c.nextDeadline,
+      ]),
+    );
+    const [early, later] = [deadlines[`svc-list-${run}-3`]!, deadlines[`svc-list-${run}-1`]!];
+    expect(early < later).toBe(true);
+    const before = async (date: string) =>
+      (
+        (
+          await service.call('GET', `/api/v1/cases?employer=${employer}&deadlineBefore=${date}`, '/api/v1/cases', {
+            key: service.keys.reader,
+          })
+        ).body.cases as CaseListEntry[]
+      ).map((c) => c.caseId);
+    expect(await before(later)).toEqual([`svc-list-${run}-3`]);
+    expect(await before(early)).toEqual([]);
+    expect((await before(addDays(later, 1))).sort()).toEqual([1, 2, 3].map((n) => `svc-list-${run}-${n}`));
+    const badDate = await service.call('GET', `/api/v1/cases?deadlineBefore=morgen`, '/api/v1/cases', {
+      key: service.keys.reader,
+    });
+    expect(badDate.status).toBe(400);
     const badCursor = await service.call('GET', `${url}&cursor=nope`, '/api/v1/cases', { key: service.keys.reader });
     expect(badCursor.status).toBe(400);
   });

@@ -256,6 +256,18 @@ export const SCENARIOS: HistoryScenario[] = [
       { on: 380, event: { type: 'case-closed', reason: 'dossier overgedragen' } },
     ],
   },
+  {
+    name: 'search-team-bedrijfsarts',
+    description:
+      'a casemanager in a team: every search-attribute update names the team and the bedrijfsarts (patch case-search-team-bedrijfsarts); a late probleemanalyse, recovery',
+    extra: { casemanager: { name: 'Casemanager Anna', email: 'anna@arbo.example', team: 'team-noord' } },
+    steps: [
+      done('ziekmelding', 1),
+      done('probleemanalyse', 48),
+      done('plan-van-aanpak', 55),
+      { on: 90, event: { type: 'recovered', date: day(90) } },
+    ],
+  },
 ];
 
 /**

@@ -6,6 +6,7 @@ import { Connection } from '@temporalio/client';
 import { connectClient, connectionOptions, temporalAddress } from '../runtime/connection.js';
 import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../client/digest-schedule.js';
 import { registerSearchAttributes } from '../runtime/search-attributes.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { createCaseWorker, type RunningWorker } from './worker.js';
 
 /**
@@ -43,7 +44,7 @@ async function ensureSearchAttributes(config: Config, logger: Logger): Promise<v
   } catch (err) {
     logger.warn(
       { err: (err as Error).message },
-      'could not register the search attributes CaseStatus, CasemanagerId, EmployerId, NextDeadline and OverdueTasks; ' +
+      `could not register the search attributes ${SEARCH_ATTRIBUTES.map((a) => a.name).join(', ')}; ` +
         'create them on the cluster (see docs/operations.md), or cases cannot be listed',
     );
   }

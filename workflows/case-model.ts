@@ -313,10 +313,19 @@ export function isTaskId(id: MilestoneId): id is TaskId {
  * FNV-1a, 64 bit: pure and the same in workflow and client code.
  */
 export function casemanagerKey(email: string): string {
+  return `cm-${fnv1a64(email)}`;
+}
+
+/** The same for the bedrijfsarts (the BedrijfsartsId search attribute). */
+export function bedrijfsartsKey(email: string): string {
+  return `ba-${fnv1a64(email)}`;
+}
+
+function fnv1a64(email: string): string {
   let hash = 0xcbf29ce484222325n;
   for (const byte of new TextEncoder().encode(email.trim().toLowerCase())) {
     hash ^= BigInt(byte);
     hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
   }
-  return `cm-${hash.toString(16).padStart(16, '0')}`;
+  return hash.toString(16).padStart(16, '0');
 }

@@ -31,6 +31,7 @@ import {
   type Send,
 } from './case-messages.js';
 import {
+  bedrijfsartsKey,
   casemanagerKey,
   initialFacts,
   openCaseSchema,
@@ -42,7 +43,15 @@ import {
 import { planRound, type Takeover } from './case-round.js';
 import { endMoment, nextMoment, openTasks, scheduledMessages } from './case-schedule.js';
 import { PERMANENT_DELIVERY_FAILURE, type Activities, type NotifyResult } from './contract.js';
-import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID, NEXT_DEADLINE, OVERDUE_TASKS } from './search-attributes.js';
+import {
+  BEDRIJFSARTS_ID,
+  CASEMANAGER_ID,
+  CASE_STATUS,
+  CASE_TEAM,
+  EMPLOYER_ID,
+  NEXT_DEADLINE,
+  OVERDUE_TASKS,
+} from './search-attributes.js';
 
 const { notify, prepareDeskundigenoordeelRequest } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -59,13 +68,16 @@ const { notify, prepareDeskundigenoordeelRequest } = proxyActivities<Activities>
  * - the escalation chain: a second escalation, supervisor in cc, 10 working days after the first;
  * - a permanently refused e-mail is recorded and reported instead of failing the case;
  * - the invitations still open when the case closes are cancelled by e-mail (before, they were only
- *   marked cancelled: the message had no task to name and was skipped).
+ *   marked cancelled: the message had no task to name and was skipped);
+ * - the search attributes name the team and the bedrijfsarts (CaseTeam, BedrijfsartsId), so that a
+ *   teamleider and a bedrijfsarts can list their cases; a case from before writes them on its next round.
  */
 export const PATCHES = {
   calendarInvites: 'task-email-calendar-invites',
   escalationChain: 'task-email-escalation-chain',
   deliveryFailures: 'task-email-delivery-failures',
   cancelOnClose: 'task-email-cancel-invites-on-close',
+  searchParties: 'case-search-team-bedrijfsarts',
 } as const;
 
 /**
@@ -91,6 +103,9 @@ function caseChanges(): Record<keyof typeof PATCHES, boolean> {
     },
     get cancelOnClose() {
       return ask(PATCHES.cancelOnClose);
+    },
+    get searchParties() {
+      return ask(PATCHES.searchParties);
     },
   };
 }
@@ -345,13 +360,22 @@ class CaseRun {
       .map((m) => m.due)
       .sort()[0];
     const overdue = calendar.milestones.filter((m) => m.status === 'overdue').length;
-    const key = JSON.stringify({ status: this.state.status, next, overdue });
+    // A case from before the parties were searchable publishes once more to add them.
+    const parties = this.changes.searchParties;
+    const key = JSON.stringify({ status: this.state.status, next, overdue, parties });
     if (key === this.published && !always) return;
     this.published = key;
+    const { casemanager, bedrijfsarts, employer } = this.state.open;
     upsertSearchAttributes([
       { key: CASE_STATUS, value: this.state.status },
-      { key: CASEMANAGER_ID, value: casemanagerKey(this.state.open.casemanager.email) },
-      { key: EMPLOYER_ID, value: this.state.open.employer.id },
+      { key: CASEMANAGER_ID, value: casemanagerKey(casemanager.email) },
+      { key: EMPLOYER_ID, value: employer.id },
+      ...(parties
+        ? [
+            { key: CASE_TEAM, value: casemanager.team ?? null },
+            { key: BEDRIJFSARTS_ID, value: bedrijfsartsKey(bedrijfsarts.email) },
+          ]
+        : []),
       { key: NEXT_DEADLINE, value: next ? new Date(`${next}T00:00:00Z`) : null },
       { key: OVERDUE_TASKS, value: overdue },
     ]);

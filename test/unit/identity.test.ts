@@ -5,6 +5,7 @@ import {
   DEFAULT_CLAIM_MAPPING,
   identityFromAccessToken,
   identityFromClaims,
+  listScope,
   mayDo,
   mayRecord,
   parseRoleMapping,
@@ -136,6 +137,34 @@ describe('who sees a case', () => {
     const key: Identity = { via: 'api-key', id: 'k', name: 'sys', roles: [], scopes: ['cases:read'] };
     expect(mayDo(key, 'case.read')).toBe(true);
     expect(mayDo(key, 'event.record')).toBe(false);
+  });
+});
+
+describe('which cases a list shows', () => {
+  it('every role its own part, a person with two roles both; auditor, beheerder and an unbound system all', () => {
+    expect(listScope(person(['casemanager'], { email: 'anna@arbo.example' }))).toEqual([
+      { casemanagerEmail: 'anna@arbo.example' },
+    ]);
+    expect(listScope(person(['teamleider'], { team: 'team-noord' }))).toEqual([{ team: 'team-noord' }]);
+    expect(listScope(person(['bedrijfsarts'], { email: 'arts@arbo.example' }))).toEqual([
+      { bedrijfsartsEmail: 'arts@arbo.example' },
+    ]);
+    expect(listScope(person(['werkgever'], { employers: ['wg-001', 'wg-002'] }))).toEqual([
+      { employerId: 'wg-001' },
+      { employerId: 'wg-002' },
+    ]);
+    expect(listScope(person(['casemanager', 'teamleider'], { email: 'tom@arbo.example', team: 'noord' }))).toEqual([
+      { casemanagerEmail: 'tom@arbo.example' },
+      { team: 'noord' },
+    ]);
+    // A teamleider without a team claim, a werkgever without employer ids: nothing, not everything.
+    expect(listScope(person(['teamleider']))).toEqual([]);
+    expect(listScope(person(['werkgever']))).toEqual([]);
+    expect(listScope(person(['auditor']))).toBe('all');
+    expect(listScope(person(['casemanager', 'beheerder'], { email: 'x@arbo.example' }))).toBe('all');
+    const key: Identity = { via: 'api-key', id: 'k', name: 'erp', roles: [], scopes: ['cases:read'] };
+    expect(listScope(key)).toBe('all');
+    expect(listScope({ ...key, employers: ['wg-001'] })).toEqual([{ employerId: 'wg-001' }]);
   });
 });
 
