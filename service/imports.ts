@@ -121,7 +121,8 @@ export async function importRoutes(app: ZodApp, deps: ImportRouteDeps, door: Doo
       schema: {
         summary: "An import's progress",
         description:
-          'Counts, the refused records with their reasons, and whether it is done. Only for the system that started it.',
+          'Counts, the refused records with their reasons, and whether it is done. Only for the key, token or person ' +
+          'that started it (404 for anyone else).',
         params: z.strictObject({ importId: importIdSchema }),
         response: { 200: importStatusSchema, ...problemResponses([400, 401, 403, 404, 409, 429], SAY) },
       },

@@ -282,7 +282,12 @@ describe('people log in and act in their roles', () => {
       (await call(role, 'POST', '/api/v1/imports', [sampleCase(`login-imp-${role}-${run}`, '2026-02-23')])).status;
     for (const role of ['casemanager', 'teamleider', 'bedrijfsarts', 'werkgever', 'auditor'])
       expect(await imported(role), role).toBe(403);
-    expect(await imported('beheerder')).toBe(202);
+    const started = await call('beheerder', 'POST', '/api/v1/imports', [sampleCase(`login-imp-${run}`, '2026-02-23')]);
+    expect(started.status).toBe(202);
+    const progress = async (role: string) => (await call(role, 'GET', started.body.status as string)).status;
+    expect(await progress('beheerder')).toBe(200);
+    for (const role of ['casemanager', 'teamleider', 'bedrijfsarts', 'werkgever', 'auditor'])
+      expect(await progress(role), role).toBe(403);
   });
 
   it('the access log names the person and their roles, refusals included; logging out ends the session', async () => {
