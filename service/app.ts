@@ -12,6 +12,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -53,6 +54,7 @@ import { caseWorkflowId } from '../workflows/case-model.js';
 import type { CaseView } from '../workflows/case-api.js';
 import type { AccessLog } from './access-log.js';
 import { codecRoutes } from './codec.js';
+import { pageRoutes } from './pages/routes.js';
 import { importRoutes } from './imports.js';
 import type { ApiKeys } from './api-keys.js';
 import { allow, Problem, PROBLEM, problemResponses, sendProblem, whoCalls, type Door, type ZodApp } from './http.js';
@@ -99,6 +101,8 @@ export interface ServiceDeps {
   tokens?: TokenSettings;
   /** The Temporal Web UI's origin, whose pages may call /codec (POORTWACHTER_CODEC_CORS_ORIGIN). */
   webUiOrigin?: string;
+  /** The Amsterdam date the pages judge statuses on; default the real one (tests pin theirs). */
+  today?: () => string;
 }
 
 export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> {
@@ -119,8 +123,10 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
     ...(deps.login && { sessions: deps.login.sealer }),
     ...(deps.tokens && { tokens: new AccessTokens(deps.tokens) }),
   };
-  // The cookies are read before the rate limit asks who calls.
+  // The cookies are read before the rate limit asks who calls. Pages' forms post as
+  // application/x-www-form-urlencoded (their login, logout and records).
   await app.register(cookie);
+  await app.register(formbody);
   // A budget per caller, against load: per key, per token's subject, per person (all their sessions
   // share it); a caller the door does not know yet (no credentials, or refused ones) per address.
   await app.register(rateLimit, {
@@ -210,6 +216,12 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
   await app.register(async (api) => codecRoutes(api.withTypeProvider<ZodTypeProvider>(), codec, door), {
     prefix: '/codec',
   });
+  // The pages for people (with login on).
+  if (deps.login) {
+    await app.register(async (pages) =>
+      pageRoutes(pages.withTypeProvider<ZodTypeProvider>(), deps.cases, door, deps.today),
+    );
+  }
   return app;
 }
 

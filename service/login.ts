@@ -93,6 +93,7 @@ const LOGOUT_SCHEMA = {
   tags,
   response: {
     204: noContent('the session cookie is cleared'),
+    303: noContent("to the page that says so, when the logout came from a page's form"),
     ...problemResponses([403, 429], { 403: "the session's token is missing" }),
   },
 };
@@ -189,6 +190,10 @@ export async function loginRoutes(app: FastifyInstance, settings: LoginSettings)
         "logging out needs the session's token (x-csrf-token or _csrf)",
       );
     }
-    return reply.clearCookie(SESSION_COOKIE, cookieOptions).code(204).send();
+    reply.clearCookie(SESSION_COOKIE, cookieOptions);
+    // A page's logout form goes on to a page that says so; a program gets 204.
+    if ((request.body as { _csrf?: unknown } | undefined)?._csrf !== undefined)
+      return reply.redirect('/uitgelogd', 303);
+    return reply.code(204).send();
   });
 }

@@ -52,3 +52,17 @@ export class Browser {
     return { res, url: at };
   }
 }
+
+/**
+ * Logs in as a browser does: from `path` of the service through the provider's login form and back.
+ * Returns the browser (with its session cookie) and the page it landed on.
+ */
+export async function logInAt(base: string, path: string, email: string, password: string) {
+  const browser = new Browser();
+  const form = await browser.follow(`${base}${path}`);
+  const html = await form.res.text();
+  const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+  if (!action) throw new Error(`no login form at ${form.url}: ${html.slice(0, 200)}`);
+  const done = await browser.follow(new URL(action, form.url).href, { method: 'POST', form: { email, password } });
+  return { browser, landed: done };
+}

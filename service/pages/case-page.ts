@@ -1,0 +1,177 @@
+// The case page (`/zaken/{caseId}`): who and what the case is about, its obligations with their
+// status, due date, owner and legal basis, the deskundigenoordeel, and the timeline in Amsterdam time
+// with the actor and the full text of notes and reasons. Links to the forms the person may use.
+import type { CaseView } from '../../workflows/case-api.js';
+import type { TimelineEntry } from '../../workflows/case-model.js';
+import { FORM_EVENTS, type FormEvent } from './forms.js';
+import { escapeHtml, formatDate, formatMoment, WORDS, type Lang } from './html.js';
+
+const STATUS: Record<Lang, Record<string, string>> = {
+  nl: { open: 'open', done: 'gedaan', overdue: 'te laat', postponed: 'uitgesteld', 'not-applicable': 'n.v.t.' },
+  en: { open: 'open', done: 'done', overdue: 'overdue', postponed: 'postponed', 'not-applicable': 'n/a' },
+};
+const CASE_STATUS: Record<Lang, Record<string, string>> = {
+  nl: { open: 'open', hersteld: 'hersteld', closed: 'gesloten' },
+  en: { open: 'open', hersteld: 'recovered', closed: 'closed' },
+};
+const OWNER: Record<Lang, Record<string, string>> = {
+  nl: {
+    werkgever: 'werkgever',
+    werknemer: 'werknemer',
+    'werkgever+werknemer': 'werkgever en werknemer',
+    bedrijfsarts: 'bedrijfsarts',
+    casemanager: 'casemanager',
+    none: '—',
+  },
+  en: {
+    werkgever: 'employer',
+    werknemer: 'employee',
+    'werkgever+werknemer': 'employer and employee',
+    bedrijfsarts: 'company doctor',
+    casemanager: 'case manager',
+    none: '—',
+  },
+};
+const KIND: Record<Lang, Record<string, string>> = {
+  nl: {
+    opened: 'Zaak geopend',
+    reminder: 'Herinnering verstuurd',
+    escalation: 'Escalatie verstuurd',
+    overdue: 'Te laat',
+    'takeover-summary': 'Overnamebericht verstuurd',
+    'deskundigenoordeel-request': 'Deskundigenoordeel aangevraagd',
+    'deskundigenoordeel-reminder': 'Herinnering deskundigenoordeel',
+    'second-escalation': 'Tweede escalatie verstuurd',
+    'calendar-cancelled': 'Agenda-uitnodiging ingetrokken',
+    'delivery-failed': 'E-mail niet bezorgd',
+    closed: 'Zaak gesloten',
+  },
+  en: {
+    opened: 'Case opened',
+    reminder: 'Reminder sent',
+    escalation: 'Escalation sent',
+    overdue: 'Overdue',
+    'takeover-summary': 'Take-over summary sent',
+    'deskundigenoordeel-request': 'Expert opinion requested',
+    'deskundigenoordeel-reminder': 'Expert opinion reminder',
+    'second-escalation': 'Second escalation sent',
+    'calendar-cancelled': 'Calendar invitation cancelled',
+    'delivery-failed': 'E-mail not delivered',
+    closed: 'Case closed',
+  },
+};
+
+const diffDays = (a: string, b: string) => Math.round((Date.parse(a) - Date.parse(b)) / 86_400_000);
+
+/** What an entry says, in words: the event's kind, its task, and the text that came with it. */
+function describe(entry: TimelineEntry, view: CaseView, lang: Lang): { what: string; details: string } {
+  const title = (id: string | undefined) => view.calendar.milestones.find((m) => m.id === id)?.title ?? id ?? '';
+  if (entry.kind !== 'event' || !entry.event) {
+    const what = KIND[lang][entry.kind] ?? entry.kind;
+    const parts = [
+      entry.task && title(entry.task),
+      entry.due && `${WORDS[lang].due.toLowerCase()} ${formatDate(entry.due, lang)}`,
+    ];
+    if (entry.recipients?.length) parts.push(`→ ${entry.recipients.join(', ')}`);
+    if (entry.details) parts.push(entry.details);
+    return { what, details: escapeHtml(parts.filter(Boolean).join(' · ')) };
+  }
+  const e = entry.event as Record<string, unknown> & { type: string };
+  const what = (FORM_EVENTS as Record<string, Record<Lang, string>>)[e.type]?.[lang] ?? e.type;
+  const parts: string[] = [];
+  if (typeof e.task === 'string') parts.push(escapeHtml(title(e.task)));
+  for (const key of ['date', 'newDate', 'until', 'endDate', 'decisionDate'] as const)
+    if (typeof e[key] === 'string') parts.push(escapeHtml(formatDate(e[key] as string, lang)));
+  if (typeof e.workPercentage === 'number') parts.push(escapeHtml(`${e.workPercentage}%`));
+  if (typeof e.weeks === 'number') parts.push(escapeHtml(`${e.weeks} ${lang === 'nl' ? 'weken' : 'weeks'}`));
+  for (const key of ['outcome', 'question', 'reason', 'text'] as const)
+    if (typeof e[key] === 'string') parts.push(`<span class="text">${escapeHtml(e[key])}</span>`);
+  const doc = e.document as { uri: string; sha256: string } | undefined;
+  if (doc)
+    parts.push(
+      `<a href="${escapeHtml(doc.uri)}">${lang === 'nl' ? 'document' : 'document'}</a> <span class="muted">sha256 ${escapeHtml(doc.sha256.slice(0, 12))}…</span>`,
+    );
+  return { what, details: parts.join(' · ') };
+}
+
+export interface CasePageOptions {
+  lang: Lang;
+  /** The forms this person may use on this case (empty: read only). */
+  forms: FormEvent[];
+  /** The tasks they may record as done (a link on the task's row). */
+  doableTasks: string[];
+}
+
+export function renderCasePage(view: CaseView, options: CasePageOptions): string {
+  const { lang, forms, doableTasks } = options;
+  const t = WORDS[lang];
+  const base = `/zaken/${encodeURIComponent(view.caseId)}`;
+  const facts = [
+    [t.employee, view.employee.displayName],
+    [t.employer, `${view.employer.name} (${view.employer.id})`],
+    [t.casemanager, `${view.casemanager.name}${view.casemanager.team ? ` · ${view.casemanager.team}` : ''}`],
+    [t.bedrijfsarts, view.bedrijfsarts.name],
+    [t.status, CASE_STATUS[lang][view.status] ?? view.status],
+    [t.firstSickDay, formatDate(view.calendar.firstSickDay, lang)],
+    [t.waitingTimeEnds, formatDate(view.calendar.waitingTimeEnds, lang)],
+    ...(view.workPercentage
+      ? [[t.workPercentage, `${view.workPercentage.percentage}% (${formatDate(view.workPercentage.since, lang)})`]]
+      : []),
+  ]
+    .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
+    .join('');
+
+  const rows = view.calendar.milestones
+    .filter((m) => m.isTask)
+    .map((m) => {
+      const late =
+        m.status === 'overdue'
+          ? diffDays(view.asOf, m.due)
+          : m.doneOn && m.doneOn > m.due
+            ? diffDays(m.doneOn, m.due)
+            : 0;
+      const status = `${STATUS[lang][m.status] ?? m.status}${late > 0 ? ` · ${t.daysLate(late)}` : ''}${
+        m.postponement
+          ? ` · ${t.postponedFrom(formatDate(m.postponement.originalDue, lang), m.postponement.reason)}`
+          : ''
+      }`;
+      const cls = m.status === 'overdue' || late > 0 ? 'late' : m.status === 'done' ? 'done' : '';
+      const action = doableTasks.includes(m.id)
+        ? `<a href="${base}/vastleggen/task-completed?taak=${encodeURIComponent(m.id)}">${t.record}<span class="skip"> ${escapeHtml(m.title)}</span></a>`
+        : '';
+      return `<tr><th scope="row">${escapeHtml(m.title)}</th><td>${escapeHtml(formatDate(m.due, lang))}</td><td class="${cls}">${escapeHtml(status)}</td><td>${escapeHtml(formatDate(m.doneOn, lang))}</td><td>${escapeHtml(OWNER[lang][m.owner] ?? m.owner)}</td><td>${escapeHtml(m.legalBasis)}</td><td class="no-print">${action}</td></tr>`;
+    })
+    .join('');
+
+  const timeline = [...view.timeline]
+    .reverse()
+    .map((entry) => {
+      const { what, details } = describe(entry, view, lang);
+      return `<tr><td>${escapeHtml(formatMoment(entry.at, lang))}</td><td>${escapeHtml(what)}</td><td>${escapeHtml(entry.actor)}</td><td>${details}</td></tr>`;
+    })
+    .join('');
+
+  const d = view.deskundigenoordeel;
+  const deskundigenoordeel = d
+    ? `<h2>${t.deskundigenoordeel}</h2><p>${t.requestedOn} ${escapeHtml(formatDate(d.requestedOn, lang))}${
+        d.receivedOn ? `, ${t.receivedOn} ${escapeHtml(formatDate(d.receivedOn, lang))}` : ''
+      } <span class="muted">(${escapeHtml(d.because)})</span></p>`
+    : '';
+
+  const actions = forms.length
+    ? `<nav class="no-print" aria-label="${t.record}"><h2>${t.record}</h2><ul>${forms
+        .map((f) => `<li><a href="${base}/vastleggen/${f}">${escapeHtml(FORM_EVENTS[f][lang])}</a></li>`)
+        .join('')}</ul></nav>`
+    : `<p class="notice">${t.readOnly}</p>`;
+
+  return `<h1>${t.case} ${escapeHtml(view.caseId)}</h1>
+<dl class="facts">${facts}</dl>
+${actions}
+<h2>${t.obligations}</h2>
+<table><thead><tr><th scope="col">${t.task}</th><th scope="col">${t.due}</th><th scope="col">${t.status}</th><th scope="col">${t.doneOn}</th><th scope="col">${t.owner}</th><th scope="col">${t.legalBasis}</th><th scope="col" class="no-print"><span class="skip">${t.record}</span></th></tr></thead>
+<tbody>${rows}</tbody></table>
+${deskundigenoordeel}
+<h2 id="tijdlijn">${t.timeline}</h2>
+<table><thead><tr><th scope="col">${t.when}</th><th scope="col">${t.what}</th><th scope="col">${t.who}</th><th scope="col">${t.details}</th></tr></thead>
+<tbody>${timeline}</tbody></table>`;
+}

@@ -1,0 +1,190 @@
+// The forms to record an event: which fields each event has, how a submitted form becomes the event
+// the API takes (the same schema checks it), and how a refusal is shown next to the field it is about.
+import { POSTPONABLE_IDS, type Milestone } from '../../workflows/calendar/index.js';
+import { EERSTEJAARSEVALUATIE_OUTCOMES } from '../../workflows/case-model.js';
+import { escapeHtml, type Lang } from './html.js';
+
+interface Field {
+  /** The event's field; a dotted name for a nested one (`document.uri`). */
+  name: string;
+  kind: 'date' | 'text' | 'textarea' | 'number' | 'select' | 'url';
+  label: Record<Lang, string>;
+  hint?: Record<Lang, string>;
+  optional?: boolean;
+  /** For a select: value and label. */
+  options?: (tasks: Milestone[]) => { value: string; label: string }[];
+}
+
+/** The events a form is offered for, with their Dutch (and English) names. */
+export const FORM_EVENTS = {
+  'task-completed': { nl: 'Taak gedaan', en: 'Task done' },
+  note: { nl: 'Notitie', en: 'Note' },
+  'task-postponed': { nl: 'Taak uitgesteld (art. 5)', en: 'Task postponed (art. 5)' },
+  recovered: { nl: 'Hersteld', en: 'Recovered' },
+  relapsed: { nl: 'Opnieuw ziek', en: 'Sick again' },
+  'case-closed': { nl: 'Zaak sluiten', en: 'Close the case' },
+} as const;
+export type FormEvent = keyof typeof FORM_EVENTS;
+
+/** What cannot be undone asks for a confirmation first. */
+export const NEEDS_CONFIRMATION: FormEvent[] = ['case-closed'];
+
+const openTasks = (tasks: Milestone[]) =>
+  tasks.filter((m) => m.isTask && (m.status === 'open' || m.status === 'overdue' || m.status === 'postponed'));
+
+const DATE = (nl: string, en: string): Field => ({
+  name: 'date',
+  kind: 'date',
+  label: { nl, en },
+  hint: { nl: 'dd-mm-jjjj', en: 'dd-mm-yyyy' },
+});
+
+export const FIELDS: Record<FormEvent, Field[]> = {
+  'task-completed': [
+    {
+      name: 'task',
+      kind: 'select',
+      label: { nl: 'Taak', en: 'Task' },
+      options: (tasks) => openTasks(tasks).map((m) => ({ value: m.id, label: m.title })),
+    },
+    DATE('Gedaan op', 'Done on'),
+    {
+      name: 'document.uri',
+      kind: 'url',
+      optional: true,
+      label: { nl: 'Document (adres)', en: 'Document (address)' },
+      hint: { nl: 'waar het document staat, bijvoorbeeld in het dossier', en: 'where the document is kept' },
+    },
+    {
+      name: 'document.sha256',
+      kind: 'text',
+      optional: true,
+      label: { nl: 'Vingerafdruk van het document (SHA-256)', en: 'Document fingerprint (SHA-256)' },
+      hint: { nl: '64 tekens, bij een document verplicht', en: '64 characters, required with a document' },
+    },
+    {
+      name: 'outcome',
+      kind: 'select',
+      optional: true,
+      label: { nl: 'Uitkomst (alleen eerstejaarsevaluatie)', en: 'Outcome (first-year evaluation only)' },
+      options: () => EERSTEJAARSEVALUATIE_OUTCOMES.map((o) => ({ value: o, label: o })),
+    },
+  ],
+  note: [{ name: 'text', kind: 'textarea', label: { nl: 'Notitie', en: 'Note' }, hint: NO_MEDICAL() }],
+  'task-postponed': [
+    {
+      name: 'task',
+      kind: 'select',
+      label: { nl: 'Taak', en: 'Task' },
+      options: (tasks) =>
+        openTasks(tasks)
+          .filter((m) => (POSTPONABLE_IDS as readonly string[]).includes(m.id))
+          .map((m) => ({ value: m.id, label: m.title })),
+    },
+    { name: 'newDate', kind: 'date', label: { nl: 'Nieuwe uiterste datum', en: 'New due date' } },
+    { name: 'reason', kind: 'textarea', label: { nl: 'Reden', en: 'Reason' }, hint: NO_MEDICAL() },
+  ],
+  recovered: [
+    DATE('Hersteld op', 'Recovered on'),
+    {
+      name: 'workPercentage',
+      kind: 'number',
+      optional: true,
+      label: { nl: 'Werkt weer voor (procent)', en: 'Working again (percent)' },
+      hint: { nl: 'leeg of 100: volledig hersteld', en: 'empty or 100: fully recovered' },
+    },
+  ],
+  relapsed: [DATE('Opnieuw ziek vanaf', 'Sick again from')],
+  'case-closed': [{ name: 'reason', kind: 'textarea', label: { nl: 'Reden', en: 'Reason' }, hint: NO_MEDICAL() }],
+};
+
+function NO_MEDICAL(): Record<Lang, string> {
+  return { nl: 'geen medische gegevens', en: 'no medical information' };
+}
+
+/** The form's values as the event: empty fields left out, nested names nested, numbers as numbers. */
+export function eventFromForm(type: FormEvent, form: Record<string, unknown>): Record<string, unknown> {
+  const event: Record<string, unknown> = { type };
+  for (const field of FIELDS[type]) {
+    const raw = form[field.name];
+    const value = typeof raw === 'string' ? raw.trim() : undefined;
+    if (!value) continue;
+    const parsed = field.kind === 'number' && /^\d+$/.test(value) ? Number(value) : value;
+    const [outer, inner] = field.name.split('.');
+    if (inner) event[outer!] = { ...(event[outer!] as object), [inner]: parsed };
+    else event[outer!] = parsed;
+  }
+  return event;
+}
+
+/** A Dutch (or English) message for a field the schema refused, by the kind of field. */
+function fieldMessage(field: Field, lang: Lang): string {
+  const nl: Record<Field['kind'], string> = {
+    date: 'Vul een geldige datum in.',
+    text: 'Deze waarde klopt niet.',
+    textarea: 'Vul dit veld in (hoogstens het toegestane aantal tekens).',
+    number: 'Vul een heel getal in.',
+    select: 'Kies een van de mogelijkheden.',
+    url: 'Vul een volledig adres in, beginnend met https://',
+  };
+  const en: Record<Field['kind'], string> = {
+    date: 'Enter a valid date.',
+    text: 'This value is not right.',
+    textarea: 'Fill in this field (at most the allowed number of characters).',
+    number: 'Enter a whole number.',
+    select: 'Choose one of the options.',
+    url: 'Enter a full address, starting with https://',
+  };
+  return (lang === 'nl' ? nl : en)[field.kind];
+}
+
+/** The refused fields, by form field name; an issue of a whole object goes to its first field. */
+export function errorsByField(type: FormEvent, issues: { path: string; message: string }[], lang: Lang) {
+  const errors: Record<string, string> = {};
+  for (const issue of issues) {
+    const field =
+      FIELDS[type].find((f) => f.name === issue.path) ?? FIELDS[type].find((f) => f.name.startsWith(`${issue.path}.`));
+    if (field && !errors[field.name]) errors[field.name] = `${fieldMessage(field, lang)} (${issue.message})`;
+  }
+  return errors;
+}
+
+/** The fields of one form, with the values entered and the errors next to their field. */
+export function renderFields(
+  type: FormEvent,
+  lang: Lang,
+  tasks: Milestone[],
+  values: Record<string, unknown>,
+  errors: Record<string, string>,
+): string {
+  return FIELDS[type]
+    .map((field) => {
+      const id = `veld-${field.name.replace('.', '-')}`;
+      const value = typeof values[field.name] === 'string' ? (values[field.name] as string) : '';
+      const error = errors[field.name];
+      const described = [field.hint && `${id}-hint`, error && `${id}-fout`].filter(Boolean).join(' ');
+      const common = `id="${id}" name="${escapeHtml(field.name)}"${field.optional ? '' : ' required'}${
+        described ? ` aria-describedby="${described}"` : ''
+      }${error ? ' aria-invalid="true"' : ''}`;
+      let control: string;
+      if (field.kind === 'select') {
+        const options = field.options!(tasks)
+          .map(
+            (o) =>
+              `<option value="${escapeHtml(o.value)}"${o.value === value ? ' selected' : ''}>${escapeHtml(o.label)}</option>`,
+          )
+          .join('');
+        control = `<select ${common}>${field.optional ? '<option value="">—</option>' : ''}${options}</select>`;
+      } else if (field.kind === 'textarea') {
+        control = `<textarea ${common} maxlength="2000">${escapeHtml(value)}</textarea>`;
+      } else {
+        const type = field.kind === 'number' ? 'number' : field.kind === 'url' ? 'url' : field.kind;
+        control = `<input type="${type}" ${common} value="${escapeHtml(value)}"${field.kind === 'number' ? ' min="1" max="100"' : ''}>`;
+      }
+      return `<label for="${id}">${escapeHtml(field.label[lang])}${field.optional ? ` <span class="hint">(${lang === 'nl' ? 'niet verplicht' : 'optional'})</span>` : ''}</label>
+${field.hint ? `<div class="hint muted" id="${id}-hint">${escapeHtml(field.hint[lang])}</div>` : ''}
+${error ? `<p class="error" id="${id}-fout">${escapeHtml(error)}</p>` : ''}
+${control}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,300 @@
+// The pages for people, beside the API that serves them and behind the same door: a page asks who
+// is logged in (a visitor without a session goes through the login and comes back to the page),
+// shows only the cases of their roles (any other is "niet gevonden"), offers only the forms their
+// role may use, and records through the same client library and schemas as the API. Forms send the
+// session's token; every read and change is in the access log.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import {
+  EventNotAllowedError,
+  getCase,
+  InvalidEventError,
+  recordEvent,
+  UnknownCaseError,
+  type CaseClientOptions,
+} from '../../client/cases.js';
+import { amsterdamDate } from '../../workflows/calendar/amsterdam-time.js';
+import type { CaseView } from '../../workflows/case-api.js';
+import { Problem, sendsSessionToken, whoCalls, type Door, type ZodApp } from '../http.js';
+import { apiEventSchema } from '../schemas.js';
+import { actorOf, mayRecord, seesCase, type CaseParties, type Identity, type TaskOwner } from '../identity.js';
+import { renderCasePage } from './case-page.js';
+import {
+  errorsByField,
+  eventFromForm,
+  FORM_EVENTS,
+  NEEDS_CONFIRMATION,
+  renderFields,
+  type FormEvent,
+} from './forms.js';
+import { escapeHtml, languageOf, page, WORDS, type Lang, type PageUser } from './html.js';
+
+interface Visitor {
+  identity: Identity;
+  user: PageUser;
+  lang: Lang;
+}
+
+const hidden = { schema: { hide: true } };
+const caseParams = z.strictObject({ caseId: z.string().min(1).max(64) });
+const formParams = caseParams.extend({ event: z.string() });
+
+function partiesOf(view: CaseView): CaseParties {
+  return {
+    employerId: view.employer.id,
+    casemanagerEmail: view.casemanager.email,
+    bedrijfsartsEmail: view.bedrijfsarts.email,
+    ...(view.casemanager.team && { team: view.casemanager.team }),
+  };
+}
+
+const ownerIn = (view: CaseView) => (task: string) =>
+  view.calendar.milestones.find((m) => m.id === task)?.owner as TaskOwner | undefined;
+
+/** The forms a person may use on this case, and the tasks they may record as done. */
+function allowedOn(identity: Identity, view: CaseView): { forms: FormEvent[]; doableTasks: string[] } {
+  if (view.status === 'closed') return { forms: [], doableTasks: [] };
+  const parties = partiesOf(view);
+  const may = (type: string, task?: string) =>
+    mayRecord(identity, parties, { type, ...(task && { task }) }, ownerIn(view));
+  const open = view.calendar.milestones.filter((m) => m.isTask && ['open', 'overdue', 'postponed'].includes(m.status));
+  const doableTasks = open.filter((m) => may('task-completed', m.id)).map((m) => m.id);
+  const forms = (Object.keys(FORM_EVENTS) as FormEvent[]).filter((type) =>
+    type === 'task-completed' ? doableTasks.length > 0 : may(type),
+  );
+  return { forms, doableTasks };
+}
+
+/**
+ * `today` is the Amsterdam date the statuses are judged on (a test's pinned day; default the real
+ * one).
+ */
+export function pageRoutes(
+  app: ZodApp,
+  cases: CaseClientOptions,
+  door: Door,
+  today: () => string = () => amsterdamDate(Date.now()),
+): void {
+  const html = (reply: FastifyReply, status: number, body: string) =>
+    reply.code(status).type('text/html; charset=utf-8').send(body);
+
+  /** The logged-in person, or undefined after sending them to the login (or refusing a system). */
+  async function visitor(request: FastifyRequest, reply: FastifyReply): Promise<Visitor | undefined> {
+    const lang = languageOf(request.headers['accept-language']);
+    let caller;
+    try {
+      caller = await whoCalls(door, request);
+    } catch (err) {
+      if (err instanceof Problem && err.status === 401 && door.sessions) {
+        await reply.redirect(`/auth/login?returnTo=${encodeURIComponent(request.url)}`, 303);
+        return undefined;
+      }
+      throw err;
+    }
+    if (caller.csrf === undefined) {
+      // A key or token on a page: the pages are for people; systems use the API.
+      html(reply, 403, page({ lang, title: 'Forbidden', body: '<h1>Forbidden</h1><p>Use the API (/api/v1).</p>' }));
+      return undefined;
+    }
+    const { identity } = caller;
+    request.identity = identity;
+    return { identity, lang, user: { name: identity.name, roles: identity.roles, csrf: caller.csrf } };
+  }
+
+  /** The case as this person may see it; a case outside their roles is as absent as a missing one. */
+  async function visibleCase(v: Visitor, caseId: string): Promise<CaseView | undefined> {
+    try {
+      const view = await getCase(cases, caseId, { asOf: today() });
+      return seesCase(v.identity, partiesOf(view)) ? view : undefined;
+    } catch (err) {
+      if (err instanceof UnknownCaseError) return undefined;
+      throw err;
+    }
+  }
+
+  const notFound = (reply: FastifyReply, v: Visitor, caseId: string) => {
+    const t = WORDS[v.lang];
+    return html(
+      reply,
+      404,
+      page({
+        lang: v.lang,
+        title: t.notFound,
+        user: v.user,
+        body: `<h1>${t.notFound}</h1><p>${escapeHtml(t.notFoundText(caseId))}</p><p><a href="/zaken">${v.lang === 'nl' ? 'Zaak zoeken' : 'Find a case'}</a></p>`,
+      }),
+    );
+  };
+
+  app.get('/', hidden, async (_request, reply) => reply.redirect('/zaken', 303));
+
+  app.get(
+    '/zaken',
+    { schema: { hide: true, querystring: z.looseObject({ id: z.string().optional() }) } },
+    async (request, reply) => {
+      const v = await visitor(request, reply);
+      if (!v) return reply;
+      const id = request.query.id?.trim();
+      if (id) return reply.redirect(`/zaken/${encodeURIComponent(id)}`, 303);
+      const nl = v.lang === 'nl';
+      const body = `<h1>${nl ? 'Zaken' : 'Cases'}</h1>
+<form method="get" action="/zaken" class="record"><label for="zaak-id">${nl ? 'Zaaknummer' : 'Case id'}</label>
+<input id="zaak-id" name="id" required autocomplete="off"> <button type="submit">${nl ? 'Openen' : 'Open'}</button></form>`;
+      return html(reply, 200, page({ lang: v.lang, title: nl ? 'Zaken' : 'Cases', user: v.user, body }));
+    },
+  );
+
+  app.get('/zaken/:caseId', { schema: { hide: true, params: caseParams } }, async (request, reply) => {
+    const v = await visitor(request, reply);
+    if (!v) return reply;
+    const { caseId } = request.params;
+    request.access = { action: 'case.read', caseId };
+    const view = await visibleCase(v, caseId);
+    if (!view) return notFound(reply, v, caseId);
+    const body = renderCasePage(view, { lang: v.lang, ...allowedOn(v.identity, view) });
+    return html(reply, 200, page({ lang: v.lang, title: `${WORDS[v.lang].case} ${caseId}`, user: v.user, body }));
+  });
+
+  /** The form page: empty, prefilled with a task, or again with the values entered and the errors. */
+  function formPage(
+    v: Visitor,
+    view: CaseView,
+    type: FormEvent,
+    values: Record<string, unknown>,
+    errors: Record<string, string>,
+    problem?: string,
+  ): string {
+    const t = WORDS[v.lang];
+    const name = FORM_EVENTS[type][v.lang];
+    const base = `/zaken/${encodeURIComponent(view.caseId)}`;
+    const fields = renderFields(type, v.lang, view.calendar.milestones, values, errors);
+    const confirm = NEEDS_CONFIRMATION.includes(type)
+      ? `<label for="bevestig"><input type="checkbox" id="bevestig" name="bevestig" value="ja" required> ${t.confirm}</label>`
+      : '';
+    const summary = problem
+      ? `<div class="problem" role="alert"><p>${escapeHtml(problem)}</p></div>`
+      : Object.keys(errors).length
+        ? `<div class="problem" role="alert"><p>${t.fixErrors}</p></div>`
+        : '';
+    return page({
+      lang: v.lang,
+      title: `${name} · ${view.caseId}`,
+      user: v.user,
+      body: `<p><a href="${base}">← ${t.case} ${escapeHtml(view.caseId)}</a></p>
+<h1>${escapeHtml(name)}</h1><p>${t.recordTitle} ${escapeHtml(view.caseId)} (${escapeHtml(view.employee.displayName)})</p>
+${summary}
+<form method="post" action="${base}/vastleggen/${type}" class="record" novalidate>
+<input type="hidden" name="_csrf" value="${escapeHtml(v.user.csrf)}">
+${fields}
+${confirm}
+<p><button type="submit">${t.save}</button> <a href="${base}">${t.cancel}</a></p>
+</form>`,
+    });
+  }
+
+  /** The case and the form type, when the person may use that form on that case. */
+  async function formContext(
+    request: FastifyRequest<{ Params: { caseId: string; event: string } }>,
+    reply: FastifyReply,
+  ) {
+    const v = await visitor(request, reply);
+    if (!v) return undefined;
+    const { caseId, event } = request.params;
+    const view = await visibleCase(v, caseId);
+    if (!view) return void notFound(reply, v, caseId);
+    const type = event as FormEvent;
+    if (!(event in FORM_EVENTS) || !allowedOn(v.identity, view).forms.includes(type)) {
+      const nl = v.lang === 'nl';
+      html(
+        reply,
+        403,
+        page({
+          lang: v.lang,
+          title: nl ? 'Niet toegestaan' : 'Not allowed',
+          user: v.user,
+          body: `<h1>${nl ? 'Niet toegestaan' : 'Not allowed'}</h1><p>${
+            nl ? 'Uw rol mag dit niet vastleggen in deze zaak.' : 'Your role may not record this in this case.'
+          }</p><p><a href="/zaken/${encodeURIComponent(caseId)}">${WORDS[v.lang].case} ${escapeHtml(caseId)}</a></p>`,
+        }),
+      );
+      return undefined;
+    }
+    return { v, view, type };
+  }
+
+  app.get(
+    '/zaken/:caseId/vastleggen/:event',
+    { schema: { hide: true, params: formParams, querystring: z.looseObject({ taak: z.string().optional() }) } },
+    async (request, reply) => {
+      request.access = { action: 'case.read', caseId: request.params.caseId };
+      const context = await formContext(request, reply);
+      if (!context) return reply;
+      const { v, view, type } = context;
+      const today = view.asOf;
+      const values = { task: request.query.taak, date: today };
+      return html(reply, 200, formPage(v, view, type, values, {}));
+    },
+  );
+
+  app.post(
+    '/zaken/:caseId/vastleggen/:event',
+    { schema: { hide: true, params: formParams, body: z.record(z.string(), z.unknown()) } },
+    async (request, reply) => {
+      request.access = { action: 'event.record', caseId: request.params.caseId };
+      const context = await formContext(request, reply);
+      if (!context) return reply;
+      const { v, view, type } = context;
+      if (!sendsSessionToken(request, v.user.csrf)) {
+        const nl = v.lang === 'nl';
+        return html(
+          reply,
+          403,
+          page({
+            lang: v.lang,
+            title: nl ? 'Verlopen formulier' : 'Expired form',
+            user: v.user,
+            body: `<h1>${nl ? 'Verlopen formulier' : 'Expired form'}</h1><p>${
+              nl ? 'Open het formulier opnieuw en probeer het nog eens.' : 'Open the form again and try once more.'
+            }</p>`,
+          }),
+        );
+      }
+      const values = request.body;
+      if (NEEDS_CONFIRMATION.includes(type) && values.bevestig !== 'ja') {
+        const message = v.lang === 'nl' ? 'Bevestig eerst dat u dit wilt.' : 'Confirm first that you want this.';
+        return html(reply, 400, formPage(v, view, type, values, {}, message));
+      }
+      // The same schema as the API's: each field at fault is named next to it.
+      const shaped = apiEventSchema.safeParse(eventFromForm(type, values));
+      if (!shaped.success) {
+        const issues = shaped.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+        return html(reply, 400, formPage(v, view, type, values, errorsByField(type, issues, v.lang)));
+      }
+      try {
+        await recordEvent(cases, view.caseId, { ...shaped.data, actor: actorOf(v.identity, partiesOf(view)) });
+      } catch (err) {
+        // The law's rules (a date in the future, a relapse after the case ended) or the case's state.
+        if (err instanceof InvalidEventError || err instanceof EventNotAllowedError)
+          return html(reply, 422, formPage(v, view, type, values, {}, `${WORDS[v.lang].refused} ${err.message}`));
+        throw err;
+      }
+      return reply.redirect(`/zaken/${encodeURIComponent(view.caseId)}#tijdlijn`, 303);
+    },
+  );
+
+  app.get('/uitgelogd', hidden, async (request, reply) => {
+    const lang = languageOf(request.headers['accept-language']);
+    const nl = lang === 'nl';
+    return html(
+      reply,
+      200,
+      page({
+        lang,
+        title: nl ? 'Uitgelogd' : 'Logged out',
+        body: `<h1>${nl ? 'U bent uitgelogd' : 'You are logged out'}</h1><p><a href="/auth/login?returnTo=/zaken">${
+          nl ? 'Opnieuw inloggen' : 'Log in again'
+        }</a></p>`,
+      }),
+    );
+  });
+}

@@ -1,0 +1,208 @@
+// The pages for people, without a browser (the browser test is test/browser/): a click from outside
+// goes through the login and lands on the page; the case page shows the obligations and the timeline
+// in Amsterdam time; a form records an event with the same checks as the API, keeps what was entered
+// and says in Dutch what is wrong; a case outside one's roles is "niet gevonden"; an auditor gets no
+// forms. Cases start on Monday 2026-03-02 (before summer time: 09:00 Amsterdam is 08:00 UTC).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getCase, openCase } from '../client/cases.js';
+import { openAccessLog, type AccessLog } from '../service/access-log.js';
+import { ApiKeys } from '../service/api-keys.js';
+import { buildService } from '../service/app.js';
+import { DEFAULT_CLAIM_MAPPING } from '../service/identity.js';
+import { generateSessionKey, SessionSealer } from '../service/session.js';
+import { startIdentityProvider, type RunningIdentityProvider } from '../tools/dev/identity-provider.js';
+import { logInAt, type Browser } from './setup/browser.js';
+import { sampleCase } from './setup/case-world.js';
+import { startDevWorld, type DevWorld } from './setup/dev-world.js';
+import { freePort } from './setup/ports.js';
+
+describe('the pages: a case, and recording on it', () => {
+  const run = Date.now().toString(36);
+  const A = `page-a-${run}`;
+  const B = `page-b-${run}`;
+  let world: DevWorld;
+  let idp: RunningIdentityProvider;
+  let app: FastifyInstance;
+  let accessLog: AccessLog;
+  let base: string;
+  let anna: Browser;
+
+  const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+  const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+
+  beforeAll(async () => {
+    world = await startDevWorld(`pages-${process.pid}`, { start: '2026-03-02' });
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    idp = await startIdentityProvider({
+      port: 0,
+      clients: [{ clientId: 'poortwachter', clientSecret: 'test-secret', redirectUris: [`${base}/auth/callback`] }],
+    });
+    accessLog = openAccessLog(join(mkdtempSync(join(tmpdir(), 'pw-pages-')), 'access.jsonl'));
+    app = await buildService({
+      cases: world.cases,
+      keys: new ApiKeys(join(mkdtempSync(join(tmpdir(), 'pw-pages-keys-')), 'api-keys.json')),
+      accessLog,
+      version: 'test',
+      today: () => world.today(),
+      login: {
+        issuer: idp.issuer,
+        clientId: 'poortwachter',
+        clientSecret: 'test-secret',
+        publicUrl: base,
+        scopes: 'openid profile email',
+        claims: DEFAULT_CLAIM_MAPPING,
+        sealer: new SessionSealer(generateSessionKey()),
+      },
+    });
+    await app.listen({ host: '127.0.0.1', port });
+    await openCase(world.cases, sampleCase(A, '2026-02-23'));
+    await openCase(
+      world.cases,
+      sampleCase(B, '2026-02-23', { casemanager: { name: 'Bram', email: `bram-${run}@arbo.example` } }),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await accessLog?.close();
+    await idp?.close();
+    await world?.close();
+  });
+
+  it('a click from an e-mail goes through the login and lands on the case page', async () => {
+    const { browser, landed } = await logInAt(base, `/zaken/${A}`, 'anna@arbo.example', 'anna-dev');
+    anna = browser;
+    expect(landed.url).toBe(`${base}/zaken/${A}`);
+    expect(landed.res.status).toBe(200);
+    const html = await landed.res.text();
+    expect(html).toContain('<html lang="nl">');
+    const page = text(html);
+    expect(page).toContain(`Zaak ${A}`);
+    expect(page).toContain('Eerste ziektedag 23-02-2026');
+    // On Monday 2 March the ziekmelding (due Sunday 1 March, week 1) is a day late; the
+    // probleemanalyse is due on 5 April (week 6).
+    expect(page).toContain('Ziekmelding bij arbodienst of bedrijfsarts 01-03-2026 te laat · 1 dag te laat werkgever');
+    expect(page).toContain('Probleemanalyse door de bedrijfsarts 05-04-2026 open bedrijfsarts');
+    expect(html).toContain(`href="/zaken/${A}/vastleggen/task-completed?taak=probleemanalyse"`);
+    expect(page).toContain('Zaak geopend');
+  });
+
+  it('records a task done from the form; a wrong value is said in Dutch next to its field, the rest kept', async () => {
+    const form = await anna.request(`${base}/zaken/${A}/vastleggen/task-completed?taak=probleemanalyse`);
+    expect(form.status).toBe(200);
+    const html = await form.text();
+    expect(html).toContain('<option value="probleemanalyse" selected>');
+    const csrf = csrfOf(html);
+
+    const wrong = await anna.request(`${base}/zaken/${A}/vastleggen/task-completed`, {
+      method: 'POST',
+      form: {
+        _csrf: csrf,
+        task: 'probleemanalyse',
+        date: '2026-03-02',
+        'document.uri': 'https://dossier.arbo.example/pa.pdf',
+        'document.sha256': 'niet-hex',
+      },
+    });
+    expect(wrong.status).toBe(400);
+    const refused = await wrong.text();
+    expect(refused).toContain('Het formulier is niet opgeslagen.');
+    expect(refused).toMatch(/<p class="error" id="veld-document-sha256-fout">Deze waarde klopt niet\./);
+    expect(refused).toContain('value="https://dossier.arbo.example/pa.pdf"'); // kept
+
+    const sha256 = 'a'.repeat(64);
+    const saved = await anna.request(`${base}/zaken/${A}/vastleggen/task-completed`, {
+      method: 'POST',
+      form: {
+        _csrf: csrf,
+        task: 'probleemanalyse',
+        date: '2026-03-02',
+        'document.uri': 'https://dossier.arbo.example/pa.pdf',
+        'document.sha256': sha256,
+      },
+    });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get('location')).toBe(`/zaken/${A}#tijdlijn`);
+    const after = text(await (await anna.request(`${base}/zaken/${A}`)).text());
+    expect(after).toContain('Probleemanalyse door de bedrijfsarts 05-04-2026 gedaan 02-03-2026 bedrijfsarts');
+    expect(after).toMatch(
+      /\d\d-\d\d-2026 \d\d:\d\d Taak gedaan login:anna@arbo\.example \(casemanager\) Probleemanalyse door de bedrijfsarts · 02-03-2026 · document/,
+    );
+    const view = await getCase(world.cases, A, { asOf: world.today() });
+    expect(view.timeline.find((e) => e.event?.type === 'task-completed')?.event).toMatchObject({
+      type: 'task-completed',
+      task: 'probleemanalyse',
+      document: { uri: 'https://dossier.arbo.example/pa.pdf', sha256 },
+    });
+  });
+
+  it("a note keeps its full text; the law's refusal is shown on the form; without the token nothing is saved", async () => {
+    const csrf = csrfOf(await (await anna.request(`${base}/zaken/${A}/vastleggen/note`)).text());
+    const text2000 = `Gesprek gevoerd over werkhervatting. ${'x'.repeat(1900)}`;
+    const saved = await anna.request(`${base}/zaken/${A}/vastleggen/note`, {
+      method: 'POST',
+      form: { _csrf: csrf, text: text2000 },
+    });
+    expect(saved.status).toBe(303);
+    expect(await (await anna.request(`${base}/zaken/${A}`)).text()).toContain(text2000);
+
+    const future = await anna.request(`${base}/zaken/${A}/vastleggen/recovered`, {
+      method: 'POST',
+      form: { _csrf: csrf, date: '2027-01-01' },
+    });
+    expect(future.status).toBe(422);
+    const refusal = await future.text();
+    expect(refusal).toMatch(/<div class="problem" role="alert"><p>Niet vastgelegd: [^<]*2027-01-01/);
+    expect(refusal).toContain('value="2027-01-01"'); // kept
+
+    const forged = await anna.request(`${base}/zaken/${A}/vastleggen/note`, {
+      method: 'POST',
+      form: { text: 'van een andere site' },
+    });
+    expect(forged.status).toBe(403);
+    expect(
+      (await getCase(world.cases, A)).timeline.some(
+        (e) => e.event?.type === 'note' && e.event.text === 'van een andere site',
+      ),
+    ).toBe(false);
+  });
+
+  it('closing a case asks for a confirmation first', async () => {
+    const csrf = csrfOf(await (await anna.request(`${base}/zaken/${A}/vastleggen/case-closed`)).text());
+    const unconfirmed = await anna.request(`${base}/zaken/${A}/vastleggen/case-closed`, {
+      method: 'POST',
+      form: { _csrf: csrf, reason: 'dossier overgedragen' },
+    });
+    expect(unconfirmed.status).toBe(400);
+    expect(await unconfirmed.text()).toContain('Bevestig eerst dat u dit wilt.');
+    expect((await getCase(world.cases, A)).status).toBe('open');
+  });
+
+  it("another casemanager's case is niet gevonden; an auditor sees the case and no forms", async () => {
+    const other = await anna.request(`${base}/zaken/${B}`);
+    expect(other.status).toBe(404);
+    expect(await other.text()).toContain('Niet gevonden');
+    const { browser: auditor, landed } = await logInAt(base, `/zaken/${B}`, 'audit@arbo.example', 'auditor-dev');
+    expect(landed.res.status).toBe(200);
+    const html = await landed.res.text();
+    expect(html).not.toContain('/vastleggen/');
+    expect(html).toContain('U kunt deze zaak alleen inzien.');
+    expect((await auditor.request(`${base}/zaken/${B}/vastleggen/note`)).status).toBe(403);
+  });
+
+  it('English for a browser that asks for it; logging out from the page says so', async () => {
+    const english = await anna.request(`${base}/zaken/${A}`, { headers: { 'accept-language': 'en-GB,en;q=0.9' } });
+    const html = await english.text();
+    expect(html).toContain('<html lang="en">');
+    expect(text(html)).toContain(`Case ${A}`);
+    const logout = await anna.request(`${base}/auth/logout`, { method: 'POST', form: { _csrf: csrfOf(html) } });
+    expect(logout.status).toBe(303);
+    expect(logout.headers.get('location')).toBe('/uitgelogd');
+    expect((await anna.request(`${base}/zaken/${A}`)).status).toBe(303);
+  });
+});
