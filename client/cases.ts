@@ -253,7 +253,9 @@ const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, 
 
 /** The visibility query for a filter; only ids, statuses, dates and counts are searchable. */
 export function listQuery(filter: CaseListFilter): string {
-  const clauses = [`WorkflowType = 'caseWorkflow'`];
+  // A case that continued as new has an earlier run that ended so, with the search attributes of
+  // then: only the current run (running, or ended otherwise) stands for the case.
+  const clauses = [`WorkflowType = 'caseWorkflow'`, `ExecutionStatus != 'ContinuedAsNew'`];
   if (filter.casemanagerEmail) clauses.push(`CasemanagerId = ${quote(casemanagerKey(filter.casemanagerEmail))}`);
   if (filter.casemanagerKey) clauses.push(`CasemanagerId = ${quote(filter.casemanagerKey)}`);
   if (filter.employerId) clauses.push(`EmployerId = ${quote(filter.employerId)}`);

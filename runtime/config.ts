@@ -95,6 +95,7 @@ const envShape = z.object({
   POORTWACHTER_TOKEN_ISSUER: z
     .url({ protocol: /^https?$/, error: 'must be the http(s) URL of the identity provider' })
     .optional(),
+  POORTWACHTER_TOKEN_TYP: z.enum(['at+jwt', 'any']).default('at+jwt'),
   POORTWACHTER_TOKEN_JWKS_URL: z
     .url({ protocol: /^https?$/, error: "must be the http(s) URL of the provider's JWKS" })
     .optional(),
@@ -155,6 +156,14 @@ export const envSchema = envShape.superRefine((env, ctx) => {
       message: 'is required when POORTWACHTER_TOKEN_AUDIENCE is set (or POORTWACHTER_OIDC_ISSUER, its default)',
     });
   }
+  if (env.POORTWACHTER_TOKEN_AUDIENCE && env.POORTWACHTER_TOKEN_AUDIENCE === env.POORTWACHTER_OIDC_CLIENT_ID) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['POORTWACHTER_TOKEN_AUDIENCE'],
+      message:
+        "is the login's client id: the ID tokens of every login carry that audience; give the API an identifier of its own",
+    });
+  }
   for (const name of ['POORTWACHTER_TOKEN_ISSUER', 'POORTWACHTER_TOKEN_JWKS_URL'] as const) {
     if (env[name] && !env.POORTWACHTER_TOKEN_AUDIENCE)
       ctx.addIssue({
@@ -206,6 +215,11 @@ export interface Config {
   keys: { inline?: string; file?: string };
   /** The codec endpoint for the Temporal Web UI (`poortwachter codec-server`). */
   codecServer: { token: string | undefined; corsOrigin: string; port: number };
+  /**
+   * The Temporal Web UI's origin as configured (POORTWACHTER_CODEC_CORS_ORIGIN), whose pages may call
+   * the service's /codec; unset, no other origin's page may (`dev` sets its own UI's).
+   */
+  webUiOrigin: string | undefined;
   /** The e-mail templates; undefined: the built-in ones (templates/). */
   templatesDir: string | undefined;
   /** Copied on the second escalation of an overdue task. */
@@ -227,7 +241,7 @@ export interface Config {
   /** How roles, employers and team are read from the provider's claims (login and access tokens). */
   claims: ClaimSettings;
   /** Access tokens of the identity provider (OAuth2 client credentials); undefined: none are taken. */
-  tokens: { issuer: string; audience: string; jwksUrl: string | undefined } | undefined;
+  tokens: { issuer: string; audience: string; jwksUrl: string | undefined; typ: 'at+jwt' | 'any' } | undefined;
 }
 
 export interface OidcSettings {
@@ -301,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       corsOrigin: new URL(e.POORTWACHTER_CODEC_CORS_ORIGIN ?? `http://localhost:${e.TEMPORAL_UI_PORT}`).origin,
       port: e.POORTWACHTER_CODEC_PORT,
     },
+    webUiOrigin: e.POORTWACHTER_CODEC_CORS_ORIGIN && new URL(e.POORTWACHTER_CODEC_CORS_ORIGIN).origin,
     templatesDir: e.POORTWACHTER_TEMPLATES_DIR,
     supervisorEmail: e.POORTWACHTER_SUPERVISOR_EMAIL,
     operationsEmail: e.POORTWACHTER_OPERATIONS_EMAIL,
@@ -329,6 +344,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           issuer: (e.POORTWACHTER_TOKEN_ISSUER ?? e.POORTWACHTER_OIDC_ISSUER)!,
           audience: e.POORTWACHTER_TOKEN_AUDIENCE,
           jwksUrl: e.POORTWACHTER_TOKEN_JWKS_URL,
+          typ: e.POORTWACHTER_TOKEN_TYP,
         }
       : undefined,
   };

@@ -210,7 +210,7 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
   });
   const codec = {
     codecs: deps.cases.client.options.loadedDataConverter.payloadCodecs,
-    uiOrigin: deps.webUiOrigin ?? 'http://localhost:8233',
+    ...(deps.webUiOrigin && { uiOrigin: deps.webUiOrigin }),
     ...(deps.login && { ownOrigin: new URL(deps.login.publicUrl).origin }),
   };
   await app.register(async (api) => codecRoutes(api.withTypeProvider<ZodTypeProvider>(), codec, door), {
@@ -527,7 +527,7 @@ function answerError(err: FastifyError, request: FastifyRequest, reply: FastifyR
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return sendProblem(
       reply,
-      new Problem(413, PROBLEM.tooLarge, 'Content Too Large', 'the request body is larger than 1 MiB'),
+      new Problem(413, PROBLEM.tooLarge, 'Content Too Large', 'the request body is larger than this route takes'),
     );
   }
   if (!isResponseSerializationError(err) && err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {

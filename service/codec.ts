@@ -13,8 +13,8 @@ import { allow, Problem, PROBLEM, problemResponses, type Door, type ZodApp } fro
 export interface CodecSettings {
   /** The codecs of the service's data converter (applied last to first when decoding). */
   codecs: PayloadCodec[];
-  /** The Temporal Web UI's origin, e.g. http://localhost:8233: the one page origin answered. */
-  uiOrigin: string;
+  /** The Temporal Web UI's origin, e.g. http://localhost:8233: the one other page origin answered. */
+  uiOrigin?: string;
   /** The service's own origin (its pages may call too). */
   ownOrigin?: string;
 }
@@ -41,7 +41,7 @@ export function codecRoutes(app: ZodApp, settings: CodecSettings, door: Door): v
     const origin = request.headers.origin;
     if (origin === undefined || origin === settings.ownOrigin) return;
     if (origin !== settings.uiOrigin) {
-      throw new Problem(403, PROBLEM.forbidden, 'Forbidden', `pages of ${origin} may not use the codec`);
+      throw new Problem(403, PROBLEM.forbidden, 'Forbidden', 'pages of this origin may not use the codec');
     }
     reply.header('access-control-allow-origin', origin).header('vary', 'Origin').headers(CORS_HEADERS);
   };

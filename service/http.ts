@@ -17,7 +17,7 @@ import type { ApiKeys } from './api-keys.js';
 import { ACTION_SCOPE, isSystem, mayDo, type Action, type Identity } from './identity.js';
 import { problemSchema } from './schemas.js';
 import { SESSION_COOKIE, type SessionSealer } from './session.js';
-import { looksLikeJwt, TokenRefused, type AccessTokens } from './tokens.js';
+import { looksLikeJwt, ProviderUnavailable, TokenRefused, type AccessTokens } from './tokens.js';
 
 /** A Fastify instance whose routes are typed by their zod schemas. */
 export type ZodApp = FastifyInstance<
@@ -48,6 +48,7 @@ export const PROBLEM = {
   tooLarge: 'urn:poortwachter:problem:too-large',
   tooMany: 'urn:poortwachter:problem:too-many-requests',
   refused: 'urn:poortwachter:problem:refused-by-rules',
+  unavailable: 'urn:poortwachter:problem:unavailable',
   internal: 'urn:poortwachter:problem:internal',
 } as const;
 
@@ -71,15 +72,20 @@ const PROBLEM_STATUS: Record<number, string> = {
   403: 'the caller may not do this (its scopes or roles), or a change by a login session came without its token',
   404: 'no such case (or none the caller may see)',
   409: "the case's state does not allow it (a duplicate case id, a closed case, already recorded)",
-  413: 'the body is larger than 1 MiB',
+  413: 'the body is larger than the route takes (1 MiB; 4 MiB for the codec)',
   422: "the law's rules refuse it",
   429: 'too many requests from this caller: wait as long as Retry-After says',
+  500: 'the service could not answer; it has been logged (no details are given)',
+  503: 'the identity provider cannot be reached now (to check an access token, or to log in): try again later',
 };
 
-/** The documented problem answers of a route: `problemResponses(400, 401, …)`, or with its own words. */
+/**
+ * The documented problem answers of a route: `problemResponses([400, 401, …])`, or with its own words.
+ * 500 and 503 may come from any route and are always added.
+ */
 export const problemResponses = (statuses: number[], say: Record<number, string> = {}) =>
   Object.fromEntries(
-    statuses.map((s) => [
+    [...new Set([...statuses, 500, 503])].map((s) => [
       s,
       { description: say[s] ?? PROBLEM_STATUS[s]!, content: { 'application/problem+json': { schema: problemSchema } } },
     ]),
@@ -170,6 +176,15 @@ async function authenticate(door: Door, request: FastifyRequest): Promise<Caller
       try {
         return { identity: await door.tokens.verify(presented) };
       } catch (err) {
+        if (err instanceof ProviderUnavailable) {
+          request.log.warn({ reason: err.message }, 'access token not checked: the provider is unavailable');
+          throw new Problem(
+            503,
+            PROBLEM.unavailable,
+            'Service Unavailable',
+            "the identity provider's keys cannot be read now: try again later",
+          );
+        }
         if (!(err instanceof TokenRefused)) throw err;
         request.log.info({ reason: err.message }, 'access token refused');
         throw new Problem(401, PROBLEM.unauthorized, 'Unauthorized', 'the access token is not valid');

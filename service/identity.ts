@@ -26,6 +26,8 @@ export interface Identity {
   employers?: string[];
   /** A teamleider's team. */
   team?: string;
+  /** An access token of a system (client credentials), not of a person: judged by its scopes. */
+  system?: boolean;
 }
 
 /** What a route does, as the access log names it. */
@@ -82,7 +84,7 @@ const ROLE_ACTIONS: Record<Role, Action[]> = {
  * employers; a person by their roles. A login session is always a person, even one without roles.
  */
 export function isSystem(identity: Identity): boolean {
-  return identity.via === 'api-key' || (identity.via === 'token' && identity.roles.length === 0);
+  return identity.via === 'api-key' || (identity.via === 'token' && identity.system === true);
 }
 
 /** Whether the identity may do `action` at all (before any case is looked at). */
@@ -259,20 +261,34 @@ export function identityFromClaims(claims: Record<string, unknown>, mapping: Cla
 }
 
 /**
- * The identity of an access token's claims (already checked: signature, issuer, audience, expiry). A
- * token whose groups give roles is a person's (the Temporal Web UI passes a person's token along);
- * any other is a system's (OAuth2 client credentials), with the scopes of `scope` (or `scp`) that
- * this service knows and the employers of the employers claim. `undefined` without a subject or client.
+ * The identity of an access token's claims (already checked: signature, type, issuer, audience,
+ * expiry). A token of client credentials (no subject, or the client itself as subject) is a system's,
+ * with the scopes of `scope` (or `scp`) that this service knows and the employers of the employers
+ * claim. Any other token is a person's (the Temporal Web UI passes a person's token along), judged by
+ * the roles of their groups only: a person without a role may do nothing, whatever scopes the token
+ * carries. `undefined` without a subject or client.
  */
 export function identityFromAccessToken(claims: Record<string, unknown>, mapping: ClaimMapping): Identity | undefined {
-  const granted = typeof claims.scope === 'string' ? claims.scope.split(' ') : strings(claims.scp);
-  const scopes = SCOPES.filter((s) => granted.includes(s));
+  const text = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  const client = text(claims.client_id) ?? text(claims.azp);
+  const sub = text(claims.sub);
+  if (sub === undefined || sub === client) {
+    if (!client) return undefined;
+    const granted = typeof claims.scope === 'string' ? claims.scope.split(' ') : strings(claims.scp);
+    const scopes = SCOPES.filter((s) => granted.includes(s));
+    const employers = strings(claims[mapping.employersClaim]);
+    return {
+      via: 'token',
+      system: true,
+      id: client,
+      name: client,
+      roles: [],
+      scopes,
+      ...(employers.length > 0 && { employers }),
+    };
+  }
   const person = identityFromClaims(claims, mapping);
-  if (person && person.roles.length > 0) return { ...person, via: 'token', scopes };
-  const client = [claims.client_id, claims.azp, claims.sub].find((v): v is string => typeof v === 'string' && v !== '');
-  if (!client) return undefined;
-  const employers = strings(claims[mapping.employersClaim]);
-  return { via: 'token', id: client, name: client, roles: [], scopes, ...(employers.length > 0 && { employers }) };
+  return person && { ...person, via: 'token' };
 }
 
 /** Parses `group=role,group=role` (POORTWACHTER_OIDC_ROLES); throws with the part at fault. */

@@ -44,7 +44,7 @@ function providerConfiguration(settings: LoginSettings): () => Promise<oidc.Conf
       found = undefined; // try again on the next login
       throw new Problem(
         503,
-        PROBLEM.internal,
+        PROBLEM.unavailable,
         'Service Unavailable',
         `the identity provider ${settings.issuer} cannot be reached: ${(err as Error).message}`,
       );

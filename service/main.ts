@@ -59,12 +59,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     version,
     ...(signingKeyPem && { signingKeyPem }),
     ...(login && { login }),
-    webUiOrigin: config.codecServer.corsOrigin,
+    ...(config.webUiOrigin && { webUiOrigin: config.webUiOrigin }),
     ...(config.tokens && {
       tokens: {
         issuer: config.tokens.issuer,
         audience: config.tokens.audience,
         ...(config.tokens.jwksUrl && { jwksUrl: config.tokens.jwksUrl }),
+        typ: config.tokens.typ,
         claims: claimMapping(config),
       },
     }),

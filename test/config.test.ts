@@ -94,9 +94,25 @@ describe('configuration', () => {
         POORTWACHTER_OIDC_CLIENT_SECRET: 's',
         POORTWACHTER_SESSION_KEY: 'a'.repeat(43),
       }).tokens,
-    ).toEqual({ issuer: 'https://login.arbo.example', audience: 'https://verzuim.arbo.example', jwksUrl: undefined });
+    ).toEqual({
+      issuer: 'https://login.arbo.example',
+      audience: 'https://verzuim.arbo.example',
+      jwksUrl: undefined,
+      typ: 'at+jwt',
+    });
     expect(problems({ POORTWACHTER_TOKEN_AUDIENCE: 'https://verzuim.arbo.example' })).toEqual([
       'POORTWACHTER_TOKEN_ISSUER is required when POORTWACHTER_TOKEN_AUDIENCE is set (or POORTWACHTER_OIDC_ISSUER, its default)',
+    ]);
+    expect(
+      problems({
+        POORTWACHTER_TOKEN_AUDIENCE: 'pw',
+        POORTWACHTER_OIDC_ISSUER: 'https://login.arbo.example',
+        POORTWACHTER_OIDC_CLIENT_ID: 'pw',
+        POORTWACHTER_OIDC_CLIENT_SECRET: 's',
+        POORTWACHTER_SESSION_KEY: 'a'.repeat(43),
+      }),
+    ).toEqual([
+      "POORTWACHTER_TOKEN_AUDIENCE is the login's client id: the ID tokens of every login carry that audience; give the API an identifier of its own",
     ]);
     expect(problems({ POORTWACHTER_TOKEN_JWKS_URL: 'https://login.arbo.example/jwks' })).toEqual([
       'POORTWACHTER_TOKEN_JWKS_URL has no effect without POORTWACHTER_TOKEN_AUDIENCE (the audience access tokens must carry)',

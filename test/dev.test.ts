@@ -112,6 +112,12 @@ describe('poortwachter dev', () => {
     // The Web UI asks the service to decrypt (for a logged-in beheerder or auditor).
     const settings = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/api/v1/settings`);
     expect(((await settings.json()) as { Codec: { Endpoint: string } }).Codec.Endpoint).toBe(`${base}/codec`);
+    const preflight = await fetch(`${base}/codec/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: `http://localhost:${env.TEMPORAL_UI_PORT}`, 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(`http://localhost:${env.TEMPORAL_UI_PORT}`);
     // A system may come with an access token of the local provider instead of a key: client dev-system.
     const tokenLine = /Access tokens +(\S+) +\(client dev-system, secret in (\S+)\)/.exec(first.output());
     expect(tokenLine, first.output()).not.toBeNull();

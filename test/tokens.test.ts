@@ -19,7 +19,7 @@ import { generateSessionKey, newCsrfToken, SESSION_COOKIE, SessionSealer } from 
 import { readDevUsers, startIdentityProvider, type RunningIdentityProvider } from '../tools/dev/identity-provider.js';
 import { Browser } from './setup/browser.js';
 import { sampleCase } from './setup/case-world.js';
-import { startDevWorld, type DevWorld } from './setup/dev-world.js';
+import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
 import { answerChecker, type OpenApiDocument } from './setup/openapi.js';
 import { freePort } from './setup/ports.js';
 
@@ -27,10 +27,27 @@ const UI = 'http://localhost:8233';
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 const b64 = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? new Uint8Array()).toString('base64');
 
+/** The access log's complete lines so far (the last may still be being written). */
+function accessLines(file: string): Record<string, unknown>[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+}
+
 describe('access tokens, the codec for the Web UI, and rate limits per caller', () => {
   const run = Date.now().toString(36);
   const EMPLOYER = `wg-token-${run}`;
-  const users = readDevUsers();
+  // The dev users, and one whose only group gives no role here.
+  const users = [
+    ...readDevUsers(),
+    { sub: 'dev-nobody', password: 'nobody-dev', name: 'Niemand', email: 'niemand@arbo.example', groups: ['andere'] },
+  ];
   let world: DevWorld;
   let idp: RunningIdentityProvider;
   let otherIdp: RunningIdentityProvider;
@@ -190,6 +207,12 @@ describe('access tokens, the codec for the Web UI, and rate limits per caller', 
     expect(note.status).toBe(200);
     const view = await getCase(world.cases, A, { asOf: world.today() });
     expect(view.timeline.filter((e) => e.kind === 'event').map((e) => e.actor)).toEqual(['oauth:erp']);
+    await eventually(
+      async () => accessLines(accessFile),
+      (lines) =>
+        lines.some((l) => l.who === 'erp' && l.via === 'token' && l.action === 'event.record' && l.caseId === A),
+      "the system's event in the access log",
+    );
 
     // Its scopes are what the provider granted: no cases:write, so no new cases.
     const open = await api('/api/v1/cases', token, {
@@ -216,6 +239,52 @@ describe('access tokens, the codec for the Web UI, and rate limits per caller', 
         type: 'urn:poortwachter:problem:unauthorized',
         detail: 'the access token is not valid',
       });
+    }
+  });
+
+  it('an ID token is not an access token, even where the audience would match; a person without a role gets nothing', async () => {
+    // A service whose audience is the Web UI's client id, as the reviewer set up: the ID token has the
+    // right issuer, signature and audience, and is still refused for its type (RFC 9068).
+    const { id: idToken, access } = await personTokens('audit@arbo.example', 'auditor-dev');
+    const sameAudience = await buildService({
+      cases: world.cases,
+      keys: new ApiKeys(join(dir, 'api-keys.json')),
+      accessLog,
+      version: 'test',
+      tokens: { issuer: idp.issuer, audience: 'temporal-ui', claims: DEFAULT_CLAIM_MAPPING },
+    });
+    try {
+      const read = await sameAudience.inject({
+        url: `/api/v1/cases/${A}`,
+        headers: { authorization: `Bearer ${idToken}` },
+      });
+      expect(read.statusCode).toBe(401);
+      expect(decodeJwt(access).aud).toBe(base); // the access token is for this service, not the UI
+    } finally {
+      await sameAudience.close();
+    }
+
+    const nobody = await personTokens('niemand@arbo.example', 'nobody-dev');
+    expect(decodeJwt(nobody.access)).toMatchObject({ sub: 'dev-nobody', client_id: 'temporal-ui', groups: ['andere'] });
+    expect((await api(`/api/v1/cases/${A}`, nobody.access)).status).toBe(403);
+    expect((await api('/api/v1/cases', nobody.access)).status).toBe(403);
+  });
+
+  it("answers 503, not 401, when the provider's keys cannot be read", async () => {
+    const offline = await buildService({
+      cases: world.cases,
+      keys: new ApiKeys(join(dir, 'api-keys.json')),
+      accessLog,
+      version: 'test',
+      tokens: { issuer: `http://127.0.0.1:${await freePort()}`, audience: base, claims: DEFAULT_CLAIM_MAPPING },
+    });
+    try {
+      const token = await clientToken(idp, 'erp', 'cases:read');
+      const read = await offline.inject({ url: `/api/v1/cases/${A}`, headers: { authorization: `Bearer ${token}` } });
+      expect(read.statusCode).toBe(503);
+      expect(read.json()).toMatchObject({ type: 'urn:poortwachter:problem:unavailable' });
+    } finally {
+      await offline.close();
     }
   });
 
@@ -334,23 +403,20 @@ describe('access tokens, the codec for the Web UI, and rate limits per caller', 
     });
 
     it('every use of the codec is in the access log, refusals too', async () => {
-      await accessLog.close();
-      const lines = readFileSync(accessFile, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
-      accessLog = openAccessLog(accessFile);
-      expect(lines).toContainEqual(
-        expect.objectContaining({ who: 'audit@arbo.example', via: 'session', action: 'payload.decode', status: 200 }),
-      );
-      expect(lines).toContainEqual(
-        expect.objectContaining({ who: 'audit@arbo.example', via: 'token', action: 'payload.decode', status: 200 }),
-      );
-      expect(lines).toContainEqual(
-        expect.objectContaining({ who: 'anna@arbo.example', action: 'payload.decode', outcome: 'refused' }),
-      );
-      expect(lines).toContainEqual(
-        expect.objectContaining({ who: 'erp', via: 'token', action: 'event.record', caseId: A, status: 200 }),
+      expect((await codecCall('decode', { cookie: (await sessionOf('audit@arbo.example')).cookie })).status).toBe(200);
+      expect((await codecCall('decode', { cookie: (await sessionOf('anna@arbo.example')).cookie })).status).toBe(403);
+      const { access } = await personTokens('beheer@arbo.example', 'beheerder-dev');
+      expect((await codecCall('decode', { authorization: `Bearer ${access}` })).status).toBe(200);
+      const wanted = [
+        { who: 'audit@arbo.example', via: 'session', action: 'payload.decode', status: 200 },
+        { who: 'anna@arbo.example', via: 'session', action: 'payload.decode', outcome: 'refused' },
+        { who: 'beheer@arbo.example', via: 'token', action: 'payload.decode', status: 200 },
+      ];
+      // The log is written as the answers go out: read it until the three lines are there.
+      await eventually(
+        async () => accessLines(accessFile),
+        (lines) => wanted.every((w) => lines.some((l) => Object.entries(w).every(([k, v]) => l[k] === v))),
+        'the three codec calls in the access log',
       );
     });
   });

@@ -81,6 +81,7 @@ describe('identity from an access token', () => {
     )!;
     expect(system).toEqual({
       via: 'token',
+      system: true,
       id: 'erp',
       name: 'erp',
       roles: [],
@@ -109,6 +110,19 @@ describe('identity from an access token', () => {
     expect(mayDo(auditor, 'case.open')).toBe(false);
     expect(actorOf(auditor, parties)).toBe('token:audit@arbo.example (auditor)');
     expect(identityFromAccessToken({ scope: 'cases:read' }, DEFAULT_CLAIM_MAPPING)).toBeUndefined();
+  });
+
+  it('a person without a role may do nothing, whatever scopes their token carries (not a system)', () => {
+    const nobody = identityFromAccessToken(
+      { sub: 'user-42', client_id: 'temporal-ui', groups: ['other'], scope: 'cases:read events:write' },
+      DEFAULT_CLAIM_MAPPING,
+    )!;
+    expect(nobody).toMatchObject({ via: 'token', id: 'user-42', roles: [] });
+    expect(nobody.system).toBeUndefined();
+    expect(mayDo(nobody, 'case.read')).toBe(false);
+    expect(mayDo(nobody, 'case.list')).toBe(false);
+    expect(seesCase(nobody, parties)).toBe(false);
+    expect(listScope(nobody)).toEqual([]);
   });
 });
 

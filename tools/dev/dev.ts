@@ -86,9 +86,11 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
           scopes: 'openid profile email',
           sessionKey: await ensureDevSecret(dataDir, 'session-key', generateSessionKey),
         },
-        tokens: config.tokens ?? { issuer: idp.issuer, audience: config.publicUrl, jwksUrl: undefined },
+        tokens: config.tokens ?? { issuer: idp.issuer, audience: config.publicUrl, jwksUrl: undefined, typ: 'at+jwt' },
       };
     }
+    // The dev Web UI's pages may ask the service to decrypt.
+    if (server) config = { ...config, webUiOrigin: config.webUiOrigin ?? new URL(server.uiUrl).origin };
     service = await startService(config, logger);
     const temporal = server ? server.address : `${config.temporalAddress} (configured cluster)`;
     print(
