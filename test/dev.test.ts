@@ -1,6 +1,5 @@
 // `poortwachter dev` as a newcomer runs it: the real command, the real dev server with its SQLite
 // file, the mail inbox, the worker; stopped with Ctrl-C (SIGINT) and started again.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,35 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { getCase } from '../client/cases.js';
 import { encryptingDataConverter, parseKeyring } from '../runtime/codec.js';
 import { sampleCase } from './setup/case-world.js';
+import { startDev } from './setup/dev-process.js';
 import { freePort } from './setup/ports.js';
-
-const bin = new URL('../bin/poortwachter.js', import.meta.url).pathname;
-
-interface Dev {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startDev(env: NodeJS.ProcessEnv): Promise<Dev> {
-  const child = spawn(process.execPath, [bin, 'dev'], { env: { ...process.env, ...env, LOG_FORMAT: 'json' } });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`dev did not start within 60 s:\n${output}`)), 60_000);
-    const check = () => {
-      if (output.includes('worker started')) {
-        clearTimeout(timer);
-        resolve({ child, output: () => output, exited });
-      }
-    };
-    child.stdout.on('data', check);
-    child.stderr.on('data', check);
-    void exited.then((code) => reject(new Error(`dev exited early with ${code}:\n${output}`)));
-  });
-}
 
 describe('poortwachter dev', () => {
   const cleanups: (() => Promise<unknown>)[] = [];

@@ -139,7 +139,7 @@ export function renderCasePage(view: CaseView, options: CasePageOptions): string
       const action = doableTasks.includes(m.id)
         ? `<a href="${base}/vastleggen/task-completed?taak=${encodeURIComponent(m.id)}">${t.record}<span class="skip"> ${escapeHtml(m.title)}</span></a>`
         : '';
-      return `<tr><th scope="row">${escapeHtml(m.title)}</th><td>${escapeHtml(formatDate(m.due, lang))}</td><td class="${cls}">${escapeHtml(status)}</td><td>${escapeHtml(formatDate(m.doneOn, lang))}</td><td>${escapeHtml(OWNER[lang][m.owner] ?? m.owner)}</td><td>${escapeHtml(m.legalBasis)}</td><td class="no-print">${action}</td></tr>`;
+      return `<tr><th scope="row">${escapeHtml(m.title)}</th><td class="date">${escapeHtml(formatDate(m.due, lang))}</td><td class="${cls}">${escapeHtml(status)}</td><td class="date">${escapeHtml(formatDate(m.doneOn, lang))}</td><td>${escapeHtml(OWNER[lang][m.owner] ?? m.owner)}</td><td>${escapeHtml(m.legalBasis)}</td><td class="no-print">${action}</td></tr>`;
     })
     .join('');
 
@@ -147,7 +147,7 @@ export function renderCasePage(view: CaseView, options: CasePageOptions): string
     .reverse()
     .map((entry) => {
       const { what, details } = describe(entry, view, lang);
-      return `<tr><td>${escapeHtml(formatMoment(entry.at, lang))}</td><td>${escapeHtml(what)}</td><td>${escapeHtml(entry.actor)}</td><td>${details}</td></tr>`;
+      return `<tr><td class="date">${escapeHtml(formatMoment(entry.at, lang))}</td><td>${escapeHtml(what)}</td><td>${escapeHtml(entry.actor)}</td><td>${details}</td></tr>`;
     })
     .join('');
 

@@ -10,6 +10,8 @@ interface Field {
   kind: 'date' | 'text' | 'textarea' | 'number' | 'select' | 'url';
   label: Record<Lang, string>;
   hint?: Record<Lang, string>;
+  /** What to say when the schema refuses it, when the field's kind does not say enough. */
+  error?: Record<Lang, string>;
   optional?: boolean;
   /** For a select: value and label. */
   options?: (tasks: Milestone[]) => { value: string; label: string }[];
@@ -32,12 +34,7 @@ export const NEEDS_CONFIRMATION: FormEvent[] = ['case-closed'];
 const openTasks = (tasks: Milestone[]) =>
   tasks.filter((m) => m.isTask && (m.status === 'open' || m.status === 'overdue' || m.status === 'postponed'));
 
-const DATE = (nl: string, en: string): Field => ({
-  name: 'date',
-  kind: 'date',
-  label: { nl, en },
-  hint: { nl: 'dd-mm-jjjj', en: 'dd-mm-yyyy' },
-});
+const DATE = (nl: string, en: string): Field => ({ name: 'date', kind: 'date', label: { nl, en } });
 
 export const FIELDS: Record<FormEvent, Field[]> = {
   'task-completed': [
@@ -61,6 +58,10 @@ export const FIELDS: Record<FormEvent, Field[]> = {
       optional: true,
       label: { nl: 'Vingerafdruk van het document (SHA-256)', en: 'Document fingerprint (SHA-256)' },
       hint: { nl: '64 tekens, bij een document verplicht', en: '64 characters, required with a document' },
+      error: {
+        nl: 'Vul de SHA-256 van het document in: 64 tekens, alleen 0-9 en a-f.',
+        en: "Enter the document's SHA-256: 64 characters, only 0-9 and a-f.",
+      },
     },
     {
       name: 'outcome',
@@ -138,13 +139,18 @@ function fieldMessage(field: Field, lang: Lang): string {
   return (lang === 'nl' ? nl : en)[field.kind];
 }
 
-/** The refused fields, by form field name; an issue of a whole object goes to its first field. */
+/**
+ * The refused fields, by form field name, in the person's language (the schema's own words, which are
+ * English, only for English readers); an issue of a whole object goes to its first field.
+ */
 export function errorsByField(type: FormEvent, issues: { path: string; message: string }[], lang: Lang) {
   const errors: Record<string, string> = {};
   for (const issue of issues) {
     const field =
       FIELDS[type].find((f) => f.name === issue.path) ?? FIELDS[type].find((f) => f.name.startsWith(`${issue.path}.`));
-    if (field && !errors[field.name]) errors[field.name] = `${fieldMessage(field, lang)} (${issue.message})`;
+    if (!field || errors[field.name]) continue;
+    const said = field.error?.[lang] ?? fieldMessage(field, lang);
+    errors[field.name] = lang === 'en' ? `${said} (${issue.message})` : said;
   }
   return errors;
 }

@@ -57,6 +57,7 @@ th{background:#f1f1f1}.late{color:var(--late);font-weight:600}.done{color:var(--
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.facts dt{font-weight:600}
 form.record label{display:block;margin-top:1rem;font-weight:600}form.record .hint{font-weight:400;color:var(--muted)}
 input,select,textarea{font:inherit;padding:.35rem;border:1px solid #767676;border-radius:3px;max-width:100%}
+input[type=url],input[type=text]{width:40rem}td.date{white-space:nowrap}
 textarea{width:100%;min-height:8rem}button{font:inherit;padding:.45rem 1.2rem;border:1px solid var(--accent);background:var(--accent);color:#fff;border-radius:3px;cursor:pointer}
 button.link{background:none;color:var(--accent);border:none;padding:0;text-decoration:underline}
 .error{color:var(--late);font-weight:600;margin:.2rem 0}.notice{border-left:4px solid var(--accent);padding:.4rem .8rem;background:#eef4fa}

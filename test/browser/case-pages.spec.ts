@@ -1,0 +1,167 @@
+// A casemanager acts in a real browser, on the real dev stack (`poortwachter dev`: the Temporal dev
+// server, the worker, the service, the local OpenID provider): a case opened through the API; the case
+// page reached from outside goes through the login; the probleemanalyse is recorded done, with a
+// document, from its form, with the keyboard; a mistake is said in Dutch next to its field; the
+// timeline and the API show the record. Another casemanager's case is "niet gevonden"; an auditor sees
+// no forms. axe-core checks every page against WCAG 2.1 AA. Dates are the real ones of the dev stack:
+// the case starts three days ago, so its probleemanalyse is open whatever the day.
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { startDev, type Dev } from '../setup/dev-process.js';
+import { freePort } from '../setup/ports.js';
+import { accessibilityViolations } from './axe.js';
+
+const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam' }).format(new Date());
+const daysAgo = (n: number) => {
+  const d = new Date(`${today}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - n);
+  return d.toISOString().slice(0, 10);
+};
+const dutch = (iso: string) => iso.split('-').reverse().join('-');
+
+/** Screenshots for docs/ when POORTWACHTER_SCREENSHOTS=1 (the README shows them). */
+async function screenshot(page: Page, name: string) {
+  if (process.env.POORTWACHTER_SCREENSHOTS !== '1') return;
+  const dir = new URL('../../docs/screenshots/', import.meta.url).pathname;
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+}
+
+async function expectAccessible(page: Page, what: string) {
+  expect(await accessibilityViolations(page), `WCAG 2.1 AA violations on ${what}`).toEqual([]);
+}
+
+async function logIn(page: Page, email: string, password: string) {
+  await expect(page.getByRole('heading', { name: 'Inloggen' })).toBeVisible();
+  await expectAccessible(page, 'the login page');
+  await page.getByLabel('E-mailadres').fill(email);
+  await page.getByLabel('Wachtwoord').fill(password);
+  await page.getByRole('button', { name: 'Inloggen' }).click();
+}
+
+test.describe('a casemanager records a task in the browser', () => {
+  let dev: Dev;
+  let dataDir: string;
+  let base: string;
+  let apiKey: string;
+  const run = Date.now().toString(36);
+  const A = `web-a-${run}`;
+  const B = `web-b-${run}`;
+
+  const openCase = async (caseId: string, casemanager: { name: string; email: string }) => {
+    const res = await fetch(`${base}/api/v1/cases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        caseId,
+        employer: { id: 'wg-001', name: 'Bakkerij De Korenschoof', escalationEmail: 'hr@korenschoof.example' },
+        employee: { id: 'wn-8f3a', displayName: 'J. de Vries' },
+        casemanager,
+        bedrijfsarts: { name: 'Dr. B. Arts', email: 'arts@arbo.example' },
+        firstSickDay: daysAgo(3),
+      }),
+    });
+    expect(res.status, await res.text()).toBe(201);
+  };
+
+  test.beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'pw-browser-'));
+    const port = await freePort();
+    base = `http://localhost:${port}`;
+    dev = await startDev({
+      POORTWACHTER_DATA_DIR: dataDir,
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      MAIL_SMTP_PORT: String(await freePort()),
+      MAIL_WEB_PORT: String(await freePort()),
+      POORTWACHTER_HTTP_PORT: String(port),
+      TEMPORAL_TASK_QUEUE: `browser-${run}`,
+      POORTWACHTER_KEYS: '',
+      POORTWACHTER_KEYS_FILE: '',
+    });
+    apiKey = readFileSync(join(dataDir, 'dev-api-key'), 'utf8').trim();
+    await openCase(A, { name: 'Anna de Casemanager', email: 'anna@arbo.example' });
+    await openCase(B, { name: 'Bram', email: 'bram@arbo.example' });
+  });
+
+  test.afterAll(async () => {
+    if (dev) {
+      dev.child.kill('SIGINT');
+      await dev.exited;
+    }
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('from a link to the case page through the login, and the task recorded from its form', async ({ page }) => {
+    await page.goto(`${base}/zaken/${A}`);
+    await logIn(page, 'anna@arbo.example', 'anna-dev');
+
+    await expect(page).toHaveURL(`${base}/zaken/${A}`);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Zaak ${A}`);
+    await expect(page.locator('html')).toHaveAttribute('lang', 'nl');
+    const row = page.getByRole('row', { name: /^Probleemanalyse door de bedrijfsarts/ });
+    await expect(row.getByRole('cell').nth(1)).toHaveText('open');
+    await expectAccessible(page, 'the case page');
+    await screenshot(page, 'zaak');
+
+    // With the keyboard: the task's link, Enter.
+    await row.getByRole('link', { name: /Vastleggen/ }).focus();
+    await page.keyboard.press('Enter');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Taak gedaan');
+    await expect(page.getByLabel('Taak')).toHaveValue('probleemanalyse');
+    await expectAccessible(page, 'the form');
+
+    await page.getByLabel('Gedaan op').fill(today);
+    await page.getByLabel(/Document \(adres\)/).fill('https://dossier.arbo.example/probleemanalyse.pdf');
+    await page.getByLabel(/Vingerafdruk/).fill('niet-goed');
+    await page.getByRole('button', { name: 'Opslaan' }).click();
+    await expect(page.getByRole('alert')).toContainText('Het formulier is niet opgeslagen.');
+    await expect(page.getByText('Vul de SHA-256 van het document in: 64 tekens, alleen 0-9 en a-f.')).toBeVisible();
+    await expect(page.getByLabel(/Vingerafdruk/)).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByLabel(/Document \(adres\)/)).toHaveValue('https://dossier.arbo.example/probleemanalyse.pdf');
+    await expectAccessible(page, 'the form with an error');
+    await screenshot(page, 'vastleggen-fout');
+
+    await page.getByLabel(/Vingerafdruk/).fill('0123456789abcdef'.repeat(4));
+    await page.getByLabel(/Vingerafdruk/).press('Enter');
+    await expect(page).toHaveURL(`${base}/zaken/${A}#tijdlijn`);
+    // Its cells: due date, status, done on, owner, legal basis.
+    const cells = page.getByRole('row', { name: /^Probleemanalyse door de bedrijfsarts/ }).getByRole('cell');
+    await expect(cells.nth(1)).toHaveText('gedaan');
+    await expect(cells.nth(2)).toHaveText(dutch(today));
+    const entry = page.getByRole('row').filter({ hasText: 'Taak gedaan' });
+    await expect(entry).toContainText('login:anna@arbo.example (casemanager)');
+    await expect(entry.getByRole('link', { name: 'document' })).toHaveAttribute(
+      'href',
+      'https://dossier.arbo.example/probleemanalyse.pdf',
+    );
+    await screenshot(page, 'zaak-na-vastleggen');
+
+    // The API shows the same record.
+    const view = (await (
+      await fetch(`${base}/api/v1/cases/${A}`, { headers: { authorization: `Bearer ${apiKey}` } })
+    ).json()) as { timeline: { event?: { type: string; task?: string; actor?: string } }[] };
+    expect(view.timeline.find((e) => e.event?.type === 'task-completed')?.event).toMatchObject({
+      task: 'probleemanalyse',
+      actor: 'login:anna@arbo.example (casemanager)',
+    });
+
+    // Someone else's case does not exist for her.
+    await page.goto(`${base}/zaken/${B}`);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Niet gevonden');
+    await expectAccessible(page, 'the not-found page');
+  });
+
+  test('an auditor sees the case and no forms', async ({ page }) => {
+    await page.goto(`${base}/zaken/${B}`);
+    await logIn(page, 'audit@arbo.example', 'auditor-dev');
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Zaak ${B}`);
+    await expect(page.getByText('U kunt deze zaak alleen inzien.')).toBeVisible();
+    await expect(page.getByRole('link', { name: /Vastleggen/ })).toHaveCount(0);
+    await expectAccessible(page, "the auditor's case page");
+  });
+});
