@@ -26,6 +26,7 @@ import {
   type CaseStatus,
   type OpenCaseInput,
 } from '../workflows/case-model.js';
+import { SUMMARY_MEMO, type CaseSummary } from '../workflows/case-summary.js';
 import {
   BEDRIJFSARTS_ID,
   CASEMANAGER_ID,
@@ -239,6 +240,8 @@ export interface CaseListFilter {
   overdue?: boolean;
   /** Only cases whose next deadline is before this date (yyyy-mm-dd). */
   deadlineBefore?: string;
+  /** Only cases whose workflow still runs (not closed). */
+  running?: boolean;
 }
 
 export interface CaseListEntry {
@@ -264,6 +267,7 @@ export function listQuery(filter: CaseListFilter): string {
   if (filter.status) clauses.push(`CaseStatus = ${quote(filter.status)}`);
   if (filter.overdue) clauses.push('OverdueTasks > 0');
   if (filter.deadlineBefore) clauses.push(`NextDeadline < ${quote(`${filter.deadlineBefore}T00:00:00Z`)}`);
+  if (filter.running) clauses.push(`ExecutionStatus = 'Running'`);
   return clauses.join(' AND ');
 }
 
@@ -281,6 +285,23 @@ export async function listCases({ client }: CaseClientOptions, filter: CaseListF
     });
   }
   return entries.sort((a, b) => (a.nextDeadline ?? '9999').localeCompare(b.nextDeadline ?? '9999'));
+}
+
+/**
+ * The summaries of the cases a filter finds (their open tasks, from the memo), in one visibility call:
+ * never a query per case. A case that has not yet written its summary (opened before the summary
+ * existed, until its next round) comes without one.
+ */
+export async function listCaseSummaries(
+  { client }: CaseClientOptions,
+  filter: CaseListFilter = {},
+): Promise<{ caseId: string; summary?: CaseSummary }[]> {
+  const out: { caseId: string; summary?: CaseSummary }[] = [];
+  for await (const execution of client.workflow.list({ query: listQuery(filter) })) {
+    const summary = execution.memo?.[SUMMARY_MEMO] as CaseSummary | undefined;
+    out.push({ caseId: execution.workflowId.replace(/^case-/, ''), ...(summary && { summary }) });
+  }
+  return out;
 }
 
 /**

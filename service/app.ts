@@ -58,17 +58,8 @@ import { pageRoutes } from './pages/routes.js';
 import { importRoutes } from './imports.js';
 import type { ApiKeys } from './api-keys.js';
 import { allow, Problem, PROBLEM, problemResponses, sendProblem, whoCalls, type Door, type ZodApp } from './http.js';
-import {
-  actorOf,
-  isSystem,
-  listScope,
-  mayRecord,
-  seesCase,
-  type CaseParties,
-  type Identity,
-  type ListPart,
-  type TaskOwner,
-} from './identity.js';
+import { actorOf, isSystem, mayRecord, seesCase, type CaseParties, type Identity, type TaskOwner } from './identity.js';
+import { scopedFilters } from './list-scope.js';
 import { loginRoutes, type LoginSettings } from './login.js';
 import { AccessTokens, type TokenSettings } from './tokens.js';
 import {
@@ -225,15 +216,6 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
   return app;
 }
 
-/** The filters asked within one part of the caller's scope; `undefined` when they exclude each other. */
-function within(asked: CaseListFilter, part: ListPart | Record<string, never>): CaseListFilter | undefined {
-  const p = part as Partial<Record<'casemanagerEmail' | 'employerId', string>>;
-  const [email, employer] = [asked.casemanagerEmail, asked.employerId];
-  if (email && p.casemanagerEmail && email.toLowerCase() !== p.casemanagerEmail.toLowerCase()) return undefined;
-  if (employer && p.employerId && employer !== p.employerId) return undefined;
-  return { ...asked, ...part };
-}
-
 /** Who a case belongs to, as the rules of who sees it ask. */
 function partiesOf(view: {
   employer: { id: string };
@@ -332,14 +314,11 @@ function routes(r: ZodApp, deps: ServiceDeps, door: Door): void {
         ...(q.overdue === 'true' && { overdue: true }),
         ...(q.deadlineBefore && { deadlineBefore: q.deadlineBefore }),
       };
-      // The caller's cases (listScope: a casemanager's own, a team's, a bedrijfsarts', an employer's),
-      // each part with the filters asked; a filter outside them finds nothing.
-      const scope = listScope(request.identity!);
+      // The caller's cases (a casemanager's own, a team's, a bedrijfsarts', an employer's), each part
+      // with the filters asked; a filter outside them finds nothing.
       const found = new Map<string, CaseListEntry>();
-      for (const part of scope === 'all' ? [{}] : scope) {
-        const filter = within(asked, part);
-        if (filter) for (const entry of await listCases(deps.cases, filter)) found.set(entry.caseId, entry);
-      }
+      for (const filter of scopedFilters(request.identity!, asked))
+        for (const entry of await listCases(deps.cases, filter)) found.set(entry.caseId, entry);
       const all = [...found.values()].sort(
         (a, b) =>
           (a.nextDeadline ?? '9999').localeCompare(b.nextDeadline ?? '9999') || a.caseId.localeCompare(b.caseId),

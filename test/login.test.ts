@@ -172,7 +172,7 @@ describe('people log in and act in their roles', () => {
       method: 'POST',
       form: { email: 'audit@arbo.example', password: 'auditor-dev' },
     });
-    expect(done.url).toBe(`${base}/zaken`); // `/`, which sends a person to the cases
+    expect(done.url).toBe(`${base}/taken`); // `/`, which sends a person to their tasks
   });
 
   it('every role reads the cases in its scope; a case outside it does not exist for them', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@temporalio/client';
 import { getCase, openCase } from '../client/cases.js';
 import { openAccessLog, type AccessLog } from '../service/access-log.js';
 import { ApiKeys } from '../service/api-keys.js';
@@ -17,7 +18,8 @@ import { generateSessionKey, SessionSealer } from '../service/session.js';
 import { startIdentityProvider, type RunningIdentityProvider } from '../tools/dev/identity-provider.js';
 import { logInAt, type Browser } from './setup/browser.js';
 import { sampleCase } from './setup/case-world.js';
-import { startDevWorld, type DevWorld } from './setup/dev-world.js';
+import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
+import { testDataConverter } from './setup/temporal.js';
 import { freePort } from './setup/ports.js';
 
 describe('the pages: a case, and recording on it', () => {
@@ -30,6 +32,17 @@ describe('the pages: a case, and recording on it', () => {
   let accessLog: AccessLog;
   let base: string;
   let anna: Browser;
+  const EMPLOYER = `wg-page-${run}`;
+  const sealer = new SessionSealer(generateSessionKey());
+  const loginSettings = () => ({
+    issuer: idp.issuer,
+    clientId: 'poortwachter',
+    clientSecret: 'test-secret',
+    publicUrl: base,
+    scopes: 'openid profile email',
+    claims: DEFAULT_CLAIM_MAPPING,
+    sealer,
+  });
 
   const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
   const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
@@ -49,18 +62,17 @@ describe('the pages: a case, and recording on it', () => {
       accessLog,
       version: 'test',
       today: () => world.today(),
-      login: {
-        issuer: idp.issuer,
-        clientId: 'poortwachter',
-        clientSecret: 'test-secret',
-        publicUrl: base,
-        scopes: 'openid profile email',
-        claims: DEFAULT_CLAIM_MAPPING,
-        sealer: new SessionSealer(generateSessionKey()),
-      },
+      login: loginSettings(),
     });
     await app.listen({ host: '127.0.0.1', port });
-    await openCase(world.cases, sampleCase(A, '2026-02-23'));
+    // Case A is of this run's employer (the dev server is shared: Anna has cases in other files too).
+    await openCase(
+      world.cases,
+      sampleCase(A, '2026-02-23', {
+        employer: { id: EMPLOYER, name: 'Bakkerij De Korenschoof', escalationEmail: 'hr@korenschoof.example' },
+        casemanager: { name: 'Anna de Casemanager', email: 'anna@arbo.example', team: 'team-noord' },
+      }),
+    );
     await openCase(
       world.cases,
       sampleCase(B, '2026-02-23', { casemanager: { name: 'Bram', email: `bram-${run}@arbo.example` } }),
@@ -90,6 +102,78 @@ describe('the pages: a case, and recording on it', () => {
     expect(page).toContain('Probleemanalyse door de bedrijfsarts 05-04-2026 open bedrijfsarts');
     expect(html).toContain(`href="/zaken/${A}/vastleggen/task-completed?taak=probleemanalyse"`);
     expect(page).toContain('Zaak geopend');
+  });
+
+  it('Mijn taken: her open tasks, overdue first with the days late, then within 10 working days, then later', async () => {
+    // Visibility follows the case a moment later: wait until the task list shows it.
+    const html = await eventually(
+      async () => (await anna.request(`${base}/taken?werkgever=${EMPLOYER}`)).text(),
+      (h) => h.includes(`href="/zaken/${A}"`),
+      'case A in the task list',
+    );
+    const page = text(html);
+    // On Monday 2 March: the ziekmelding (due 1 March) is a day late; 10 working days on is 16 March,
+    // so the probleemanalyse (5 April) and the rest are later.
+    expect(page).toMatch(
+      new RegExp(
+        `Te laat \\(1\\) .* ${A} J\\. de Vries Bakkerij De Korenschoof Ziekmelding bij arbodienst of bedrijfsarts 01-03-2026 1 dag te laat werkgever`,
+      ),
+    );
+    expect(page).toContain('Binnen 10 werkdagen (0)');
+    expect(page).toMatch(
+      new RegExp(
+        `Later \\(\\d+\\) .* ${A} J\\. de Vries Bakkerij De Korenschoof Probleemanalyse door de bedrijfsarts 05-04-2026 bedrijfsarts`,
+      ),
+    );
+    expect(html).toContain(`href="/zaken/${A}/vastleggen/task-completed?taak=probleemanalyse"`);
+    expect(html).not.toContain(`/zaken/${B}"`);
+    // Only overdue; only one task.
+    const late = text(await (await anna.request(`${base}/taken?werkgever=${EMPLOYER}&te-laat=ja`)).text());
+    expect(late).toContain('Te laat (1)');
+    expect(late).not.toContain('Later (');
+    const one = text(await (await anna.request(`${base}/taken?werkgever=${EMPLOYER}&taak=probleemanalyse`)).text());
+    expect(one).toContain('Te laat (0)');
+    expect(one).toContain('Later (1)');
+
+    // From the summaries alone: a service whose client refuses every query shows the same list.
+    const noQueries = new Client({
+      connection: world.cases.client.connection,
+      dataConverter: testDataConverter(),
+      interceptors: {
+        workflow: [
+          {
+            async query() {
+              throw new Error('the task list must not query a case');
+            },
+          },
+        ],
+      },
+    });
+    const strict = await buildService({
+      cases: { client: noQueries, taskQueue: world.cases.taskQueue },
+      keys: new ApiKeys(join(mkdtempSync(join(tmpdir(), 'pw-pages-keys-')), 'api-keys.json')),
+      accessLog,
+      version: 'test',
+      today: () => world.today(),
+      login: loginSettings(),
+    });
+    try {
+      const cookie = `pw_session=${anna.cookie(base, 'pw_session')}`;
+      const answer = await strict.inject({ url: `/taken?werkgever=${EMPLOYER}`, headers: { cookie } });
+      expect(answer.statusCode).toBe(200);
+      expect(text(answer.body)).toBe(page);
+      expect((await strict.inject({ url: `/zaken/${A}`, headers: { cookie } })).statusCode).toBe(500);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it("a teamleider's list: the team's tasks, with the counts per casemanager", async () => {
+    const { landed } = await logInAt(base, `/taken?werkgever=${EMPLOYER}`, 'tom@arbo.example', 'tom-dev');
+    const page = text(await landed.res.text());
+    expect(page).toContain('Per casemanager');
+    expect(page).toMatch(/Anna de Casemanager 1 0 \d+/);
+    expect(page).toContain(A);
   });
 
   it('records a task done from the form; a wrong value is said in Dutch next to its field, the rest kept', async () => {

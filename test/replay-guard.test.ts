@@ -44,6 +44,7 @@ describe('replay guard', () => {
         'import-1.json',
         'import-2.json',
         'search-team-bedrijfsarts.json',
+        'summary-memo.json',
       ]),
     );
   });

@@ -268,6 +268,21 @@ export const SCENARIOS: HistoryScenario[] = [
       { on: 90, event: { type: 'recovered', date: day(90) } },
     ],
   },
+  {
+    name: 'summary-memo',
+    description:
+      'the memo keeps a summary of the open tasks (patch case-summary-memo), written again when a task is done or postponed; then recovery, closed',
+    steps: [
+      done('ziekmelding', 2),
+      {
+        on: 30,
+        event: { type: 'task-postponed', task: 'probleemanalyse', newDate: day(50), reason: 'bedrijfsarts ziek' },
+      },
+      done('probleemanalyse', 48),
+      done('plan-van-aanpak', 60),
+      { on: 100, event: { type: 'recovered', date: day(100) } },
+    ],
+  },
 ];
 
 /**

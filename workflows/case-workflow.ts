@@ -15,6 +15,7 @@ import {
   patched,
   proxyActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -41,6 +42,7 @@ import {
   type TimelineEntry,
 } from './case-model.js';
 import { planRound, type Takeover } from './case-round.js';
+import { caseSummary, SUMMARY_MEMO } from './case-summary.js';
 import { endMoment, nextMoment, openTasks, scheduledMessages } from './case-schedule.js';
 import { PERMANENT_DELIVERY_FAILURE, type Activities, type NotifyResult } from './contract.js';
 import {
@@ -70,7 +72,8 @@ const { notify, prepareDeskundigenoordeelRequest } = proxyActivities<Activities>
  * - the invitations still open when the case closes are cancelled by e-mail (before, they were only
  *   marked cancelled: the message had no task to name and was skipped);
  * - the search attributes name the team and the bedrijfsarts (CaseTeam, BedrijfsartsId), so that a
- *   teamleider and a bedrijfsarts can list their cases; a case from before writes them on its next round.
+ *   teamleider and a bedrijfsarts can list their cases; a case from before writes them on its next round;
+ * - the memo keeps a summary of the case and its open tasks (case-summary.ts), for the task list.
  */
 export const PATCHES = {
   calendarInvites: 'task-email-calendar-invites',
@@ -78,6 +81,7 @@ export const PATCHES = {
   deliveryFailures: 'task-email-delivery-failures',
   cancelOnClose: 'task-email-cancel-invites-on-close',
   searchParties: 'case-search-team-bedrijfsarts',
+  summaryMemo: 'case-summary-memo',
 } as const;
 
 /**
@@ -106,6 +110,9 @@ function caseChanges(): Record<keyof typeof PATCHES, boolean> {
     },
     get searchParties() {
       return ask(PATCHES.searchParties);
+    },
+    get summaryMemo() {
+      return ask(PATCHES.summaryMemo);
     },
   };
 }
@@ -146,6 +153,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       break;
     }
     c.publish(calendar);
+    c.publishSummary(calendar);
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof caseWorkflow>({ continued: state });
@@ -163,6 +171,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
   const names = stillInvited && c.changes.cancelOnClose ? closedCalendar : undefined;
   if (state.invites && c.changes.calendarInvites) await c.cancelInvitations(undefined, names);
   c.publish(closedCalendar, true);
+  c.publishSummary(closedCalendar);
   await condition(allHandlersFinished);
   log.info('case closed', { caseId: state.open.caseId, reason: state.closedReason });
   return caseView(state, c.today());
@@ -179,6 +188,8 @@ class CaseRun {
   /** A deskundigenoordeel to request at the end of this round (from an event or an overdue spoor 2). */
   pendingRequest: DeskundigenoordeelState['because'] | undefined;
   private published: string | undefined;
+  /** The summary last written to the memo (see publishSummary). */
+  private summarized: string | undefined;
 
   constructor(input: CaseWorkflowInput) {
     if ('open' in input) checkOpenInput(input.open);
@@ -379,6 +390,16 @@ class CaseRun {
       { key: NEXT_DEADLINE, value: next ? new Date(`${next}T00:00:00Z`) : null },
       { key: OVERDUE_TASKS, value: overdue },
     ]);
+  }
+
+  /** The summary in the memo, written only when it changed (an event done, a new due date). */
+  publishSummary(calendar: CalendarResult): void {
+    if (!this.changes.summaryMemo) return;
+    const summary = caseSummary(this.state, calendar);
+    const key = JSON.stringify(summary);
+    if (key === this.summarized) return;
+    this.summarized = key;
+    upsertMemo({ [SUMMARY_MEMO]: summary });
   }
 }
 

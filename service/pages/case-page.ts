@@ -14,7 +14,7 @@ const CASE_STATUS: Record<Lang, Record<string, string>> = {
   nl: { open: 'open', hersteld: 'hersteld', closed: 'gesloten' },
   en: { open: 'open', hersteld: 'recovered', closed: 'closed' },
 };
-const OWNER: Record<Lang, Record<string, string>> = {
+export const OWNER: Record<Lang, Record<string, string>> = {
   nl: {
     werkgever: 'werkgever',
     werknemer: 'werknemer',

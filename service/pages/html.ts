@@ -77,7 +77,9 @@ export function page(options: { lang: Lang; title: string; body: string; user?: 
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · poortwachter</title><style>${CSS}</style></head>
 <body><a class="skip" href="#inhoud">${t.skip}</a>
-<header class="site"><a class="brand" href="/zaken">poortwachter</a><nav aria-label="${t.account}">${account}</nav></header>
+<header class="site"><a class="brand" href="/taken">poortwachter</a>${
+    user ? `<nav aria-label="${t.menu}"><a href="/taken">${t.tasks}</a> · <a href="/zaken">${t.cases}</a></nav>` : ''
+  }<div class="account">${account}</div></header>
 <main id="inhoud" tabindex="-1">${body}</main></body></html>`;
 }
 
@@ -85,6 +87,9 @@ export const WORDS = {
   nl: {
     skip: 'Naar de inhoud',
     account: 'Account',
+    menu: 'Menu',
+    tasks: 'Mijn taken',
+    cases: 'Zaken',
     logout: 'Uitloggen',
     noRole: 'geen rol',
     notFound: 'Niet gevonden',
@@ -127,6 +132,9 @@ export const WORDS = {
   en: {
     skip: 'Skip to content',
     account: 'Account',
+    menu: 'Menu',
+    tasks: 'My tasks',
+    cases: 'Cases',
     logout: 'Log out',
     noRole: 'no role',
     notFound: 'Not found',

@@ -9,16 +9,21 @@ import {
   EventNotAllowedError,
   getCase,
   InvalidEventError,
+  listCaseSummaries,
   recordEvent,
   UnknownCaseError,
   type CaseClientOptions,
 } from '../../client/cases.js';
 import { amsterdamDate } from '../../workflows/calendar/amsterdam-time.js';
+import type { IsoDate } from '../../workflows/calendar/index.js';
+import type { CaseSummary } from '../../workflows/case-summary.js';
+import { scopedFilters } from '../list-scope.js';
 import type { CaseView } from '../../workflows/case-api.js';
 import { Problem, sendsSessionToken, whoCalls, type Door, type ZodApp } from '../http.js';
 import { apiEventSchema } from '../schemas.js';
 import { actorOf, mayRecord, seesCase, type CaseParties, type Identity, type TaskOwner } from '../identity.js';
 import { renderCasePage } from './case-page.js';
+import { renderTasksPage, taskRows } from './tasks-page.js';
 import {
   errorsByField,
   eventFromForm,
@@ -50,6 +55,15 @@ function partiesOf(view: CaseView): CaseParties {
 
 const ownerIn = (view: CaseView) => (task: string) =>
   view.calendar.milestones.find((m) => m.id === task)?.owner as TaskOwner | undefined;
+
+/**
+ * Whose tasks a person's list shows: a bedrijfsarts the bedrijfsarts', a werkgever the employer's
+ * (also those shared with the employee); anyone who follows whole cases every task (undefined).
+ */
+function ownersOf(identity: Identity): string[] | undefined {
+  if (identity.roles.some((r) => r !== 'bedrijfsarts' && r !== 'werkgever')) return undefined;
+  return identity.roles.map((r) => (r === 'bedrijfsarts' ? 'bedrijfsarts' : 'werkgever'));
+}
 
 /** The forms a person may use on this case, and the tasks they may record as done. */
 function allowedOn(identity: Identity, view: CaseView): { forms: FormEvent[]; doableTasks: string[] } {
@@ -126,7 +140,58 @@ export function pageRoutes(
     );
   };
 
-  app.get('/', hidden, async (_request, reply) => reply.redirect('/zaken', 303));
+  app.get('/', hidden, async (_request, reply) => reply.redirect('/taken', 303));
+
+  app.get(
+    '/taken',
+    {
+      schema: {
+        hide: true,
+        querystring: z.looseObject({
+          werkgever: z.string().optional(),
+          taak: z.string().optional(),
+          'te-laat': z.string().optional(),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const v = await visitor(request, reply);
+      if (!v) return reply;
+      request.access = { action: 'case.list' };
+      const { identity } = v;
+      // One visibility call per part of the person's scope (one for a casemanager): the open tasks
+      // come from the cases' summaries, never from a query per case.
+      const found = new Map<string, { caseId: string; summary?: CaseSummary }>();
+      for (const filter of scopedFilters(identity, { running: true }))
+        for (const c of await listCaseSummaries(cases, filter)) found.set(c.caseId, c);
+      const all = [...found.values()];
+      const owners = ownersOf(identity);
+      const q = request.query;
+      const filter = {
+        ...(q.werkgever && { employer: q.werkgever }),
+        ...(q.taak && { task: q.taak }),
+        ...(q['te-laat'] === 'ja' && { lateOnly: true }),
+        ...(owners && { owners }),
+      };
+      const day = today() as IsoDate;
+      const everything = taskRows(all, day, owners ? { owners } : {});
+      const rows = taskRows(all, day, filter);
+      const employers = [...new Map(everything.map((r) => [r.employer.id, r.employer])).values()];
+      const tasks = [...new Map(everything.map((r) => [r.task, { id: r.task, title: r.title }])).values()];
+      const recordAll = identity.roles.some((r) => r === 'casemanager' || r === 'teamleider' || r === 'beheerder');
+      const body = renderTasksPage(rows, {
+        lang: v.lang,
+        today: day,
+        filter,
+        choices: { employers, tasks },
+        perCasemanager: identity.roles.includes('teamleider'),
+        withoutSummary: all.filter((c) => !c.summary).length,
+        mayRecord: (row) => recordAll || (owners ?? []).some((o) => row.owner.split('+').includes(o)),
+      });
+      const title = v.lang === 'nl' ? 'Mijn taken' : 'My tasks';
+      return html(reply, 200, page({ lang: v.lang, title, user: v.user, body }));
+    },
+  );
 
   app.get(
     '/zaken',

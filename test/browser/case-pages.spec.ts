@@ -102,6 +102,17 @@ test.describe('a casemanager records a task in the browser', () => {
 
     await expect(page).toHaveURL(`${base}/zaken/${A}`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Zaak ${A}`);
+    // The task list, before: the probleemanalyse is there, from the case's summary (which the list
+    // finds through visibility, a moment after the case wrote it: reloaded until it shows).
+    const probleemanalyseOfA = page
+      .getByRole('row')
+      .filter({ has: page.getByRole('rowheader', { name: 'Probleemanalyse door de bedrijfsarts' }) })
+      .filter({ has: page.getByRole('link', { name: A, exact: true }) });
+    await expect(async () => {
+      await page.goto(`${base}/taken`);
+      await expect(probleemanalyseOfA).toHaveCount(1, { timeout: 1000 });
+    }).toPass();
+    await page.goto(`${base}/zaken/${A}`);
     await expect(page.locator('html')).toHaveAttribute('lang', 'nl');
     const row = page.getByRole('row', { name: /^Probleemanalyse door de bedrijfsarts/ });
     await expect(row.getByRole('cell').nth(1)).toHaveText('open');
@@ -149,6 +160,21 @@ test.describe('a casemanager records a task in the browser', () => {
       task: 'probleemanalyse',
       actor: 'login:anna@arbo.example (casemanager)',
     });
+
+    // Her task list: the case's open tasks, the probleemanalyse no longer among them.
+    await page.getByRole('link', { name: 'Mijn taken' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Mijn taken');
+    await expect(async () => {
+      await page.reload();
+      await expect(probleemanalyseOfA).toHaveCount(0, { timeout: 1000 });
+    }).toPass();
+    const taskRowsOfA = page.getByRole('row').filter({ has: page.getByRole('link', { name: A, exact: true }) });
+    await expect(
+      taskRowsOfA.filter({ has: page.getByRole('rowheader', { name: 'Plan van aanpak opstellen' }) }),
+    ).toHaveCount(1);
+    await expect(page.getByRole('link', { name: B, exact: true })).toHaveCount(0);
+    await expectAccessible(page, 'the task list');
+    await screenshot(page, 'taken');
 
     // Someone else's case does not exist for her.
     await page.goto(`${base}/zaken/${B}`);
