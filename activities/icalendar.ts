@@ -15,6 +15,8 @@ export interface DeadlineEvent {
   attendees: string[];
   /** DTSTAMP: when this version was made. */
   stamp: Date;
+  /** The task's page (URL property): one click from the calendar entry to recording it. */
+  url?: string;
 }
 
 /** TEXT value escaping (RFC 5545 3.3.11). */
@@ -74,6 +76,7 @@ export function deadlineCalendar(e: DeadlineEvent): string {
     `DTEND;VALUE=DATE:${basic(addDays(e.due, 1))}`,
     `SUMMARY:${text(e.summary)}`,
     `DESCRIPTION:${text(e.description)}`,
+    ...(e.url ? [`URL:${e.url}`] : []),
     `ORGANIZER:mailto:${address(e.organizer)}`,
     ...e.attendees.map((a) => `ATTENDEE;ROLE=REQ-PARTICIPANT:mailto:${address(a)}`),
     `STATUS:${e.method === 'CANCEL' ? 'CANCELLED' : 'CONFIRMED'}`,

@@ -10,7 +10,7 @@ import {
 import { collectDigests, digestRecipients, type CaseReader } from './digest.js';
 import { openImportedCases, type CaseOpener } from './import.js';
 import { DeliveryError, type Mailer } from './mail.js';
-import { digestNotification, prepareDeskundigenoordeel, sendNotification } from './notifications.js';
+import { DEFAULT_LINKS, digestNotification, prepareDeskundigenoordeel, sendNotification } from './notifications.js';
 
 export type { Activities };
 
@@ -18,6 +18,8 @@ export interface ActivityDeps {
   mailer: Mailer;
   /** Where the templates are (POORTWACHTER_TEMPLATES_DIR); the built-in ones by default. */
   templatesDir?: string;
+  /** The service as people reach it (POORTWACHTER_PUBLIC_URL): the e-mails link to its pages. */
+  publicUrl?: string;
   /** The arbodienst's supervisor, copied on the second escalation (POORTWACHTER_SUPERVISOR_EMAIL). */
   supervisorEmail?: string;
   /** The arbodienst's operations address, told of undeliverable e-mail (POORTWACHTER_OPERATIONS_EMAIL). */
@@ -69,7 +71,9 @@ export function createActivities(deps: ActivityDeps): Activities {
       }
       let result;
       try {
-        result = await sendNotification(mailer, n, deps.templatesDir);
+        result = await sendNotification(mailer, n, deps.templatesDir, {
+          publicUrl: deps.publicUrl ?? DEFAULT_LINKS.publicUrl,
+        });
       } catch (err) {
         if (err instanceof DeliveryError && err.permanent) {
           throw ApplicationFailure.create({

@@ -21,13 +21,13 @@ export function digestNotification(digest: Digest, messageId: string): DigestNot
   return { messageId, kind: 'digest', to: [digest.casemanager.email], language: digest.language, digest };
 }
 
-function digestTemplateData(d: Digest, language: Language): TemplateData {
+function digestTemplateData(d: Digest, language: Language, links: Links): TemplateData {
   const items = (list: DigestItem[]) =>
     list.map((i) => ({
       caseId: i.caseId,
       employeeName: i.employeeName,
       employerName: i.employerName,
-      ...taskView(i.task, i.caseId, language),
+      ...taskView(i.task, i.caseId, language, links),
     }));
   const section = (list: DigestItem[]) => (list.length > 0 ? { count: list.length, items: items(list) } : undefined);
   return {
@@ -83,26 +83,43 @@ export function recordCommand(caseId: string, taskId: string, language: Language
   return `npx poortwachter case record ${caseId} task-completed --task ${taskId} --date ${language === 'en' ? 'YYYY-MM-DD' : 'JJJJ-MM-DD'}`;
 }
 
-export function taskView(task: NotificationTask, caseId: string, language: Language) {
+/**
+ * Where a person acts on a case: the service's pages (POORTWACHTER_PUBLIC_URL). The link holds no
+ * secret; a click without a session goes through the login and lands on the page.
+ */
+export interface Links {
+  publicUrl: string;
+}
+
+export const caseLink = (links: Links, caseId: string) => `${links.publicUrl}/zaken/${encodeURIComponent(caseId)}`;
+
+/** The form that records the task as done, with the task chosen. */
+export const taskLink = (links: Links, caseId: string, taskId: string) =>
+  `${caseLink(links, caseId)}/vastleggen/task-completed?taak=${encodeURIComponent(taskId)}`;
+
+export const DEFAULT_LINKS: Links = { publicUrl: 'http://localhost:3000' };
+
+export function taskView(task: NotificationTask, caseId: string, language: Language, links: Links = DEFAULT_LINKS) {
   return {
     id: task.id,
     title: language === 'en' ? (TITLE_EN[task.id] ?? task.title) : task.title,
     due: formatDate(task.due, language),
     owner: OWNER[language][task.owner] ?? task.owner,
     legalBasis: task.legalBasis,
+    link: taskLink(links, caseId, task.id),
     record: recordCommand(caseId, task.id, language),
   };
 }
 
 /** The values the templates of a case message see. */
-export function templateData(n: Notification): TemplateData {
+export function templateData(n: Notification, links: Links = DEFAULT_LINKS): TemplateData {
   const language = n.language ?? 'nl';
   // The fields a kind needs are checked, not trusted: a malformed input must not fail every retry.
   if (n.kind === 'digest') {
     if (!n.digest) throw new Error(`digest notification ${n.messageId} has no digest`);
-    return digestTemplateData(n.digest, language);
+    return digestTemplateData(n.digest, language, links);
   }
-  const tasks = n.tasks.map((t) => taskView(t, n.caseId, language));
+  const tasks = n.tasks.map((t) => taskView(t, n.caseId, language, links));
   return {
     caseId: n.caseId,
     employeeName: n.employeeName,
@@ -116,32 +133,42 @@ export function templateData(n: Notification): TemplateData {
       n.kind === 'delivery-failed' && n.failure
         ? { ...n.failure, recipients: (n.failure.recipients ?? []).join(', ') }
         : undefined,
+    caseLink: caseLink(links, n.caseId),
     receivedCommand: `npx poortwachter case record ${n.caseId} deskundigenoordeel-received --date ${language === 'en' ? 'YYYY-MM-DD' : 'JJJJ-MM-DD'} --question <vraag> --outcome <uitkomst>`,
   };
 }
 
-export function renderNotification(n: Notification, templatesDir?: string): RenderedMessage {
-  return renderMessage(n.kind, n.language ?? 'nl', templateData(n), templatesDir);
+export function renderNotification(n: Notification, templatesDir?: string, links?: Links): RenderedMessage {
+  return renderMessage(n.kind, n.language ?? 'nl', templateData(n, links), templatesDir);
 }
 
 export async function sendNotification(
   mailer: Mailer,
   n: Notification,
   templatesDir?: string,
+  links: Links = DEFAULT_LINKS,
 ): Promise<{ messageId: string; accepted: string[] }> {
-  const { subject, text, html } = renderNotification(n, templatesDir);
+  const { subject, text, html } = renderNotification(n, templatesDir, links);
   const calendar =
     (n.kind === 'reminder' || n.kind === 'calendar-cancel') && n.calendar
-      ? { method: n.calendar.method, content: invitation(mailer, n, n.calendar, subject, text) }
+      ? { method: n.calendar.method, content: invitation(mailer, n, n.calendar, subject, text, links) }
       : undefined;
   const { accepted } = await mailer.send({ messageId: n.messageId, to: n.to, cc: n.cc, subject, text, html, calendar });
   return { messageId: n.messageId, accepted };
 }
 
-function invitation(mailer: Mailer, n: CaseNotification, c: CalendarInvitation, subject: string, text: string): string {
+function invitation(
+  mailer: Mailer,
+  n: CaseNotification,
+  c: CalendarInvitation,
+  subject: string,
+  text: string,
+  links: Links,
+): string {
   const task = n.tasks[0];
   if (!task) throw new Error(`a calendar invitation needs a task (${n.messageId})`);
   return deadlineCalendar({
+    url: taskLink(links, n.caseId, task.id),
     uid: c.uid,
     sequence: c.sequence,
     method: c.method,

@@ -45,6 +45,7 @@ export async function runDigest(options: DigestOptions, io: Io): Promise<number>
     const { subject, text } = renderNotification(
       digestNotification(digest, digestMessageId(key, date)),
       config.templatesDir,
+      { publicUrl: config.publicUrl },
     );
     io.stdout.write(
       `To: ${digest.casemanager.email}\nSubject: ${subject}\nMessage-ID: ${digestMessageId(key, date)}\n\n${text}`,

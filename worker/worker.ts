@@ -105,10 +105,11 @@ async function refuseUnknownNamespace(connection: NativeConnection, namespace: s
   }
 }
 
-/** What the activities take from the configuration: templates and the arbodienst's own addresses. */
+/** What the activities take from the configuration: templates, links and the arbodienst's own addresses. */
 export function activityConfig(config: Config) {
   return {
     templatesDir: config.templatesDir,
+    publicUrl: config.publicUrl,
     supervisorEmail: config.supervisorEmail,
     operationsEmail: config.operationsEmail,
   };

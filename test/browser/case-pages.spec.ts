@@ -1,10 +1,12 @@
 // A casemanager acts in a real browser, on the real dev stack (`poortwachter dev`: the Temporal dev
-// server, the worker, the service, the local OpenID provider): a case opened through the API; the case
-// page reached from outside goes through the login; the probleemanalyse is recorded done, with a
-// document, from its form, with the keyboard; a mistake is said in Dutch next to its field; the
-// timeline and the API show the record. Another casemanager's case is "niet gevonden"; an auditor sees
-// no forms. axe-core checks every page against WCAG 2.1 AA. Dates are the real ones of the dev stack:
-// the case starts three days ago, so its probleemanalyse is open whatever the day.
+// server, the worker, the mail inbox, the service, the local OpenID provider): a case opened through
+// the API; its first reminder arrives in the inbox; the link in that e-mail goes through the login to
+// the task's form, and the task is recorded; the next task is recorded from the case page, with its
+// document, by keyboard, after a mistake said in Dutch next to its field; the timeline, the task list
+// and the API show the records. Another casemanager's case is "niet gevonden"; an auditor sees no
+// forms. axe-core checks every page against WCAG 2.1 AA. The dates are the real ones of the dev stack:
+// the case starts three days ago, so its ziekmelding (due on day 7) is reminded at once and its
+// probleemanalyse is open, whatever the day.
 import { mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,6 +33,18 @@ async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
 
+/** The first e-mail in the dev inbox whose subject starts so, once it has arrived (30 s at most). */
+async function mailTo(inbox: string, subject: string): Promise<{ subject: string; text: string }> {
+  for (const until = Date.now() + 30_000; ;) {
+    const mails = (await (await fetch(`${inbox}/api/email`)).json()) as { subject: string; text: string }[];
+    const mail = mails.find((m) => m.subject.startsWith(subject));
+    if (mail) return mail;
+    if (Date.now() > until)
+      throw new Error(`no e-mail "${subject}…" in the inbox: ${mails.map((m) => m.subject).join('; ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 async function expectAccessible(page: Page, what: string) {
   expect(await accessibilityViolations(page), `WCAG 2.1 AA violations on ${what}`).toEqual([]);
 }
@@ -48,6 +62,7 @@ test.describe('a casemanager records a task in the browser', () => {
   let dataDir: string;
   let base: string;
   let apiKey: string;
+  let inbox: string;
   const run = Date.now().toString(36);
   const A = `web-a-${run}`;
   const B = `web-b-${run}`;
@@ -71,13 +86,16 @@ test.describe('a casemanager records a task in the browser', () => {
   test.beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pw-browser-'));
     const port = await freePort();
+    const mailWeb = await freePort();
     base = `http://localhost:${port}`;
+    inbox = `http://127.0.0.1:${mailWeb}`;
     dev = await startDev({
       POORTWACHTER_DATA_DIR: dataDir,
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
       MAIL_SMTP_PORT: String(await freePort()),
-      MAIL_WEB_PORT: String(await freePort()),
+      MAIL_WEB_PORT: String(mailWeb),
+      POORTWACHTER_PUBLIC_URL: `http://localhost:${port}`,
       POORTWACHTER_HTTP_PORT: String(port),
       TEMPORAL_TASK_QUEUE: `browser-${run}`,
       POORTWACHTER_KEYS: '',
@@ -96,11 +114,30 @@ test.describe('a casemanager records a task in the browser', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  test('from a link to the case page through the login, and the task recorded from its form', async ({ page }) => {
-    await page.goto(`${base}/zaken/${A}`);
-    await logIn(page, 'anna@arbo.example', 'anna-dev');
+  test('from the e-mail through the login to the task, recorded; then the next task from the case page', async ({
+    page,
+  }) => {
+    // The case's first reminder (the ziekmelding, due on day 7, is reminded at once) is in the dev
+    // mail inbox: the link in the real e-mail is the way in.
+    const reminder = await mailTo(inbox, `[${A}] Ziekmelding`);
+    const link = /http:\/\/\S+\/vastleggen\/task-completed\?taak=ziekmelding/.exec(reminder.text)?.[0];
+    expect(link, reminder.text).toBe(`${base}/zaken/${A}/vastleggen/task-completed?taak=ziekmelding`);
+    expect(reminder.text).not.toContain('npx poortwachter');
 
-    await expect(page).toHaveURL(`${base}/zaken/${A}`);
+    await page.goto(link!);
+    await logIn(page, 'anna@arbo.example', 'anna-dev');
+    await expect(page).toHaveURL(link!);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Taak gedaan');
+    await expect(page.getByLabel('Taak')).toHaveValue('ziekmelding');
+    await page.getByLabel('Gedaan op').fill(today);
+    await page.getByRole('button', { name: 'Opslaan' }).click();
+
+    await expect(page).toHaveURL(`${base}/zaken/${A}#tijdlijn`);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Zaak ${A}`);
+    const ziekmelding = page
+      .getByRole('row', { name: /^Ziekmelding bij arbodienst of bedrijfsarts/ })
+      .getByRole('cell');
+    await expect(ziekmelding.nth(1)).toHaveText('gedaan');
     await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Zaak ${A}`);
     // The task list, before: the probleemanalyse is there, from the case's summary (which the list
     // finds through visibility, a moment after the case wrote it: reloaded until it shows).
@@ -144,7 +181,10 @@ test.describe('a casemanager records a task in the browser', () => {
     const cells = page.getByRole('row', { name: /^Probleemanalyse door de bedrijfsarts/ }).getByRole('cell');
     await expect(cells.nth(1)).toHaveText('gedaan');
     await expect(cells.nth(2)).toHaveText(dutch(today));
-    const entry = page.getByRole('row').filter({ hasText: 'Taak gedaan' });
+    const entry = page
+      .getByRole('row')
+      .filter({ hasText: 'Taak gedaan' })
+      .filter({ hasText: 'Probleemanalyse door de bedrijfsarts' });
     await expect(entry).toContainText('login:anna@arbo.example (casemanager)');
     await expect(entry.getByRole('link', { name: 'document' })).toHaveAttribute(
       'href',
@@ -156,10 +196,11 @@ test.describe('a casemanager records a task in the browser', () => {
     const view = (await (
       await fetch(`${base}/api/v1/cases/${A}`, { headers: { authorization: `Bearer ${apiKey}` } })
     ).json()) as { timeline: { event?: { type: string; task?: string; actor?: string } }[] };
-    expect(view.timeline.find((e) => e.event?.type === 'task-completed')?.event).toMatchObject({
-      task: 'probleemanalyse',
-      actor: 'login:anna@arbo.example (casemanager)',
-    });
+    const done = view.timeline.filter((e) => e.event?.type === 'task-completed').map((e) => e.event);
+    expect(done).toMatchObject([
+      { task: 'ziekmelding', actor: 'login:anna@arbo.example (casemanager)' },
+      { task: 'probleemanalyse', actor: 'login:anna@arbo.example (casemanager)' },
+    ]);
 
     // Her task list: the case's open tasks, the probleemanalyse no longer among them.
     await page.getByRole('link', { name: 'Mijn taken' }).click();

@@ -69,14 +69,18 @@ describe('reminders with a calendar invitation', () => {
     const dd = `${due.slice(8, 10)}-${due.slice(5, 7)}-${due.slice(0, 4)}`;
     expect(reminder!.subject).toBe(`[${caseId}] Probleemanalyse door de bedrijfsarts: uiterlijk ${dd}`);
     expect(addresses(reminder!, 'to').sort()).toEqual(['anna@arbo.example', 'arts@arbo.example']);
-    // What, for which case, by when, who, why, and how to record it: in both parts.
+    // What, for which case, by when, who, why, and where to record it (one click to the task's form,
+    // through the login; no command for a terminal): in both parts.
+    const link = `http://localhost:3000/zaken/${caseId}/vastleggen/task-completed?taak=probleemanalyse`;
     for (const body of [reminder!.text!, reminder!.html as string]) {
       expect(body).toContain(caseId);
       expect(body).toContain(dd);
       expect(body).toContain('bedrijfsarts');
       expect(body).toMatch(/Wettelijke basis/);
-      expect(body).toContain(`npx poortwachter case record ${caseId} task-completed --task probleemanalyse`);
+      expect(body).toContain(link);
+      expect(body).not.toContain('npx poortwachter');
     }
+    expect(reminder!.html).toContain(`<a href="${link}">Leg het vast</a>`);
     expect(reminder!.text).toContain('WAT U MOET DOEN');
     expect(reminder!.text).toContain(hostile);
     expect(reminder!.html).not.toContain('<script>');
@@ -91,6 +95,7 @@ describe('reminders with a calendar invitation', () => {
     expect(first.value('STATUS')).toBe('CONFIRMED');
     expect(unescapeText(first.value('SUMMARY')!)).toBe(reminder!.subject);
     expect(first.value('ATTENDEE')).toMatch(/^mailto:/);
+    expect(first.value('URL')).toBe(link); // the same page from the calendar entry
 
     // English for the employer that asked for it.
     const en = mailsOf(world, enId).find(
