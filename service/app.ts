@@ -210,7 +210,12 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
   // The pages for people (with login on).
   if (deps.login) {
     await app.register(async (pages) =>
-      pageRoutes(pages.withTypeProvider<ZodTypeProvider>(), deps.cases, door, deps.today),
+      pageRoutes(pages.withTypeProvider<ZodTypeProvider>(), {
+        cases: deps.cases,
+        door,
+        ...(deps.today && { today: deps.today }),
+        bundle: (caseId) => bundleOf(deps, [caseId]),
+      }),
     );
   }
   return app;
@@ -405,14 +410,8 @@ function routes(r: ZodApp, deps: ServiceDeps, door: Door): void {
         const view = await getCase(deps.cases, caseId);
         if (notVisible(request.identity, partiesOf(view))) throw unknownCase(caseId);
       }
-      const { client } = deps.cases;
-      const bundle = await exportBundle(client, caseIds.map(caseWorkflowId), {
-        ...(deps.signingKeyPem && { signingKeyPem: deps.signingKeyPem }),
-        decode: { payloadCodecs: client.options.loadedDataConverter.payloadCodecs },
-        workflowCodeSha256: await workflowCode(),
-      });
       // As text: the bundle's canonical form is what its digests and signature are checked against.
-      return reply.type('application/json').send(serializeBundle(bundle) as never);
+      return reply.type('application/json').send((await bundleOf(deps, caseIds)) as never);
     },
   );
 
@@ -429,6 +428,17 @@ function routes(r: ZodApp, deps: ServiceDeps, door: Door): void {
     },
     async (request) => computeCalendar(request.body, request.query.asOf ? { asOf: request.query.asOf } : {}),
   );
+}
+
+/** The signed bundle of these cases, as the text whose digests and signature `audit verify` checks. */
+async function bundleOf(deps: ServiceDeps, caseIds: string[]): Promise<string> {
+  const { client } = deps.cases;
+  const bundle = await exportBundle(client, caseIds.map(caseWorkflowId), {
+    ...(deps.signingKeyPem && { signingKeyPem: deps.signingKeyPem }),
+    decode: { payloadCodecs: client.options.loadedDataConverter.payloadCodecs },
+    workflowCodeSha256: await workflowCode(),
+  });
+  return serializeBundle(bundle);
 }
 
 /** The identity of the workflow code the bundles name: bundled once, on the first export. */

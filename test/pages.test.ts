@@ -19,7 +19,8 @@ import { startIdentityProvider, type RunningIdentityProvider } from '../tools/de
 import { logInAt, type Browser } from './setup/browser.js';
 import { sampleCase } from './setup/case-world.js';
 import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
-import { testDataConverter } from './setup/temporal.js';
+import { testDataConverter, workflowBundle } from './setup/temporal.js';
+import { verifyBundle } from '../client/audit/verify.js';
 import { freePort } from './setup/ports.js';
 
 describe('the pages: a case, and recording on it', () => {
@@ -102,6 +103,10 @@ describe('the pages: a case, and recording on it', () => {
     expect(page).toContain('Probleemanalyse door de bedrijfsarts 05-04-2026 open bedrijfsarts');
     expect(html).toContain(`href="/zaken/${A}/vastleggen/task-completed?taak=probleemanalyse"`);
     expect(page).toContain('Zaak geopend');
+    // The re-integratieverslag checklist, from the first day: every part missing.
+    expect(page).toContain('Re-integratieverslag');
+    expect(page).toContain('6 onderdelen ontbreken nog.');
+    expect(page).toContain('Probleemanalyse door de bedrijfsarts ontbreekt (uiterlijk 05-04-2026)');
   });
 
   it('Mijn taken: her open tasks, overdue first with the days late, then within 10 working days, then later', async () => {
@@ -216,6 +221,10 @@ describe('the pages: a case, and recording on it', () => {
     expect(saved.headers.get('location')).toBe(`/zaken/${A}#tijdlijn`);
     const after = text(await (await anna.request(`${base}/zaken/${A}`)).text());
     expect(after).toContain('Probleemanalyse door de bedrijfsarts 05-04-2026 gedaan 02-03-2026 bedrijfsarts');
+    expect(after).toContain(
+      'Probleemanalyse door de bedrijfsarts vastgelegd op 02-03-2026 https://dossier.arbo.example/pa.pdf',
+    );
+    expect(after).toContain('5 onderdelen ontbreken nog.');
     expect(after).toMatch(
       /\d\d-\d\d-2026 \d\d:\d\d Taak gedaan login:anna@arbo\.example \(casemanager\) Probleemanalyse door de bedrijfsarts · 02-03-2026 · document/,
     );
@@ -279,6 +288,27 @@ describe('the pages: a case, and recording on it', () => {
     expect(html).not.toContain('/vastleggen/');
     expect(html).toContain('U kunt deze zaak alleen inzien.');
     expect((await auditor.request(`${base}/zaken/${B}/vastleggen/note`)).status).toBe(403);
+
+    // The auditor downloads the case's bundle, which `audit verify` accepts; a casemanager has no such button.
+    expect(html).toContain('Auditbundel downloaden');
+    const download = await auditor.request(`${base}/zaken/${B}/auditbundel`, {
+      method: 'POST',
+      form: { _csrf: csrfOf(html) },
+    });
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="auditbundel-${B}.json"`);
+    const report = await verifyBundle(await download.text(), {
+      workflowBundle: await workflowBundle(),
+      payloadCodecs: testDataConverter().payloadCodecs ?? [],
+    });
+    expect(report.problems).toEqual([]);
+    expect(report.cases.map((c) => [c.caseId, c.intact])).toEqual([[B, true]]);
+    expect(await (await anna.request(`${base}/zaken/${A}`)).text()).not.toContain('Auditbundel downloaden');
+    const refused = await anna.request(`${base}/zaken/${A}/auditbundel`, {
+      method: 'POST',
+      form: { _csrf: csrfOf(await (await anna.request(`${base}/zaken/${A}`)).text()) },
+    });
+    expect(refused.status).toBe(404);
   });
 
   it('English for a browser that asks for it; logging out from the page says so', async () => {

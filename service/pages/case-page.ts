@@ -5,6 +5,7 @@ import type { CaseView } from '../../workflows/case-api.js';
 import type { TimelineEntry } from '../../workflows/case-model.js';
 import { FORM_EVENTS, type FormEvent } from './forms.js';
 import { escapeHtml, formatDate, formatMoment, WORDS, type Lang } from './html.js';
+import { renderRivChecklist } from './riv-checklist.js';
 
 const STATUS: Record<Lang, Record<string, string>> = {
   nl: { open: 'open', done: 'gedaan', overdue: 'te laat', postponed: 'uitgesteld', 'not-applicable': 'n.v.t.' },
@@ -100,6 +101,8 @@ export interface CasePageOptions {
   forms: FormEvent[];
   /** The tasks they may record as done (a link on the task's row). */
   doableTasks: string[];
+  /** For an auditor or beheerder: the session's token for the bundle download form. */
+  bundleCsrf?: string;
 }
 
 export function renderCasePage(view: CaseView, options: CasePageOptions): string {
@@ -158,6 +161,9 @@ export function renderCasePage(view: CaseView, options: CasePageOptions): string
       } <span class="muted">(${escapeHtml(d.because)})</span></p>`
     : '';
 
+  const download = options.bundleCsrf
+    ? `<form method="post" action="${base}/auditbundel" class="no-print"><input type="hidden" name="_csrf" value="${escapeHtml(options.bundleCsrf)}"><button type="submit">${t.downloadBundle}</button> <span class="muted">${t.bundleHint}</span></form>`
+    : '';
   const actions = forms.length
     ? `<nav class="no-print" aria-label="${t.record}"><h2>${t.record}</h2><ul>${forms
         .map((f) => `<li><a href="${base}/vastleggen/${f}">${escapeHtml(FORM_EVENTS[f][lang])}</a></li>`)
@@ -167,10 +173,12 @@ export function renderCasePage(view: CaseView, options: CasePageOptions): string
   return `<h1>${t.case} ${escapeHtml(view.caseId)}</h1>
 <dl class="facts">${facts}</dl>
 ${actions}
+${download}
 <h2>${t.obligations}</h2>
 <table><thead><tr><th scope="col">${t.task}</th><th scope="col">${t.due}</th><th scope="col">${t.status}</th><th scope="col">${t.doneOn}</th><th scope="col">${t.owner}</th><th scope="col">${t.legalBasis}</th><th scope="col" class="no-print"><span class="skip">${t.record}</span></th></tr></thead>
 <tbody>${rows}</tbody></table>
 ${deskundigenoordeel}
+${renderRivChecklist(view, lang)}
 <h2 id="tijdlijn">${t.timeline}</h2>
 <table><thead><tr><th scope="col">${t.when}</th><th scope="col">${t.what}</th><th scope="col">${t.who}</th><th scope="col">${t.details}</th></tr></thead>
 <tbody>${timeline}</tbody></table>`;

@@ -1,7 +1,16 @@
 // The forms to record an event: which fields each event has, how a submitted form becomes the event
 // the API takes (the same schema checks it), and how a refusal is shown next to the field it is about.
 import { POSTPONABLE_IDS, type Milestone } from '../../workflows/calendar/index.js';
-import { EERSTEJAARSEVALUATIE_OUTCOMES } from '../../workflows/case-model.js';
+import { DESKUNDIGENOORDEEL_QUESTIONS, EERSTEJAARSEVALUATIE_OUTCOMES } from '../../workflows/case-model.js';
+
+/** The questions UWV answers in a deskundigenoordeel, as the form names them. */
+const QUESTION_NL: Record<(typeof DESKUNDIGENOORDEEL_QUESTIONS)[number], string> = {
+  'geschikt-eigen-werk': 'Is de werknemer geschikt voor het eigen werk?',
+  'voldoende-inspanningen-werknemer': 'Doet de werknemer genoeg om te re-integreren?',
+  'passende-arbeid': 'Is de aangeboden arbeid passend?',
+  'voldoende-inspanningen-werkgever': 'Doet de werkgever genoeg voor de re-integratie?',
+  'frequent-verzuim': 'Is er sprake van frequent verzuim?',
+};
 import { escapeHtml, type Lang } from './html.js';
 
 interface Field {
@@ -24,6 +33,7 @@ export const FORM_EVENTS = {
   'task-postponed': { nl: 'Taak uitgesteld (art. 5)', en: 'Task postponed (art. 5)' },
   recovered: { nl: 'Hersteld', en: 'Recovered' },
   relapsed: { nl: 'Opnieuw ziek', en: 'Sick again' },
+  'deskundigenoordeel-received': { nl: 'Deskundigenoordeel ontvangen', en: 'Expert opinion received' },
   'case-closed': { nl: 'Zaak sluiten', en: 'Close the case' },
 } as const;
 export type FormEvent = keyof typeof FORM_EVENTS;
@@ -96,6 +106,28 @@ export const FIELDS: Record<FormEvent, Field[]> = {
     },
   ],
   relapsed: [DATE('Opnieuw ziek vanaf', 'Sick again from')],
+  'deskundigenoordeel-received': [
+    DATE('Ontvangen op', 'Received on'),
+    {
+      name: 'question',
+      kind: 'select',
+      label: { nl: 'Vraag aan UWV', en: 'Question to UWV' },
+      options: () => DESKUNDIGENOORDEEL_QUESTIONS.map((q) => ({ value: q, label: QUESTION_NL[q] })),
+    },
+    { name: 'outcome', kind: 'textarea', label: { nl: 'Oordeel van UWV', en: "UWV's opinion" }, hint: NO_MEDICAL() },
+    {
+      name: 'document.uri',
+      kind: 'url',
+      optional: true,
+      label: { nl: 'Document (adres)', en: 'Document (address)' },
+    },
+    {
+      name: 'document.sha256',
+      kind: 'text',
+      optional: true,
+      label: { nl: 'Vingerafdruk van het document (SHA-256)', en: 'Document fingerprint (SHA-256)' },
+    },
+  ],
   'case-closed': [{ name: 'reason', kind: 'textarea', label: { nl: 'Reden', en: 'Reason' }, hint: NO_MEDICAL() }],
 };
 

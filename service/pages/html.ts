@@ -128,6 +128,8 @@ export const WORDS = {
     refused: 'Niet vastgelegd:',
     recordOther: 'Iets anders vastleggen',
     readOnly: 'U kunt deze zaak alleen inzien.',
+    downloadBundle: 'Auditbundel downloaden',
+    bundleHint: 'de volledige geschiedenis, ondertekend; controleer met poortwachter audit verify',
   },
   en: {
     skip: 'Skip to content',
@@ -173,6 +175,8 @@ export const WORDS = {
     refused: 'Not recorded:',
     recordOther: 'Record something else',
     readOnly: 'You may only view this case.',
+    downloadBundle: 'Download the audit bundle',
+    bundleHint: 'the full history, signed; check it with poortwachter audit verify',
   },
 } satisfies Record<Lang, Record<string, unknown>>;
 

@@ -21,7 +21,7 @@ import { scopedFilters } from '../list-scope.js';
 import type { CaseView } from '../../workflows/case-api.js';
 import { Problem, sendsSessionToken, whoCalls, type Door, type ZodApp } from '../http.js';
 import { apiEventSchema } from '../schemas.js';
-import { actorOf, mayRecord, seesCase, type CaseParties, type Identity, type TaskOwner } from '../identity.js';
+import { actorOf, mayDo, mayRecord, seesCase, type CaseParties, type Identity, type TaskOwner } from '../identity.js';
 import { renderCasePage } from './case-page.js';
 import { renderTasksPage, taskRows } from './tasks-page.js';
 import {
@@ -73,22 +73,29 @@ function allowedOn(identity: Identity, view: CaseView): { forms: FormEvent[]; do
     mayRecord(identity, parties, { type, ...(task && { task }) }, ownerIn(view));
   const open = view.calendar.milestones.filter((m) => m.isTask && ['open', 'overdue', 'postponed'].includes(m.status));
   const doableTasks = open.filter((m) => may('task-completed', m.id)).map((m) => m.id);
+  const awaitingOpinion = view.deskundigenoordeel !== undefined && !view.deskundigenoordeel.receivedOn;
   const forms = (Object.keys(FORM_EVENTS) as FormEvent[]).filter((type) =>
-    type === 'task-completed' ? doableTasks.length > 0 : may(type),
+    type === 'task-completed'
+      ? doableTasks.length > 0
+      : type === 'deskundigenoordeel-received'
+        ? awaitingOpinion && may(type)
+        : may(type),
   );
   return { forms, doableTasks };
 }
 
-/**
- * `today` is the Amsterdam date the statuses are judged on (a test's pinned day; default the real
- * one).
- */
-export function pageRoutes(
-  app: ZodApp,
-  cases: CaseClientOptions,
-  door: Door,
-  today: () => string = () => amsterdamDate(Date.now()),
-): void {
+export interface PageDeps {
+  cases: CaseClientOptions;
+  door: Door;
+  /** The Amsterdam date the statuses are judged on (a test's pinned day); default the real one. */
+  today?: () => string;
+  /** The signed audit bundle of one case, as `audit verify` reads it. */
+  bundle: (caseId: string) => Promise<string>;
+}
+
+export function pageRoutes(app: ZodApp, deps: PageDeps): void {
+  const { cases, door } = deps;
+  const today = deps.today ?? (() => amsterdamDate(Date.now()));
   const html = (reply: FastifyReply, status: number, body: string) =>
     reply.code(status).type('text/html; charset=utf-8').send(body);
 
@@ -216,7 +223,11 @@ export function pageRoutes(
     request.access = { action: 'case.read', caseId };
     const view = await visibleCase(v, caseId);
     if (!view) return notFound(reply, v, caseId);
-    const body = renderCasePage(view, { lang: v.lang, ...allowedOn(v.identity, view) });
+    const body = renderCasePage(view, {
+      lang: v.lang,
+      ...allowedOn(v.identity, view),
+      ...(mayDo(v.identity, 'audit.export') && { bundleCsrf: v.user.csrf }),
+    });
     return html(reply, 200, page({ lang: v.lang, title: `${WORDS[v.lang].case} ${caseId}`, user: v.user, body }));
   });
 
@@ -346,6 +357,23 @@ ${confirm}
       return reply.redirect(`/zaken/${encodeURIComponent(view.caseId)}#tijdlijn`, 303);
     },
   );
+
+  // The auditor's download: the case's signed bundle, saved as a file (a form, so it works without
+  // JavaScript; POST, as an export is logged like a change).
+  app.post('/zaken/:caseId/auditbundel', { schema: { hide: true, params: caseParams } }, async (request, reply) => {
+    const v = await visitor(request, reply);
+    if (!v) return reply;
+    const { caseId } = request.params;
+    request.access = { action: 'audit.export', caseId };
+    const view = await visibleCase(v, caseId);
+    if (!view || !mayDo(v.identity, 'audit.export')) return notFound(reply, v, caseId);
+    if (!sendsSessionToken(request, v.user.csrf))
+      return html(reply, 403, page({ lang: v.lang, title: 'Forbidden', user: v.user, body: '<h1>Forbidden</h1>' }));
+    return reply
+      .type('application/json')
+      .header('content-disposition', `attachment; filename="auditbundel-${caseId.replace(/[^\w.-]/g, '_')}.json"`)
+      .send(await deps.bundle(caseId));
+  });
 
   app.get('/uitgelogd', hidden, async (request, reply) => {
     const lang = languageOf(request.headers['accept-language']);
