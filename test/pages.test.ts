@@ -173,6 +173,25 @@ describe('the pages: a case, and recording on it', () => {
     }
   });
 
+  it('Zaken: find a case by its id, or list hers by employer and status, by next deadline', async () => {
+    const byId = await anna.request(`${base}/zaken?id=${A}`);
+    expect(byId.status).toBe(303);
+    expect(byId.headers.get('location')).toBe(`/zaken/${A}`);
+    const listed = text(
+      await eventually(
+        async () => (await anna.request(`${base}/zaken?werkgever=${EMPLOYER}&status=open`)).text(),
+        (h) => h.includes(`href="/zaken/${A}"`),
+        'case A in the case list',
+      ),
+    );
+    expect(listed).toContain(`Zaken 1 tot en met 1 van 1`);
+    expect(listed).toMatch(new RegExp(`${A} open ${EMPLOYER} \\d\\d-\\d\\d-2026 1`));
+    const closed = text(await (await anna.request(`${base}/zaken?werkgever=${EMPLOYER}&status=closed`)).text());
+    expect(closed).toContain('Geen zaken gevonden.');
+    // Without a filter, only the search forms: no list of every case.
+    expect(await (await anna.request(`${base}/zaken`)).text()).not.toContain('<tbody>');
+  });
+
   it("a teamleider's list: the team's tasks, with the counts per casemanager", async () => {
     const { landed } = await logInAt(base, `/taken?werkgever=${EMPLOYER}`, 'tom@arbo.example', 'tom-dev');
     const page = text(await landed.res.text());

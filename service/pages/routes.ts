@@ -9,7 +9,10 @@ import {
   EventNotAllowedError,
   getCase,
   InvalidEventError,
+  listCases,
   listCaseSummaries,
+  type CaseListEntry,
+  type CaseListFilter,
   recordEvent,
   UnknownCaseError,
   type CaseClientOptions,
@@ -23,6 +26,7 @@ import { Problem, sendsSessionToken, whoCalls, type Door, type ZodApp } from '..
 import { apiEventSchema } from '../schemas.js';
 import { actorOf, mayDo, mayRecord, seesCase, type CaseParties, type Identity, type TaskOwner } from '../identity.js';
 import { renderCasePage } from './case-page.js';
+import { renderCasesPage, type CasesQuery } from './cases-page.js';
 import { renderTasksPage, taskRows } from './tasks-page.js';
 import {
   errorsByField,
@@ -202,17 +206,55 @@ export function pageRoutes(app: ZodApp, deps: PageDeps): void {
 
   app.get(
     '/zaken',
-    { schema: { hide: true, querystring: z.looseObject({ id: z.string().optional() }) } },
+    {
+      schema: {
+        hide: true,
+        querystring: z.looseObject({
+          id: z.string().optional(),
+          werkgever: z.string().optional(),
+          casemanager: z.string().optional(),
+          status: z.string().optional(),
+          'te-laat': z.string().optional(),
+          pagina: z.string().optional(),
+        }),
+      },
+    },
     async (request, reply) => {
       const v = await visitor(request, reply);
       if (!v) return reply;
-      const id = request.query.id?.trim();
+      const r = request.query;
+      const id = r.id?.trim();
       if (id) return reply.redirect(`/zaken/${encodeURIComponent(id)}`, 303);
-      const nl = v.lang === 'nl';
-      const body = `<h1>${nl ? 'Zaken' : 'Cases'}</h1>
-<form method="get" action="/zaken" class="record"><label for="zaak-id">${nl ? 'Zaaknummer' : 'Case id'}</label>
-<input id="zaak-id" name="id" required autocomplete="off"> <button type="submit">${nl ? 'Openen' : 'Open'}</button></form>`;
-      return html(reply, 200, page({ lang: v.lang, title: nl ? 'Zaken' : 'Cases', user: v.user, body }));
+      const status = (['open', 'hersteld', 'closed'] as const).find((s) => s === r.status);
+      const q: CasesQuery = {
+        ...(r.werkgever?.trim() && { employer: r.werkgever.trim() }),
+        ...(r.casemanager?.trim() && { casemanager: r.casemanager.trim() }),
+        ...(status && { status }),
+        ...(r['te-laat'] === 'ja' && { lateOnly: true }),
+        page: Math.max(1, Number.parseInt(r.pagina ?? '1', 10) || 1),
+      };
+      const title = v.lang === 'nl' ? 'Zaken' : 'Cases';
+      // Only a list when something is asked: an arbodienst has tens of thousands of cases.
+      const asked = Boolean(q.employer || q.casemanager || q.status || q.lateOnly);
+      let found: CaseListEntry[] = [];
+      if (asked && mayDo(v.identity, 'case.list')) {
+        request.access = { action: 'case.list' };
+        const filter: CaseListFilter = {
+          ...(q.employer && { employerId: q.employer }),
+          ...(q.casemanager && { casemanagerEmail: q.casemanager }),
+          ...(q.status && { status: q.status }),
+          ...(q.lateOnly && { overdue: true }),
+        };
+        const all = new Map<string, CaseListEntry>();
+        for (const f of scopedFilters(v.identity, filter))
+          for (const c of await listCases(cases, f)) all.set(c.caseId, c);
+        found = [...all.values()].sort(
+          (a, b) =>
+            (a.nextDeadline ?? '9999').localeCompare(b.nextDeadline ?? '9999') || a.caseId.localeCompare(b.caseId),
+        );
+      }
+      const body = renderCasesPage(found, q, v.lang, asked);
+      return html(reply, 200, page({ lang: v.lang, title, user: v.user, body }));
     },
   );
 

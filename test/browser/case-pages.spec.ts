@@ -217,6 +217,13 @@ test.describe('a casemanager records a task in the browser', () => {
     await expectAccessible(page, 'the task list');
     await screenshot(page, 'taken');
 
+    // Zaken: her cases of this employer, found with the search form.
+    await page.getByRole('link', { name: 'Zaken', exact: true }).click();
+    await page.getByLabel('Werkgever (id)').fill('wg-001');
+    await page.getByRole('button', { name: 'Zoeken' }).click();
+    await expect(page.getByRole('link', { name: A, exact: true })).toBeVisible();
+    await expectAccessible(page, 'the case list');
+
     // Someone else's case does not exist for her.
     await page.goto(`${base}/zaken/${B}`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Niet gevonden');
