@@ -285,10 +285,10 @@ export async function deriveCase(
 }
 
 /** Sickness periods from recovered/relapsed events (a partial recovery does not end a period). */
-function periodsFromEvents(
+export function periodsFromEvents(
   known: { from: IsoDate; to?: IsoDate }[] | undefined,
   firstSickDay: IsoDate,
-  events: DerivedEvent[],
+  events: { event: CaseEvent }[],
 ): { from: IsoDate; to?: IsoDate }[] {
   const periods = known?.length
     ? known.map((p) => ({ ...p }))

@@ -1,6 +1,8 @@
 // The case page (`/zaken/{caseId}`): who and what the case is about, its obligations with their
 // status, due date, owner and legal basis, the deskundigenoordeel, and the timeline in Amsterdam time
 // with the actor and the full text of notes and reasons. Links to the forms the person may use.
+import { periodsFromEvents } from '../../client/audit/history.js';
+import { timelineSvg, type TimelineChart } from '../../client/audit/timeline-chart.js';
 import type { CaseView } from '../../workflows/case-api.js';
 import type { TimelineEntry } from '../../workflows/case-model.js';
 import { FORM_EVENTS, type FormEvent } from './forms.js';
@@ -95,6 +97,43 @@ function describe(entry: TimelineEntry, view: CaseView, lang: Lang): { what: str
   return { what, details: parts.join(' · ') };
 }
 
+/** The 104-week bar's view of the case record: the same chart as the auditor's report. */
+export function chartOf(view: CaseView): TimelineChart {
+  const events = view.timeline.flatMap((e) => (e.kind === 'event' && e.event ? [{ event: e.event }] : []));
+  const sent = (kinds: string[], task: string) =>
+    view.timeline.filter((e) => kinds.includes(e.kind) && e.task === task).map((e) => e.at);
+  return {
+    caseId: view.caseId,
+    firstSickDay: view.calendar.firstSickDay,
+    waitingTimeEnds: view.calendar.waitingTimeEnds,
+    asOf: view.asOf,
+    periods: periodsFromEvents(undefined, view.calendar.firstSickDay, events),
+    extensions: events.flatMap(({ event }) =>
+      event.type === 'loonsanctie' || event.type === 'vrijwillige-verlenging'
+        ? [{ kind: event.type, weeks: event.weeks }]
+        : [],
+    ),
+    obligations: view.calendar.milestones
+      .filter((m) => m.isTask)
+      .map((m) => ({
+        title: m.title,
+        due: m.due,
+        status: m.status,
+        ...(m.doneOn && { doneOn: m.doneOn }),
+        daysLate: lateBy(m, view.asOf),
+        ...(m.postponement && { postponement: m.postponement }),
+        reminders: sent(['reminder'], m.id),
+        escalations: sent(['escalation', 'second-escalation', 'takeover-summary'], m.id),
+      })),
+  };
+}
+
+/** Days a task was done late, or (still open) has been overdue; 0 on time. */
+function lateBy(m: { status: string; due: string; doneOn?: string }, asOf: string): number {
+  if (m.status === 'overdue') return diffDays(asOf, m.due);
+  return m.doneOn && m.doneOn > m.due ? diffDays(m.doneOn, m.due) : 0;
+}
+
 export interface CasePageOptions {
   lang: Lang;
   /** The forms this person may use on this case (empty: read only). */
@@ -127,12 +166,7 @@ export function renderCasePage(view: CaseView, options: CasePageOptions): string
   const rows = view.calendar.milestones
     .filter((m) => m.isTask)
     .map((m) => {
-      const late =
-        m.status === 'overdue'
-          ? diffDays(view.asOf, m.due)
-          : m.doneOn && m.doneOn > m.due
-            ? diffDays(m.doneOn, m.due)
-            : 0;
+      const late = lateBy(m, view.asOf);
       const status = `${STATUS[lang][m.status] ?? m.status}${late > 0 ? ` · ${t.daysLate(late)}` : ''}${
         m.postponement
           ? ` · ${t.postponedFrom(formatDate(m.postponement.originalDue, lang), m.postponement.reason)}`
@@ -174,6 +208,8 @@ export function renderCasePage(view: CaseView, options: CasePageOptions): string
 <dl class="facts">${facts}</dl>
 ${actions}
 ${download}
+<h2 id="verloop">${t.course}</h2>
+${timelineSvg(chartOf(view))}
 <h2>${t.obligations}</h2>
 <table><thead><tr><th scope="col">${t.task}</th><th scope="col">${t.due}</th><th scope="col">${t.status}</th><th scope="col">${t.doneOn}</th><th scope="col">${t.owner}</th><th scope="col">${t.legalBasis}</th><th scope="col" class="no-print"><span class="skip">${t.record}</span></th></tr></thead>
 <tbody>${rows}</tbody></table>

@@ -1,7 +1,7 @@
 // What every page shares: the HTML shell (Dutch by default, `lang` set, a skip link, print CSS), the
 // words in both languages, and dates as people read them (dd-mm-jjjj, Amsterdam time). No scripts:
 // every page works without JavaScript, with the keyboard alone.
-import { escapeHtml } from '../../client/audit/report.js';
+import { escapeHtml, TIMELINE_CSS } from '../../client/audit/timeline-chart.js';
 
 export { escapeHtml };
 export type Lang = 'nl' | 'en';
@@ -44,7 +44,7 @@ export interface PageUser {
   csrf: string;
 }
 
-const CSS = `
+const CSS = `${TIMELINE_CSS}
 :root{--fg:#1b1b1b;--muted:#4a4a4a;--line:#c8c8c8;--accent:#0b4f8a;--late:#a4000f;--ok:#1d6b2c}
 *{box-sizing:border-box}body{font-family:system-ui,sans-serif;color:var(--fg);margin:0;line-height:1.5}
 a{color:var(--accent)}a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #f2a900;outline-offset:2px}
@@ -104,6 +104,7 @@ export const WORDS = {
     waitingTimeEnds: 'Einde wachttijd',
     workPercentage: 'Werkt weer',
     obligations: 'Verplichtingen',
+    course: 'Verloop over de wachttijd',
     task: 'Taak',
     due: 'Uiterlijk',
     owner: 'Eigenaar',
@@ -151,6 +152,7 @@ export const WORDS = {
     waitingTimeEnds: 'End of waiting time',
     workPercentage: 'Working again',
     obligations: 'Obligations',
+    course: 'Over the waiting time',
     task: 'Task',
     due: 'Due',
     owner: 'Owner',
