@@ -104,6 +104,7 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
           : `  Mail server       ${config.smtpUrl}`,
         `  HTTP API          ${service.url}/api/v1   (browse: ${service.url}/api/docs)`,
         ...(devKey ? [`  Dev API key       ${devKey}   (curl -H "Authorization: Bearer $(cat ${devKey})" …)`] : []),
+        `  Pages             ${config.publicUrl}/taken   (Mijn taken, Zaken; in Dutch)`,
         `  Log in            ${config.publicUrl}/auth/login   (${idp ? `dev users: ${DEV_USERS_FILE}` : config.oidc?.issuer})`,
         ...(idp && devSystem
           ? [`  Access tokens     ${idp.issuer}/token   (client dev-system, secret in ${devSystem.secretFile})`]
