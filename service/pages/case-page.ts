@@ -6,7 +6,7 @@ import { timelineSvg, type TimelineChart } from '../../client/audit/timeline-cha
 import type { CaseView } from '../../workflows/case-api.js';
 import type { TimelineEntry } from '../../workflows/case-model.js';
 import { FORM_EVENTS, type FormEvent } from './forms.js';
-import { escapeHtml, formatDate, formatMoment, WORDS, type Lang } from './html.js';
+import { documentLink, escapeHtml, formatDate, formatMoment, WORDS, type Lang } from './html.js';
 import { renderRivChecklist } from './riv-checklist.js';
 
 const STATUS: Record<Lang, Record<string, string>> = {
@@ -92,7 +92,7 @@ function describe(entry: TimelineEntry, view: CaseView, lang: Lang): { what: str
   const doc = e.document as { uri: string; sha256: string } | undefined;
   if (doc)
     parts.push(
-      `<a href="${escapeHtml(doc.uri)}">${lang === 'nl' ? 'document' : 'document'}</a> <span class="muted">sha256 ${escapeHtml(doc.sha256.slice(0, 12))}…</span>`,
+      `${documentLink(doc.uri, 'document')} <span class="muted">sha256 ${escapeHtml(doc.sha256.slice(0, 12))}…</span>`,
     );
   return { what, details: parts.join(' · ') };
 }

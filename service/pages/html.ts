@@ -12,6 +12,16 @@ export function languageOf(acceptLanguage: string | undefined): Lang {
   return first.startsWith('en') ? 'en' : 'nl';
 }
 
+/**
+ * A document reference as a link when it is a web address (http or https), else as text: a recorded
+ * URI may have any scheme (`javascript:` too), and a page must never make that clickable.
+ */
+export function documentLink(uri: string, label: string = uri): string {
+  return /^https?:\/\//i.test(uri)
+    ? `<a href="${escapeHtml(uri)}">${escapeHtml(label)}</a>`
+    : `<span class="uri">${escapeHtml(uri)}</span>`;
+}
+
 /** dd-mm-jjjj (nl) or dd/mm/yyyy (en) of an ISO date. */
 export function formatDate(iso: string | undefined, lang: Lang): string {
   if (!iso) return '';

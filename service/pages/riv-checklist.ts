@@ -3,7 +3,7 @@
 // the first day so that nothing is found missing in week 91. Every evaluatie recorded is a part of its
 // own; the next one due is listed as missing until it is recorded. Pure: from the case view.
 import type { CaseView } from '../../workflows/case-api.js';
-import { escapeHtml, formatDate, type Lang } from './html.js';
+import { documentLink, escapeHtml, formatDate, type Lang } from './html.js';
 
 /** The tasks whose records make up the re-integratieverslag, in the order of the file. */
 export const RIV_PARTS = [
@@ -96,7 +96,7 @@ export function renderRivChecklist(view: CaseView, lang: Lang): string {
           ? t.missingLate(formatDate(item.due, lang))
           : t.missing(formatDate(item.due, lang));
       const document = item.recorded?.document
-        ? `<a href="${escapeHtml(item.recorded.document.uri)}">${escapeHtml(item.recorded.document.uri)}</a>`
+        ? documentLink(item.recorded.document.uri)
         : item.recorded
           ? `<span class="muted">${t.noDocument}</span>`
           : '';

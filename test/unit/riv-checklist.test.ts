@@ -69,4 +69,18 @@ describe('the re-integratieverslag checklist', () => {
     expect(text).toContain('ontbreekt, te laat (uiterlijk 13-05-2026)');
     expect(text).toContain('4 onderdelen ontbreken nog.');
   });
+
+  it('links a document only when it is a web address: a javascript: URI stays text', () => {
+    const sneaky = { uri: 'javascript:alert(document.cookie)', sha256: 'b'.repeat(64) };
+    const html = renderRivChecklist(
+      viewWith(
+        [{ type: 'task-completed', actor: 'anna', task: 'probleemanalyse', date: '2026-02-10', document: sneaky }],
+        '2026-03-01',
+      ),
+      'nl',
+    );
+    expect(html).not.toContain('href="javascript');
+    expect(html).toContain('<span class="uri">javascript:alert(document.cookie)</span>');
+    expect(renderRivChecklist(viewWith([], D), 'nl')).not.toContain('<a ');
+  });
 });
