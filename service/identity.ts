@@ -26,6 +26,8 @@ export interface Identity {
   employers?: string[];
   /** A teamleider's team. */
   team?: string;
+  /** The person's language (the `locale` claim), for the pages: `en` for English, else Dutch. */
+  language?: 'nl' | 'en';
   /** An access token of a system (client credentials), not of a person: judged by its scopes. */
   system?: boolean;
 }
@@ -248,6 +250,8 @@ export function identityFromClaims(claims: Record<string, unknown>, mapping: Cla
   const roles = [...new Set(strings(claims[mapping.groupsClaim]).flatMap((g) => mapping.roles[g] ?? []))];
   const employers = strings(claims[mapping.employersClaim]);
   const team = strings(claims[mapping.teamClaim])[0];
+  const locale = typeof claims.locale === 'string' ? claims.locale.toLowerCase() : '';
+  const language = locale.startsWith('en') ? 'en' : locale.startsWith('nl') ? 'nl' : undefined;
   return {
     via: 'session',
     id: sub,
@@ -257,6 +261,7 @@ export function identityFromClaims(claims: Record<string, unknown>, mapping: Cla
     scopes: [],
     ...(employers.length > 0 && { employers }),
     ...(team && { team }),
+    ...(language && { language }),
   };
 }
 

@@ -15,7 +15,7 @@ import { ApiKeys } from '../service/api-keys.js';
 import { buildService } from '../service/app.js';
 import { DEFAULT_CLAIM_MAPPING } from '../service/identity.js';
 import { generateSessionKey, SessionSealer } from '../service/session.js';
-import { startIdentityProvider, type RunningIdentityProvider } from '../tools/dev/identity-provider.js';
+import { readDevUsers, startIdentityProvider, type RunningIdentityProvider } from '../tools/dev/identity-provider.js';
 import { logInAt, type Browser } from './setup/browser.js';
 import { sampleCase } from './setup/case-world.js';
 import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
@@ -54,6 +54,18 @@ describe('the pages: a case, and recording on it', () => {
     base = `http://127.0.0.1:${port}`;
     idp = await startIdentityProvider({
       port: 0,
+      // The dev users, and an English-speaking casemanager.
+      users: [
+        ...readDevUsers(),
+        {
+          sub: 'dev-emma',
+          password: 'emma-dev',
+          name: 'Emma Smith',
+          email: 'emma@arbo.example',
+          groups: ['poortwachter-casemanager'],
+          locale: 'en-GB',
+        },
+      ],
       clients: [{ clientId: 'poortwachter', clientSecret: 'test-secret', redirectUris: [`${base}/auth/callback`] }],
     });
     accessLog = openAccessLog(join(mkdtempSync(join(tmpdir(), 'pw-pages-')), 'access.jsonl'));
@@ -328,6 +340,13 @@ describe('the pages: a case, and recording on it', () => {
       form: { _csrf: csrfOf(await (await anna.request(`${base}/zaken/${A}`)).text()) },
     });
     expect(refused.status).toBe(404);
+  });
+
+  it('English for a person whose profile says so, whatever the browser asks', async () => {
+    const { landed } = await logInAt(base, '/taken', 'emma@arbo.example', 'emma-dev');
+    const html = await landed.res.text();
+    expect(html).toContain('<html lang="en">');
+    expect(text(html)).toContain('My tasks');
   });
 
   it('English for a browser that asks for it; logging out from the page says so', async () => {

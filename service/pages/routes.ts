@@ -123,7 +123,9 @@ export function pageRoutes(app: ZodApp, deps: PageDeps): void {
     }
     const { identity } = caller;
     request.identity = identity;
-    return { identity, lang, user: { name: identity.name, roles: identity.roles, csrf: caller.csrf } };
+    // The person's own language (their profile at the provider) before the browser's.
+    const language = identity.language ?? lang;
+    return { identity, lang: language, user: { name: identity.name, roles: identity.roles, csrf: caller.csrf } };
   }
 
   /** The case as this person may see it; a case outside their roles is as absent as a missing one. */

@@ -64,6 +64,12 @@ describe('identity from claims', () => {
     expect(identityFromClaims({ sub: 'u3', groups: ['x'] }, DEFAULT_CLAIM_MAPPING)?.roles).toEqual([]);
   });
 
+  it("takes the person's language from the locale claim: English for en, Dutch for nl, else the browser's", () => {
+    const lang = (locale?: string) =>
+      identityFromClaims({ sub: 'u', ...(locale && { locale }) }, DEFAULT_CLAIM_MAPPING)?.language;
+    expect([lang('en-GB'), lang('nl-NL'), lang('de'), lang()]).toEqual(['en', 'nl', undefined, undefined]);
+  });
+
   it('refuses a role mapping that names an unknown role, saying which part', () => {
     expect(parseRoleMapping('a=auditor, b = beheerder')).toEqual({ a: 'auditor', b: 'beheerder' });
     expect(() => parseRoleMapping('a=auditor,b=admin')).toThrow(

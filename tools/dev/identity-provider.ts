@@ -26,6 +26,8 @@ const userSchema = z.strictObject({
   groups: z.array(z.string()),
   employer_ids: z.array(z.string()).optional(),
   team: z.string().optional(),
+  /** `en` for an English-speaking user (the pages follow it); Dutch otherwise. */
+  locale: z.string().optional(),
 });
 export type DevUser = z.infer<typeof userSchema>;
 
@@ -133,7 +135,7 @@ export async function startIdentityProvider(options: IdentityProviderOptions): P
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     claims: {
       openid: ['sub'],
-      profile: ['name', 'groups', 'employer_ids', 'team'],
+      profile: ['name', 'groups', 'employer_ids', 'team', 'locale'],
       email: ['email'],
     },
     // The claims of the granted scopes go into the ID token, where the service reads the roles.
