@@ -205,10 +205,17 @@ describe('the pages: a case, and recording on it', () => {
   });
 
   it("a teamleider's list: the team's tasks, with the counts per casemanager", async () => {
-    const { landed } = await logInAt(base, `/taken?werkgever=${EMPLOYER}`, 'tom@arbo.example', 'tom-dev');
-    const page = text(await landed.res.text());
+    const { browser: tom } = await logInAt(base, `/taken?werkgever=${EMPLOYER}`, 'tom@arbo.example', 'tom-dev');
+    // (the team's search attribute reaches visibility with the case: read until the case is there)
+    const page = text(
+      await eventually(
+        async () => (await tom.request(`${base}/taken?werkgever=${EMPLOYER}`)).text(),
+        (h) => h.includes(`href="/zaken/${A}"`),
+        "case A in the teamleider's list",
+      ),
+    );
     expect(page).toContain('Per casemanager');
-    expect(page).toMatch(/Anna de Casemanager 1 0 \d+/);
+    expect(page).toMatch(/Anna de Casemanager anna@arbo\.example 1 0 \d+/);
     expect(page).toContain(A);
   });
 
@@ -283,7 +290,11 @@ describe('the pages: a case, and recording on it', () => {
     });
     expect(future.status).toBe(422);
     const refusal = await future.text();
-    expect(refusal).toMatch(/<div class="problem" role="alert"><p>Niet vastgelegd: [^<]*2027-01-01/);
+    // The case's refusal, in Dutch, next to the date it is about.
+    expect(refusal).toContain(
+      '<p class="error" id="veld-date-fout">01-01-2027 ligt in de toekomst (vandaag is het 02-03-2026).</p>',
+    );
+    expect(refusal).toContain('<title>Fout: Hersteld');
     expect(refusal).toContain('value="2027-01-01"'); // kept
 
     const forged = await anna.request(`${base}/zaken/${A}/vastleggen/note`, {
@@ -296,6 +307,47 @@ describe('the pages: a case, and recording on it', () => {
         (e) => e.event?.type === 'note' && e.event.text === 'van een andere site',
       ),
     ).toBe(false);
+  });
+
+  it("a bedrijfsarts is offered, and may record, only the bedrijfsarts' tasks", async () => {
+    const { browser: arts } = await logInAt(base, `/zaken/${A}`, 'arts@arbo.example', 'arts-dev');
+    const form = await (await arts.request(`${base}/zaken/${A}/vastleggen/task-completed`)).text();
+    const taskSelect = /<select id="veld-task"[\s\S]*?<\/select>/.exec(form)![0];
+    const offered = [...taskSelect.matchAll(/<option value="([a-z-]+)"/g)].map((m) => m[1]);
+    // The bedrijfsarts' own tasks only (the probleemanalyse too while it is open).
+    expect(offered).toContain('actueel-oordeel');
+    expect(offered.every((t) => t === 'probleemanalyse' || t === 'actueel-oordeel')).toBe(true);
+    const forged = await arts.request(`${base}/zaken/${A}/vastleggen/task-completed`, {
+      method: 'POST',
+      form: { _csrf: csrfOf(form), task: 'plan-van-aanpak', date: '2026-03-02' },
+    });
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain('Uw rol mag deze taak niet vastleggen.');
+    const view = await getCase(world.cases, A, { asOf: world.today() });
+    expect(view.calendar.milestones.find((m) => m.id === 'plan-van-aanpak')?.status).not.toBe('done');
+  });
+
+  it('a link to a task that is done by now says so and chooses nothing; saving twice records once', async () => {
+    const stale = await (
+      await anna.request(`${base}/zaken/${A}/vastleggen/task-completed?taak=probleemanalyse`)
+    ).text();
+    expect(stale).toContain('Deze taak staat niet meer open');
+    expect(stale).toContain('<option value="">— kies —</option>');
+    expect(stale).not.toContain(' selected>');
+
+    const form = await (await anna.request(`${base}/zaken/${A}/vastleggen/note`)).text();
+    const once = /name="_eenmaal" value="([^"]+)"/.exec(form)![1]!;
+    const submit = () =>
+      anna.request(`${base}/zaken/${A}/vastleggen/note`, {
+        method: 'POST',
+        form: { _csrf: csrfOf(form), _eenmaal: once, text: `tweemaal verstuurd ${run}` },
+      });
+    expect((await submit()).status).toBe(303);
+    expect((await submit()).status).toBe(303);
+    const notes = (await getCase(world.cases, A, { asOf: world.today() })).timeline.filter(
+      (e) => e.event?.type === 'note' && e.event.text === `tweemaal verstuurd ${run}`,
+    );
+    expect(notes).toHaveLength(1);
   });
 
   it('closing a case asks for a confirmation first', async () => {
@@ -319,6 +371,12 @@ describe('the pages: a case, and recording on it', () => {
     expect(html).not.toContain('/vastleggen/');
     expect(html).toContain('U kunt deze zaak alleen inzien.');
     expect((await auditor.request(`${base}/zaken/${B}/vastleggen/note`)).status).toBe(403);
+
+    // Every case is the auditor's: their task list asks for an employer first.
+    const tasks = await (await auditor.request(`${base}/taken`)).text();
+    expect(tasks).toContain('Kies eerst een werkgever.');
+    expect(tasks).not.toContain('<tbody>');
+    expect(await (await auditor.request(`${base}/taken?werkgever=${EMPLOYER}`)).text()).toContain(`href="/zaken/${A}"`);
 
     // The auditor downloads the case's bundle, which `audit verify` accepts; a casemanager has no such button.
     expect(html).toContain('Auditbundel downloaden');

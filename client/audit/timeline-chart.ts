@@ -107,7 +107,7 @@ export function timelineSvg(c: TimelineChart): string {
     );
     if (done !== undefined)
       parts.push(
-        `<circle class="${late ? 'done late' : 'done'}" cx="${x(done)}" cy="${y}" r="5"><title>gedaan ${escapeHtml(o.doneOn)}${late ? `, ${o.daysLate} dagen te laat` : ''}</title></circle>`,
+        `<circle class="${late ? 'done late' : 'done'}" cx="${x(done)}" cy="${y}" r="5"><title>gedaan ${escapeHtml(o.doneOn)}${late ? `, ${o.daysLate} ${o.daysLate === 1 ? 'dag' : 'dagen'} te laat` : ''}</title></circle>`,
       );
     for (const at of o.reminders)
       parts.push(

@@ -210,12 +210,12 @@ ${actions}
 ${download}
 <h2 id="verloop">${t.course}</h2>
 ${timelineSvg(chartOf(view))}
-<h2>${t.obligations}</h2>
-<table><thead><tr><th scope="col">${t.task}</th><th scope="col">${t.due}</th><th scope="col">${t.status}</th><th scope="col">${t.doneOn}</th><th scope="col">${t.owner}</th><th scope="col">${t.legalBasis}</th><th scope="col" class="no-print"><span class="skip">${t.record}</span></th></tr></thead>
+<h2 id="verplichtingen">${t.obligations}</h2>
+<table aria-labelledby="verplichtingen"><thead><tr><th scope="col">${t.task}</th><th scope="col">${t.due}</th><th scope="col">${t.status}</th><th scope="col">${t.doneOn}</th><th scope="col">${t.owner}</th><th scope="col">${t.legalBasis}</th><th scope="col" class="no-print"><span class="skip">${t.record}</span></th></tr></thead>
 <tbody>${rows}</tbody></table>
 ${deskundigenoordeel}
 ${renderRivChecklist(view, lang)}
 <h2 id="tijdlijn">${t.timeline}</h2>
-<table><thead><tr><th scope="col">${t.when}</th><th scope="col">${t.what}</th><th scope="col">${t.who}</th><th scope="col">${t.details}</th></tr></thead>
+<table aria-labelledby="tijdlijn"><thead><tr><th scope="col">${t.when}</th><th scope="col">${t.what}</th><th scope="col">${t.who}</th><th scope="col">${t.details}</th></tr></thead>
 <tbody>${timeline}</tbody></table>`;
 }

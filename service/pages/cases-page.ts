@@ -33,6 +33,8 @@ const WORDS = {
     deadline: 'Eerstvolgende termijn',
     late: 'Taken te laat',
     none: 'Geen zaken gevonden.',
+    pastEnd: (n: number, first: string) =>
+      `Deze pagina bestaat niet: er zijn ${n} zaken. <a href="${escapeHtml(first)}">Naar de eerste pagina</a>.`,
     found: (from: number, to: number, total: number) => `Zaken ${from} tot en met ${to} van ${total}`,
   },
   en: {
@@ -53,6 +55,8 @@ const WORDS = {
     deadline: 'Next deadline',
     late: 'Overdue tasks',
     none: 'No cases found.',
+    pastEnd: (n: number, first: string) =>
+      `There is no such page: there are ${n} cases. <a href="${escapeHtml(first)}">To the first page</a>.`,
     found: (from: number, to: number, total: number) => `Cases ${from} to ${to} of ${total}`,
   },
 };
@@ -91,7 +95,7 @@ export function renderCasesPage(all: CaseListEntry[], q: CasesQuery, lang: Lang,
   const results = !asked
     ? ''
     : shown.length === 0
-      ? `<p>${t.none}</p>`
+      ? `<p>${all.length > 0 ? t.pastEnd(all.length, casesHref(q, 1)) : t.none}</p>`
       : `<p>${t.found(from + 1, from + shown.length, all.length)}</p>
 <table aria-label="${t.title}"><thead><tr><th scope="col">${t.caseId}</th><th scope="col">${t.status}</th><th scope="col">${t.employer}</th><th scope="col">${t.deadline}</th><th scope="col">${t.late}</th></tr></thead><tbody>${rows}</tbody></table>
 ${pager ? `<nav aria-label="${t.title}">${pager}</nav>` : ''}`;

@@ -206,13 +206,19 @@ export function renderFields(
       }${error ? ' aria-invalid="true"' : ''}`;
       let control: string;
       if (field.kind === 'select') {
-        const options = field.options!(tasks)
+        const choices = field.options!(tasks);
+        const options = choices
           .map(
             (o) =>
               `<option value="${escapeHtml(o.value)}"${o.value === value ? ' selected' : ''}>${escapeHtml(o.label)}</option>`,
           )
           .join('');
-        control = `<select ${common}>${field.optional ? '<option value="">—</option>' : ''}${options}</select>`;
+        // Nothing chosen yet: an empty first choice, so that the browser does not choose one silently.
+        const none = field.optional || !choices.some((o) => o.value === value);
+        const empty = none
+          ? `<option value="">${field.optional ? '—' : lang === 'nl' ? '— kies —' : '— choose —'}</option>`
+          : '';
+        control = `<select ${common}>${empty}${options}</select>`;
       } else if (field.kind === 'textarea') {
         control = `<textarea ${common} maxlength="2000">${escapeHtml(value)}</textarea>`;
       } else {

@@ -3,6 +3,7 @@
 // shows only the cases of their roles (any other is "niet gevonden"), offers only the forms their
 // role may use, and records through the same client library and schemas as the API. Forms send the
 // session's token; every read and change is in the access log.
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
@@ -24,18 +25,29 @@ import { scopedFilters } from '../list-scope.js';
 import type { CaseView } from '../../workflows/case-api.js';
 import { Problem, sendsSessionToken, whoCalls, type Door, type ZodApp } from '../http.js';
 import { apiEventSchema } from '../schemas.js';
-import { actorOf, mayDo, mayRecord, seesCase, type CaseParties, type Identity, type TaskOwner } from '../identity.js';
+import {
+  actorOf,
+  listScope,
+  mayDo,
+  mayRecord,
+  seesCase,
+  type CaseParties,
+  type Identity,
+  type TaskOwner,
+} from '../identity.js';
 import { renderCasePage } from './case-page.js';
 import { renderCasesPage, type CasesQuery } from './cases-page.js';
-import { renderTasksPage, taskRows } from './tasks-page.js';
+import { chooseEmployerPage, renderTasksPage, taskRows } from './tasks-page.js';
 import {
   errorsByField,
   eventFromForm,
+  FIELDS,
   FORM_EVENTS,
   NEEDS_CONFIRMATION,
   renderFields,
   type FormEvent,
 } from './forms.js';
+import { sayRefusal } from './refusals.js';
 import { escapeHtml, languageOf, page, WORDS, type Lang, type PageUser } from './html.js';
 
 interface Visitor {
@@ -67,6 +79,12 @@ const ownerIn = (view: CaseView) => (task: string) =>
 function ownersOf(identity: Identity): string[] | undefined {
   if (identity.roles.some((r) => r !== 'bedrijfsarts' && r !== 'werkgever')) return undefined;
   return identity.roles.map((r) => (r === 'bedrijfsarts' ? 'bedrijfsarts' : 'werkgever'));
+}
+
+/** Whether the person may record the event of this form type for this task on this case. */
+function taskRule(identity: Identity, view: CaseView) {
+  const parties = partiesOf(view);
+  return (type: string, task: string) => mayRecord(identity, parties, { type, task }, ownerIn(view));
 }
 
 /** The forms a person may use on this case, and the tasks they may record as done. */
@@ -172,6 +190,12 @@ export function pageRoutes(app: ZodApp, deps: PageDeps): void {
       if (!v) return reply;
       request.access = { action: 'case.list' };
       const { identity } = v;
+      const q = request.query;
+      // An auditor or beheerder sees every case of the arbodienst: their list waits for an employer.
+      if (listScope(identity) === 'all' && !q.werkgever) {
+        const title = v.lang === 'nl' ? 'Mijn taken' : 'My tasks';
+        return html(reply, 200, page({ lang: v.lang, title, user: v.user, body: chooseEmployerPage(v.lang) }));
+      }
       // One visibility call per part of the person's scope (one for a casemanager): the open tasks
       // come from the cases' summaries, never from a query per case.
       const found = new Map<string, { caseId: string; summary?: CaseSummary }>();
@@ -179,7 +203,6 @@ export function pageRoutes(app: ZodApp, deps: PageDeps): void {
         for (const c of await listCaseSummaries(cases, filter)) found.set(c.caseId, c);
       const all = [...found.values()];
       const owners = ownersOf(identity);
-      const q = request.query;
       const filter = {
         ...(q.werkgever && { employer: q.werkgever }),
         ...(q.taak && { task: q.taak }),
@@ -287,7 +310,12 @@ export function pageRoutes(app: ZodApp, deps: PageDeps): void {
     const t = WORDS[v.lang];
     const name = FORM_EVENTS[type][v.lang];
     const base = `/zaken/${encodeURIComponent(view.caseId)}`;
-    const fields = renderFields(type, v.lang, view.calendar.milestones, values, errors);
+    // Only the tasks this person may record (a bedrijfsarts the bedrijfsarts', a werkgever the employer's).
+    const mayTask = taskRule(v.identity, view);
+    const tasks = view.calendar.milestones.filter((m) => !m.isTask || mayTask(type, m.id));
+    const fields = renderFields(type, v.lang, tasks, values, errors);
+    // A repeated submit (back, and save again) is recorded once: the key is the case's update id.
+    const once = typeof values._eenmaal === 'string' ? values._eenmaal : randomUUID();
     const confirm = NEEDS_CONFIRMATION.includes(type)
       ? `<label for="bevestig"><input type="checkbox" id="bevestig" name="bevestig" value="ja" required> ${t.confirm}</label>`
       : '';
@@ -296,15 +324,17 @@ export function pageRoutes(app: ZodApp, deps: PageDeps): void {
       : Object.keys(errors).length
         ? `<div class="problem" role="alert"><p>${t.fixErrors}</p></div>`
         : '';
+    const failed = problem !== undefined || Object.keys(errors).length > 0;
     return page({
       lang: v.lang,
-      title: `${name} · ${view.caseId}`,
+      title: `${failed ? (v.lang === 'nl' ? 'Fout: ' : 'Error: ') : ''}${name} · ${view.caseId}`,
       user: v.user,
       body: `<p><a href="${base}">← ${t.case} ${escapeHtml(view.caseId)}</a></p>
 <h1>${escapeHtml(name)}</h1><p>${t.recordTitle} ${escapeHtml(view.caseId)} (${escapeHtml(view.employee.displayName)})</p>
 ${summary}
 <form method="post" action="${base}/vastleggen/${type}" class="record" novalidate>
 <input type="hidden" name="_csrf" value="${escapeHtml(v.user.csrf)}">
+<input type="hidden" name="_eenmaal" value="${escapeHtml(once)}">
 ${fields}
 ${confirm}
 <p><button type="submit">${t.save}</button> <a href="${base}">${t.cancel}</a></p>
@@ -351,8 +381,19 @@ ${confirm}
       if (!context) return reply;
       const { v, view, type } = context;
       const today = view.asOf;
-      const values = { task: request.query.taak, date: today };
-      return html(reply, 200, formPage(v, view, type, values, {}));
+      const asked = request.query.taak;
+      const stillOpen = view.calendar.milestones.some(
+        (m) => m.id === asked && m.isTask && ['open', 'overdue', 'postponed'].includes(m.status),
+      );
+      // A link from an older e-mail may name a task that is done by now: say so, and choose nothing.
+      const notice =
+        asked && !stillOpen
+          ? v.lang === 'nl'
+            ? 'Deze taak staat niet meer open (al vastgelegd, of niet van toepassing). Kies hieronder wat u wilt vastleggen.'
+            : 'This task is no longer open (recorded already, or not applicable). Choose below what to record.'
+          : undefined;
+      const values = { ...(stillOpen && { task: asked }), date: today };
+      return html(reply, 200, formPage(v, view, type, values, {}, notice));
     },
   );
 
@@ -390,12 +431,31 @@ ${confirm}
         const issues = shaped.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
         return html(reply, 400, formPage(v, view, type, values, errorsByField(type, issues, v.lang)));
       }
+      // The task sent must be one this person may record, not only the kind of form.
+      const event = shaped.data as { type: string; task?: string };
+      if (!mayRecord(v.identity, partiesOf(view), event, ownerIn(view))) {
+        const said = v.lang === 'nl' ? 'Uw rol mag deze taak niet vastleggen.' : 'Your role may not record this task.';
+        const errors: Record<string, string> = event.task ? { task: said } : {};
+        return html(reply, 403, formPage(v, view, type, values, errors, event.task ? undefined : said));
+      }
+      const key =
+        typeof values._eenmaal === 'string' && /^[\w-]{1,64}$/.test(values._eenmaal) ? values._eenmaal : undefined;
       try {
-        await recordEvent(cases, view.caseId, { ...shaped.data, actor: actorOf(v.identity, partiesOf(view)) });
+        await recordEvent(
+          cases,
+          view.caseId,
+          { ...shaped.data, actor: actorOf(v.identity, partiesOf(view)) },
+          key ? { updateId: `page-${v.identity.id}-${key}` } : {},
+        );
       } catch (err) {
-        // The law's rules (a date in the future, a relapse after the case ended) or the case's state.
-        if (err instanceof InvalidEventError || err instanceof EventNotAllowedError)
-          return html(reply, 422, formPage(v, view, type, values, {}, `${WORDS[v.lang].refused} ${err.message}`));
+        // The law's rules (a date in the future, a relapse after the case ended) or the case's state,
+        // said in the person's language, next to the field it is about.
+        if (err instanceof InvalidEventError || err instanceof EventNotAllowedError) {
+          const said = sayRefusal(err.message, v.lang);
+          const onField = said.field !== undefined && FIELDS[type].some((f) => f.name === said.field);
+          const errors = onField ? { [said.field!]: said.text } : {};
+          return html(reply, 422, formPage(v, view, type, values, errors, onField ? undefined : said.text));
+        }
         throw err;
       }
       return reply.redirect(`/zaken/${encodeURIComponent(view.caseId)}#tijdlijn`, 303);

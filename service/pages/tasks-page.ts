@@ -12,7 +12,7 @@ export interface TaskRow {
   caseId: string;
   employee: string;
   employer: { id: string; name: string };
-  casemanager: string;
+  casemanager: { name: string; email: string };
   task: string;
   title: string;
   due: IsoDate;
@@ -52,7 +52,7 @@ export function taskRows(
         caseId,
         employee: summary.employee,
         employer: summary.employer,
-        casemanager: summary.casemanager.name,
+        casemanager: summary.casemanager,
         task: task.id,
         title: rule?.title ?? task.id,
         due: task.due as IsoDate,
@@ -187,14 +187,28 @@ ${filter.lateOnly ? '' : table(groups.soon, lang, t.soon, options.mayRecord)}
 ${filter.lateOnly ? '' : table(groups.later, lang, t.later, options.mayRecord)}`;
 }
 
+/** For someone who sees every case (auditor, beheerder): first an employer, not every task at once. */
+export function chooseEmployerPage(lang: Lang): string {
+  const nl = lang === 'nl';
+  return `<h1>${nl ? 'Mijn taken' : 'My tasks'}</h1>
+<p>${nl ? 'U ziet alle zaken van de arbodienst. Kies eerst een werkgever.' : "You see all the arbodienst's cases. Choose an employer first."}</p>
+<form method="get" action="/taken" class="record"><label for="f-werkgever">${nl ? 'Werkgever (id)' : 'Employer (id)'}</label>
+<input id="f-werkgever" name="werkgever" required> <button type="submit">${nl ? 'Tonen' : 'Show'}</button></form>`;
+}
+
 function perCasemanager(groups: ReturnType<typeof groupTasks>, lang: Lang): string {
   const t = WORDS[lang];
-  const names = [...new Set([...groups.late, ...groups.soon, ...groups.later].map((r) => r.casemanager))].sort();
-  const count = (rows: TaskRow[], name: string) => rows.filter((r) => r.casemanager === name).length;
-  const rows = names
+  // By address: two colleagues may share a name.
+  const all = [...groups.late, ...groups.soon, ...groups.later];
+  const people = [...new Map(all.map((r) => [r.casemanager.email.toLowerCase(), r.casemanager])).entries()].sort(
+    ([, a], [, b]) => a.name.localeCompare(b.name),
+  );
+  const count = (rows: TaskRow[], email: string) =>
+    rows.filter((r) => r.casemanager.email.toLowerCase() === email).length;
+  const rows = people
     .map(
-      (name) =>
-        `<tr><th scope="row">${escapeHtml(name)}</th><td>${count(groups.late, name)}</td><td>${count(groups.soon, name)}</td><td>${count(groups.later, name)}</td></tr>`,
+      ([email, person]) =>
+        `<tr><th scope="row">${escapeHtml(person.name)} <span class="muted">${escapeHtml(email)}</span></th><td>${count(groups.late, email)}</td><td>${count(groups.soon, email)}</td><td>${count(groups.later, email)}</td></tr>`,
     )
     .join('');
   return `<h2 id="per-casemanager">${t.perCasemanager}</h2>

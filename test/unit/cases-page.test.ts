@@ -24,7 +24,8 @@ describe('the case list', () => {
     expect(text(second)).toContain('Zaken 26 tot en met 30 van 30');
     expect(second).toContain('rel="prev"');
     expect(second).not.toContain('rel="next"');
-    expect(text(renderCasesPage(cases, { page: 9 }, 'nl'))).toContain('Geen zaken gevonden.');
+    expect(text(renderCasesPage(cases, { page: 9 }, 'nl'))).toContain('Deze pagina bestaat niet: er zijn 30 zaken.');
+    expect(text(renderCasesPage([], { page: 1 }, 'nl'))).toContain('Geen zaken gevonden.');
     expect(casesHref({ status: 'closed', page: 1 }, 1)).toBe('/zaken?status=closed');
   });
 });

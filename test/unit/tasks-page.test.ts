@@ -70,7 +70,7 @@ describe('the task list', () => {
     });
     const text = html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
     expect(text).toContain('1 zaak heeft nog geen takenoverzicht');
-    expect(text).toContain('Anna 2 1 1');
+    expect(text).toContain('Anna anna@arbo.example 2 1 1');
     expect(text).toContain('Ziekmelding bij arbodienst of bedrijfsarts 14-12-2026 7 dagen te laat');
   });
 });
