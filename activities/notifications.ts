@@ -2,6 +2,7 @@
 // lives here, outside workflow code, so wording can change without touching case histories.
 // Dutch by default: casemanagers read these.
 import type { Language } from '../workflows/case-model.js';
+import { OWNER_NAMES as OWNER } from '../workflows/calendar/owner-names.js';
 import type {
   CalendarInvitation,
   CaseNotification,
@@ -39,23 +40,6 @@ function digestTemplateData(d: Digest, language: Language, links: Links): Templa
     upcomingCount: d.upcoming.length,
   };
 }
-
-const OWNER: Record<Language, Record<string, string>> = {
-  nl: {
-    werkgever: 'werkgever',
-    werknemer: 'werknemer',
-    'werkgever+werknemer': 'werkgever en werknemer',
-    bedrijfsarts: 'bedrijfsarts',
-    casemanager: 'casemanager',
-  },
-  en: {
-    werkgever: 'employer',
-    werknemer: 'employee',
-    'werkgever+werknemer': 'employer and employee',
-    bedrijfsarts: 'company doctor (bedrijfsarts)',
-    casemanager: 'casemanager',
-  },
-};
 
 /** English task names; the Dutch ones come from the calendar. */
 const TITLE_EN: Record<string, string> = {

@@ -11,13 +11,12 @@ import { getCase, openCase } from '../client/cases.js';
 import { openAccessLog, type AccessLog } from '../service/access-log.js';
 import { ApiKeys } from '../service/api-keys.js';
 import { buildService } from '../service/app.js';
-import { DEFAULT_CLAIM_MAPPING } from '../service/identity.js';
-import { generateSessionKey, SessionSealer } from '../service/session.js';
 import { readDevUsers, startIdentityProvider, type RunningIdentityProvider } from '../tools/dev/identity-provider.js';
 import { sampleCase } from './setup/case-world.js';
 import { startDevWorld, type DevWorld } from './setup/dev-world.js';
 import { Browser } from './setup/browser.js';
 import { answerChecker, type OpenApiDocument } from './setup/openapi.js';
+import { loginSettings, serviceClient } from './setup/login.js';
 import { freePort } from './setup/ports.js';
 
 describe('people log in and act in their roles', () => {
@@ -74,7 +73,7 @@ describe('people log in and act in their roles', () => {
     idp = await startIdentityProvider({
       port: 0,
       users,
-      clients: [{ clientId: 'poortwachter', clientSecret: 'test-secret', redirectUris: [`${base}/auth/callback`] }],
+      clients: [serviceClient(base)],
     });
     accessLog = openAccessLog(accessFile);
     const keysFile = join(mkdtempSync(join(tmpdir(), 'pw-login-keys-')), 'api-keys.json');
@@ -83,15 +82,7 @@ describe('people log in and act in their roles', () => {
       keys: new ApiKeys(keysFile),
       accessLog,
       version: 'test',
-      login: {
-        issuer: idp.issuer,
-        clientId: 'poortwachter',
-        clientSecret: 'test-secret',
-        publicUrl: base,
-        scopes: 'openid profile email',
-        claims: DEFAULT_CLAIM_MAPPING,
-        sealer: new SessionSealer(generateSessionKey()),
-      },
+      login: loginSettings(idp.issuer, base),
     });
     await app.listen({ host: '127.0.0.1', port });
 

@@ -13,7 +13,7 @@ import { getCase, openCase } from '../client/cases.js';
 import { openAccessLog, type AccessLog } from '../service/access-log.js';
 import { ApiKeys } from '../service/api-keys.js';
 import { buildService } from '../service/app.js';
-import { DEFAULT_CLAIM_MAPPING } from '../service/identity.js';
+
 import { generateSessionKey, SessionSealer } from '../service/session.js';
 import { readDevUsers, startIdentityProvider, type RunningIdentityProvider } from '../tools/dev/identity-provider.js';
 import { logInAt, type Browser } from './setup/browser.js';
@@ -21,6 +21,7 @@ import { sampleCase } from './setup/case-world.js';
 import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
 import { testDataConverter, workflowBundle } from './setup/temporal.js';
 import { verifyBundle } from '../client/audit/verify.js';
+import { loginSettings, serviceClient } from './setup/login.js';
 import { freePort } from './setup/ports.js';
 
 describe('the pages: a case, and recording on it', () => {
@@ -35,15 +36,6 @@ describe('the pages: a case, and recording on it', () => {
   let anna: Browser;
   const EMPLOYER = `wg-page-${run}`;
   const sealer = new SessionSealer(generateSessionKey());
-  const loginSettings = () => ({
-    issuer: idp.issuer,
-    clientId: 'poortwachter',
-    clientSecret: 'test-secret',
-    publicUrl: base,
-    scopes: 'openid profile email',
-    claims: DEFAULT_CLAIM_MAPPING,
-    sealer,
-  });
 
   const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
   const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
@@ -66,7 +58,7 @@ describe('the pages: a case, and recording on it', () => {
           locale: 'en-GB',
         },
       ],
-      clients: [{ clientId: 'poortwachter', clientSecret: 'test-secret', redirectUris: [`${base}/auth/callback`] }],
+      clients: [serviceClient(base)],
     });
     accessLog = openAccessLog(join(mkdtempSync(join(tmpdir(), 'pw-pages-')), 'access.jsonl'));
     app = await buildService({
@@ -75,7 +67,7 @@ describe('the pages: a case, and recording on it', () => {
       accessLog,
       version: 'test',
       today: () => world.today(),
-      login: loginSettings(),
+      login: loginSettings(idp.issuer, base, sealer),
     });
     await app.listen({ host: '127.0.0.1', port });
     // Case A is of this run's employer (the dev server is shared: Anna has cases in other files too).
@@ -172,7 +164,7 @@ describe('the pages: a case, and recording on it', () => {
       accessLog,
       version: 'test',
       today: () => world.today(),
-      login: loginSettings(),
+      login: loginSettings(idp.issuer, base, sealer),
     });
     try {
       const cookie = `pw_session=${anna.cookie(base, 'pw_session')}`;

@@ -21,6 +21,7 @@ import { Browser } from './setup/browser.js';
 import { sampleCase } from './setup/case-world.js';
 import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
 import { answerChecker, type OpenApiDocument } from './setup/openapi.js';
+import { loginSettings, serviceClient } from './setup/login.js';
 import { freePort } from './setup/ports.js';
 
 const UI = 'http://localhost:8233';
@@ -132,7 +133,7 @@ describe('access tokens, the codec for the Web UI, and rate limits per caller', 
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const clients = [
-      { clientId: 'poortwachter', clientSecret: 'test-secret', redirectUris: [`${base}/auth/callback`] },
+      serviceClient(base),
       { clientId: 'temporal-ui', clientSecret: 'ui-secret', redirectUris: [`${base}/ui-callback`] },
       {
         clientId: 'erp',
@@ -154,15 +155,7 @@ describe('access tokens, the codec for the Web UI, and rate limits per caller', 
       accessLog,
       version: 'test',
       webUiOrigin: UI,
-      login: {
-        issuer: idp.issuer,
-        clientId: 'poortwachter',
-        clientSecret: 'test-secret',
-        publicUrl: base,
-        scopes: 'openid profile email',
-        claims: DEFAULT_CLAIM_MAPPING,
-        sealer,
-      },
+      login: loginSettings(idp.issuer, base, sealer),
       tokens: { issuer: idp.issuer, audience: base, claims: DEFAULT_CLAIM_MAPPING },
     });
     await app.listen({ host: '127.0.0.1', port });
@@ -428,15 +421,7 @@ describe('access tokens, the codec for the Web UI, and rate limits per caller', 
       accessLog,
       version: 'test',
       rateLimitPerMinute: 3,
-      login: {
-        issuer: idp.issuer,
-        clientId: 'poortwachter',
-        clientSecret: 'test-secret',
-        publicUrl: base,
-        scopes: 'openid',
-        claims: DEFAULT_CLAIM_MAPPING,
-        sealer,
-      },
+      login: loginSettings(idp.issuer, base, sealer),
     });
     try {
       const read = async (cookie: string) =>

@@ -4,6 +4,7 @@
 import { periodsFromEvents } from '../../client/audit/history.js';
 import { timelineSvg, type TimelineChart } from '../../client/audit/timeline-chart.js';
 import type { CaseView } from '../../workflows/case-api.js';
+import { OWNER_NAMES as OWNER } from '../../workflows/calendar/owner-names.js';
 import type { TimelineEntry } from '../../workflows/case-model.js';
 import { FORM_EVENTS, type FormEvent } from './forms.js';
 import { documentLink, escapeHtml, formatDate, formatMoment, WORDS, type Lang } from './html.js';
@@ -16,24 +17,6 @@ const STATUS: Record<Lang, Record<string, string>> = {
 const CASE_STATUS: Record<Lang, Record<string, string>> = {
   nl: { open: 'open', hersteld: 'hersteld', closed: 'gesloten' },
   en: { open: 'open', hersteld: 'recovered', closed: 'closed' },
-};
-export const OWNER: Record<Lang, Record<string, string>> = {
-  nl: {
-    werkgever: 'werkgever',
-    werknemer: 'werknemer',
-    'werkgever+werknemer': 'werkgever en werknemer',
-    bedrijfsarts: 'bedrijfsarts',
-    casemanager: 'casemanager',
-    none: '—',
-  },
-  en: {
-    werkgever: 'employer',
-    werknemer: 'employee',
-    'werkgever+werknemer': 'employer and employee',
-    bedrijfsarts: 'company doctor',
-    casemanager: 'case manager',
-    none: '—',
-  },
 };
 const KIND: Record<Lang, Record<string, string>> = {
   nl: {

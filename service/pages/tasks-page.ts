@@ -5,7 +5,7 @@
 // casemanager. Pure: the route gathers the summaries, this renders them.
 import { addWorkingDays, diffDays, getRuleset, type IsoDate } from '../../workflows/calendar/index.js';
 import type { CaseSummary } from '../../workflows/case-summary.js';
-import { OWNER } from './case-page.js';
+import { OWNER_NAMES as OWNER } from '../../workflows/calendar/owner-names.js';
 import { escapeHtml, formatDate, type Lang } from './html.js';
 
 export interface TaskRow {

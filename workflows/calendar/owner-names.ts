@@ -1,0 +1,20 @@
+// Who owns a task, as people read it in e-mails and on the pages: Dutch, and English for English
+// readers. Shared by the activities (e-mails) and the service (pages), so both say it the same way.
+export const OWNER_NAMES: Record<'nl' | 'en', Record<string, string>> = {
+  nl: {
+    werkgever: 'werkgever',
+    werknemer: 'werknemer',
+    'werkgever+werknemer': 'werkgever en werknemer',
+    bedrijfsarts: 'bedrijfsarts',
+    casemanager: 'casemanager',
+    none: '—',
+  },
+  en: {
+    werkgever: 'employer',
+    werknemer: 'employee',
+    'werkgever+werknemer': 'employer and employee',
+    bedrijfsarts: 'company doctor (bedrijfsarts)',
+    casemanager: 'casemanager',
+    none: '—',
+  },
+};
