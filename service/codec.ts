@@ -54,8 +54,8 @@ export function codecRoutes(app: ZodApp, settings: CodecSettings, door: Door): v
     app.post(
       `/${operation}`,
       {
-        onRequest: checkOrigin,
-        preHandler: allow(door, `payload.${operation}`, { originChecked: true }),
+        // Who calls is settled before the body is read: a caller without the right gets no 4 MiB parsed.
+        onRequest: [checkOrigin, allow(door, `payload.${operation}`, { originChecked: true })],
         bodyLimit: 4 * 1024 * 1024,
         schema: {
           summary: operation === 'decode' ? 'Decrypt payloads for the Temporal Web UI' : 'Encrypt payloads',

@@ -171,10 +171,22 @@ describe('the pages: a case, and recording on it', () => {
       const answer = await strict.inject({ url: `/taken?werkgever=${EMPLOYER}`, headers: { cookie } });
       expect(answer.statusCode).toBe(200);
       expect(text(answer.body)).toBe(page);
-      expect((await strict.inject({ url: `/zaken/${A}`, headers: { cookie } })).statusCode).toBe(500);
+      // (and a page that does need a query fails as a page: Dutch words, no stack trace)
+      const failed = await strict.inject({ url: `/zaken/${A}`, headers: { cookie } });
+      expect(failed.statusCode).toBe(500);
+      expect(failed.headers['content-type']).toContain('text/html');
+      expect(failed.body).toContain('<h1>Er ging iets mis</h1>');
+      expect(failed.body).not.toContain('must not query');
     } finally {
       await strict.close();
     }
+  });
+
+  it("a wrong address is a Dutch page, not the API's JSON", async () => {
+    const tooLong = await anna.request(`${base}/zaken/${'x'.repeat(65)}`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.headers.get('content-type')).toContain('text/html');
+    expect(await tooLong.text()).toContain('<h1>Onjuist adres</h1>');
   });
 
   it('Zaken: find a case by its id, or list hers by employer and status, by next deadline', async () => {

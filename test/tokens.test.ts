@@ -362,6 +362,13 @@ describe('access tokens, the codec for the Web UI, and rate limits per caller', 
       });
       expect(bySystemToken.status).toBe(403);
       expect((await codecCall('decode', {})).status).toBe(401);
+      // Who calls is settled before the body is read: 5 MiB without credentials is a 401, not a 413.
+      const big = await fetch(`${base}/codec/decode`, {
+        method: 'POST',
+        headers: { origin: UI, 'content-type': 'application/json' },
+        body: JSON.stringify({ payloads: [{ data: 'A'.repeat(5 * 1024 * 1024) }] }),
+      });
+      expect(big.status).toBe(401);
     });
 
     it("refuses another site's page even with an auditor's cookie; encrypts for a beheerder only", async () => {

@@ -4,7 +4,7 @@
 // role may use, and records through the same client library and schemas as the API. Forms send the
 // session's token; every read and change is in the access log.
 import { randomUUID } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   EventNotAllowedError,
@@ -120,6 +120,40 @@ export function pageRoutes(app: ZodApp, deps: PageDeps): void {
   const today = deps.today ?? (() => amsterdamDate(Date.now()));
   const html = (reply: FastifyReply, status: number, body: string) =>
     reply.code(status).type('text/html; charset=utf-8').send(body);
+
+  // A page's error is a page too (not the API's problem+json): what went wrong in words, never a
+  // stack trace; an unexpected one is logged.
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const lang = request.identity?.language ?? languageOf(request.headers['accept-language']);
+    const nl = lang === 'nl';
+    const status = err instanceof Problem ? err.status : err.validation ? 400 : (err.statusCode ?? 500);
+    if (status >= 500) request.log.error({ err }, 'page failed');
+    const [title, text] =
+      status === 400
+        ? nl
+          ? ['Onjuist adres', 'Dit adres klopt niet (bijvoorbeeld een te lang zaaknummer).']
+          : ['Wrong address', 'This address is not right (for example a case id that is too long).']
+        : status === 429
+          ? nl
+            ? ['Even geduld', 'Te veel verzoeken achter elkaar; probeer het over een minuut opnieuw.']
+            : ['Please wait', 'Too many requests in a row; try again in a minute.']
+          : status === 503
+            ? nl
+              ? ['Niet bereikbaar', 'Een onderdeel is nu niet bereikbaar; probeer het later opnieuw.']
+              : ['Unavailable', 'A part of the service cannot be reached now; try again later.']
+            : nl
+              ? ['Er ging iets mis', 'De pagina kon niet worden getoond; dit is gelogd.']
+              : ['Something went wrong', 'The page could not be shown; this has been logged.'];
+    return html(
+      reply,
+      status,
+      page({
+        lang,
+        title,
+        body: `<h1>${title}</h1><p>${text}</p><p><a href="/taken">${nl ? 'Mijn taken' : 'My tasks'}</a></p>`,
+      }),
+    );
+  });
 
   /** The logged-in person, or undefined after sending them to the login (or refusing a system). */
   async function visitor(request: FastifyRequest, reply: FastifyReply): Promise<Visitor | undefined> {
