@@ -58,7 +58,16 @@ import { pageRoutes } from './pages/routes.js';
 import { importRoutes } from './imports.js';
 import type { ApiKeys } from './api-keys.js';
 import { allow, Problem, PROBLEM, problemResponses, sendProblem, whoCalls, type Door, type ZodApp } from './http.js';
-import { actorOf, isSystem, mayRecord, seesCase, type CaseParties, type Identity, type TaskOwner } from './identity.js';
+import {
+  actorOf,
+  isSystem,
+  mayRecord,
+  partiesOf,
+  seesCase,
+  type CaseParties,
+  type Identity,
+  type TaskOwner,
+} from './identity.js';
 import { scopedFilters } from './list-scope.js';
 import { loginRoutes, type LoginSettings } from './login.js';
 import { AccessTokens, type TokenSettings } from './tokens.js';
@@ -219,20 +228,6 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
     );
   }
   return app;
-}
-
-/** Who a case belongs to, as the rules of who sees it ask. */
-function partiesOf(view: {
-  employer: { id: string };
-  casemanager: { email: string; team?: string };
-  bedrijfsarts: { email: string };
-}): CaseParties {
-  return {
-    employerId: view.employer.id,
-    casemanagerEmail: view.casemanager.email,
-    bedrijfsartsEmail: view.bedrijfsarts.email,
-    ...(view.casemanager.team && { team: view.casemanager.team }),
-  };
 }
 
 /** A case the caller may not see is answered as if it did not exist. */

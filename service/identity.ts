@@ -105,6 +105,30 @@ export interface CaseParties {
   bedrijfsartsEmail: string;
   /** The casemanager's team, when the case was opened with one. */
   team?: string;
+  /** Colleagues standing in for the casemanager today: they see the case as its casemanager. */
+  standInEmails?: string[];
+}
+
+/**
+ * Who a case belongs to, from its record (or the input that opens it): its employer, casemanager,
+ * team, bedrijfsarts, and the colleagues standing in for the casemanager on the record's date.
+ */
+export function partiesOf(c: {
+  employer: { id: string };
+  casemanager: { email: string; team?: string };
+  bedrijfsarts: { email: string };
+  standIns?: { email: string; from: string; until: string }[];
+  asOf?: string;
+}): CaseParties {
+  const asOf = c.asOf;
+  const standIns = asOf ? (c.standIns ?? []).filter((s) => s.from <= asOf && asOf <= s.until) : [];
+  return {
+    employerId: c.employer.id,
+    casemanagerEmail: c.casemanager.email,
+    bedrijfsartsEmail: c.bedrijfsarts.email,
+    ...(c.casemanager.team && { team: c.casemanager.team }),
+    ...(standIns.length > 0 && { standInEmails: standIns.map((s) => s.email) }),
+  };
 }
 
 const sameEmail = (a: string | undefined, b: string) => a !== undefined && a.toLowerCase() === b.toLowerCase();
@@ -115,7 +139,10 @@ export function rolesOnCase(identity: Identity, parties: CaseParties): Role[] {
   return identity.roles.filter((role) => {
     switch (role) {
       case 'casemanager':
-        return sameEmail(identity.email, parties.casemanagerEmail);
+        return (
+          sameEmail(identity.email, parties.casemanagerEmail) ||
+          (parties.standInEmails ?? []).some((e) => sameEmail(identity.email, e))
+        );
       case 'teamleider':
         return identity.team !== undefined && identity.team === parties.team;
       case 'bedrijfsarts':

@@ -354,6 +354,39 @@ describe('the pages: a case, and recording on it', () => {
     expect(notes).toHaveLength(1);
   });
 
+  it('a teamleider reassigns a case: the new casemanager is on the case page, the old one no longer sees it', async () => {
+    const C = `page-c-${run}`;
+    await openCase(
+      world.cases,
+      sampleCase(C, '2026-02-23', {
+        employer: { id: EMPLOYER, name: 'Bakkerij De Korenschoof', escalationEmail: 'hr@korenschoof.example' },
+        casemanager: { name: 'Anna de Casemanager', email: 'anna@arbo.example', team: 'team-noord' },
+      }),
+    );
+    expect((await anna.request(`${base}/zaken/${C}`)).status).toBe(200);
+    const { browser: tom, landed } = await logInAt(base, `/zaken/${C}`, 'tom@arbo.example', 'tom-dev');
+    const casePage = await landed.res.text();
+    expect(casePage).toContain(`href="/zaken/${C}/vastleggen/casemanager-changed"`);
+    const form = await (await tom.request(`${base}/zaken/${C}/vastleggen/casemanager-changed`)).text();
+    const saved = await tom.request(`${base}/zaken/${C}/vastleggen/casemanager-changed`, {
+      method: 'POST',
+      form: {
+        _csrf: csrfOf(form),
+        name: 'Bram de Boer',
+        email: 'bram@arbo.example',
+        team: 'team-noord',
+        from: '2026-03-02',
+      },
+    });
+    expect(saved.status).toBe(303);
+    const after = text(await (await tom.request(`${base}/zaken/${C}`)).text());
+    expect(after).toContain('Casemanager Bram de Boer · team-noord');
+    expect(after).toMatch(
+      /Andere casemanager login:tom@arbo\.example \(teamleider\) Bram de Boer \(bram@arbo\.example\) · 02-03-2026/,
+    );
+    expect((await anna.request(`${base}/zaken/${C}`)).status).toBe(404);
+  });
+
   it('closing a case asks for a confirmation first', async () => {
     const csrf = csrfOf(await (await anna.request(`${base}/zaken/${A}/vastleggen/case-closed`)).text());
     const unconfirmed = await anna.request(`${base}/zaken/${A}/vastleggen/case-closed`, {

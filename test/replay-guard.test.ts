@@ -45,6 +45,7 @@ describe('replay guard', () => {
         'import-2.json',
         'search-team-bedrijfsarts.json',
         'summary-memo.json',
+        'reassigned.json',
       ]),
     );
   });

@@ -283,6 +283,26 @@ export const SCENARIOS: HistoryScenario[] = [
       { on: 100, event: { type: 'recovered', date: day(100) } },
     ],
   },
+  {
+    name: 'reassigned',
+    description:
+      'handed to another casemanager after the probleemanalyse reminder (patch case-reassignment: the invitation cancelled for the old one), a stand-in during the plan van aanpak reminder, a new escalation contact; recovery',
+    steps: [
+      done('ziekmelding', 2),
+      {
+        on: 36,
+        event: { type: 'casemanager-changed', name: 'Bram de Boer', email: 'bram@arbo.example', from: day(36) },
+      },
+      { on: 37, event: { type: 'contact-changed', contact: 'werkgever', email: 'p.o@korenschoof.example' } },
+      done('probleemanalyse', 40),
+      {
+        on: 41,
+        event: { type: 'stand-in', name: 'Carla', email: 'carla@arbo.example', from: day(45), until: day(60) },
+      },
+      done('plan-van-aanpak', 58),
+      { on: 90, event: { type: 'recovered', date: day(90) } },
+    ],
+  },
 ];
 
 /**

@@ -8,6 +8,7 @@ import type {
   CaseStatus,
   DeskundigenoordeelState,
   Language,
+  StandIn,
   TimelineEntry,
 } from './case-model.js';
 
@@ -25,6 +26,8 @@ export interface CaseView {
   calendar: CalendarResult;
   deskundigenoordeel?: DeskundigenoordeelState;
   workPercentage?: { since: IsoDate; percentage: number };
+  /** Colleagues who stand in for the casemanager, each for a period. */
+  standIns?: StandIn[];
   timeline: TimelineEntry[];
 }
 
@@ -63,6 +66,7 @@ export function caseView(state: CaseState, asOf: IsoDate): CaseView {
     calendar: computeCalendar(state.facts, { asOf }),
     ...(state.deskundigenoordeel && { deskundigenoordeel: state.deskundigenoordeel }),
     ...(state.workPercentage && { workPercentage: state.workPercentage }),
+    ...(state.standIns && { standIns: state.standIns }),
     timeline: state.timeline,
   };
 }

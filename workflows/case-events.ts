@@ -47,6 +47,8 @@ function notBeforeCase(date: IsoDate, state: CaseState, field: string): void {
 export interface EventEffects {
   requestDeskundigenoordeel?: DeskundigenoordeelState['because'];
   close?: string;
+  /** The casemanager who left the case (reassignment): their open invitations are cancelled. */
+  casemanagerLeft?: string;
 }
 
 /**
@@ -196,6 +198,40 @@ export function applyEvent(state: CaseState, event: CaseEvent, today: IsoDate): 
       facts.employmentEnded = { on: event.date, eigenrisicodrager: event.eigenrisicodrager };
       break;
     case 'note':
+      break;
+    case 'casemanager-changed': {
+      notInFuture(event.from, today, 'from');
+      notBeforeCase(event.from, state, 'from');
+      const previous = state.open.casemanager;
+      if (previous.email.toLowerCase() === event.email.toLowerCase() && previous.team === event.team)
+        throw notAllowed(`${event.email} is already the casemanager of this case`);
+      state.open = {
+        ...state.open,
+        casemanager: {
+          name: event.name,
+          email: event.email,
+          ...(event.language && { language: event.language }),
+          ...(event.team && { team: event.team }),
+        },
+      };
+      if (previous.email.toLowerCase() !== event.email.toLowerCase()) effects.casemanagerLeft = previous.email;
+      break;
+    }
+    case 'contact-changed':
+      if (event.contact === 'werkgever') {
+        state.open = { ...state.open, employer: { ...state.open.employer, escalationEmail: event.email } };
+      } else {
+        if (!event.name) throw invalid('name: is required for a new bedrijfsarts');
+        state.open = { ...state.open, bedrijfsarts: { name: event.name, email: event.email } };
+      }
+      break;
+    case 'stand-in':
+      if (event.until < event.from) throw invalid(`until: ${event.until} is before from ${event.from}`);
+      if (event.until < today) throw invalid(`until: ${event.until} has passed (today is ${today})`);
+      state.standIns = [
+        ...(state.standIns ?? []),
+        { name: event.name, email: event.email, from: event.from, until: event.until },
+      ];
       break;
     case 'case-closed':
       effects.close = event.reason;

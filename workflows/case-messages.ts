@@ -183,6 +183,61 @@ export function finishedInvitations(
   return finished;
 }
 
+/**
+ * The invitations a casemanager who left the case still holds, cancelled for them alone: each comes
+ * with its record without them (cancelled when nobody is left) and the cancellation to send. `round`
+ * tells one reassignment from the next (the messages' keys).
+ */
+export function invitationsLeaving(
+  state: CaseState,
+  calendar: CalendarResult,
+  left: string,
+  round: number,
+): { uid: string; kept: CalendarInvite; send?: Send }[] {
+  const leaving: { uid: string; kept: CalendarInvite; send?: Send }[] = [];
+  const same = (a: string) => a.toLowerCase() === left.toLowerCase();
+  for (const [uid, invite] of Object.entries(state.invites ?? {})) {
+    if (invite.cancelled || !invite.recipients.some(same)) continue;
+    const sequence = invite.sequence + 1;
+    const recipients = invite.recipients.filter((r) => !same(r));
+    const kept = { ...invite, sequence, recipients, ...(recipients.length === 0 && { cancelled: true }) };
+    const task = calendar.milestones.find((m) => m.id === invite.task);
+    if (!task) {
+      leaving.push({ uid, kept });
+      continue;
+    }
+    const key = `calendar-cancel/${invite.task}/${invite.due}/reassigned-${round}`;
+    const notification: CaseNotification = {
+      ...caseMessage(state.open, key, [], [left]),
+      tasks: [{ ...notificationTask(task), due: invite.due }],
+      kind: 'calendar-cancel',
+      calendar: { uid, sequence, method: 'CANCEL' },
+    };
+    leaving.push({
+      uid,
+      kept,
+      send: {
+        key,
+        notification,
+        entry: { kind: 'calendar-cancelled', actor: SYSTEM, task: invite.task, due: invite.due },
+      },
+    });
+  }
+  return leaving;
+}
+
+/** The stand-ins whose period holds `today`: they get what the casemanager gets. */
+export function activeStandIns(state: CaseState, today: IsoDate): string[] {
+  return (state.standIns ?? []).filter((s) => s.from <= today && today <= s.until).map((s) => s.email);
+}
+
+/** A message to the casemanager goes to the stand-ins of the day as well. */
+export function withStandIns(n: CaseNotification, state: CaseState, today: IsoDate): CaseNotification {
+  const extra = activeStandIns(state, today).filter((e) => !n.to.includes(e));
+  if (extra.length === 0 || !n.to.includes(state.open.casemanager.email)) return n;
+  return { ...n, to: [...n.to, ...extra] };
+}
+
 /** The request for a deskundigenoordeel, once the activity prepared its content. */
 export function deskundigenoordeelRequest(
   open: OpenCaseInput,

@@ -194,6 +194,22 @@ export const caseEventSchema = z.discriminatedUnion(
     event('employment-ended', { date: isoDate, eigenrisicodrager: z.boolean() }),
     event('note', { text: shortText(2000) }),
     event('case-closed', { reason: shortText(500) }),
+    /** Another casemanager from now on (reassignment): e-mails, invitations, lists and digest follow. */
+    event('casemanager-changed', {
+      name: shortText(200),
+      email,
+      language,
+      team: z.optional(shortText(64)),
+      from: isoDate,
+    }),
+    /** The employer's escalation contact, or the bedrijfsarts, is someone else from now on. */
+    event('contact-changed', {
+      contact: z.enum(['werkgever', 'bedrijfsarts'], { error: 'must be werkgever or bedrijfsarts' }),
+      name: z.optional(shortText(200)),
+      email,
+    }),
+    /** A colleague who also gets the casemanager's e-mails from one date until another (a holiday). */
+    event('stand-in', { name: shortText(200), email, from: isoDate, until: isoDate }),
   ],
   { error: 'type must be one of the known event types' },
 );
@@ -233,6 +249,13 @@ export interface TimelineEntry {
   details?: string;
 }
 
+export interface StandIn {
+  name: string;
+  email: string;
+  from: IsoDate;
+  until: IsoDate;
+}
+
 export interface DeskundigenoordeelState {
   requestedOn: IsoDate;
   because:
@@ -253,6 +276,10 @@ export interface CaseState {
   deskundigenoordeel?: DeskundigenoordeelState;
   /** Partial recovery: the clock runs on; kept for the record. */
   workPercentage?: { since: IsoDate; percentage: number };
+  /** Colleagues who also get the casemanager's e-mails, each for a period (`stand-in` events). */
+  standIns?: StandIn[];
+  /** Casemanagers who left the case whose invitations are still to be cancelled (next round). */
+  casemanagersLeft?: string[];
   /** Whether the first look at the calendar (the take-over moment) has happened. */
   started: boolean;
   /** Simulation only (see CaseWorkflowInput). */

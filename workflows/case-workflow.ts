@@ -28,7 +28,9 @@ import {
   finishedInvitations,
   hasFinishedInvitations,
   invitation,
+  invitationsLeaving,
   SYSTEM,
+  withStandIns,
   type Send,
 } from './case-messages.js';
 import {
@@ -73,7 +75,9 @@ const { notify, prepareDeskundigenoordeelRequest } = proxyActivities<Activities>
  *   marked cancelled: the message had no task to name and was skipped);
  * - the search attributes name the team and the bedrijfsarts (CaseTeam, BedrijfsartsId), so that a
  *   teamleider and a bedrijfsarts can list their cases; a case from before writes them on its next round;
- * - the memo keeps a summary of the case and its open tasks (case-summary.ts), for the task list.
+ * - the memo keeps a summary of the case and its open tasks (case-summary.ts), for the task list;
+ * - a reassignment cancels the invitations the casemanager who left still holds (asked only in a
+ *   case with a `casemanager-changed` event, which no case before it has).
  */
 export const PATCHES = {
   calendarInvites: 'task-email-calendar-invites',
@@ -82,6 +86,7 @@ export const PATCHES = {
   cancelOnClose: 'task-email-cancel-invites-on-close',
   searchParties: 'case-search-team-bedrijfsarts',
   summaryMemo: 'case-summary-memo',
+  reassignment: 'case-reassignment',
 } as const;
 
 /**
@@ -114,6 +119,9 @@ function caseChanges(): Record<keyof typeof PATCHES, boolean> {
     get summaryMemo() {
       return ask(PATCHES.summaryMemo);
     },
+    get reassignment() {
+      return ask(PATCHES.reassignment);
+    },
   };
 }
 
@@ -124,6 +132,8 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     // Taken before acting: an event that arrives while an e-mail is being sent wakes the next round.
     const seen = c.revision;
     const calendar = computeCalendar(state.facts, { asOf: c.today() });
+    // A casemanager who left first loses the invitations they hold; what is sent next goes to the new one.
+    if (state.casemanagersLeft?.length && c.changes.reassignment) await c.cancelForLeaving(calendar);
     const options = { secondEscalation: c.changes.escalationChain };
     const plan = planRound(state, calendar, c.sent, c.now(), options);
     for (const key of plan.superseded) c.settle(key);
@@ -267,6 +277,8 @@ class CaseRun {
       ...('task' in event && { task: event.task }),
     });
     if (effects.requestDeskundigenoordeel) this.pendingRequest = effects.requestDeskundigenoordeel;
+    if (effects.casemanagerLeft)
+      this.state.casemanagersLeft = [...(this.state.casemanagersLeft ?? []), effects.casemanagerLeft];
     if (effects.close) this.close(`gesloten: ${effects.close}`, event.actor);
     this.revision++;
     return { accepted: true as const, entry };
@@ -277,7 +289,8 @@ class CaseRun {
    * being async, so that the loop has one async layer between it and `notify` (docs/decisions/).
    */
   send(s: Send): Promise<NotifyResult | undefined> {
-    let n = s.notification;
+    // The casemanager's stand-ins of the day get it too (the record and the invitation name them).
+    let n = withStandIns(s.notification, this.state, this.today());
     let invite: ReturnType<typeof invitation> | undefined;
     if (s.invite && n.kind === 'reminder' && this.changes.calendarInvites) {
       invite = invitation(this.state, s.invite, n.to);
@@ -334,6 +347,27 @@ class CaseRun {
     }
   }
 
+  /** Cancels, for each casemanager who left, the invitations they still hold (for them alone). */
+  async cancelForLeaving(calendar: CalendarResult): Promise<void> {
+    const round = this.state.timeline.filter((e) => e.event?.type === 'casemanager-changed').length;
+    for (const left of this.state.casemanagersLeft ?? []) {
+      for (const { uid, kept, send } of invitationsLeaving(this.state, calendar, left, round)) {
+        if (send && !this.sent.has(send.key)) {
+          await this.deliver(send, (result) => {
+            this.settle(send.key);
+            this.record({
+              ...send.entry,
+              recipients: result.recipients ?? send.notification.to,
+              messageId: send.notification.messageId,
+            });
+          });
+        }
+        this.state.invites = { ...this.state.invites, [uid]: kept };
+      }
+    }
+    delete this.state.casemanagersLeft;
+  }
+
   /** The summary goes out first; what it stands for is settled and recorded after it. */
   async sendTakeover({ send, covered }: Takeover): Promise<void> {
     const delivered = await this.deliver(send);
@@ -373,7 +407,17 @@ class CaseRun {
     const overdue = calendar.milestones.filter((m) => m.status === 'overdue').length;
     // A case from before the parties were searchable publishes once more to add them.
     const parties = this.changes.searchParties;
-    const key = JSON.stringify({ status: this.state.status, next, overdue, parties });
+    // Who the case belongs to changes with a reassignment: then it is published again (the digest follows).
+    const { casemanager: cm, bedrijfsarts: ba } = this.state.open;
+    const key = JSON.stringify({
+      status: this.state.status,
+      next,
+      overdue,
+      parties,
+      cm: cm.email,
+      team: cm.team,
+      ba: ba.email,
+    });
     if (key === this.published && !always) return;
     this.published = key;
     const { casemanager, bedrijfsarts, employer } = this.state.open;

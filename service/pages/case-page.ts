@@ -47,6 +47,18 @@ const KIND: Record<Lang, Record<string, string>> = {
   },
 };
 
+/** The events without a form of their own, by name. */
+const OTHER_EVENTS: Record<string, Record<Lang, string>> = {
+  'contact-changed': { nl: 'Ander contact', en: 'Other contact' },
+  'spoor1-uitzichtloos': { nl: 'Spoor 1 uitzichtloos', en: 'Track 1 without prospect' },
+  'spoor2-exception': { nl: 'Uitzondering spoor 2', en: 'Track 2 exception' },
+  'deskundigenoordeel-received': { nl: 'Deskundigenoordeel ontvangen', en: 'Expert opinion received' },
+  loonsanctie: { nl: 'Loonsanctie', en: 'Wage sanction (loonsanctie)' },
+  'loonsanctie-bekort': { nl: 'Loonsanctie bekort', en: 'Wage sanction shortened' },
+  'vrijwillige-verlenging': { nl: 'Vrijwillige verlenging', en: 'Voluntary extension' },
+  'employment-ended': { nl: 'Uit dienst', en: 'Employment ended' },
+};
+
 const diffDays = (a: string, b: string) => Math.round((Date.parse(a) - Date.parse(b)) / 86_400_000);
 
 /** What an entry says, in words: the event's kind, its task, and the text that came with it. */
@@ -63,10 +75,12 @@ function describe(entry: TimelineEntry, view: CaseView, lang: Lang): { what: str
     return { what, details: escapeHtml(parts.filter(Boolean).join(' · ')) };
   }
   const e = entry.event as Record<string, unknown> & { type: string };
-  const what = (FORM_EVENTS as Record<string, Record<Lang, string>>)[e.type]?.[lang] ?? e.type;
+  const what = ({ ...FORM_EVENTS, ...OTHER_EVENTS } as Record<string, Record<Lang, string>>)[e.type]?.[lang] ?? e.type;
   const parts: string[] = [];
   if (typeof e.task === 'string') parts.push(escapeHtml(title(e.task)));
-  for (const key of ['date', 'newDate', 'until', 'endDate', 'decisionDate'] as const)
+  if (typeof e.email === 'string')
+    parts.push(escapeHtml(typeof e.name === 'string' ? `${e.name} (${e.email})` : e.email));
+  for (const key of ['date', 'from', 'newDate', 'until', 'endDate', 'decisionDate'] as const)
     if (typeof e[key] === 'string') parts.push(escapeHtml(formatDate(e[key] as string, lang)));
   if (typeof e.workPercentage === 'number') parts.push(escapeHtml(`${e.workPercentage}%`));
   if (typeof e.weeks === 'number') parts.push(escapeHtml(`${e.weeks} ${lang === 'nl' ? 'weken' : 'weeks'}`));
@@ -142,6 +156,9 @@ export function renderCasePage(view: CaseView, options: CasePageOptions): string
     ...(view.workPercentage
       ? [[t.workPercentage, `${view.workPercentage.percentage}% (${formatDate(view.workPercentage.since, lang)})`]]
       : []),
+    ...(view.standIns ?? [])
+      .filter((s) => s.until >= view.asOf)
+      .map((s) => [t.standIn, `${s.name} (${formatDate(s.from, lang)} – ${formatDate(s.until, lang)})`]),
   ]
     .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
     .join('');

@@ -16,7 +16,7 @@ import { escapeHtml, type Lang } from './html.js';
 interface Field {
   /** The event's field; a dotted name for a nested one (`document.uri`). */
   name: string;
-  kind: 'date' | 'text' | 'textarea' | 'number' | 'select' | 'url';
+  kind: 'date' | 'text' | 'textarea' | 'number' | 'select' | 'url' | 'email';
   label: Record<Lang, string>;
   hint?: Record<Lang, string>;
   /** What to say when the schema refuses it, when the field's kind does not say enough. */
@@ -35,6 +35,8 @@ export const FORM_EVENTS = {
   relapsed: { nl: 'Opnieuw ziek', en: 'Sick again' },
   'deskundigenoordeel-received': { nl: 'Deskundigenoordeel ontvangen', en: 'Expert opinion received' },
   'case-closed': { nl: 'Zaak sluiten', en: 'Close the case' },
+  'casemanager-changed': { nl: 'Andere casemanager', en: 'Another case manager' },
+  'stand-in': { nl: 'Vervanger (vakantie)', en: 'Stand-in (holiday)' },
 } as const;
 export type FormEvent = keyof typeof FORM_EVENTS;
 
@@ -129,6 +131,32 @@ export const FIELDS: Record<FormEvent, Field[]> = {
     },
   ],
   'case-closed': [{ name: 'reason', kind: 'textarea', label: { nl: 'Reden', en: 'Reason' }, hint: NO_MEDICAL() }],
+  'casemanager-changed': [
+    { name: 'name', kind: 'text', label: { nl: 'Naam', en: 'Name' } },
+    { name: 'email', kind: 'email', label: { nl: 'E-mailadres', en: 'E-mail address' } },
+    {
+      name: 'team',
+      kind: 'text',
+      optional: true,
+      label: { nl: 'Team', en: 'Team' },
+      hint: { nl: 'het team van de nieuwe casemanager', en: "the new case manager's team" },
+    },
+    {
+      name: 'from',
+      kind: 'date',
+      label: { nl: 'Vanaf', en: 'From' },
+      hint: {
+        nl: 'vanaf nu krijgt de nieuwe casemanager de e-mails; de oude krijgt de afzegging van open agenda-uitnodigingen',
+        en: 'from now on the new case manager gets the e-mails; the old one gets the cancellation of open invitations',
+      },
+    },
+  ],
+  'stand-in': [
+    { name: 'name', kind: 'text', label: { nl: 'Naam', en: 'Name' } },
+    { name: 'email', kind: 'email', label: { nl: 'E-mailadres', en: 'E-mail address' } },
+    { name: 'from', kind: 'date', label: { nl: 'Van', en: 'From' } },
+    { name: 'until', kind: 'date', label: { nl: 'Tot en met', en: 'Until' } },
+  ],
 };
 
 function NO_MEDICAL(): Record<Lang, string> {
@@ -159,6 +187,7 @@ function fieldMessage(field: Field, lang: Lang): string {
     number: 'Vul een heel getal in.',
     select: 'Kies een van de mogelijkheden.',
     url: 'Vul een volledig adres in, beginnend met https://',
+    email: 'Vul een geldig e-mailadres in.',
   };
   const en: Record<Field['kind'], string> = {
     date: 'Enter a valid date.',
@@ -167,6 +196,7 @@ function fieldMessage(field: Field, lang: Lang): string {
     number: 'Enter a whole number.',
     select: 'Choose one of the options.',
     url: 'Enter a full address, starting with https://',
+    email: 'Enter a valid e-mail address.',
   };
   return (lang === 'nl' ? nl : en)[field.kind];
 }
@@ -222,7 +252,7 @@ export function renderFields(
       } else if (field.kind === 'textarea') {
         control = `<textarea ${common} maxlength="2000">${escapeHtml(value)}</textarea>`;
       } else {
-        const type = field.kind === 'number' ? 'number' : field.kind === 'url' ? 'url' : field.kind;
+        const type = field.kind;
         control = `<input type="${type}" ${common} value="${escapeHtml(value)}"${field.kind === 'number' ? ' min="1" max="100"' : ''}>`;
       }
       return `<label for="${id}">${escapeHtml(field.label[lang])}${field.optional ? ` <span class="hint">(${lang === 'nl' ? 'niet verplicht' : 'optional'})</span>` : ''}</label>

@@ -30,8 +30,8 @@ import {
   listScope,
   mayDo,
   mayRecord,
+  partiesOf,
   seesCase,
-  type CaseParties,
   type Identity,
   type TaskOwner,
 } from '../identity.js';
@@ -59,15 +59,6 @@ interface Visitor {
 const hidden = { schema: { hide: true } };
 const caseParams = z.strictObject({ caseId: z.string().min(1).max(64) });
 const formParams = caseParams.extend({ event: z.string() });
-
-function partiesOf(view: CaseView): CaseParties {
-  return {
-    employerId: view.employer.id,
-    casemanagerEmail: view.casemanager.email,
-    bedrijfsartsEmail: view.bedrijfsarts.email,
-    ...(view.casemanager.team && { team: view.casemanager.team }),
-  };
-}
 
 const ownerIn = (view: CaseView) => (task: string) =>
   view.calendar.milestones.find((m) => m.id === task)?.owner as TaskOwner | undefined;

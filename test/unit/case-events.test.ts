@@ -202,3 +202,72 @@ describe('applyEvent', () => {
     expect(state.facts).toMatchObject({ vrijwilligeVerlengingWeeks: 40, loonsanctieWeeks: 12 });
   });
 });
+
+describe('reassignment, contacts and stand-ins', () => {
+  it('another casemanager: the case is theirs from now on, and the one who left is named', () => {
+    const state = caseState();
+    const effects = apply(
+      state,
+      { type: 'casemanager-changed', name: 'Bram', email: 'bram@arbo.example', team: 'noord', from: '2026-02-02' },
+      '2026-02-02',
+    );
+    expect(state.open.casemanager).toEqual({ name: 'Bram', email: 'bram@arbo.example', team: 'noord' });
+    expect(effects.casemanagerLeft).toBe('anna@arbo.example');
+    expect(
+      refusal(
+        state,
+        { type: 'casemanager-changed', name: 'B', email: 'BRAM@arbo.example', team: 'noord', from: '2026-02-02' },
+        '2026-02-02',
+      ),
+    ).toMatchObject({
+      kind: 'not-allowed',
+      message: 'BRAM@arbo.example is already the casemanager of this case',
+    });
+    expect(
+      refusal(
+        caseState(),
+        { type: 'casemanager-changed', name: 'B', email: 'b@arbo.example', from: '2026-03-01' },
+        '2026-02-02',
+      ).message,
+    ).toBe('from: 2026-03-01 is in the future (today is 2026-02-02)');
+  });
+
+  it("a new escalation contact or bedrijfsarts (who needs a name); a stand-in's period in order and not over", () => {
+    const state = caseState();
+    apply(state, { type: 'contact-changed', contact: 'werkgever', email: 'p.o@korenschoof.example' }, '2026-02-02');
+    expect(state.open.employer.escalationEmail).toBe('p.o@korenschoof.example');
+    expect(
+      refusal(state, { type: 'contact-changed', contact: 'bedrijfsarts', email: 'x@arbo.example' }, '2026-02-02')
+        .message,
+    ).toBe('name: is required for a new bedrijfsarts');
+    apply(
+      state,
+      { type: 'contact-changed', contact: 'bedrijfsarts', name: 'Dr. X', email: 'x@arbo.example' },
+      '2026-02-02',
+    );
+    expect(state.open.bedrijfsarts).toEqual({ name: 'Dr. X', email: 'x@arbo.example' });
+
+    apply(
+      state,
+      { type: 'stand-in', name: 'Carla', email: 'carla@arbo.example', from: '2026-07-01', until: '2026-07-31' },
+      '2026-02-02',
+    );
+    expect(state.standIns).toEqual([
+      { name: 'Carla', email: 'carla@arbo.example', from: '2026-07-01', until: '2026-07-31' },
+    ]);
+    expect(
+      refusal(
+        state,
+        { type: 'stand-in', name: 'C', email: 'c@arbo.example', from: '2026-07-31', until: '2026-07-01' },
+        '2026-02-02',
+      ).message,
+    ).toBe('until: 2026-07-01 is before from 2026-07-31');
+    expect(
+      refusal(
+        state,
+        { type: 'stand-in', name: 'C', email: 'c@arbo.example', from: '2026-01-10', until: '2026-01-20' },
+        '2026-02-02',
+      ).message,
+    ).toBe('until: 2026-01-20 has passed (today is 2026-02-02)');
+  });
+});

@@ -9,6 +9,7 @@ import {
   mayDo,
   mayRecord,
   parseRoleMapping,
+  partiesOf,
   seesCase,
   type CaseParties,
   type Identity,
@@ -189,6 +190,32 @@ describe('which cases a list shows', () => {
 });
 
 describe('who records which event', () => {
+  it('a reassignment or a stand-in: the casemanager, teamleider and beheerder, never the werkgever or bedrijfsarts', () => {
+    const reassign = { type: 'casemanager-changed' };
+    expect(mayRecord(person(['teamleider'], { team: 'team-noord' }), parties, reassign, ownerOf)).toBe(true);
+    expect(mayRecord(person(['casemanager'], { email: 'anna@arbo.example' }), parties, reassign, ownerOf)).toBe(true);
+    expect(mayRecord(person(['werkgever'], { employers: ['wg-001'] }), parties, reassign, ownerOf)).toBe(false);
+    expect(
+      mayRecord(person(['bedrijfsarts'], { email: 'arts@arbo.example' }), parties, { type: 'stand-in' }, ownerOf),
+    ).toBe(false);
+  });
+
+  it('a stand-in sees the case as its casemanager during the period', () => {
+    const carla = person(['casemanager'], { email: 'carla@arbo.example' });
+    expect(seesCase(carla, parties)).toBe(false);
+    expect(seesCase(carla, { ...parties, standInEmails: ['Carla@arbo.example'] })).toBe(true);
+    const view = {
+      ...{
+        employer: { id: 'wg-001' },
+        casemanager: { email: 'anna@arbo.example' },
+        bedrijfsarts: { email: 'arts@arbo.example' },
+      },
+      standIns: [{ email: 'carla@arbo.example', from: '2026-07-01', until: '2026-07-31' }],
+    };
+    expect(seesCase(carla, partiesOf({ ...view, asOf: '2026-07-15' }))).toBe(true);
+    expect(seesCase(carla, partiesOf({ ...view, asOf: '2026-08-01' }))).toBe(false);
+  });
+
   const arts = person(['bedrijfsarts'], { email: 'arts@arbo.example' });
   const werkgever = person(['werkgever'], { employers: ['wg-001'] });
   it("a bedrijfsarts the bedrijfsarts' tasks only", () => {
