@@ -385,6 +385,37 @@ describe('the pages: a case, and recording on it', () => {
       /Andere casemanager login:tom@arbo\.example \(teamleider\) Bram de Boer \(bram@arbo\.example\) · 02-03-2026/,
     );
     expect((await anna.request(`${base}/zaken/${C}`)).status).toBe(404);
+
+    // Every event has a form: the end of employment (a yes-or-no, and a confirmation first).
+    const page = await (await tom.request(`${base}/zaken/${C}`)).text();
+    for (const type of [
+      'spoor1-uitzichtloos',
+      'spoor2-exception',
+      'loonsanctie',
+      'vrijwillige-verlenging',
+      'employment-ended',
+      'contact-changed',
+      'stand-in',
+    ])
+      expect(page, type).toContain(`href="/zaken/${C}/vastleggen/${type}"`);
+    const ended = await (await tom.request(`${base}/zaken/${C}/vastleggen/employment-ended`)).text();
+    expect(ended).toContain('<option value="ja">ja</option><option value="nee">nee</option>');
+    const end = (confirm: boolean) =>
+      tom.request(`${base}/zaken/${C}/vastleggen/employment-ended`, {
+        method: 'POST',
+        form: {
+          _csrf: csrfOf(ended),
+          date: '2026-03-02',
+          eigenrisicodrager: 'nee',
+          ...(confirm && { bevestig: 'ja' }),
+        },
+      });
+    expect((await end(false)).status).toBe(400);
+    expect((await end(true)).status).toBe(303);
+    const recorded = (await getCase(world.cases, C, { asOf: world.today() })).timeline.find(
+      (e) => e.event?.type === 'employment-ended',
+    );
+    expect(recorded?.event).toMatchObject({ date: '2026-03-02', eigenrisicodrager: false });
   });
 
   it('closing a case asks for a confirmation first', async () => {

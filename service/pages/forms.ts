@@ -16,7 +16,7 @@ import { escapeHtml, type Lang } from './html.js';
 interface Field {
   /** The event's field; a dotted name for a nested one (`document.uri`). */
   name: string;
-  kind: 'date' | 'text' | 'textarea' | 'number' | 'select' | 'url' | 'email';
+  kind: 'date' | 'text' | 'textarea' | 'number' | 'select' | 'url' | 'email' | 'boolean';
   label: Record<Lang, string>;
   hint?: Record<Lang, string>;
   /** What to say when the schema refuses it, when the field's kind does not say enough. */
@@ -37,11 +37,18 @@ export const FORM_EVENTS = {
   'case-closed': { nl: 'Zaak sluiten', en: 'Close the case' },
   'casemanager-changed': { nl: 'Andere casemanager', en: 'Another case manager' },
   'stand-in': { nl: 'Vervanger (vakantie)', en: 'Stand-in (holiday)' },
+  'contact-changed': { nl: 'Ander contact', en: 'Other contact' },
+  'spoor1-uitzichtloos': { nl: 'Spoor 1 uitzichtloos', en: 'Track 1 without prospect' },
+  'spoor2-exception': { nl: 'Uitzondering spoor 2', en: 'Track 2 exception' },
+  loonsanctie: { nl: 'Loonsanctie', en: 'Wage sanction (loonsanctie)' },
+  'loonsanctie-bekort': { nl: 'Loonsanctie bekort', en: 'Wage sanction shortened' },
+  'vrijwillige-verlenging': { nl: 'Vrijwillige verlenging', en: 'Voluntary extension' },
+  'employment-ended': { nl: 'Uit dienst', en: 'Employment ended' },
 } as const;
 export type FormEvent = keyof typeof FORM_EVENTS;
 
 /** What cannot be undone asks for a confirmation first. */
-export const NEEDS_CONFIRMATION: FormEvent[] = ['case-closed'];
+export const NEEDS_CONFIRMATION: FormEvent[] = ['case-closed', 'employment-ended', 'loonsanctie'];
 
 const openTasks = (tasks: Milestone[]) =>
   tasks.filter((m) => m.isTask && (m.status === 'open' || m.status === 'overdue' || m.status === 'postponed'));
@@ -157,6 +164,65 @@ export const FIELDS: Record<FormEvent, Field[]> = {
     { name: 'from', kind: 'date', label: { nl: 'Van', en: 'From' } },
     { name: 'until', kind: 'date', label: { nl: 'Tot en met', en: 'Until' } },
   ],
+  'contact-changed': [
+    {
+      name: 'contact',
+      kind: 'select',
+      label: { nl: 'Wie', en: 'Who' },
+      options: () => [
+        { value: 'werkgever', label: 'contactpersoon van de werkgever (escalaties)' },
+        { value: 'bedrijfsarts', label: 'bedrijfsarts' },
+      ],
+    },
+    {
+      name: 'name',
+      kind: 'text',
+      optional: true,
+      label: { nl: 'Naam', en: 'Name' },
+      hint: { nl: 'verplicht voor een bedrijfsarts', en: 'required for a company doctor' },
+    },
+    { name: 'email', kind: 'email', label: { nl: 'E-mailadres', en: 'E-mail address' } },
+  ],
+  'spoor1-uitzichtloos': [DATE('Vastgesteld op', 'Established on')],
+  'spoor2-exception': [
+    {
+      name: 'reason',
+      kind: 'select',
+      label: { nl: 'Reden', en: 'Reason' },
+      options: () => [
+        { value: 'terugkeer-eigen-werk-binnen-3-maanden', label: 'terugkeer in eigen werk binnen 3 maanden verwacht' },
+        { value: 'onvoldoende-belastbaar', label: 'onvoldoende belastbaar voor re-integratie' },
+      ],
+    },
+    { name: 'until', kind: 'date', label: { nl: 'Tot', en: 'Until' } },
+  ],
+  loonsanctie: [
+    {
+      name: 'weeks',
+      kind: 'number',
+      label: { nl: 'Weken', en: 'Weeks' },
+      hint: { nl: '1 tot en met 52', en: '1 to 52' },
+    },
+    { name: 'decisionDate', kind: 'date', label: { nl: 'Datum besluit UWV', en: "Date of UWV's decision" } },
+  ],
+  'loonsanctie-bekort': [{ name: 'endDate', kind: 'date', label: { nl: 'Eindigt op', en: 'Ends on' } }],
+  'vrijwillige-verlenging': [
+    {
+      name: 'weeks',
+      kind: 'number',
+      label: { nl: 'Weken', en: 'Weeks' },
+      hint: { nl: 'in totaal hoogstens 52', en: 'at most 52 in total' },
+    },
+    { name: 'date', kind: 'date', optional: true, label: { nl: 'Aangevraagd op', en: 'Requested on' } },
+  ],
+  'employment-ended': [
+    DATE('Uit dienst op', 'Employment ended on'),
+    {
+      name: 'eigenrisicodrager',
+      kind: 'boolean',
+      label: { nl: 'Eigenrisicodrager voor de Ziektewet', en: 'Own risk bearer (Ziektewet)' },
+    },
+  ],
 };
 
 function NO_MEDICAL(): Record<Lang, string> {
@@ -170,7 +236,12 @@ export function eventFromForm(type: FormEvent, form: Record<string, unknown>): R
     const raw = form[field.name];
     const value = typeof raw === 'string' ? raw.trim() : undefined;
     if (!value) continue;
-    const parsed = field.kind === 'number' && /^\d+$/.test(value) ? Number(value) : value;
+    const parsed =
+      field.kind === 'number' && /^\d+$/.test(value)
+        ? Number(value)
+        : field.kind === 'boolean' && (value === 'ja' || value === 'nee')
+          ? value === 'ja'
+          : value;
     const [outer, inner] = field.name.split('.');
     if (inner) event[outer!] = { ...(event[outer!] as object), [inner]: parsed };
     else event[outer!] = parsed;
@@ -188,6 +259,7 @@ function fieldMessage(field: Field, lang: Lang): string {
     select: 'Kies een van de mogelijkheden.',
     url: 'Vul een volledig adres in, beginnend met https://',
     email: 'Vul een geldig e-mailadres in.',
+    boolean: 'Kies ja of nee.',
   };
   const en: Record<Field['kind'], string> = {
     date: 'Enter a valid date.',
@@ -197,6 +269,7 @@ function fieldMessage(field: Field, lang: Lang): string {
     select: 'Choose one of the options.',
     url: 'Enter a full address, starting with https://',
     email: 'Enter a valid e-mail address.',
+    boolean: 'Choose yes or no.',
   };
   return (lang === 'nl' ? nl : en)[field.kind];
 }
@@ -235,7 +308,13 @@ export function renderFields(
         described ? ` aria-describedby="${described}"` : ''
       }${error ? ' aria-invalid="true"' : ''}`;
       let control: string;
-      if (field.kind === 'select') {
+      if (field.kind === 'boolean') {
+        const choice = (v: string, label: string) =>
+          `<option value="${v}"${value === v ? ' selected' : ''}>${label}</option>`;
+        const yes = lang === 'nl' ? 'ja' : 'yes';
+        const no = lang === 'nl' ? 'nee' : 'no';
+        control = `<select ${common}><option value="">${lang === 'nl' ? '— kies —' : '— choose —'}</option>${choice('ja', yes)}${choice('nee', no)}</select>`;
+      } else if (field.kind === 'select') {
         const choices = field.options!(tasks);
         const options = choices
           .map(

@@ -3,8 +3,9 @@
 // the API; its first reminder arrives in the inbox; the link in that e-mail goes through the login to
 // the task's form, and the task is recorded; the next task is recorded from the case page, with its
 // document, by keyboard, after a mistake said in Dutch next to its field; the timeline, the task list
-// and the API show the records. Another casemanager's case is "niet gevonden"; an auditor sees no
-// forms. axe-core checks every page against WCAG 2.1 AA. The dates are the real ones of the dev stack:
+// and the API show the records. Another casemanager's case is "niet gevonden"; a teamleider hands a
+// case to another casemanager (that the next reminder then goes to the new one is
+// test/cases/reassignment.test.ts, on a server whose clock can be moved); an auditor sees no forms. axe-core checks every page against WCAG 2.1 AA. The dates are the real ones of the dev stack:
 // the case starts three days ago, so its ziekmelding (due on day 7) is reminded at once and its
 // probleemanalyse is open, whatever the day.
 import { mkdirSync } from 'node:fs';
@@ -67,7 +68,8 @@ test.describe('a casemanager records a task in the browser', () => {
   const A = `web-a-${run}`;
   const B = `web-b-${run}`;
 
-  const openCase = async (caseId: string, casemanager: { name: string; email: string }) => {
+  const C = `web-c-${run}`;
+  const openCase = async (caseId: string, casemanager: { name: string; email: string; team?: string }) => {
     const res = await fetch(`${base}/api/v1/cases`, {
       method: 'POST',
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
@@ -104,6 +106,7 @@ test.describe('a casemanager records a task in the browser', () => {
     apiKey = readFileSync(join(dataDir, 'dev-api-key'), 'utf8').trim();
     await openCase(A, { name: 'Anna de Casemanager', email: 'anna@arbo.example' });
     await openCase(B, { name: 'Bram', email: 'bram@arbo.example' });
+    await openCase(C, { name: 'Anna de Casemanager', email: 'anna@arbo.example', team: 'team-noord' });
   });
 
   test.afterAll(async () => {
@@ -228,6 +231,24 @@ test.describe('a casemanager records a task in the browser', () => {
     await page.goto(`${base}/zaken/${B}`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Niet gevonden');
     await expectAccessible(page, 'the not-found page');
+  });
+
+  test("a teamleider hands a team's case to another casemanager", async ({ page }) => {
+    await page.goto(`${base}/zaken/${C}`);
+    await logIn(page, 'tom@arbo.example', 'tom-dev');
+    await page.getByRole('link', { name: 'Andere casemanager' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Andere casemanager');
+    await expectAccessible(page, 'the reassignment form');
+    await page.getByLabel('Naam').fill('Bram de Boer');
+    await page.getByLabel('E-mailadres').fill('bram@arbo.example');
+    await page.getByLabel(/^Team/).fill('team-noord');
+    await page.getByLabel('Vanaf').fill(today);
+    await page.getByRole('button', { name: 'Opslaan' }).click();
+    await expect(page).toHaveURL(`${base}/zaken/${C}#tijdlijn`);
+    await expect(page.getByText('Bram de Boer · team-noord')).toBeVisible();
+    await expect(page.getByRole('row').filter({ hasText: 'Andere casemanager' })).toContainText(
+      'login:tom@arbo.example (teamleider)',
+    );
   });
 
   test('an auditor sees the case and no forms', async ({ page }) => {
