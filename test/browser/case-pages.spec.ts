@@ -133,6 +133,8 @@ test.describe('a casemanager records a task in the browser', () => {
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Taak gedaan');
     await expect(page.getByLabel('Taak')).toHaveValue('ziekmelding');
     await page.getByLabel('Gedaan op').fill(today);
+    await page.getByLabel(/Document \(adres\)/).fill('https://dossier.arbo.example/ziekmelding.pdf');
+    await page.getByLabel(/Vingerafdruk/).fill('fedcba9876543210'.repeat(4));
     await page.getByRole('button', { name: 'Opslaan' }).click();
 
     await expect(page).toHaveURL(`${base}/zaken/${A}#tijdlijn`);
@@ -198,10 +200,14 @@ test.describe('a casemanager records a task in the browser', () => {
     // The API shows the same record.
     const view = (await (
       await fetch(`${base}/api/v1/cases/${A}`, { headers: { authorization: `Bearer ${apiKey}` } })
-    ).json()) as { timeline: { event?: { type: string; task?: string; actor?: string } }[] };
+    ).json()) as { timeline: { event?: { type: string; task?: string; actor?: string; document?: unknown } }[] };
     const done = view.timeline.filter((e) => e.event?.type === 'task-completed').map((e) => e.event);
     expect(done).toMatchObject([
-      { task: 'ziekmelding', actor: 'login:anna@arbo.example (casemanager)' },
+      {
+        task: 'ziekmelding',
+        actor: 'login:anna@arbo.example (casemanager)',
+        document: { uri: 'https://dossier.arbo.example/ziekmelding.pdf', sha256: 'fedcba9876543210'.repeat(4) },
+      },
       { task: 'probleemanalyse', actor: 'login:anna@arbo.example (casemanager)' },
     ]);
 
