@@ -133,7 +133,7 @@ export function allow(door: Door, action: Action, options: { originChecked?: boo
   };
 }
 
-export const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Whether the request sends the session's token back (header x-csrf-token, or the form field _csrf).

@@ -164,23 +164,31 @@ export function finishedInvitations(
       continue;
     }
     const key = `calendar-cancel/${invite.task}/${invite.due}`;
-    const notification: CaseNotification = {
-      ...caseMessage(state.open, key, [], invite.recipients),
+    finished.push({ uid, cancelled, send: cancellation(state, uid, invite, task, sequence, key, invite.recipients) });
+  }
+  return finished;
+}
+
+/** The cancellation of an invitation (as version `sequence`) to `to`, naming its task and due date. */
+function cancellation(
+  state: CaseState,
+  uid: string,
+  invite: CalendarInvite,
+  task: Milestone,
+  sequence: number,
+  key: string,
+  to: string[],
+): Send {
+  return {
+    key,
+    notification: {
+      ...caseMessage(state.open, key, [], to),
       tasks: [{ ...notificationTask(task), due: invite.due }],
       kind: 'calendar-cancel',
       calendar: { uid, sequence, method: 'CANCEL' },
-    };
-    finished.push({
-      uid,
-      cancelled,
-      send: {
-        key,
-        notification,
-        entry: { kind: 'calendar-cancelled', actor: SYSTEM, task: invite.task, due: invite.due },
-      },
-    });
-  }
-  return finished;
+    },
+    entry: { kind: 'calendar-cancelled', actor: SYSTEM, task: invite.task, due: invite.due },
+  };
 }
 
 /**
@@ -207,21 +215,7 @@ export function invitationsLeaving(
       continue;
     }
     const key = `calendar-cancel/${invite.task}/${invite.due}/reassigned-${round}`;
-    const notification: CaseNotification = {
-      ...caseMessage(state.open, key, [], [left]),
-      tasks: [{ ...notificationTask(task), due: invite.due }],
-      kind: 'calendar-cancel',
-      calendar: { uid, sequence, method: 'CANCEL' },
-    };
-    leaving.push({
-      uid,
-      kept,
-      send: {
-        key,
-        notification,
-        entry: { kind: 'calendar-cancelled', actor: SYSTEM, task: invite.task, due: invite.due },
-      },
-    });
+    leaving.push({ uid, kept, send: cancellation(state, uid, invite, task, sequence, key, [left]) });
   }
   return leaving;
 }

@@ -47,18 +47,6 @@ const KIND: Record<Lang, Record<string, string>> = {
   },
 };
 
-/** The events without a form of their own, by name. */
-const OTHER_EVENTS: Record<string, Record<Lang, string>> = {
-  'contact-changed': { nl: 'Ander contact', en: 'Other contact' },
-  'spoor1-uitzichtloos': { nl: 'Spoor 1 uitzichtloos', en: 'Track 1 without prospect' },
-  'spoor2-exception': { nl: 'Uitzondering spoor 2', en: 'Track 2 exception' },
-  'deskundigenoordeel-received': { nl: 'Deskundigenoordeel ontvangen', en: 'Expert opinion received' },
-  loonsanctie: { nl: 'Loonsanctie', en: 'Wage sanction (loonsanctie)' },
-  'loonsanctie-bekort': { nl: 'Loonsanctie bekort', en: 'Wage sanction shortened' },
-  'vrijwillige-verlenging': { nl: 'Vrijwillige verlenging', en: 'Voluntary extension' },
-  'employment-ended': { nl: 'Uit dienst', en: 'Employment ended' },
-};
-
 const diffDays = (a: string, b: string) => Math.round((Date.parse(a) - Date.parse(b)) / 86_400_000);
 
 /** What an entry says, in words: the event's kind, its task, and the text that came with it. */
@@ -75,7 +63,7 @@ function describe(entry: TimelineEntry, view: CaseView, lang: Lang): { what: str
     return { what, details: escapeHtml(parts.filter(Boolean).join(' · ')) };
   }
   const e = entry.event as Record<string, unknown> & { type: string };
-  const what = ({ ...FORM_EVENTS, ...OTHER_EVENTS } as Record<string, Record<Lang, string>>)[e.type]?.[lang] ?? e.type;
+  const what = (FORM_EVENTS as Record<string, Record<Lang, string>>)[e.type]?.[lang] ?? e.type;
   const parts: string[] = [];
   if (typeof e.task === 'string') parts.push(escapeHtml(title(e.task)));
   if (typeof e.email === 'string')

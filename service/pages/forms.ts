@@ -55,6 +55,28 @@ const openTasks = (tasks: Milestone[]) =>
 
 const DATE = (nl: string, en: string): Field => ({ name: 'date', kind: 'date', label: { nl, en } });
 
+/** A document reference: where it is kept, and its fingerprint (both or neither). */
+const DOCUMENT_FIELDS: Field[] = [
+  {
+    name: 'document.uri',
+    kind: 'url',
+    optional: true,
+    label: { nl: 'Document (adres)', en: 'Document (address)' },
+    hint: { nl: 'waar het document staat, bijvoorbeeld in het dossier', en: 'where the document is kept' },
+  },
+  {
+    name: 'document.sha256',
+    kind: 'text',
+    optional: true,
+    label: { nl: 'Vingerafdruk van het document (SHA-256)', en: 'Document fingerprint (SHA-256)' },
+    hint: { nl: '64 tekens, bij een document verplicht', en: '64 characters, required with a document' },
+    error: {
+      nl: 'Vul de SHA-256 van het document in: 64 tekens, alleen 0-9 en a-f.',
+      en: "Enter the document's SHA-256: 64 characters, only 0-9 and a-f.",
+    },
+  },
+];
+
 export const FIELDS: Record<FormEvent, Field[]> = {
   'task-completed': [
     {
@@ -64,24 +86,7 @@ export const FIELDS: Record<FormEvent, Field[]> = {
       options: (tasks) => openTasks(tasks).map((m) => ({ value: m.id, label: m.title })),
     },
     DATE('Gedaan op', 'Done on'),
-    {
-      name: 'document.uri',
-      kind: 'url',
-      optional: true,
-      label: { nl: 'Document (adres)', en: 'Document (address)' },
-      hint: { nl: 'waar het document staat, bijvoorbeeld in het dossier', en: 'where the document is kept' },
-    },
-    {
-      name: 'document.sha256',
-      kind: 'text',
-      optional: true,
-      label: { nl: 'Vingerafdruk van het document (SHA-256)', en: 'Document fingerprint (SHA-256)' },
-      hint: { nl: '64 tekens, bij een document verplicht', en: '64 characters, required with a document' },
-      error: {
-        nl: 'Vul de SHA-256 van het document in: 64 tekens, alleen 0-9 en a-f.',
-        en: "Enter the document's SHA-256: 64 characters, only 0-9 and a-f.",
-      },
-    },
+    ...DOCUMENT_FIELDS,
     {
       name: 'outcome',
       kind: 'select',
@@ -124,18 +129,7 @@ export const FIELDS: Record<FormEvent, Field[]> = {
       options: () => DESKUNDIGENOORDEEL_QUESTIONS.map((q) => ({ value: q, label: QUESTION_NL[q] })),
     },
     { name: 'outcome', kind: 'textarea', label: { nl: 'Oordeel van UWV', en: "UWV's opinion" }, hint: NO_MEDICAL() },
-    {
-      name: 'document.uri',
-      kind: 'url',
-      optional: true,
-      label: { nl: 'Document (adres)', en: 'Document (address)' },
-    },
-    {
-      name: 'document.sha256',
-      kind: 'text',
-      optional: true,
-      label: { nl: 'Vingerafdruk van het document (SHA-256)', en: 'Document fingerprint (SHA-256)' },
-    },
+    ...DOCUMENT_FIELDS,
   ],
   'case-closed': [{ name: 'reason', kind: 'textarea', label: { nl: 'Reden', en: 'Reason' }, hint: NO_MEDICAL() }],
   'casemanager-changed': [

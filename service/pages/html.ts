@@ -2,6 +2,7 @@
 // words in both languages, and dates as people read them (dd-mm-jjjj, Amsterdam time). No scripts:
 // every page works without JavaScript, with the keyboard alone.
 import { escapeHtml, TIMELINE_CSS } from '../../client/audit/timeline-chart.js';
+import { amsterdamOffsetHours } from '../../workflows/calendar/amsterdam-time.js';
 
 export { escapeHtml };
 export type Lang = 'nl' | 'en';
@@ -29,22 +30,11 @@ export function formatDate(iso: string | undefined, lang: Lang): string {
   return lang === 'nl' ? `${d}-${m}-${y}` : `${d}/${m}/${y}`;
 }
 
-const amsterdam = new Intl.DateTimeFormat('nl-NL', {
-  timeZone: 'Europe/Amsterdam',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  hourCycle: 'h23',
-});
-
-/** A moment (ISO UTC) in Amsterdam time: 05-03-2026 09:00. */
+/** A moment (ISO UTC) in Amsterdam time: 05-03-2026 09:00 (the tree's one Amsterdam-time rule). */
 export function formatMoment(isoUtc: string, lang: Lang): string {
-  const parts = Object.fromEntries(amsterdam.formatToParts(new Date(isoUtc)).map((p) => [p.type, p.value]));
-  const date =
-    lang === 'nl' ? `${parts.day}-${parts.month}-${parts.year}` : `${parts.day}/${parts.month}/${parts.year}`;
-  return `${date} ${parts.hour}:${parts.minute}`;
+  const ms = Date.parse(isoUtc);
+  const local = new Date(ms + amsterdamOffsetHours(ms) * 3_600_000).toISOString();
+  return `${formatDate(local, lang)} ${local.slice(11, 16)}`;
 }
 
 export interface PageUser {
@@ -96,7 +86,6 @@ export function page(options: { lang: Lang; title: string; body: string; user?: 
 export const WORDS = {
   nl: {
     skip: 'Naar de inhoud',
-    account: 'Account',
     menu: 'Menu',
     tasks: 'Mijn taken',
     cases: 'Zaken',
@@ -137,14 +126,12 @@ export const WORDS = {
     daysLate: (n: number) => `${n} ${n === 1 ? 'dag' : 'dagen'} te laat`,
     postponedFrom: (date: string, reason: string) => `uitgesteld van ${date}: ${reason}`,
     fixErrors: 'Het formulier is niet opgeslagen. Verbeter de velden hieronder.',
-    recordOther: 'Iets anders vastleggen',
     readOnly: 'U kunt deze zaak alleen inzien.',
     downloadBundle: 'Auditbundel downloaden',
     bundleHint: 'de volledige geschiedenis, ondertekend; controleer met poortwachter audit verify',
   },
   en: {
     skip: 'Skip to content',
-    account: 'Account',
     menu: 'Menu',
     tasks: 'My tasks',
     cases: 'Cases',
@@ -185,7 +172,6 @@ export const WORDS = {
     daysLate: (n: number) => `${n} ${n === 1 ? 'day' : 'days'} late`,
     postponedFrom: (date: string, reason: string) => `postponed from ${date}: ${reason}`,
     fixErrors: 'The form was not saved. Correct the fields below.',
-    recordOther: 'Record something else',
     readOnly: 'You may only view this case.',
     downloadBundle: 'Download the audit bundle',
     bundleHint: 'the full history, signed; check it with poortwachter audit verify',

@@ -72,18 +72,16 @@ function ownersOf(identity: Identity): string[] | undefined {
   return identity.roles.map((r) => (r === 'bedrijfsarts' ? 'bedrijfsarts' : 'werkgever'));
 }
 
-/** Whether the person may record the event of this form type for this task on this case. */
-function taskRule(identity: Identity, view: CaseView) {
+/** Whether the person may record an event of this type (for this task) on this case. */
+function recorder(identity: Identity, view: CaseView) {
   const parties = partiesOf(view);
-  return (type: string, task: string) => mayRecord(identity, parties, { type, task }, ownerIn(view));
+  return (type: string, task?: string) => mayRecord(identity, parties, { type, ...(task && { task }) }, ownerIn(view));
 }
 
 /** The forms a person may use on this case, and the tasks they may record as done. */
 function allowedOn(identity: Identity, view: CaseView): { forms: FormEvent[]; doableTasks: string[] } {
   if (view.status === 'closed') return { forms: [], doableTasks: [] };
-  const parties = partiesOf(view);
-  const may = (type: string, task?: string) =>
-    mayRecord(identity, parties, { type, ...(task && { task }) }, ownerIn(view));
+  const may = recorder(identity, view);
   const open = view.calendar.milestones.filter((m) => m.isTask && ['open', 'overdue', 'postponed'].includes(m.status));
   const doableTasks = open.filter((m) => may('task-completed', m.id)).map((m) => m.id);
   const awaitingOpinion = view.deskundigenoordeel !== undefined && !view.deskundigenoordeel.receivedOn;
@@ -336,7 +334,7 @@ export function pageRoutes(app: ZodApp, deps: PageDeps): void {
     const name = FORM_EVENTS[type][v.lang];
     const base = `/zaken/${encodeURIComponent(view.caseId)}`;
     // Only the tasks this person may record (a bedrijfsarts the bedrijfsarts', a werkgever the employer's).
-    const mayTask = taskRule(v.identity, view);
+    const mayTask = recorder(v.identity, view);
     const tasks = view.calendar.milestones.filter((m) => !m.isTask || mayTask(type, m.id));
     const fields = renderFields(type, v.lang, tasks, values, errors);
     // A repeated submit (back, and save again) is recorded once: the key is the case's update id.
