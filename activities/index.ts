@@ -11,6 +11,8 @@ import { collectDigests, digestRecipients, type CaseReader } from './digest.js';
 import { openImportedCases, type CaseOpener } from './import.js';
 import { DeliveryError, type Mailer } from './mail.js';
 import { DEFAULT_LINKS, digestNotification, prepareDeskundigenoordeel, sendNotification } from './notifications.js';
+import { deliverWebhookBatch, type EndpointRegistry } from './webhooks.js';
+import type { WebhookEndpoint } from '../runtime/webhooks-config.js';
 
 export type { Activities };
 
@@ -30,6 +32,8 @@ export interface ActivityDeps {
   cases?: CaseReader;
   /** What the bulk import opens cases with (the worker wires the client). */
   caseOpener?: CaseOpener;
+  /** The webhook endpoints (POORTWACHTER_WEBHOOKS_FILE) and where disabled ones are kept; none: nothing goes out. */
+  webhooks?: { endpoints: readonly WebhookEndpoint[]; registry: EndpointRegistry };
 }
 
 export function createActivities(deps: ActivityDeps): Activities {
@@ -104,6 +108,16 @@ export function createActivities(deps: ActivityDeps): Activities {
     async sendDigest(digest, messageId) {
       return activities.notify(digestNotification(digest, messageId));
     },
+    /** Posts a case's webhook events to the endpoints that want them (activities/webhooks.ts). */
+    async deliverWebhooks(batch) {
+      if (!deps.webhooks || deps.webhooks.endpoints.length === 0) return { delivered: [], disabled: [] };
+      const ctx = Context.current();
+      return deliverWebhookBatch(batch, deps.webhooks.endpoints, deps.webhooks.registry, {
+        progress: ctx.info.heartbeatDetails,
+        heartbeat: (progress) => ctx.heartbeat(progress),
+        scheduledAt: ctx.info.scheduledTimestampMs,
+      });
+    },
     /** Opens the cases of a chunk of a bulk import, each once (activities/import.ts). */
     async openCases({ importId, records }) {
       return openImportedCases(opener(), importId, records);
@@ -117,7 +131,9 @@ function withAddedRecipients(n: Notification, deps: ActivityDeps): Notification 
   if (n.kind === 'second-escalation' && deps.supervisorEmail) {
     return { ...n, cc: [...(n.cc ?? []), deps.supervisorEmail] };
   }
-  if (n.kind === 'delivery-failed') return { ...n, to: deps.operationsEmail ? [deps.operationsEmail] : [] };
+  if (n.kind === 'delivery-failed' || n.kind === 'webhook-disabled') {
+    return { ...n, to: deps.operationsEmail ? [deps.operationsEmail] : [] };
+  }
   return n;
 }
 

@@ -103,6 +103,10 @@ export function templateData(n: Notification, links: Links = DEFAULT_LINKS): Tem
     if (!n.digest) throw new Error(`digest notification ${n.messageId} has no digest`);
     return digestTemplateData(n.digest, language, links);
   }
+  if (n.kind === 'webhook-disabled') {
+    const e = n.endpoint;
+    return { endpoint: { ...e, gone: e.reason === 'gone', since: e.since.replace('T', ' ').slice(0, 16) + ' UTC' } };
+  }
   const tasks = n.tasks.map((t) => taskView(t, n.caseId, language, links));
   return {
     caseId: n.caseId,

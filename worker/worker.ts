@@ -10,6 +10,8 @@ import type { Config } from '../runtime/config.js';
 import { connectionOptions, temporalAddress } from '../runtime/connection.js';
 import { workflowsPath } from '../runtime/project.js';
 import { caseOpener, caseReader } from '../client/cases.js';
+import { endpointRegistry } from '../client/webhooks.js';
+import { loadWebhookEndpoints } from '../runtime/webhooks-config.js';
 import { installRuntime } from '../runtime/sdk-runtime.js';
 
 export interface WorkerSetup {
@@ -32,6 +34,8 @@ export interface RunningWorker {
 export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorker> {
   const { config, logger } = setup;
   installRuntime(logger);
+  // A mistake in the webhook file stops the worker here, naming the endpoint and the field.
+  const webhookEndpoints = setup.activities ? [] : loadWebhookEndpoints(config.webhooksFile);
   // Payloads encrypted with the configured keys; refused early (KeyringError) when there are none.
   const dataConverter = setup.options?.dataConverter ?? encryptingDataConverter(loadKeyring(config));
   // The worker's namespace (the options may set another): the digest's reads use it too.
@@ -77,6 +81,10 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
           cases: caseReader({ client: client!, taskQueue: config.taskQueue }),
           // The bulk import opens its cases on this worker's task queue, with the same client.
           caseOpener: caseOpener({ client: client!, taskQueue: config.taskQueue }),
+          webhooks: {
+            endpoints: webhookEndpoints,
+            registry: endpointRegistry({ client: client!, taskQueue: config.taskQueue }),
+          },
         }),
       ...setup.options,
       dataConverter,

@@ -20,6 +20,7 @@ import {
 } from './calendar/index.js';
 import { caseFactsSchema, completedSchema, isoDate, sicknessPeriodSchema } from './calendar/facts.js';
 import * as z from './calendar/zod.js';
+import type { WebhookEvent } from './contract.js';
 
 export { isoDate };
 
@@ -289,6 +290,8 @@ export interface CaseState {
    * so that a new due date updates the same entry and a finished task cancels it.
    */
   invites?: Record<string, CalendarInvite>;
+  /** The webhook events made so far (their ids count on), and those not yet delivered. */
+  webhooks?: { count: number; outbox: WebhookEvent[] };
 }
 
 export interface CalendarInvite {

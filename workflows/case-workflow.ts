@@ -45,8 +45,9 @@ import {
 } from './case-model.js';
 import { planRound, type Takeover } from './case-round.js';
 import { caseSummary, SUMMARY_MEMO } from './case-summary.js';
+import { webhookEventOf } from './case-webhooks.js';
 import { endMoment, nextMoment, openTasks, scheduledMessages } from './case-schedule.js';
-import { PERMANENT_DELIVERY_FAILURE, type Activities, type NotifyResult } from './contract.js';
+import { PERMANENT_DELIVERY_FAILURE, type Activities, type NotifyResult, type WebhookEvent } from './contract.js';
 import {
   BEDRIJFSARTS_ID,
   CASEMANAGER_ID,
@@ -65,6 +66,14 @@ const { notify, prepareDeskundigenoordeelRequest } = proxyActivities<Activities>
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 });
 
+const { deliverWebhooks } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
+  // Retried until every endpoint took the events or was disabled (410 Gone, or unreachable for the
+  // endpoint's disableAfterHours): a receiver that is down misses nothing in the meantime.
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '1 hour' },
+});
+
 /**
  * Changes since the first histories, each behind `patched()` so that a case started before them
  * replays as it ran (test/histories/README.md):
@@ -77,7 +86,8 @@ const { notify, prepareDeskundigenoordeelRequest } = proxyActivities<Activities>
  *   teamleider and a bedrijfsarts can list their cases; a case from before writes them on its next round;
  * - the memo keeps a summary of the case and its open tasks (case-summary.ts), for the task list;
  * - a reassignment cancels the invitations the casemanager who left still holds (asked only in a
- *   case with a `casemanager-changed` event, which no case before it has).
+ *   case with a `casemanager-changed` event, which no case before it has);
+ * - what happens in the case goes out as webhook events (case-webhooks.ts), delivered by an activity.
  */
 export const PATCHES = {
   calendarInvites: 'task-email-calendar-invites',
@@ -87,6 +97,7 @@ export const PATCHES = {
   searchParties: 'case-search-team-bedrijfsarts',
   summaryMemo: 'case-summary-memo',
   reassignment: 'case-reassignment',
+  webhooks: 'case-webhooks',
 } as const;
 
 /**
@@ -121,6 +132,9 @@ function caseChanges(): Record<keyof typeof PATCHES, boolean> {
     },
     get reassignment() {
       return ask(PATCHES.reassignment);
+    },
+    get webhooks() {
+      return ask(PATCHES.webhooks);
     },
   };
 }
@@ -164,7 +178,9 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     }
     c.publish(calendar);
     c.publishSummary(calendar);
+    c.deliverWebhooks();
     if (workflowInfo().continueAsNewSuggested) {
+      // Webhook events still on their way go along in the outbox and are delivered again (same ids).
       await condition(allHandlersFinished);
       await continueAsNew<typeof caseWorkflow>({ continued: state });
     }
@@ -182,6 +198,9 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
   if (state.invites && c.changes.calendarInvites) await c.cancelInvitations(undefined, names);
   c.publish(closedCalendar, true);
   c.publishSummary(closedCalendar);
+  // The case ends once its systems know: the last events are delivered (or their endpoints disabled).
+  c.deliverWebhooks();
+  await condition(() => c.webhooksDelivered());
   await condition(allHandlersFinished);
   log.info('case closed', { caseId: state.open.caseId, reason: state.closedReason });
   return caseView(state, c.today());
@@ -200,6 +219,8 @@ class CaseRun {
   private published: string | undefined;
   /** The summary last written to the memo (see publishSummary). */
   private summarized: string | undefined;
+  /** The webhook events being delivered: one batch at a time, so that they arrive in order. */
+  private delivering: WebhookEvent[] | undefined;
 
   constructor(input: CaseWorkflowInput) {
     if ('open' in input) checkOpenInput(input.open);
@@ -245,7 +266,47 @@ class CaseRun {
   record(entry: Omit<TimelineEntry, 'at'>): TimelineEntry {
     const full = { at: new Date(this.now()).toISOString(), ...entry };
     this.state.timeline.push(full);
+    this.queueWebhook(full);
     return full;
+  }
+
+  /** What the arbodienst's systems hear of an entry, queued for the end of the round (deliverWebhooks). */
+  private queueWebhook(entry: TimelineEntry): void {
+    const { open } = this.state;
+    const count = this.state.webhooks?.count ?? 0;
+    const ids = { caseId: open.caseId, employerId: open.employer.id, firstRunId: workflowInfo().firstExecutionRunId };
+    const event = webhookEventOf(entry, ids, count + 1);
+    if (!event || !this.changes.webhooks) return;
+    this.state.webhooks = { count: count + 1, outbox: [...(this.state.webhooks?.outbox ?? []), event] };
+  }
+
+  /**
+   * Starts delivering the queued webhook events, unless a batch is on its way (then they follow it).
+   * Not awaited: a receiver that is down holds up neither the reminders nor the events recorded.
+   */
+  deliverWebhooks(): void {
+    const outbox = this.state.webhooks?.outbox ?? [];
+    if (this.delivering || outbox.length === 0) return;
+    const batch = [...outbox];
+    this.delivering = batch;
+    const { caseId, employer } = this.state.open;
+    void deliverWebhooks({ caseId, employerId: employer.id, events: batch })
+      .catch((err: unknown) => {
+        // Only a failure that is not retried ends here (the retry policy has no end): not silently.
+        log.error('webhook events not delivered', { caseId, ids: batch.map((e) => e.id), error: String(err) });
+      })
+      .then(() => {
+        const done = new Set(batch.map((e) => e.id));
+        const left = (this.state.webhooks?.outbox ?? []).filter((e) => !done.has(e.id));
+        this.state.webhooks = { count: this.state.webhooks?.count ?? 0, outbox: left };
+        this.delivering = undefined;
+        this.deliverWebhooks();
+      });
+  }
+
+  /** Whether every queued webhook event has been delivered. */
+  webhooksDelivered(): boolean {
+    return !this.delivering && (this.state.webhooks?.outbox.length ?? 0) === 0;
   }
 
   /** Done with a message: sent, refused for good, or not needed. It is never sent again. */

@@ -74,8 +74,14 @@ export interface DigestNotification extends Message {
   digest: Digest;
 }
 
+/** To the arbodienst's operations address (the activity fills it in): a webhook endpoint was disabled. */
+export interface WebhookDisabledNotification extends Message {
+  kind: 'webhook-disabled';
+  endpoint: DisabledEndpoint & { id: string };
+}
+
 /** Everything `notify` sends, told apart by `kind`. */
-export type Notification = CaseNotification | DigestNotification;
+export type Notification = CaseNotification | DigestNotification | WebhookDisabledNotification;
 export type NotificationKind = Notification['kind'];
 
 export interface NotifyResult {
@@ -111,11 +117,85 @@ export interface DigestFilter {
   casemanagerKey?: string;
 }
 
+/** What a case tells the arbodienst's systems (docs/webhooks.md): the `type` of a webhook. */
+export const WEBHOOK_EVENT_TYPES = [
+  'case.opened',
+  'case.event-recorded',
+  'task.reminded',
+  'task.overdue',
+  'task.escalated',
+  'deskundigenoordeel.requested',
+  'case.closed',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/**
+ * One thing that happened in a case, as its webhook says it: ids, task ids, dates and codes, never a
+ * name, an e-mail address or free text.
+ */
+export interface WebhookEvent {
+  /**
+   * The `webhook-id`: the same for every attempt and every endpoint (a receiver drops a repeat), made
+   * from the case's first run id and a counter, so that a case id used again never repeats one.
+   */
+  id: string;
+  type: WebhookEventType;
+  /** When it happened (workflow time, ISO-8601 UTC). */
+  timestamp: string;
+  data: WebhookData;
+}
+
+export interface WebhookData {
+  caseId: string;
+  employerId: string;
+  task?: string;
+  due?: IsoDate;
+  /** task.escalated: 1 for the escalation, 2 for the second one (supervisor in cc). */
+  level?: 1 | 2;
+  /** case.event-recorded: the event's type, and its task and date where it has them. */
+  event?: { type: string; task?: string; date?: IsoDate };
+  /** deskundigenoordeel.requested: why (a code, as in the case's record). */
+  because?: string;
+  /** case.closed: by an event (`case.event-recorded` before it says which), or by itself. */
+  closedBy?: 'event' | 'recovered' | 'left-employment' | 'waiting-time-ended';
+}
+
+/** The webhook events of one case that the activity delivers together, in order. */
+export interface WebhookBatch {
+  caseId: string;
+  employerId: string;
+  events: WebhookEvent[];
+}
+
+/** What a delivery came to, per endpoint (it is in the case's history). */
+export interface WebhookDelivery {
+  /** Endpoint ids that took every event meant for them. */
+  delivered: string[];
+  /** Endpoint ids skipped because they are disabled (410 Gone, or unreachable too long). */
+  disabled: string[];
+}
+
+/** A webhook endpoint that no longer receives anything until it is enabled again. */
+export interface DisabledEndpoint {
+  /** When it was disabled (ISO-8601 UTC). */
+  since: string;
+  reason: 'gone' | 'unreachable';
+  /** What the endpoint answered or why it could not be reached (a status code, an error code). */
+  detail: string;
+  url: string;
+}
+
 /** The activities a case workflow calls. */
 export interface CaseActivities {
   /** Renders and sends one message; a permanent refusal fails with PERMANENT_DELIVERY_FAILURE. */
   notify(notification: Notification): Promise<NotifyResult>;
   prepareDeskundigenoordeelRequest(because: string): Promise<DeskundigenoordeelRequest>;
+  /**
+   * Posts the events to every configured endpoint that wants them, signed (Standard Webhooks); fails
+   * (and is retried) until each such endpoint took them or was disabled. An endpoint that took them
+   * is not sent them again by the retry.
+   */
+  deliverWebhooks(batch: WebhookBatch): Promise<WebhookDelivery>;
 }
 
 /** The activities the daily digest workflows call. */

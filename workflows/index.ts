@@ -3,3 +3,4 @@
 export { caseWorkflow } from './case-workflow.js';
 export { digestWorkflow, casemanagerDigestWorkflow } from './digest-workflow.js';
 export { importWorkflow } from './import-workflow.js';
+export { webhookEndpointsWorkflow } from './webhook-endpoints-workflow.js';

@@ -190,7 +190,7 @@ export async function deriveCase(
         const derived: DerivedNotification = {
           at: caseTime(eventTime(event)),
           kind: n.kind,
-          tasks: n.kind === 'digest' ? [] : n.tasks.map((t) => ({ id: t.id, due: t.due })),
+          tasks: 'tasks' in n ? n.tasks.map((t) => ({ id: t.id, due: t.due })) : [],
           to: n.to,
           cc: n.cc ?? [],
           messageId: n.messageId,

@@ -1,0 +1,161 @@
+// Delivers a case's webhook events to the arbodienst's endpoints, signed as the Standard Webhooks
+// specification says: `webhook-id`, `webhook-timestamp` (seconds) and `webhook-signature`
+// (`v1,` + base64 of HMAC-SHA256 over `<id>.<timestamp>.<body>`, keyed with the bytes of the
+// endpoint's `whsec_` secret). docs/webhooks.md is the receiver's side of it.
+//
+// Durable by the activity's retry policy (the case workflow's): an attempt fails while an endpoint has
+// not taken its events, and the next attempt skips what was taken (the heartbeat keeps that), so a
+// healthy endpoint does not get a second copy because another one is down. Every copy of an event
+// carries the same webhook-id, and a receiver drops a repeat by it.
+import { createHmac } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { WebhookEndpoint } from '../runtime/webhooks-config.js';
+import type { DisabledEndpoint, WebhookBatch, WebhookDelivery, WebhookEvent } from '../workflows/contract.js';
+import type { DisableEndpoint } from '../workflows/webhook-endpoints.js';
+
+/** Where the disabled endpoints are kept (client/webhooks.ts: the webhook-endpoints workflow). */
+export interface EndpointRegistry {
+  disabled(): Promise<Record<string, DisabledEndpoint>>;
+  disable(endpoint: DisableEndpoint): Promise<void>;
+}
+
+/** What one attempt needs from its activity (tests give their own). */
+export interface DeliveryContext {
+  /** The progress of earlier attempts (their last heartbeat). */
+  progress: unknown;
+  heartbeat(progress: WebhookProgress): void;
+  /** When the delivery was first scheduled: an endpoint failing longer than its disableAfterHours is disabled. */
+  scheduledAt: number;
+  now?: () => number;
+}
+
+/** `<endpoint id> <event id>` of every event an endpoint took (or that need not go to it any more). */
+export interface WebhookProgress {
+  done: string[];
+}
+
+/** A request that does not answer within this time counts as failed (and is retried). */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** `v1,<base64>`: the signature of one message with one secret (`whsec_<base64 key>`). */
+export function webhookSignature(secret: string, id: string, timestamp: number, body: string): string {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+}
+
+/** The events of the batch this endpoint wants: its event types, and its employers when it names them. */
+export function eventsFor(endpoint: WebhookEndpoint, batch: WebhookBatch): WebhookEvent[] {
+  if (endpoint.employers && !endpoint.employers.includes(batch.employerId)) return [];
+  return batch.events.filter((e) => !endpoint.events || endpoint.events.includes(e.type));
+}
+
+type Answer = { status: number } | { error: string };
+
+export async function deliverWebhookBatch(
+  batch: WebhookBatch,
+  endpoints: readonly WebhookEndpoint[],
+  registry: EndpointRegistry,
+  ctx: DeliveryContext,
+): Promise<WebhookDelivery> {
+  const wanted = endpoints.filter((e) => eventsFor(e, batch).length > 0);
+  if (wanted.length === 0) return { delivered: [], disabled: [] };
+  const now = ctx.now ?? Date.now;
+  const done = new Set(progressOf(ctx.progress));
+  const disabled = await registry.disabled();
+  const result: WebhookDelivery = { delivered: [], disabled: [] };
+  const failures: string[] = [];
+  for (const endpoint of wanted) {
+    if (disabled[endpoint.id]) {
+      result.disabled.push(endpoint.id);
+      continue;
+    }
+    let failed: Answer | undefined;
+    // In order: a later event is not sent before an earlier one was taken.
+    for (const event of eventsFor(endpoint, batch)) {
+      const key = `${endpoint.id} ${event.id}`;
+      if (done.has(key)) continue;
+      const answer = await post(endpoint, event, now, () => ctx.heartbeat({ done: [...done] }));
+      if ('status' in answer && answer.status >= 200 && answer.status < 300) {
+        done.add(key);
+        ctx.heartbeat({ done: [...done] });
+        continue;
+      }
+      failed = answer;
+      break;
+    }
+    if (!failed) {
+      result.delivered.push(endpoint.id);
+      continue;
+    }
+    const detail = 'status' in failed ? `HTTP ${failed.status}` : failed.error;
+    const gone = 'status' in failed && failed.status === 410;
+    const tooLong = now() - ctx.scheduledAt >= endpoint.disableAfterHours * 3_600_000;
+    if (gone || tooLong) {
+      const since = new Date(now()).toISOString();
+      await registry.disable({
+        id: endpoint.id,
+        url: endpoint.url,
+        since,
+        reason: gone ? 'gone' : 'unreachable',
+        detail,
+      });
+      result.disabled.push(endpoint.id);
+      continue;
+    }
+    failures.push(`${endpoint.id}: ${detail}`);
+  }
+  if (failures.length > 0) {
+    // Retried with backoff; what was taken is in the heartbeat, not sent again.
+    throw ApplicationFailure.retryable(
+      `webhook endpoints did not take the events of case ${batch.caseId}: ${failures.join('; ')}`,
+      'WebhookNotDelivered',
+    );
+  }
+  return result;
+}
+
+function progressOf(progress: unknown): string[] {
+  const done = (progress as Partial<WebhookProgress> | undefined)?.done;
+  return Array.isArray(done) ? done.filter((d): d is string => typeof d === 'string') : [];
+}
+
+/** One signed POST; heartbeats while it waits, so that a slow receiver is not taken for a dead worker. */
+async function post(
+  endpoint: WebhookEndpoint,
+  event: WebhookEvent,
+  now: () => number,
+  heartbeat: () => void,
+): Promise<Answer> {
+  const body = JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
+  const timestamp = Math.floor(now() / 1000);
+  const beating = setInterval(heartbeat, 2_000);
+  try {
+    const response = await fetch(endpoint.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'poortwachter-webhooks',
+        'webhook-id': event.id,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': webhookSignature(endpoint.secret, event.id, timestamp, body),
+      },
+      body,
+      // A redirect is an answer, not a delivery: the configured URL is the one that is signed for.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+    await response.body?.cancel().catch(() => undefined);
+    return { status: response.status };
+  } catch (err) {
+    return { error: describeError(err) };
+  } finally {
+    clearInterval(beating);
+  }
+}
+
+/** Why a request failed, without the URL's query or anything the receiver said. */
+function describeError(err: unknown): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
+  const cause = (err as { cause?: { code?: string } }).cause;
+  return cause?.code ?? (err instanceof Error ? err.message : String(err));
+}
