@@ -3,62 +3,17 @@
 // Temporal. The message must not be lost, and its second copy must be the same message: the retry, on
 // another worker process, sends it again with the same Message-ID, subject and text (many mail
 // clients show it once), and the case records the reminder once.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCase, recordEvent } from '../../client/cases.js';
 import { addDays } from '../../workflows/calendar/index.js';
 import { entries, mailsOf, taskMessageId } from '../setup/case-story.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';
 import { timeSkippingAddress } from '../setup/temporal.js';
+import { exited, startWorkerProcess } from '../setup/worker-process.js';
 
 const fixture = new URL('../fixtures/notify-crash-worker.mjs', import.meta.url).pathname;
-
-function startWorker(env: Record<string, string>): {
-  child: ChildProcess;
-  lines: string[];
-  waitFor(prefix: string, timeoutMs?: number): Promise<string>;
-} {
-  const child = spawn(process.execPath, [fixture], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines: string[] = [];
-  let buffer = '';
-  const waiters: { prefix: string; resolve: (line: string) => void }[] = [];
-  child.stdout!.on('data', (chunk) => {
-    buffer += chunk;
-    let nl;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      lines.push(line);
-      for (const w of waiters.filter((w) => line.startsWith(w.prefix))) w.resolve(line);
-    }
-  });
-  return {
-    child,
-    lines,
-    waitFor: (prefix, timeoutMs = 60_000) =>
-      new Promise((resolve, reject) => {
-        const seen = lines.find((l) => l.startsWith(prefix));
-        if (seen) return resolve(seen);
-        const timer = setTimeout(
-          () => reject(new Error(`no "${prefix}" from the worker within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        waiters.push({ prefix, resolve: (line) => (clearTimeout(timer), resolve(line)) });
-        child.once('exit', (code) => {
-          clearTimeout(timer);
-          reject(new Error(`worker exited (${code}) before "${prefix}"`));
-        });
-      }),
-  };
-}
-
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+const startWorker = (env: Record<string, string>) => startWorkerProcess(fixture, env);
 
 describe('delivery through a worker crash', () => {
   let world: CaseWorld;

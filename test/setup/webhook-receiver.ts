@@ -69,16 +69,13 @@ export async function startWebhookReceiver(secrets: Record<string, string>): Pro
     const before = received.filter((r) => r.path === path);
     received.push(request);
     const answer = answers.get(path)?.(request, before) ?? 200;
+    if (answer !== 'hold') request.status = answer;
     for (const w of waiters.splice(0)) {
       if (w.match(request)) w.resolve(request);
       else waiters.push(w);
     }
-    if (answer === 'hold') {
-      held.push({ request, res });
-      return;
-    }
-    request.status = answer;
-    res.writeHead(answer).end();
+    if (answer === 'hold') held.push({ request, res });
+    else res.writeHead(answer).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

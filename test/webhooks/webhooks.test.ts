@@ -55,79 +55,85 @@ describe('webhooks', () => {
     await receiver?.close();
   });
 
-  it('every event of a case reaches each endpoint once, signed and in order; a 410 disables its endpoint', {
-    timeout: 180_000,
-  }, async () => {
-    // flaky fails its first two requests; gone answers 410 Gone.
-    receiver.answer('/flaky', (_, before) => (before.length < 2 ? 503 : 200));
-    receiver.answer('/gone', () => 410);
+  it(
+    'every event of a case reaches each endpoint once, signed and in order; a 410 disables its endpoint',
+    {
+      timeout: 180_000,
+    },
+    async () => {
+      // flaky fails its first two requests; gone answers 410 Gone.
+      receiver.answer('/flaky', (_, before) => (before.length < 2 ? 503 : 200));
+      receiver.answer('/gone', () => 410);
 
-    const today = '2027-06-09';
-    await world.startAt(today, 9);
-    const D = addDays(today, -38);
-    const caseId = `webhooks-${Date.now()}`;
-    await openCase(world.cases, sampleCase(caseId, D, { completed: { ziekmelding: addDays(D, 2) } }));
-    const pa = addDays(D, 41);
-    // The probleemanalyse goes unrecorded past its due date: overdue, escalated.
-    await world.travelTo(addDays(pa, 4), 12);
-    await recordEvent(world.cases, caseId, {
-      type: 'task-completed',
-      task: 'probleemanalyse',
-      date: addDays(pa, 4),
-      actor: 'anna@arbo.example',
-    });
-    await recordEvent(world.cases, caseId, { type: 'case-closed', reason: 'test van webhooks', actor: 'anna' });
-    // The case ends once its systems know.
-    await world.cases.client.workflow.getHandle(caseWorkflowId(caseId)).result();
+      const today = '2027-06-09';
+      await world.startAt(today, 9);
+      const D = addDays(today, -38);
+      const caseId = `webhooks-${Date.now()}`;
+      await openCase(world.cases, sampleCase(caseId, D, { completed: { ziekmelding: addDays(D, 2) } }));
+      const pa = addDays(D, 41);
+      // The probleemanalyse goes unrecorded past its due date: overdue, escalated.
+      await world.travelTo(addDays(pa, 4), 12);
+      await recordEvent(world.cases, caseId, {
+        type: 'task-completed',
+        task: 'probleemanalyse',
+        date: addDays(pa, 4),
+        actor: 'anna@arbo.example',
+      });
+      await recordEvent(world.cases, caseId, { type: 'case-closed', reason: 'test van webhooks', actor: 'anna' });
+      // The case ends once its systems know.
+      await world.cases.client.workflow.getHandle(caseWorkflowId(caseId)).result();
 
-    const crm = receiver.received.filter((r) => r.path === '/crm');
-    expect(crm.map((r) => [r.json.type, r.json.data.task ?? r.json.data.event ?? r.json.data.closedBy])).toEqual([
-      ['case.opened', undefined],
-      ['task.reminded', 'probleemanalyse'],
-      ['task.overdue', 'probleemanalyse'],
-      ['task.escalated', 'probleemanalyse'],
-      ['case.event-recorded', { type: 'task-completed', task: 'probleemanalyse', date: addDays(pa, 4) }],
-      ['case.event-recorded', { type: 'case-closed' }],
-      ['case.closed', 'event'],
-    ]);
-    expect(crm.every((r) => r.verified)).toBe(true);
-    expect(new Set(crm.map((r) => r.id)).size).toBe(crm.length);
-    expect(crm[1]!.json).toEqual({
-      type: 'task.reminded',
-      // Sent at once on opening, at 09:00 Amsterdam (summer time).
-      timestamp: expect.stringMatching(new RegExp(`^${today}T07:00:`)),
-      data: { caseId, employerId: 'wg-001', task: 'probleemanalyse', due: pa },
-    });
-    expect(crm[3]!.json.data.level).toBe(1);
-    // Ids, task ids, dates and codes: no name, no address, no free text of an event.
-    for (const r of receiver.received) {
-      expect(r.body).not.toMatch(/@|Vries|Korenschoof|test van webhooks/);
-    }
+      const crm = receiver.received.filter((r) => r.path === '/crm');
+      expect(crm.map((r) => [r.json.type, r.json.data.task ?? r.json.data.event ?? r.json.data.closedBy])).toEqual([
+        ['case.opened', undefined],
+        ['task.reminded', 'probleemanalyse'],
+        ['task.overdue', 'probleemanalyse'],
+        ['task.escalated', 'probleemanalyse'],
+        ['case.event-recorded', { type: 'task-completed', task: 'probleemanalyse', date: addDays(pa, 4) }],
+        ['case.event-recorded', { type: 'case-closed' }],
+        ['case.closed', 'event'],
+      ]);
+      expect(crm.every((r) => r.verified)).toBe(true);
+      expect(new Set(crm.map((r) => r.id)).size).toBe(crm.length);
+      expect(crm[1]!.json).toEqual({
+        type: 'task.reminded',
+        // Sent at once on opening, at 09:00 Amsterdam (summer time).
+        timestamp: expect.stringMatching(new RegExp(`^${today}T07:00:`)),
+        data: { caseId, employerId: 'wg-001', task: 'probleemanalyse', due: pa },
+      });
+      expect(crm[3]!.json.data.level).toBe(1);
+      // Ids, task ids, dates and codes: no name, no address, no free text of an event.
+      for (const r of receiver.received) {
+        expect(r.body).not.toMatch(/@|Vries|Korenschoof|test van webhooks/);
+      }
 
-    // flaky took the same events, with the same ids, after its two refusals; none twice once taken.
-    const flaky = receiver.received.filter((r) => r.path === '/flaky');
-    const taken = flaky.filter((r) => r.status === 200);
-    expect(taken.map((r) => r.id)).toEqual(crm.map((r) => r.id));
-    expect(flaky.slice(0, 2).map((r) => [r.id, r.status])).toEqual([
-      [crm[0]!.id, 503],
-      [crm[0]!.id, 503],
-    ]);
-    expect(flaky.every((r) => r.verified)).toBe(true);
+      // flaky took the same events, with the same ids, after its two refusals; none twice once taken.
+      const flaky = receiver.received.filter((r) => r.path === '/flaky');
+      const taken = flaky.filter((r) => r.status === 200);
+      expect(taken.map((r) => r.id)).toEqual(crm.map((r) => r.id));
+      expect(flaky.slice(0, 2).map((r) => [r.id, r.status])).toEqual([
+        [crm[0]!.id, 503],
+        [crm[0]!.id, 503],
+      ]);
+      expect(flaky.every((r) => r.verified)).toBe(true);
 
-    // Only what it asked for; another employer's endpoint nothing.
-    expect(receiver.received.filter((r) => r.path === '/closed-only').map((r) => r.json.type)).toEqual(['case.closed']);
-    expect(receiver.received.filter((r) => r.path === '/other')).toEqual([]);
+      // Only what it asked for; another employer's endpoint nothing.
+      expect(receiver.received.filter((r) => r.path === '/closed-only').map((r) => r.json.type)).toEqual([
+        'case.closed',
+      ]);
+      expect(receiver.received.filter((r) => r.path === '/other')).toEqual([]);
 
-    // gone was asked once, disabled, reported to operations once, and sent nothing more.
-    expect(receiver.received.filter((r) => r.path === '/gone').map((r) => [r.json.type, r.status])).toEqual([
-      ['case.opened', 410],
-    ]);
-    expect(await disabledEndpoints(world.cases)).toMatchObject({
-      gone: { reason: 'gone', detail: 'HTTP 410', url: receiver.url('/gone') },
-    });
-    const reports = world.sink.messages.filter((m) => m.subject === 'Webhook uitgeschakeld: gone');
-    expect(reports).toHaveLength(1);
-    expect(addresses(reports[0]!, 'to')).toEqual([OPS]);
-    expect(reports[0]!.text).toContain('poortwachter webhooks enable gone');
-  });
+      // gone was asked once, disabled, reported to operations once, and sent nothing more.
+      expect(receiver.received.filter((r) => r.path === '/gone').map((r) => [r.json.type, r.status])).toEqual([
+        ['case.opened', 410],
+      ]);
+      expect(await disabledEndpoints(world.cases)).toMatchObject({
+        gone: { reason: 'gone', detail: 'HTTP 410', url: receiver.url('/gone') },
+      });
+      const reports = world.sink.messages.filter((m) => m.subject === 'Webhook uitgeschakeld: gone');
+      expect(reports).toHaveLength(1);
+      expect(addresses(reports[0]!, 'to')).toEqual([OPS]);
+      expect(reports[0]!.text).toContain('poortwachter webhooks enable gone');
+    },
+  );
 });
