@@ -5,7 +5,7 @@
 import { PassThrough } from 'node:stream';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { listCases, openCase, type CaseClientOptions } from '../client/cases.js';
+import { listCases, openCase, recordEvent, type CaseClientOptions } from '../client/cases.js';
 import { digestCommand } from '../cli/digest.js';
 import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../client/digest-schedule.js';
 import { addDays, weekday } from '../workflows/calendar/index.js';
@@ -133,6 +133,30 @@ describe('daily digest on the dev server', () => {
       expect(await handle.result()).toEqual(first);
     }
     expect(digests().length).toBe(count);
+  }, 60_000);
+
+  it("a case handed to another casemanager is in the new one's digest, not the old one's", async () => {
+    const erik = { name: 'Erik', email: `erik-${run}@arbo.example` };
+    const fleur = { name: 'Fleur', email: `fleur-${run}@arbo.example` };
+    await openCase(cases, sampleCase(`handed-${run}`, today, { casemanager: erik }));
+    await recordEvent(cases, `handed-${run}`, {
+      type: 'casemanager-changed',
+      name: fleur.name,
+      email: fleur.email,
+      from: today,
+      actor: 'tom (teamleider)',
+    });
+    await eventually(
+      () => listCases(cases, { casemanagerEmail: fleur.email, status: 'open' }),
+      (l) => l.length === 1,
+      "the handed-over case under Fleur's name in visibility",
+    );
+    const toFleur = await runDigest({ date, casemanager: fleur.email });
+    expect(toFleur.digests).toMatchObject([{ outcome: 'sent', to: fleur.email, upcoming: 1 }]);
+    expect(digestTo(fleur.email)[0]!.text).toContain(`[handed-${run}] Ziekmelding`);
+    const toErik = await runDigest({ date, casemanager: erik.email });
+    expect(toErik.digests.filter((d) => d.outcome === 'sent')).toEqual([]);
+    expect(digestTo(erik.email)).toHaveLength(0);
   }, 60_000);
 
   it('sends nothing on a Saturday or on Christmas Day', async () => {
