@@ -46,6 +46,7 @@ describe('replay guard', () => {
         'search-team-bedrijfsarts.json',
         'summary-memo.json',
         'reassigned.json',
+        'webhooks.json',
       ]),
     );
   });

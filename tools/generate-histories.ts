@@ -20,7 +20,8 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { pino } from 'pino';
-import { createActivities } from '../activities/index.js';
+import { createServer as createHttpServer } from 'node:http';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { DeliveryError, type Mailer } from '../activities/mail.js';
 import { caseOpener, parseOpenCase, recordEvent, type CaseClientOptions } from '../client/cases.js';
 import { startImport, waitForImport } from '../client/import.js';
@@ -303,6 +304,18 @@ export const SCENARIOS: HistoryScenario[] = [
       { on: 90, event: { type: 'recovered', date: day(90) } },
     ],
   },
+  {
+    name: 'webhooks',
+    description:
+      'every event goes out as a webhook (patch case-webhooks), to a receiver that takes 200 ms to answer, so that events of one moment queue behind a batch on its way; a late probleemanalyse (reminded, overdue, escalated), two events on one day, closed by hand',
+    steps: [
+      done('ziekmelding', 1),
+      { on: 45, event: { type: 'note', text: 'gebeld' } },
+      { on: 45, event: { type: 'note', text: 'nogmaals gebeld' } },
+      done('probleemanalyse', 46),
+      { on: 50, event: { type: 'case-closed', reason: 'einde test' } },
+    ],
+  },
 ];
 
 /**
@@ -355,7 +368,7 @@ export async function generateHistories(
       namespace: env.namespace ?? 'default',
       taskQueue,
       workflowBundle,
-      activities: createActivities({ mailer: nullMailer, ...ACTIVITY_ADDRESSES }),
+      activities: createActivities({ mailer: nullMailer, ...ACTIVITY_ADDRESSES, webhooks: await slowReceiver() }),
     });
     const cases: CaseClientOptions = { client: env.client, taskQueue };
     await worker.runUntil(async () => {
@@ -394,6 +407,25 @@ export async function generateHistories(
     await env.teardown();
   }
   return written;
+}
+
+/**
+ * A webhook endpoint on loopback that takes every event after 200 ms (no endpoint is disabled): the
+ * histories hold the deliveries as a worker with one configured runs them.
+ */
+async function slowReceiver(): Promise<ActivityDeps['webhooks']> {
+  const server = createHttpServer((req, res) => {
+    req.resume();
+    req.on('end', () => setTimeout(() => res.writeHead(204).end(), 200));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  const { port } = server.address() as AddressInfo;
+  const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+  return {
+    endpoints: [{ id: 'histories', url: `http://127.0.0.1:${port}/`, secret, disableAfterHours: 72 }],
+    registry: { disabled: async () => ({}), disable: async () => undefined },
+  };
 }
 
 /** A port nobody listens on now. */
