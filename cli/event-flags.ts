@@ -72,6 +72,7 @@ function describeValue(schema: JsonSchema, name: string): Pick<EventField, 'valu
   if (schema.format === 'date') return { value: 'text', type: 'date YYYY-MM-DD', placeholder: '<YYYY-MM-DD>' };
   const limit = schema.maxLength !== undefined ? `, at most ${schema.maxLength} characters` : '';
   if (schema.format === 'uri') return { value: 'text', type: `URI${limit}`, placeholder: '<uri>' };
+  if (schema.format === 'email') return { value: 'text', type: 'e-mail address', placeholder: '<e-mail>' };
   if (schema.pattern) return { value: 'text', type: `text matching ${schema.pattern}`, placeholder: `<${name}>` };
   return { value: 'text', type: `text${limit}`, placeholder: `<${name}>` };
 }

@@ -455,6 +455,29 @@ function buildProgram(state: RunState): Command {
     async (c) => (await import('./serve.js')).apikeyRevoke(c.args[0]!, io),
   );
 
+  const webhooks = program
+    .command('webhooks')
+    .summary('the webhook endpoints: list them, enable one again, make a secret')
+    .description(
+      "Webhooks tell the arbodienst's systems what happens in the cases, signed as Standard Webhooks says. The " +
+        'endpoints are in the file $POORTWACHTER_WEBHOOKS_FILE names (docs/webhooks.md); an endpoint that answers ' +
+        '410 Gone, or takes nothing for its disableAfterHours, is disabled until it is enabled again.',
+    );
+  act(state, webhooks.command('list').summary('the endpoints, their events and whether each receives'), async () =>
+    (await import('./webhooks.js')).webhooksList(io),
+  );
+  act(
+    state,
+    webhooks
+      .command('enable')
+      .summary('enable a disabled endpoint again')
+      .argument('<id>', 'the endpoint id (see list)'),
+    async (c) => (await import('./webhooks.js')).webhooksEnable(c.args[0]!, io),
+  );
+  act(state, webhooks.command('secret').summary('print a new secret for an endpoint (whsec_…)'), async () =>
+    (await import('./webhooks.js')).webhooksSecret(io),
+  );
+
   act(
     state,
     program

@@ -99,6 +99,49 @@ describe('poortwachter case', () => {
     ).toEqual([['uit een bestand', 'cli:bram@arbo.example']]);
   });
 
+  it('hands a case to another casemanager, changes a contact and records a stand-in, with flags', async () => {
+    const D = await world.today();
+    world.track('case-cli-4');
+    expect((await runCli(['case', 'open'], JSON.stringify(sampleCase('cli-4', D)))).code).toBe(0);
+    const record = (event: string, ...flags: string[]) => runCli(['case', 'record', 'cli-4', event, ...flags]);
+    const handed = await record(
+      'casemanager-changed',
+      '--name',
+      'Bram de Boer',
+      '--email',
+      'bram@arbo.example',
+      '--from',
+      D,
+    );
+    expect(handed.code, handed.stderr).toBe(0);
+    const contact = await record('contact-changed', '--contact', 'werkgever', '--email', 'p.o@korenschoof.example');
+    expect(contact.code, contact.stderr).toBe(0);
+    const until = addDays(D, 14);
+    const standIn = await record(
+      'stand-in',
+      '--name',
+      'Carla',
+      '--email',
+      'carla@arbo.example',
+      '--from',
+      D,
+      '--until',
+      until,
+    );
+    expect(standIn.code, standIn.stderr).toBe(0);
+    const bad = await record('stand-in', '--name', 'Carla', '--email', 'carla', '--from', D, '--until', until);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/email/);
+
+    const view = JSON.parse((await runCli(['case', 'show', 'cli-4', '--json'])).stdout);
+    expect(view.casemanager).toEqual({ name: 'Bram de Boer', email: 'bram@arbo.example' });
+    expect(
+      view.timeline
+        .filter((t: { kind: string }) => t.kind === 'event')
+        .map((t: { event: { type: string } }) => t.event.type),
+    ).toEqual(['casemanager-changed', 'contact-changed', 'stand-in']);
+  });
+
   it('refuses bad input with the field named and exit code 2, and state conflicts with exit code 1', async () => {
     const D = await world.today();
     const bad = await runCli(['case', 'open'], JSON.stringify({ ...sampleCase('cli-2', D), diagnosis: 'x' }));

@@ -3,6 +3,9 @@
 // while another endpoint fails; an endpoint that answers 410 is disabled, reported to operations and
 // sent nothing more. First sick day Sunday 2 May 2027; the case is opened on Wednesday 9 June, when
 // the probleemanalyse's reminder is due at once.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCase, recordEvent } from '../../client/cases.js';
 import { disabledEndpoints, endpointRegistry } from '../../client/webhooks.js';
@@ -12,6 +15,8 @@ import { caseWorkflowId } from '../../workflows/case-model.js';
 import { WEBHOOK_ENDPOINTS_WORKFLOW_ID } from '../../workflows/webhook-endpoints.js';
 import { addresses } from '../setup/case-story.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';
+import { runCli } from '../setup/run-cli.js';
+import { timeSkippingAddress } from '../setup/temporal.js';
 import { newSecret, startWebhookReceiver, type WebhookReceiver } from '../setup/webhook-receiver.js';
 
 const OPS = 'ops@arbo.example';
@@ -20,6 +25,8 @@ const secrets = { '/crm': newSecret(), '/flaky': newSecret(), '/gone': newSecret
 describe('webhooks', () => {
   let world: CaseWorld;
   let receiver: WebhookReceiver;
+  /** The same endpoints as the worker's, for the CLI. */
+  let webhooksFile: string;
   beforeAll(async () => {
     receiver = await startWebhookReceiver(secrets);
     const endpoint = (id: string, extra: Partial<WebhookEndpoint> = {}): WebhookEndpoint => ({
@@ -35,10 +42,12 @@ describe('webhooks', () => {
       endpoint('gone'),
       endpoint('closed-only', { events: ['case.closed'] }),
       // Another employer's system hears nothing of this case.
-      endpoint('other-employer', { url: receiver.url('/other'), employers: ['wg-999'] }),
+      endpoint('other-employer', { url: receiver.url('/other'), secret: newSecret(), employers: ['wg-999'] }),
     ];
     // The registry needs the world's client, which exists once the world does.
     const registry = () => endpointRegistry(world.cases, 0);
+    webhooksFile = join(mkdtempSync(join(tmpdir(), 'webhooks-')), 'webhooks.json');
+    writeFileSync(webhooksFile, JSON.stringify({ endpoints }), { mode: 0o600 });
     world = await startCaseWorld({
       activities: {
         operationsEmail: OPS,
@@ -136,4 +145,35 @@ describe('webhooks', () => {
       expect(reports[0]!.text).toContain('poortwachter webhooks enable gone');
     },
   );
+
+  it('poortwachter webhooks lists the endpoints and enables a disabled one again', async () => {
+    const saved = { ...process.env };
+    try {
+      process.env.TEMPORAL_ADDRESS = await timeSkippingAddress();
+      process.env.TEMPORAL_TASK_QUEUE = world.cases.taskQueue;
+      process.env.POORTWACHTER_WEBHOOKS_FILE = webhooksFile;
+      const listed = await runCli(['webhooks', 'list']);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(/^crm\s+http:\/\/127\.0\.0\.1:\d+\/crm\s+all\s+enabled$/m);
+      expect(listed.stdout).toMatch(/^gone\s.*disabled since \d{4}-\d\d-\d\d \d\d:\d\d UTC \(HTTP 410\)$/m);
+      expect(listed.stdout).toMatch(/^closed-only\s.*case\.closed\s+enabled$/m);
+
+      expect(await runCli(['webhooks', 'enable', 'gone'])).toMatchObject({ code: 0 });
+      expect((await runCli(['webhooks', 'list'])).stdout).toMatch(/^gone\s.*\senabled$/m);
+      expect(await runCli(['webhooks', 'enable', 'gone'])).toMatchObject({ code: 1 });
+      expect(await runCli(['webhooks', 'enable', 'nobody'])).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('there is no webhook endpoint "nobody"'),
+      });
+
+      // Enabled again, it receives the next case's events.
+      receiver.answer('/gone', () => 200);
+      const caseId = `webhooks-after-${Date.now()}`;
+      await openCase(world.cases, sampleCase(caseId, await world.today()));
+      const opened = await receiver.waitFor((r) => r.path === '/gone' && r.json.data.caseId === caseId);
+      expect([opened.json.type, opened.verified]).toEqual(['case.opened', true]);
+    } finally {
+      process.env = saved;
+    }
+  });
 });
