@@ -122,6 +122,11 @@ describe('the HTTP service', () => {
       '/codec/decode',
       '/codec/encode',
     ]);
+    // Every event the case takes, the reassignment ones too, is in the document's body for EVENTS.
+    const body = JSON.stringify(service.doc.paths[EVENTS]);
+    for (const type of ['task-completed', 'casemanager-changed', 'contact-changed', 'stand-in']) {
+      expect(body).toContain(`"enum":["${type}"]`);
+    }
     const page = await service.app.inject({ method: 'GET', url: '/api/docs/' });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('<html');
