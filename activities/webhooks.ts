@@ -156,6 +156,7 @@ async function post(
 /** Why a request failed, without the URL's query or anything the receiver said. */
 function describeError(err: unknown): string {
   if (err instanceof Error && err.name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
-  const cause = (err as { cause?: { code?: string } }).cause;
-  return cause?.code ?? (err instanceof Error ? err.message : String(err));
+  // fetch says "fetch failed"; its cause says why (ECONNREFUSED, ENOTFOUND, a certificate, a bad port).
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
 }
