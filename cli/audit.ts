@@ -9,7 +9,7 @@ import { onTime } from '../client/audit/history.js';
 import { BundleFormatError, verifyBundle, type VerifyReport } from '../client/audit/verify.js';
 import { casemanagerKey, caseIdSchema, caseWorkflowId } from '../workflows/case-model.js';
 import { addDays, isValidIsoDate } from '../workflows/calendar/index.js';
-import { encryptingDataConverter, KeyringError, loadKeyring } from '../runtime/codec.js';
+import { EncryptionCodec, KeyringError, loadKeyring } from '../runtime/codec.js';
 import { ConfigError, loadConfig } from '../runtime/config.js';
 import { installRuntime } from '../runtime/sdk-runtime.js';
 import { withClient } from './connect.js';
@@ -23,10 +23,14 @@ export interface AuditCommandOptions {
   payloadCodecs?: () => PayloadCodec[] | Promise<PayloadCodec[]>;
 }
 
-/** The codecs of the configured payload keys: verify and report read the payloads of the histories. */
+/**
+ * The codecs of the configured payload keys: verify and report read the payloads of the histories,
+ * those from before encryption as they are (no worker takes a payload without the keys any more, so
+ * a history holds one only from that time).
+ */
 export function configuredPayloadCodecs(): PayloadCodec[] {
   try {
-    return encryptingDataConverter(loadKeyring(loadConfig())).payloadCodecs ?? [];
+    return [new EncryptionCodec(loadKeyring(loadConfig()), 'pass')];
   } catch (err) {
     if (err instanceof ConfigError || err instanceof KeyringError) throw new CliError(err.message);
     throw err;

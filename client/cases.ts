@@ -1,5 +1,6 @@
 // The client library: everything outside the worker (the CLI, tests, later an HTTP API) opens,
 // changes, reads and lists cases through these functions, and gets typed errors back.
+import { createHash, randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
@@ -184,7 +185,7 @@ export async function recordEvent(
   try {
     // The same update id is applied once by the case and answered the same: a retried call is safe.
     return await handle.executeUpdate(recordEventUpdate, {
-      args: [event],
+      args: [{ caseId, eventId: eventIdFor(options.updateId), event }],
       ...(options.updateId && { updateId: options.updateId }),
     });
   } catch (err) {
@@ -192,6 +193,15 @@ export async function recordEvent(
     if (err instanceof WorkflowNotFoundError) throw await unknownOrClosed(client, caseId, event);
     throw err;
   }
+}
+
+/**
+ * The event's own id: random, or from the caller's idempotency key, so that a repeat the server's
+ * update ids cannot catch (after the case continued as a new run) is refused as recorded already.
+ */
+function eventIdFor(updateId: string | undefined): string {
+  if (!updateId) return `ev:${randomUUID()}`;
+  return `idem:${createHash('sha256').update(updateId).digest('hex').slice(0, 40)}`;
 }
 
 async function unknownOrClosed(client: Client, caseId: string, event: CaseEvent): Promise<CaseError> {

@@ -19,6 +19,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { NOT_ENCRYPTED_MARKER } from '../workflows/not-encrypted.js';
 import type { Config } from './config.js';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -28,6 +29,10 @@ const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const PayloadProto = proto.temporal.api.common.v1.Payload;
+const NOT_ENCRYPTED_PAYLOAD: Payload = {
+  metadata: { encoding: new TextEncoder().encode('json/plain') },
+  data: new TextEncoder().encode(JSON.stringify({ [NOT_ENCRYPTED_MARKER]: true })),
+};
 
 export class KeyringError extends Error {
   constructor(message: string) {
@@ -111,8 +116,19 @@ export function newKeyringJson(id = `dev-${new Date().toISOString().slice(0, 10)
   return `${JSON.stringify({ current: id, keys: { [id]: generateKey() } }, null, 2)}\n`;
 }
 
+/** What decode does with a payload that is not encrypted. */
+export type PlaintextPolicy = 'refuse' | 'pass';
+
 export class EncryptionCodec implements PayloadCodec {
-  constructor(readonly keyring: Keyring) {}
+  /**
+   * `refuse` (workers and clients): a payload that is not encrypted becomes the marker of
+   * workflows/not-encrypted.ts, whose content nobody believes; `pass` (tools that only read old
+   * histories): it is left as it is.
+   */
+  constructor(
+    readonly keyring: Keyring,
+    readonly plaintext: PlaintextPolicy = 'refuse',
+  ) {}
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
     const id = this.keyring.currentKeyId;
@@ -134,13 +150,16 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   /**
-   * Decrypts encrypted payloads; leaves others as they are (histories written before encryption
-   * was switched on stay readable; everything written from now on is encrypted).
+   * Decrypts encrypted payloads. Any other payload came from someone without the keys (the Temporal
+   * CLI or API used directly): it is replaced by the not-encrypted marker, which the workflows refuse
+   * with a clear message, unless the policy is `pass`.
    */
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((payload) => {
       const encoding = payload.metadata?.encoding;
-      if (!encoding || Buffer.from(encoding).toString('utf8') !== ENCRYPTED_ENCODING) return payload;
+      if (!encoding || Buffer.from(encoding).toString('utf8') !== ENCRYPTED_ENCODING) {
+        return this.plaintext === 'pass' ? payload : NOT_ENCRYPTED_PAYLOAD;
+      }
       const idBytes = payload.metadata?.[KEY_ID_METADATA];
       if (!idBytes) throw new KeyringError(`an encrypted payload carries no ${KEY_ID_METADATA}`);
       const id = Buffer.from(idBytes).toString('utf8');

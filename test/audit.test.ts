@@ -29,6 +29,7 @@ import { caseWorkflowId } from '../workflows/case-model.js';
 import type { CaseView } from '../workflows/case-api.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from './setup/case-world.js';
 import { testDataConverter, workflowBundle } from './setup/temporal.js';
+import { EncryptionCodec, parseKeyring } from '../runtime/codec.js';
 
 const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
 /** The committed case histories; `name-1.json`, `name-2.json` are the runs of one case, in order. */
@@ -50,7 +51,8 @@ const committed = [...runsByCase].map(([name, files]) => ({
 /** A payload's data (base64) in a stored history. */
 const PAYLOAD = '"data": "';
 
-const codecs = () => testDataConverter().payloadCodecs ?? [];
+/** As the audit commands read: the test keys, and the committed histories (never encrypted) as they are. */
+const codecs = () => [new EncryptionCodec(parseKeyring(inject('codecKeys'), 'test keys'), 'pass')];
 
 async function runAudit(args: string[]) {
   const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() };

@@ -190,7 +190,9 @@ describe('bad input, everywhere', () => {
       [null, 'event: '],
       [[1, 2], 'event: '],
     ] as const) {
-      const err = await handle.executeUpdate(recordEventUpdate, { args: [raw as never] }).catch((e: unknown) => e);
+      // In the envelope the client library sends (the case's id, an id of its own), the event as it is.
+      const envelope = { caseId, eventId: `test-${Math.random().toString(36).slice(2)}`, event: raw };
+      const err = await handle.executeUpdate(recordEventUpdate, { args: [envelope as never] }).catch((e: unknown) => e);
       expect(err, JSON.stringify(raw)?.slice(0, 80)).toBeInstanceOf(WorkflowUpdateFailedError);
       const cause = (err as WorkflowUpdateFailedError).cause as ApplicationFailure;
       expect(cause).toBeInstanceOf(ApplicationFailure);

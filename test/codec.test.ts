@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { isNotEncrypted } from '../workflows/not-encrypted.js';
 import { describe, expect, it } from 'vitest';
 import {
   EncryptionCodec,
@@ -91,8 +92,16 @@ describe('payload codec', () => {
     await expect(codec.decode([truncated])).rejects.toThrow(/truncated/);
   });
 
-  it('passes unencrypted payloads through on decode (histories from before encryption stay readable)', async () => {
+  it('hands on the not-encrypted marker for a payload nobody encrypted, whatever it says', async () => {
     const codec = new EncryptionCodec(parseKeyring(`a:${keyA}`));
+    for (const value of [{ x: 1 }, { type: 'note', text: 'x' }, null, 'text']) {
+      const [decoded] = await codec.decode([defaultPayloadConverter.toPayload(value)]);
+      expect(isNotEncrypted(defaultPayloadConverter.fromPayload(decoded!))).toBe(true);
+    }
+  });
+
+  it('passes them through only when asked (a tool that reads histories from before encryption)', async () => {
+    const codec = new EncryptionCodec(parseKeyring(`a:${keyA}`), 'pass');
     const plain = defaultPayloadConverter.toPayload({ x: 1 });
     expect(await codec.decode([plain])).toEqual([plain]);
   });

@@ -2,15 +2,8 @@
 // validator, so the caller hears yes or a specific no at once) and one query for the case record.
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { computeCalendar, type CalendarResult, type IsoDate } from './calendar/index.js';
-import type {
-  CaseEvent,
-  CaseState,
-  CaseStatus,
-  DeskundigenoordeelState,
-  Language,
-  StandIn,
-  TimelineEntry,
-} from './case-model.js';
+import type { EventEnvelope } from './case-events.js';
+import type { CaseState, CaseStatus, DeskundigenoordeelState, Language, StandIn, TimelineEntry } from './case-model.js';
 
 export interface CaseView {
   caseId: string;
@@ -37,7 +30,8 @@ export interface EventAccepted {
   entry: TimelineEntry;
 }
 
-export const recordEventUpdate = defineUpdate<EventAccepted, [CaseEvent]>('record-event');
+/** One event, in its envelope (case-events.ts: the case it is for and an id of its own). */
+export const recordEventUpdate = defineUpdate<EventAccepted, [EventEnvelope]>('record-event');
 /**
  * The case record. A query does not advance workflow time (it is the time of the last wake-up), so
  * the caller may pass its own date: statuses are computed for the later of the two.

@@ -10,6 +10,7 @@ import {
   type IsoDate,
 } from './calendar/index.js';
 import { caseEventSchema, type CaseEvent, type CaseState, type DeskundigenoordeelState } from './case-model.js';
+import { isNotEncrypted, NOT_ENCRYPTED_MESSAGE } from './not-encrypted.js';
 
 /** Why an event was refused: malformed (`invalid`) or impossible in the case's state (`not-allowed`). */
 export class EventRefusal extends Error {
@@ -41,6 +42,45 @@ function notBeforeCase(date: IsoDate, state: CaseState, field: string): void {
   if (date < state.facts.firstSickDay) {
     throw invalid(`${field}: ${date} is before the first sick day ${state.facts.firstSickDay}`);
   }
+}
+
+/**
+ * An event as it travels to a case: it names the case and carries an id of its own, so that an
+ * event taken from one case's history is refused by another, and the same one is not taken twice.
+ */
+export interface EventEnvelope {
+  caseId: string;
+  eventId: string;
+  event: CaseEvent;
+}
+
+const EVENT_ID = /^[A-Za-z0-9._:-]{8,100}$/;
+
+/**
+ * The event in what the update carries, checked against the case: its own case id, an id not seen
+ * before, and a payload encrypted with a known key. `strict` (the validator, for what arrives now)
+ * refuses a bare event; without it (the handler, replaying what a validator once took) a bare event
+ * from a history before envelopes is read as it is.
+ */
+export function unwrapEvent(raw: unknown, state: CaseState, strict: boolean): { event: CaseEvent; eventId?: string } {
+  if (isNotEncrypted(raw)) throw invalid(NOT_ENCRYPTED_MESSAGE);
+  const envelope = raw as Partial<EventEnvelope> | null;
+  if (typeof envelope !== 'object' || envelope === null || !('event' in envelope)) {
+    if (strict) throw invalid('event: must come as { caseId, eventId, event } (the client library sends it so)');
+    return { event: parseEvent(raw) };
+  }
+  if (strict) {
+    if (envelope.caseId !== state.open.caseId) {
+      throw invalid(`caseId: this event is for case ${String(envelope.caseId)}, not ${state.open.caseId}`);
+    }
+    if (typeof envelope.eventId !== 'string' || !EVENT_ID.test(envelope.eventId)) {
+      throw invalid('eventId: must be 8 to 100 letters, digits, dots, dashes, colons or underscores');
+    }
+    if (state.eventIds?.includes(envelope.eventId)) {
+      throw notAllowed(`eventId: event ${envelope.eventId} has been recorded on this case already`);
+    }
+  }
+  return { event: parseEvent(envelope.event), eventId: envelope.eventId };
 }
 
 /** What happens to the deskundigenoordeel after this event, if anything. */

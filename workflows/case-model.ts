@@ -290,6 +290,8 @@ export interface CaseState {
    * so that a new due date updates the same entry and a finished task cancels it.
    */
   invites?: Record<string, CalendarInvite>;
+  /** The ids of the events recorded (EventEnvelope): the same event is never taken twice. */
+  eventIds?: string[];
   /** The webhook events made so far (their ids count on), and those not yet delivered. */
   webhooks?: { count: number; outbox: WebhookEvent[] };
 }

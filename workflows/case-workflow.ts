@@ -21,7 +21,7 @@ import {
 } from '@temporalio/workflow';
 import { amsterdamDate, computeCalendar, isValidIsoDate, type CalendarResult } from './calendar/index.js';
 import { caseQuery, caseView, recordEventUpdate, REFUSAL_TYPES, type CaseView } from './case-api.js';
-import { applyEvent, EventRefusal, parseEvent } from './case-events.js';
+import { applyEvent, EventRefusal, unwrapEvent } from './case-events.js';
 import {
   deliveryFailureReport,
   deskundigenoordeelRequest,
@@ -47,6 +47,7 @@ import { planRound, type Takeover } from './case-round.js';
 import { caseSummary, SUMMARY_MEMO } from './case-summary.js';
 import { webhookEventOf } from './case-webhooks.js';
 import { endMoment, nextMoment, openTasks, scheduledMessages } from './case-schedule.js';
+import { isNotEncrypted, NOT_ENCRYPTED_MESSAGE } from './not-encrypted.js';
 import { PERMANENT_DELIVERY_FAILURE, type Activities, type NotifyResult, type WebhookEvent } from './contract.js';
 import {
   BEDRIJFSARTS_ID,
@@ -223,7 +224,7 @@ class CaseRun {
   private delivering: WebhookEvent[] | undefined;
 
   constructor(input: CaseWorkflowInput) {
-    if ('open' in input) checkOpenInput(input.open);
+    checkInput(input);
     this.state =
       'open' in input
         ? {
@@ -250,7 +251,10 @@ class CaseRun {
     });
     setHandler(recordEventUpdate, (raw) => this.applyEvent(raw), {
       // A dry run on a copy: the real state changes only in the handler.
-      validator: (raw) => void asUpdateFailure(() => applyEvent(draftOf(this.state), parseEvent(raw), this.today())),
+      validator: (raw) =>
+        void asUpdateFailure(() =>
+          applyEvent(draftOf(this.state), unwrapEvent(raw, this.state, true).event, this.today()),
+        ),
     });
   }
 
@@ -325,7 +329,7 @@ class CaseRun {
   private applyEvent(raw: unknown) {
     // Applied to a copy and committed only when it succeeds, so a refusal leaves no half-change.
     const draft = draftOf(this.state);
-    const event = asUpdateFailure(() => parseEvent(raw));
+    const { event, eventId } = asUpdateFailure(() => unwrapEvent(raw, this.state, false));
     const effects = asUpdateFailure(() => applyEvent(draft, event, this.today()));
     // Commit the whole draft: a field applyEvent deleted (workPercentage on full recovery) must go
     // from the state too, which Object.assign alone would leave in place.
@@ -337,6 +341,7 @@ class CaseRun {
       event,
       ...('task' in event && { task: event.task }),
     });
+    if (eventId) this.state.eventIds = [...(this.state.eventIds ?? []), eventId];
     if (effects.requestDeskundigenoordeel) this.pendingRequest = effects.requestDeskundigenoordeel;
     if (effects.casemanagerLeft)
       this.state.casemanagersLeft = [...(this.state.casemanagersLeft ?? []), effects.casemanagerLeft];
@@ -541,16 +546,40 @@ function asUpdateFailure<T>(apply: () => T): T {
 
 /**
  * The client validates before it starts a case; this guards against a start that bypassed it (the
- * Temporal CLI, another SDK). Failing the run at once beats a workflow task that retries forever.
+ * Temporal CLI, another SDK, a payload without the keys). Whatever the input, a bad one fails the run
+ * at once: better than a workflow task that retries forever.
  */
-function checkOpenInput(open: unknown): void {
-  const parsed = openCaseSchema.safeParse(open);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
-    throw ApplicationFailure.create({
-      type: 'InvalidCaseInput',
-      message: `invalid case input: ${issues}`,
-      nonRetryable: true,
-    });
+function checkInput(input: unknown): void {
+  if (isNotEncrypted(input)) refuseInput(NOT_ENCRYPTED_MESSAGE);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    refuseInput('invalid case input: must be an object { open: … } (or { continued: … } from the case itself)');
   }
+  if ('open' in input) {
+    const parsed = openCaseSchema.safeParse(input.open);
+    if (parsed.success) return;
+    refuseInput(
+      `invalid case input: ${parsed.error.issues.map((i) => `${['open', ...i.path].join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  if ('continued' in input) {
+    // Only its shape: a case carried over was opened under the schema of its day, which may have been laxer.
+    const c = input.continued as Partial<Record<keyof CaseState, unknown>> | null;
+    const shaped =
+      typeof c === 'object' &&
+      c !== null &&
+      typeof c.open === 'object' &&
+      c.open !== null &&
+      typeof c.facts === 'object' &&
+      c.facts !== null &&
+      typeof c.status === 'string' &&
+      Array.isArray(c.sent) &&
+      Array.isArray(c.timeline);
+    if (shaped) return;
+    refuseInput('invalid case input: continued: is not the carried state of a case');
+  }
+  refuseInput('invalid case input: must have open (a new case) or continued (carried over by the case itself)');
+}
+
+function refuseInput(message: string): never {
+  throw ApplicationFailure.create({ type: 'InvalidCaseInput', message, nonRetryable: true });
 }

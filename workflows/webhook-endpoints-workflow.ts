@@ -28,17 +28,27 @@ export async function webhookEndpointsWorkflow(carried?: WebhookEndpointsState):
   const state: WebhookEndpointsState = carried ?? { disabled: {}, unreported: [], reports: 0 };
   setHandler(disabledEndpointsQuery, () => state.disabled);
   setHandler(disableEndpointSignal, (endpoint) => {
+    // Only what a worker sends (a payload without the keys arrives as the codec's marker, no id).
+    if (typeof endpoint?.id !== 'string' || typeof endpoint.url !== 'string') return;
     // Many cases meet the same 410 at once: the first disabling counts, the rest change nothing.
     if (state.disabled[endpoint.id]) return;
     const { id, ...disabled } = endpoint;
     state.disabled[id] = disabled;
     state.unreported.push(endpoint);
   });
-  setHandler(enableEndpointUpdate, (id) => {
-    const was = id in state.disabled;
-    delete state.disabled[id];
-    return was;
-  });
+  setHandler(
+    enableEndpointUpdate,
+    (id) => {
+      const was = id in state.disabled;
+      delete state.disabled[id];
+      return was;
+    },
+    {
+      validator: (id) => {
+        if (typeof id !== 'string') throw new Error('enable-endpoint takes the id of an endpoint');
+      },
+    },
+  );
   for (;;) {
     await condition(() => state.unreported.length > 0 || workflowInfo().continueAsNewSuggested);
     while (state.unreported.length > 0) {

@@ -269,7 +269,9 @@ describe('events', () => {
       // zod's own wording, which the workflow bundle must carry (zod/mini loads no locale itself)
       [{ type: 'loonsanctie', actor: ACTOR, weeks: 'ten', decisionDate: D }, 'weeks: Invalid input: expected number'],
     ] as const) {
-      const err = await handle.executeUpdate(recordEventUpdate, { args: [raw as never] }).catch((e: unknown) => e);
+      // In the envelope the client library sends (the case's id, an id of its own), the event as it is.
+      const envelope = { caseId, eventId: `test-${Math.random().toString(36).slice(2)}`, event: raw };
+      const err = await handle.executeUpdate(recordEventUpdate, { args: [envelope as never] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
       const cause = (err as WorkflowUpdateFailedError).cause;
       expect(cause).toBeInstanceOf(ApplicationFailure);
