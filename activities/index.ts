@@ -115,7 +115,7 @@ export function createActivities(deps: ActivityDeps): Activities {
       return deliverWebhookBatch(batch, deps.webhooks.endpoints, deps.webhooks.registry, {
         progress: ctx.info.heartbeatDetails,
         heartbeat: (progress) => ctx.heartbeat(progress),
-        scheduledAt: ctx.info.scheduledTimestampMs,
+        signal: ctx.cancellationSignal,
       });
     },
     /** Opens the cases of a chunk of a bulk import, each once (activities/import.ts). */

@@ -24,14 +24,16 @@ export interface DeliveryContext {
   /** The progress of earlier attempts (their last heartbeat). */
   progress: unknown;
   heartbeat(progress: WebhookProgress): void;
-  /** When the delivery was first scheduled: an endpoint failing longer than its disableAfterHours is disabled. */
-  scheduledAt: number;
   now?: () => number;
+  /** Aborted when the attempt is cancelled (the case went on without it): no more requests then. */
+  signal?: AbortSignal;
 }
 
-/** `<endpoint id> <event id>` of every event an endpoint took (or that need not go to it any more). */
 export interface WebhookProgress {
+  /** `<endpoint id> <event id>` of every event an endpoint took. */
   done: string[];
+  /** Since when (ms) each endpoint refuses these events: past its disableAfterHours it is disabled. */
+  failingSince?: Record<string, number>;
 }
 
 /** A request that does not answer within this time counts as failed (and is retried). */
@@ -60,11 +62,15 @@ export async function deliverWebhookBatch(
   const wanted = endpoints.filter((e) => eventsFor(e, batch).length > 0);
   if (wanted.length === 0) return { delivered: [], disabled: [] };
   const now = ctx.now ?? Date.now;
-  const done = new Set(progressOf(ctx.progress));
+  const earlier = progressOf(ctx.progress);
+  const done = new Set(earlier.done);
+  const failingSince = { ...earlier.failingSince };
+  const progress = (): WebhookProgress => ({ done: [...done], failingSince });
   const disabled = await registry.disabled();
   const result: WebhookDelivery = { delivered: [], disabled: [] };
   const failures: string[] = [];
   for (const endpoint of wanted) {
+    if (ctx.signal?.aborted) throw ApplicationFailure.retryable('the delivery was cancelled', 'WebhookCancelled');
     if (disabled[endpoint.id]) {
       result.disabled.push(endpoint.id);
       continue;
@@ -74,10 +80,11 @@ export async function deliverWebhookBatch(
     for (const event of eventsFor(endpoint, batch)) {
       const key = `${endpoint.id} ${event.id}`;
       if (done.has(key)) continue;
-      const answer = await post(endpoint, event, now, () => ctx.heartbeat({ done: [...done] }));
+      const answer = await post(endpoint, event, now, () => ctx.heartbeat(progress()), ctx.signal);
       if ('status' in answer && answer.status >= 200 && answer.status < 300) {
         done.add(key);
-        ctx.heartbeat({ done: [...done] });
+        delete failingSince[endpoint.id];
+        ctx.heartbeat(progress());
         continue;
       }
       failed = answer;
@@ -89,13 +96,13 @@ export async function deliverWebhookBatch(
     }
     const detail = 'status' in failed ? `HTTP ${failed.status}` : failed.error;
     const gone = 'status' in failed && failed.status === 410;
-    const tooLong = now() - ctx.scheduledAt >= endpoint.disableAfterHours * 3_600_000;
+    failingSince[endpoint.id] ??= now();
+    const tooLong = now() - failingSince[endpoint.id]! >= endpoint.disableAfterHours * 3_600_000;
     if (gone || tooLong) {
-      const since = new Date(now()).toISOString();
       await registry.disable({
         id: endpoint.id,
-        url: endpoint.url,
-        since,
+        url: shownUrl(endpoint.url),
+        since: new Date(now()).toISOString(),
         reason: gone ? 'gone' : 'unreachable',
         detail,
       });
@@ -105,7 +112,8 @@ export async function deliverWebhookBatch(
     failures.push(`${endpoint.id}: ${detail}`);
   }
   if (failures.length > 0) {
-    // Retried with backoff; what was taken is in the heartbeat, not sent again.
+    // Retried with backoff; what was taken, and since when each refuses, is in the heartbeat.
+    ctx.heartbeat(progress());
     throw ApplicationFailure.retryable(
       `webhook endpoints did not take the events of case ${batch.caseId}: ${failures.join('; ')}`,
       'WebhookNotDelivered',
@@ -114,9 +122,17 @@ export async function deliverWebhookBatch(
   return result;
 }
 
-function progressOf(progress: unknown): string[] {
-  const done = (progress as Partial<WebhookProgress> | undefined)?.done;
-  return Array.isArray(done) ? done.filter((d): d is string => typeof d === 'string') : [];
+function progressOf(progress: unknown): WebhookProgress {
+  const p = progress as Partial<WebhookProgress> | undefined;
+  const done = Array.isArray(p?.done) ? p.done.filter((d): d is string => typeof d === 'string') : [];
+  const since = typeof p?.failingSince === 'object' && p.failingSince !== null ? p.failingSince : {};
+  return { done, failingSince: Object.fromEntries(Object.entries(since).filter(([, v]) => typeof v === 'number')) };
+}
+
+/** An endpoint's URL as reports and lists show it: without its query (a token some receivers put there). */
+export function shownUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}${u.search ? '?…' : ''}`;
 }
 
 /** One signed POST; heartbeats while it waits, so that a slow receiver is not taken for a dead worker. */
@@ -125,6 +141,7 @@ async function post(
   event: WebhookEvent,
   now: () => number,
   heartbeat: () => void,
+  cancelled: AbortSignal | undefined,
 ): Promise<Answer> {
   const body = JSON.stringify({ type: event.type, timestamp: event.timestamp, data: event.data });
   const timestamp = Math.floor(now() / 1000);
@@ -142,7 +159,9 @@ async function post(
       body,
       // A redirect is an answer, not a delivery: the configured URL is the one that is signed for.
       redirect: 'manual',
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      signal: cancelled
+        ? AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), cancelled])
+        : AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     await response.body?.cancel().catch(() => undefined);
     return { status: response.status };
@@ -153,10 +172,14 @@ async function post(
   }
 }
 
-/** Why a request failed, without the URL's query or anything the receiver said. */
+/**
+ * Why a request failed, as a code: never an error's message, which may quote the URL (and what is
+ * in it) or what the receiver said. This goes into the case's history in plain text.
+ */
 function describeError(err: unknown): string {
   if (err instanceof Error && err.name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
-  // fetch says "fetch failed"; its cause says why (ECONNREFUSED, ENOTFOUND, a certificate, a bad port).
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  if (err instanceof Error && err.name === 'AbortError') return 'cancelled';
+  // fetch says "fetch failed"; its cause's code says why (ECONNREFUSED, ENOTFOUND, a certificate).
+  const code = (err as { cause?: { code?: unknown } }).cause?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? code : 'request failed';
 }

@@ -2,6 +2,7 @@
 // (`list`), an endpoint enabled again after it was disabled (`enable`), and a fresh secret for a new
 // endpoint (`secret`).
 import { randomBytes } from 'node:crypto';
+import { shownUrl } from '../activities/webhooks.js';
 import { disabledEndpoints, enableEndpoint } from '../client/webhooks.js';
 import { loadWebhookEndpoints, WebhooksConfigError } from '../runtime/webhooks-config.js';
 import { configOrExit, withClient } from './connect.js';
@@ -29,7 +30,7 @@ export async function webhooksList(io: Io): Promise<number> {
     const off = disabled[e.id];
     return [
       e.id,
-      e.url,
+      shownUrl(e.url),
       (e.events ?? ['all']).join(', '),
       off ? `disabled since ${off.since.slice(0, 16).replace('T', ' ')} UTC (${off.detail})` : 'enabled',
     ];

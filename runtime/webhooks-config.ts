@@ -25,6 +25,9 @@ const endpointSchema = z.strictObject({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .refine((u) => u.startsWith('https://') || LOOPBACK.has(new URL(u).hostname), {
       error: 'must use https (plain http only to localhost)',
+    })
+    .refine((u) => !new URL(u).username && !new URL(u).password, {
+      error: 'must not hold a user name or password (the signature is the credential; a URL shows in reports)',
     }),
   secret,
   /** Only these types; all of them when absent. */

@@ -49,7 +49,7 @@ describe('README', () => {
         data: { caseId: 'K-1', employerId: 'wg-1' },
       };
       const registry = { disabled: async () => ({}), disable: async () => undefined };
-      const ctx = { progress: undefined, heartbeat: () => {}, scheduledAt: Date.now() };
+      const ctx = { progress: undefined, heartbeat: () => {} };
       const batch = { caseId: 'K-1', employerId: 'wg-1', events: [event] };
       expect(await deliverWebhookBatch(batch, [endpoint], registry, ctx)).toEqual({
         delivered: ['readme'],

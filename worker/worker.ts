@@ -36,6 +36,13 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
   installRuntime(logger);
   // A mistake in the webhook file stops the worker here, naming the endpoint and the field.
   const webhookEndpoints = setup.activities ? [] : loadWebhookEndpoints(config.webhooksFile);
+  if (!setup.activities) {
+    // Every worker of a task queue needs the same file: one without it delivers its cases' events to nobody.
+    if (webhookEndpoints.length === 0)
+      logger.info('webhooks: off (no POORTWACHTER_WEBHOOKS_FILE, or no endpoints in it)');
+    else
+      logger.info({ endpoints: webhookEndpoints.map((e) => e.id) }, `webhooks: ${webhookEndpoints.length} endpoint(s)`);
+  }
   // Payloads encrypted with the configured keys; refused early (KeyringError) when there are none.
   const dataConverter = setup.options?.dataConverter ?? encryptingDataConverter(loadKeyring(config));
   // The worker's namespace (the options may set another): the digest's reads use it too.

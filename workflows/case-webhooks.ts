@@ -3,7 +3,7 @@
 // (activities/webhooks.ts). Only ids, task ids, dates and codes leave the case this way: a receiver
 // that needs more asks the API, which checks who asks.
 import { SYSTEM } from './case-messages.js';
-import type { TimelineEntry } from './case-model.js';
+import type { DeskundigenoordeelState, TimelineEntry } from './case-model.js';
 import type { WebhookData, WebhookEvent, WebhookEventType } from './contract.js';
 
 /** The case as its webhooks name it, and the run chain it belongs to (the ids' stem). */
@@ -19,7 +19,10 @@ export function webhookId(c: WebhookCase, n: number): string {
   return `msg_${c.firstRunId.replace(/-/g, '')}_${n}`;
 }
 
-/** The webhook event a timeline entry makes, if any (the `n`-th of the case). */
+/**
+ * The webhook event a timeline entry makes, if any (the `n`-th of the case). Which entries make one
+ * decides when the case schedules a delivery: a change to that goes behind a patch of its own.
+ */
 export function webhookEventOf(entry: TimelineEntry, c: WebhookCase, n: number): WebhookEvent | undefined {
   const found = typeAndData(entry);
   if (!found) return undefined;
@@ -33,6 +36,13 @@ export function webhookEventOf(entry: TimelineEntry, c: WebhookCase, n: number):
 }
 
 type Extra = Omit<WebhookData, 'caseId' | 'employerId'>;
+
+/** Why a deskundigenoordeel is asked: only these codes go out (DeskundigenoordeelState['because']). */
+const BECAUSE = new Set<string>([
+  'eerstejaarsevaluatie-spoor1-uitzichtloos',
+  'eerstejaarsevaluatie-onduidelijk',
+  'start-tweede-spoor-overdue',
+] satisfies DeskundigenoordeelState['because'][]);
 
 function typeAndData(entry: TimelineEntry): [WebhookEventType, Extra] | undefined {
   const task = entry.task && entry.due ? { task: entry.task, due: entry.due } : {};
@@ -50,7 +60,7 @@ function typeAndData(entry: TimelineEntry): [WebhookEventType, Extra] | undefine
     case 'second-escalation':
       return ['task.escalated', { ...task, level: 2 }];
     case 'deskundigenoordeel-request':
-      return ['deskundigenoordeel.requested', entry.details ? { because: entry.details } : {}];
+      return ['deskundigenoordeel.requested', BECAUSE.has(entry.details ?? '') ? { because: entry.details } : {}];
     case 'closed':
       return ['case.closed', { closedBy: closedBy(entry) }];
     default:

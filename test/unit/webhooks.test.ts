@@ -83,6 +83,12 @@ describe('webhook events of a timeline', () => {
         'deskundigenoordeel.requested',
         { because: 'start-tweede-spoor-overdue' },
       ],
+      // Only the known codes: anything else in details stays in the case.
+      [
+        { kind: 'deskundigenoordeel-request', actor: 'system', details: 'J. de Vries' },
+        'deskundigenoordeel.requested',
+        {},
+      ],
       [{ kind: 'closed', actor: 'anna', details: 'gesloten: vertrokken' }, 'case.closed', { closedBy: 'event' }],
       [{ kind: 'closed', actor: 'system', details: 'hersteld: 28 dagen' }, 'case.closed', { closedBy: 'recovered' }],
       [{ kind: 'closed', actor: 'system', details: 'uit dienst: UWV' }, 'case.closed', { closedBy: 'left-employment' }],
@@ -135,6 +141,9 @@ describe('the webhook file', () => {
     expect(refused([{ ...good, events: ['case.opend'] }])).toMatch(/endpoints\.0\.events\.0/);
     expect(refused([good, good])).toMatch(/endpoints\.1\.id: "crm" appears twice/);
     expect(refused([{ ...good, extra: 1 }])).toMatch(/extra/);
+    expect(refused([{ ...good, url: 'https://user:pw@crm.arbo.example/' }])).toMatch(
+      /endpoints\.0\.url: must not hold a user name or password/,
+    );
     expect(() => parseWebhookEndpoints('{', 'w.json')).toThrow(/w\.json: is not valid JSON/);
   });
 });
@@ -146,8 +155,9 @@ describe('a delivery', () => {
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      seen.push(`${req.url} ${req.headers['webhook-id']}`);
-      const queue = statuses[req.url!] ?? [];
+      const path = new URL(req.url!, 'http://receiver').pathname;
+      seen.push(`${path} ${req.headers['webhook-id']}`);
+      const queue = statuses[path] ?? [];
       res.writeHead(queue.shift() ?? 200).end();
     });
   });
@@ -182,7 +192,7 @@ describe('a delivery', () => {
     seen.length = 0;
     statuses['/a'] = [500];
     let progress: unknown;
-    const ctx = { progress: undefined as unknown, heartbeat: (p: unknown) => (progress = p), scheduledAt: Date.now() };
+    const ctx = { progress: undefined as unknown, heartbeat: (p: unknown) => (progress = p) };
     const reg = registry();
     await expect(deliverWebhookBatch(batch, [endpoint('a'), endpoint('b')], reg, ctx)).rejects.toThrow(
       /did not take the events of case C-1: a: HTTP 500/,
@@ -194,31 +204,57 @@ describe('a delivery', () => {
     expect(result).toEqual({ delivered: ['a', 'b'], disabled: [] });
   });
 
-  it('disables an endpoint unreachable for longer than its disableAfterHours, and skips a disabled one', async () => {
-    seen.length = 0;
-    statuses['/slow'] = [503];
+  it('disables an endpoint that keeps refusing for its disableAfterHours (from its first refusal), not before', async () => {
+    statuses['/slow'] = [503, 503, 503];
     const reg = registry();
-    const threeDaysAgo = Date.now() - 73 * 3_600_000;
-    const result = await deliverWebhookBatch(batch, [endpoint('slow')], reg, {
-      progress: undefined,
-      heartbeat: () => {},
-      scheduledAt: threeDaysAgo,
+    const t0 = Date.parse('2027-06-01T08:00:00Z');
+    let progress: unknown;
+    const attempt = (hoursLater: number) =>
+      deliverWebhookBatch(batch, [{ ...endpoint('slow'), url: `${url}/slow?token=geheim` }], reg, {
+        progress,
+        heartbeat: (p) => (progress = p),
+        now: () => t0 + hoursLater * 3_600_000,
+      });
+    await expect(attempt(0)).rejects.toThrow(/slow: HTTP 503/);
+    await expect(attempt(71.9)).rejects.toThrow(/slow: HTTP 503/);
+    expect(reg.off).toEqual({});
+    expect(await attempt(72)).toEqual({ delivered: [], disabled: ['slow'] });
+    expect(reg.off.slow).toEqual({
+      reason: 'unreachable',
+      detail: 'HTTP 503',
+      since: '2027-06-04T08:00:00.000Z',
+      url: `${url}/slow?…`,
     });
-    expect(result).toEqual({ delivered: [], disabled: ['slow'] });
-    expect(reg.off.slow).toMatchObject({ reason: 'unreachable', detail: 'HTTP 503' });
+    // Disabled, it is asked nothing more.
     seen.length = 0;
-    await deliverWebhookBatch(batch, [endpoint('slow')], reg, {
-      progress: undefined,
-      heartbeat: () => {},
-      scheduledAt: Date.now(),
-    });
+    await deliverWebhookBatch(batch, [endpoint('slow')], reg, { progress: undefined, heartbeat: () => {} });
     expect(seen).toEqual([]);
+  });
+
+  it('an endpoint that takes something again starts counting afresh', async () => {
+    statuses['/flaky'] = [503, 503];
+    const reg = registry();
+    const t0 = Date.parse('2027-06-01T08:00:00Z');
+    let progress: unknown;
+    const attempt = (hoursLater: number) =>
+      deliverWebhookBatch(batch, [endpoint('flaky')], reg, {
+        progress,
+        heartbeat: (p) => (progress = p),
+        now: () => t0 + hoursLater * 3_600_000,
+      });
+    await expect(attempt(0)).rejects.toThrow(/HTTP 503/);
+    statuses['/flaky'] = [200, 503];
+    // msg_1 taken at hour 71, msg_2 refused: the count starts again there.
+    await expect(attempt(71)).rejects.toThrow(/HTTP 503/);
+    statuses['/flaky'] = [503];
+    await expect(attempt(100)).rejects.toThrow(/HTTP 503/);
+    expect(reg.off).toEqual({});
   });
 
   it('counts an endpoint that does not answer, or answers with a redirect, as not delivered', async () => {
     statuses['/moved'] = [302];
     const reg = registry();
-    const ctx = { progress: undefined, heartbeat: () => {}, scheduledAt: Date.now() };
+    const ctx = { progress: undefined, heartbeat: () => {} };
     await expect(deliverWebhookBatch(batch, [endpoint('moved')], reg, ctx)).rejects.toThrow(/moved: HTTP 302/);
     const nobody = createServer();
     await new Promise<void>((resolve) => nobody.listen(0, '127.0.0.1', resolve));
