@@ -12,6 +12,7 @@ import { openImportedCases, type CaseOpener } from './import.js';
 import { DeliveryError, type Mailer } from './mail.js';
 import { DEFAULT_LINKS, digestNotification, prepareDeskundigenoordeel, sendNotification } from './notifications.js';
 import { deliverWebhookBatch, type EndpointRegistry } from './webhooks.js';
+import type { Config } from '../runtime/config.js';
 import type { WebhookEndpoint } from '../runtime/webhooks-config.js';
 
 export type { Activities };
@@ -34,6 +35,20 @@ export interface ActivityDeps {
   caseOpener?: CaseOpener;
   /** The webhook endpoints (POORTWACHTER_WEBHOOKS_FILE) and where disabled ones are kept; none: nothing goes out. */
   webhooks?: { endpoints: readonly WebhookEndpoint[]; registry: EndpointRegistry };
+}
+
+/**
+ * What the activities take from the configuration: templates, links and the arbodienst's own
+ * addresses. The worker and `simulate` both build their activities with it, so that a what-if sends
+ * what production sends.
+ */
+export function activityConfig(config: Config) {
+  return {
+    templatesDir: config.templatesDir,
+    publicUrl: config.publicUrl,
+    supervisorEmail: config.supervisorEmail,
+    operationsEmail: config.operationsEmail,
+  };
 }
 
 export function createActivities(deps: ActivityDeps): Activities {
@@ -73,24 +88,68 @@ export function createActivities(deps: ActivityDeps): Activities {
         ctx?.log.warn('no recipient configured for this message; not sent', { kind: n.kind, messageId: n.messageId });
         return { messageId: n.messageId, accepted: [], recipients: [] };
       }
+      // Per recipient: who has it (from an earlier attempt's heartbeat), who was refused for good.
+      const everyone = [...n.to, ...(n.cc ?? [])];
+      const progress = recipientProgress(ctx?.info.heartbeatDetails);
+      const settled = new Set([...progress.delivered, ...progress.refused.map((r) => r.address)].map(lower));
+      const pending = everyone.filter((a) => !settled.has(lower(a)));
       let result;
       try {
-        result = await sendNotification(mailer, n, deps.templatesDir, {
-          publicUrl: deps.publicUrl ?? DEFAULT_LINKS.publicUrl,
-        });
+        result =
+          pending.length === 0
+            ? { accepted: [], refused: [] }
+            : await sendNotification(
+                mailer,
+                n,
+                deps.templatesDir,
+                { publicUrl: deps.publicUrl ?? DEFAULT_LINKS.publicUrl },
+                pending.length < everyone.length ? pending : undefined,
+              );
       } catch (err) {
         if (err instanceof DeliveryError && err.permanent) {
           throw ApplicationFailure.create({
             type: PERMANENT_DELIVERY_FAILURE,
-            message: err.message,
+            // The server's answer may quote an address: it goes in the (encrypted) details, not the message.
+            message: `the mail server refused the message for good${err.responseCode ? ` (${err.responseCode})` : ''}`,
             nonRetryable: true,
-            details: [{ responseCode: err.responseCode, recipients: [...n.to, ...(n.cc ?? [])] }],
+            details: [{ responseCode: err.responseCode, recipients: everyone, response: err.message }],
           });
         }
         throw err; // temporary: retried with backoff by the workflow's retry policy
       }
       await deps.afterAccepted?.(n.messageId);
-      return { ...result, recipients: [...n.to, ...(n.cc ?? [])] };
+      const delivered = [...progress.delivered, ...result.accepted];
+      const refused = [
+        ...progress.refused,
+        ...result.refused
+          .filter((r) => (r.responseCode ?? 0) >= 500)
+          .map((r) => ({ address: r.address, reason: r.response })),
+      ];
+      const later = result.refused.filter((r) => (r.responseCode ?? 0) < 500);
+      ctx?.heartbeat({ delivered, refused } satisfies RecipientProgress);
+      if (later.length > 0) {
+        // Only these are tried again; the others have it. No address in the message (it is stored in the open).
+        const codes = [...new Set(later.map((r) => r.responseCode ?? 'no code'))].join(', ');
+        throw ApplicationFailure.retryable(
+          `the mail server refused ${later.length} recipient(s) for now (${codes})`,
+          'RecipientsRefusedForNow',
+        );
+      }
+      if (delivered.length === 0) {
+        const codes = [...new Set(refused.map((r) => r.reason.slice(0, 3)))].join(', ');
+        throw ApplicationFailure.create({
+          type: PERMANENT_DELIVERY_FAILURE,
+          message: `the mail server refused every recipient for good (${codes})`,
+          nonRetryable: true,
+          details: [{ recipients: everyone, refused }],
+        });
+      }
+      return {
+        messageId: n.messageId,
+        accepted: delivered,
+        recipients: delivered,
+        ...(refused.length > 0 && { refused }),
+      };
     },
     /** The request for a deskundigenoordeel: the question, the documents UWV asks for, who signs. */
     async prepareDeskundigenoordeelRequest(because) {
@@ -125,6 +184,22 @@ export function createActivities(deps: ActivityDeps): Activities {
   };
   return activities;
 }
+
+/** Who has a message, and who was refused it for good, across the attempts of one `notify`. */
+interface RecipientProgress {
+  delivered: string[];
+  refused: { address: string; reason: string }[];
+}
+
+function recipientProgress(details: unknown): RecipientProgress {
+  const d = details as Partial<RecipientProgress> | undefined;
+  return {
+    delivered: Array.isArray(d?.delivered) ? d.delivered.filter((a) => typeof a === 'string') : [],
+    refused: Array.isArray(d?.refused) ? d.refused.filter((r) => typeof r?.address === 'string') : [],
+  };
+}
+
+const lower = (address: string) => address.toLowerCase();
 
 /** The addresses that come from the worker's configuration, never from workflow code. */
 function withAddedRecipients(n: Notification, deps: ActivityDeps): Notification {

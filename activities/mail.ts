@@ -11,6 +11,25 @@ export interface OutgoingEmail {
   html?: string;
   /** An iCalendar object (RFC 5545) sent as a text/calendar part with its METHOD. */
   calendar?: { method: 'REQUEST' | 'CANCEL'; content: string };
+  /**
+   * Deliver to these only (the SMTP envelope), the headers still naming everyone: a retry for the
+   * recipients the server refused for now, without a second copy for those who have it.
+   */
+  envelopeTo?: string[];
+}
+
+/** A recipient the SMTP server refused (RCPT TO): 5xx for good, 4xx (or no code) for now. */
+export interface RecipientRefusal {
+  address: string;
+  responseCode?: number;
+  /** The server's answer: may quote the address, so it stays in encrypted payloads and e-mails only. */
+  response: string;
+}
+
+export interface SendResult {
+  accepted: string[];
+  /** Each recipient refused, with why; empty when every one was taken. */
+  refused: RecipientRefusal[];
 }
 
 /**
@@ -39,10 +58,31 @@ export function classifyDeliveryError(err: unknown): DeliveryError {
   return new DeliveryError(message, false);
 }
 
+/** nodemailer reports recipients as strings or address objects, depending on how they were given. */
+const addresses = (list: unknown[] | undefined) =>
+  (list ?? []).map((a) => (typeof a === 'string' ? a : String((a as { address?: string }).address)));
+
+function refusalsOf(errors: unknown[] | undefined): RecipientRefusal[] {
+  return (errors ?? []).map((e) => {
+    const r = e as { recipient?: string; responseCode?: number; response?: string; message?: string };
+    return {
+      address: String(r.recipient ?? ''),
+      ...(typeof r.responseCode === 'number' && { responseCode: r.responseCode }),
+      response: r.response ?? r.message ?? 'refused',
+    };
+  });
+}
+
+/** The address in a From header such as `Poortwachter <poortwachter@localhost>`. */
+function addressOf(from: string): string {
+  return /<([^>]+)>/.exec(from)?.[1] ?? from;
+}
+
 export interface Mailer {
   /** The From address, also the organizer of calendar invitations. */
   from?: string;
-  send(email: OutgoingEmail): Promise<{ accepted: string[]; rejected: string[] }>;
+  /** Throws a DeliveryError when the message as a whole was not taken; a refused recipient is in `refused`. */
+  send(email: OutgoingEmail): Promise<SendResult>;
   close(): void;
 }
 
@@ -82,6 +122,7 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
           text: email.text,
           html: email.html,
           messageId: email.messageId,
+          ...(email.envelopeTo && { envelope: { from: addressOf(from), to: email.envelopeTo } }),
           ...(email.calendar && {
             icalEvent: {
               method: email.calendar.method,
@@ -91,12 +132,15 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
           }),
         });
       } catch (err) {
+        // Every recipient refused (nodemailer's EENVELOPE with their answers): per recipient, not the message.
+        const refused = refusalsOf((err as { rejectedErrors?: unknown[] }).rejectedErrors);
+        if ((err as { code?: string }).code === 'EENVELOPE' && refused.length > 0) return { accepted: [], refused };
         throw classifyDeliveryError(err);
       }
-      // nodemailer reports recipients as strings or address objects, depending on how they were given.
-      const addresses = (list: unknown[] | undefined) =>
-        (list ?? []).map((a) => (typeof a === 'string' ? a : String((a as { address?: string }).address)));
-      return { accepted: addresses(info.accepted), rejected: addresses(info.rejected) };
+      return {
+        accepted: addresses(info.accepted),
+        refused: refusalsOf((info as { rejectedErrors?: unknown[] }).rejectedErrors),
+      };
     },
     close() {
       transport.close();

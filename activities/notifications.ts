@@ -14,7 +14,7 @@ import type {
   NotificationTask,
 } from '../workflows/contract.js';
 import { deadlineCalendar } from './icalendar.js';
-import type { Mailer } from './mail.js';
+import type { Mailer, SendResult } from './mail.js';
 import { renderMessage, type RenderedMessage, type TemplateData } from './templates.js';
 
 /** The daily digest as a notification: one message to the casemanager, in their language. */
@@ -135,14 +135,24 @@ export async function sendNotification(
   n: Notification,
   templatesDir?: string,
   links: Links = DEFAULT_LINKS,
-): Promise<{ messageId: string; accepted: string[] }> {
+  envelopeTo?: string[],
+): Promise<{ messageId: string } & SendResult> {
   const { subject, text, html } = renderNotification(n, templatesDir, links);
   const calendar =
     (n.kind === 'reminder' || n.kind === 'calendar-cancel') && n.calendar
       ? { method: n.calendar.method, content: invitation(mailer, n, n.calendar, subject, text, links) }
       : undefined;
-  const { accepted } = await mailer.send({ messageId: n.messageId, to: n.to, cc: n.cc, subject, text, html, calendar });
-  return { messageId: n.messageId, accepted };
+  const result = await mailer.send({
+    messageId: n.messageId,
+    to: n.to,
+    cc: n.cc,
+    subject,
+    text,
+    html,
+    calendar,
+    ...(envelopeTo && { envelopeTo }),
+  });
+  return { messageId: n.messageId, ...result };
 }
 
 function invitation(

@@ -153,7 +153,7 @@ export async function openLifecycle(
     : {
         async send(email) {
           sink.record(email.messageId);
-          return { accepted: [...email.to, ...(email.cc ?? [])], rejected: [] };
+          return { accepted: [...email.to, ...(email.cc ?? [])], refused: [] };
         },
         close() {},
       };

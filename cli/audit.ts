@@ -8,7 +8,7 @@ import { renderReport } from '../client/audit/report.js';
 import { onTime } from '../client/audit/history.js';
 import { BundleFormatError, verifyBundle, type VerifyReport } from '../client/audit/verify.js';
 import { casemanagerKey, caseIdSchema, caseWorkflowId } from '../workflows/case-model.js';
-import { addDays, isValidIsoDate } from '../workflows/calendar/index.js';
+import { addDays, givenDateProblem } from '../workflows/calendar/index.js';
 import { EncryptionCodec, KeyringError, loadKeyring } from '../runtime/codec.js';
 import { ConfigError, loadConfig } from '../runtime/config.js';
 import { installRuntime } from '../runtime/sdk-runtime.js';
@@ -96,7 +96,7 @@ export async function auditExport(caseIds: string[], values: ExportOptions, io: 
     ['closed-from', values.closedFrom],
     ['closed-to', values.closedTo],
   ] as const) {
-    if (v !== undefined && !isValidIsoDate(v)) throw new CliError(`--${flag} must be a date YYYY-MM-DD, got "${v}"`);
+    if (v !== undefined && givenDateProblem(v)) throw new CliError(`--${flag}: ${givenDateProblem(v)}`);
   }
   const signingKeyPem = await keyFrom(values.signingKey, 'signing key');
 

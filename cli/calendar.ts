@@ -2,7 +2,7 @@
 import {
   CalendarInputError,
   computeCalendar,
-  isoDateProblem,
+  givenDateProblem,
   parseCaseFacts,
   type CalendarResult,
 } from '../workflows/calendar/index.js';
@@ -54,7 +54,7 @@ export interface CalendarOptions {
 export async function runCalendar(options: CalendarOptions, io: Io): Promise<number> {
   const { asOf } = options;
   if (asOf !== undefined) {
-    const problem = isoDateProblem(asOf);
+    const problem = givenDateProblem(asOf);
     if (problem) throw new CliError(`--as-of: ${problem}`);
   }
   let result: CalendarResult;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { digestNotification, renderNotification } from '../activities/notifications.js';
 import { collectDigests } from '../activities/digest.js';
 import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
-import { isoDateProblem, isWorkingDay } from '../workflows/calendar/index.js';
+import { givenDateProblem, isWorkingDay } from '../workflows/calendar/index.js';
 import { casemanagerKey } from '../workflows/case-model.js';
 import { digestMessageId, type DigestWorkflowInput, type DigestWorkflowResult } from '../workflows/digest-workflow.js';
 import { caseReader } from '../client/cases.js';
@@ -27,7 +27,7 @@ export async function runDigest(options: DigestOptions, io: Io): Promise<number>
     throw new CliError(`--casemanager must be an e-mail address, not "${email}"`);
   }
   const date = options.date ?? amsterdamDate(Date.now());
-  const problem = isoDateProblem(date);
+  const problem = givenDateProblem(date);
   if (problem) throw new CliError(`--date ${problem}`);
   const key = casemanagerKey(email);
   const workingDay = isWorkingDay(date);

@@ -1,5 +1,6 @@
 // `poortwachter simulate`: what a case will do, by running the real workflow on a private
 // time-skipping server (see tools/simulate.ts), printed as a timeline and a final state.
+import { configOrExit } from './connect.js';
 import { pino } from 'pino';
 import { installRuntime } from '../runtime/sdk-runtime.js';
 import { InvalidInputError } from '../client/cases.js';
@@ -94,7 +95,11 @@ export async function runSimulation(options: SimulateOptions, io: Io): Promise<n
     // The SDK's own logs: errors only (LOG_LEVEL to see more), on standard error. The test server
     // makes the SDK warn about server capabilities that do not matter here.
     installRuntime(pino({ level: process.env.LOG_LEVEL ?? 'error' }, pino.destination(2)));
-    result = await simulate(input, { log: (line) => io.stderr.write(`poortwachter simulate: ${line}\n`) });
+    result = await simulate(input, {
+      log: (line) => io.stderr.write(`poortwachter simulate: ${line}\n`),
+      // The worker's configuration: what production would send (the supervisor in cc, the operations address).
+      config: configOrExit(),
+    });
   } catch (err) {
     if (err instanceof InvalidInputError) {
       throw new CliError(`invalid scenario\n${err.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);

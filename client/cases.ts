@@ -71,33 +71,9 @@ function issuesOf(error: { issues: { path: PropertyKey[]; message: string }[] })
     .filter((i) => !seen.has(`${i.path}\n${i.message}`) && seen.add(`${i.path}\n${i.message}`));
 }
 
-/** No case under this law starts before 1990: an earlier first sick day is a typo. */
-const EARLIEST_FIRST_SICK_DAY = '1990-01-01';
-/**
- * Nor after 2099: a year such as 2999 or 20260 is a typo. (A fixed bound, not "today": a case may be
- * simulated in the future, and the time-skipping test server runs years ahead of the wall clock.)
- */
-const LATEST_FIRST_SICK_DAY = '2099-12-31';
-
 export function parseOpenCase(input: unknown): OpenCaseInput {
   const parsed = openCaseSchema.safeParse(input);
   if (!parsed.success) throw new InvalidInputError(issuesOf(parsed.error));
-  if (parsed.data.firstSickDay < EARLIEST_FIRST_SICK_DAY) {
-    throw new InvalidInputError([
-      {
-        path: 'firstSickDay',
-        message: `${parsed.data.firstSickDay} is before ${EARLIEST_FIRST_SICK_DAY}: not a plausible first sick day`,
-      },
-    ]);
-  }
-  if (parsed.data.firstSickDay > LATEST_FIRST_SICK_DAY) {
-    throw new InvalidInputError([
-      {
-        path: 'firstSickDay',
-        message: `${parsed.data.firstSickDay} is after ${LATEST_FIRST_SICK_DAY}: not a plausible first sick day`,
-      },
-    ]);
-  }
   return parsed.data;
 }
 

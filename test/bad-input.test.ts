@@ -137,12 +137,55 @@ describe('bad input, everywhere', () => {
     await refused(
       ['case', 'record', caseId, 'task-completed', '--task', 'probleemanalyse', '--date', '2999-01-01'],
       2,
-      ['date: 2999-01-01 is in the future'],
+      ['date: 2999-01-01 is after 2099-12-31: not a plausible date'],
     );
     await refused(
       ['case', 'record', caseId, 'task-completed', '--task', 'probleemanalyse', '--date', '1989-06-01'],
       2,
-      [/date: 1989-06-01 is before the first sick day/],
+      ['date: 1989-06-01 is before 1990-01-01: not a plausible date'],
+    );
+    await refused(
+      ['case', 'record', caseId, 'task-completed', '--task', 'probleemanalyse', '--date', '2001-06-01'],
+      2,
+      [/date: 2001-06-01 is before the first sick day/],
+    );
+    // One bound for every date of every event, the field named (these crashed or were taken before).
+    await refused(
+      [
+        'case',
+        'record',
+        caseId,
+        'task-postponed',
+        '--task',
+        'probleemanalyse',
+        '--new-date',
+        '2998-06-01',
+        '--reason',
+        'x',
+      ],
+      2,
+      ['newDate: 2998-06-01 is after 2099-12-31'],
+    );
+    await refused(
+      [
+        'case',
+        'record',
+        caseId,
+        'task-postponed',
+        '--task',
+        'probleemanalyse',
+        '--new-date',
+        '2999-12-31',
+        '--reason',
+        'x',
+      ],
+      2,
+      ['newDate: 2999-12-31 is after 2099-12-31'],
+    );
+    await refused(
+      ['case', 'record', caseId, 'spoor2-exception', '--reason', 'onvoldoende-belastbaar', '--until', '2999-12-31'],
+      2,
+      ['until: 2999-12-31 is after 2099-12-31'],
     );
     await refused(['case', 'record', caseId, 'task-completed', '--task', 'diagnose', '--date', D], 2, [
       'task: must be one of',
@@ -256,6 +299,19 @@ describe('bad input, everywhere', () => {
       ['calendar', '--as-of', '2026-13-45'],
       2,
       ['2026-13-45'],
+      JSON.stringify({ firstSickDay: '2026-01-05' }),
+    );
+    // A first sick day in 2998 crashed with a RangeError; now refused with the field named.
+    await refused(
+      ['calendar'],
+      2,
+      ['firstSickDay: 2998-01-05 is after 2099-12-31'],
+      JSON.stringify({ firstSickDay: '2998-01-05' }),
+    );
+    await refused(
+      ['calendar', '--as-of', '2998-01-01'],
+      2,
+      ['2998-01-01 is after 2099-12-31'],
       JSON.stringify({ firstSickDay: '2026-01-05' }),
     );
     await refused(['simulate'], 2, ['case'], JSON.stringify({ events: [], until: '2026-06-01' }));

@@ -47,6 +47,8 @@ describe('replay guard', () => {
         'summary-memo.json',
         'reassigned.json',
         'webhooks.json',
+        'refused-recipient.json',
+        'follow-up-after-holiday.json',
       ]),
     );
   });

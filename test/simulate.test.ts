@@ -251,6 +251,21 @@ describe('poortwachter simulate', () => {
     for (const message of messages) expect(stderr).toContain(message);
   });
 
+  it("builds its activities from the worker's configuration: the supervisor in cc of the second escalation", async () => {
+    const saved = process.env.POORTWACHTER_SUPERVISOR_EMAIL;
+    process.env.POORTWACHTER_SUPERVISOR_EMAIL = 'leiding@arbo.example';
+    try {
+      const { code, stdout, stderr } = await run(['--file', EXAMPLE, '--json']);
+      expect(code, stderr).toBe(0);
+      const result = JSON.parse(stdout) as SimulationResult;
+      const second = result.emails.filter((m) => m.messageId.includes('.second-escalation.'));
+      expect(second.map((m) => [m.to, m.cc])).toEqual([[[ANNA], [HR, 'leiding@arbo.example']]]);
+    } finally {
+      if (saved === undefined) delete process.env.POORTWACHTER_SUPERVISOR_EMAIL;
+      else process.env.POORTWACHTER_SUPERVISOR_EMAIL = saved;
+    }
+  });
+
   it('refuses input that is not a scenario, and bad arguments, with exit 2', async () => {
     expect((await run([], '[]')).stderr).toContain('(input):');
     expect((await run([], '')).code).toBe(2);

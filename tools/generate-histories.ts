@@ -71,15 +71,15 @@ function evaluations(from: number, until: number): Step[] {
   return steps;
 }
 
-/** A first year done on time, up to an eerstejaarsevaluatie on day 340 with this outcome. */
-function firstYear(outcome: string): Step[] {
+/** A first year done on time, up to an eerstejaarsevaluatie on day `evaluatedOn` (340) with this outcome. */
+function firstYear(outcome: string, evaluatedOn = 340): Step[] {
   return [
     done('ziekmelding', 1),
     done('probleemanalyse', 35),
     done('plan-van-aanpak', 45),
     ...evaluations(45, 290),
     done('uwv-42-weken-melding', 292),
-    done('eerstejaarsevaluatie', 340, { outcome }),
+    done('eerstejaarsevaluatie', evaluatedOn, { outcome }),
   ];
 }
 
@@ -305,6 +305,35 @@ export const SCENARIOS: HistoryScenario[] = [
     ],
   },
   {
+    name: 'refused-recipient',
+    description:
+      "the casemanager's address refused for good while the bedrijfsarts takes the probleemanalyse reminder: delivered to the one, delivery-failed for the other and reported (patch task-email-refused-recipients); recovery",
+    extra: { casemanager: { name: 'Verhuisd', email: 'verhuisd@weigert.example' } },
+    steps: [
+      done('ziekmelding', 1),
+      done('probleemanalyse', 38),
+      { on: 45, event: { type: 'recovered', date: day(45) } },
+    ],
+  },
+  {
+    name: 'follow-up-after-holiday',
+    description:
+      "eerstejaarsevaluatie onduidelijk on 4 December 2024: the deskundigenoordeel's follow-up would fall on New Year's Day and goes on 2 January (patch deskundigenoordeel-follow-up-working-day); received, closed by hand",
+    steps: [
+      ...firstYear('onduidelijk', 331),
+      {
+        on: 370,
+        event: {
+          type: 'deskundigenoordeel-received',
+          date: day(370),
+          question: 'geschikt-eigen-werk',
+          outcome: 'geschikt voor eigen werk',
+        },
+      },
+      { on: 372, event: { type: 'case-closed', reason: 'dossier overgedragen' } },
+    ],
+  },
+  {
     name: 'webhooks',
     description:
       'every event goes out as a webhook (patch case-webhooks), to a receiver that takes 200 ms to answer, so that events of one moment queue behind a batch on its way; a late probleemanalyse (reminded, overdue, escalated), two events on one day, closed by hand',
@@ -321,14 +350,20 @@ export const SCENARIOS: HistoryScenario[] = [
 /**
  * E-mails go nowhere: the history records what was sent, not the SMTP conversation. Addresses at
  * weigert.example are refused for good (as an SMTP server answers 550), for the delivery-failure
- * scenario.
+ * scenarios: a message to them alone fails as a whole, one with other recipients reaches those.
  */
 const nullMailer: Mailer = {
   async send(email) {
     const all = [...email.to, ...(email.cc ?? [])];
     const refused = all.filter((a) => a.endsWith('@weigert.example'));
-    if (refused.length) throw new DeliveryError(`550 mailbox unavailable: ${refused.join(', ')}`, true, 550);
-    return { accepted: all, rejected: [] };
+    if (refused.length === all.length) {
+      throw new DeliveryError(`550 mailbox unavailable: ${refused.join(', ')}`, true, 550);
+    }
+    // Some refused, the others taken: as an SMTP server answers RCPT TO one by one.
+    return {
+      accepted: all.filter((a) => !refused.includes(a)),
+      refused: refused.map((address) => ({ address, responseCode: 550, response: '550 mailbox unavailable' })),
+    };
   },
   close() {},
 };

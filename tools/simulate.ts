@@ -18,7 +18,8 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import type { AddressObject, ParsedMail } from 'mailparser';
 import { z } from 'zod';
-import { createActivities } from '../activities/index.js';
+import { activityConfig, createActivities } from '../activities/index.js';
+import type { Config } from '../runtime/config.js';
 import { createMailer } from '../activities/mail.js';
 import { startTimeSkippingServer } from './test-server.js';
 import { workflowsPath } from '../runtime/project.js';
@@ -142,6 +143,11 @@ export interface SimulationResult {
 export interface SimulateOptions {
   /** Progress lines (server start, bundling, how far the simulation got). */
   log?: (line: string) => void;
+  /**
+   * The configuration the worker would run with: the activities are built from it as the worker
+   * builds them (supervisor in cc, operations address, templates, links). Default: the built-in ones.
+   */
+  config?: Config;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,7 +367,7 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
       namespace: env.namespace ?? 'default',
       taskQueue,
       workflowBundle,
-      activities: createActivities({ mailer }),
+      activities: createActivities({ mailer, ...(options.config && activityConfig(options.config)) }),
       dataConverter,
     });
     const running = worker.run();

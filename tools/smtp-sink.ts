@@ -4,9 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
+/** A message as the sink kept it: parsed, and the recipients of its SMTP envelope (who got it). */
+export type SunkMail = ParsedMail & { envelopeTo: string[] };
+
 export interface SmtpSink {
   url: string;
-  messages: ParsedMail[];
+  messages: SunkMail[];
   close(): Promise<void>;
 }
 
@@ -30,7 +33,7 @@ function smtpError({ code, message }: SmtpRefusal): Error {
 }
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
-  const messages: ParsedMail[] = [];
+  const messages: SunkMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -42,9 +45,10 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const refusal = options.refuseRecipient?.(address.address);
       callback(refusal && smtpError(refusal));
     },
-    onData(stream, _session, callback) {
+    onData(stream, session, callback) {
       simpleParser(stream)
-        .then((mail) => {
+        .then((parsed) => {
+          const mail = Object.assign(parsed, { envelopeTo: session.envelope.rcptTo.map((r) => r.address) });
           const refusal = options.refuseMessage?.(mail);
           if (refusal) return callback(smtpError(refusal));
           messages.push(mail);

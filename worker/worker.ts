@@ -3,7 +3,7 @@
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { createActivities, type Activities } from '../activities/index.js';
+import { activityConfig, createActivities, type Activities } from '../activities/index.js';
 import { createMailer, SMTP_SESSIONS } from '../activities/mail.js';
 import { encryptingDataConverter, loadKeyring } from '../runtime/codec.js';
 import type { Config } from '../runtime/config.js';
@@ -118,14 +118,4 @@ async function refuseUnknownNamespace(connection: NativeConnection, namespace: s
       throw new Error(`namespace "${namespace}" does not exist on ${address} (TEMPORAL_NAMESPACE)`);
     }
   }
-}
-
-/** What the activities take from the configuration: templates, links and the arbodienst's own addresses. */
-export function activityConfig(config: Config) {
-  return {
-    templatesDir: config.templatesDir,
-    publicUrl: config.publicUrl,
-    supervisorEmail: config.supervisorEmail,
-    operationsEmail: config.operationsEmail,
-  };
 }

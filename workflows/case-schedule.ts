@@ -9,6 +9,7 @@ import {
   addDays,
   addWorkingDays,
   firstWorkingDayAfter,
+  isWorkingDay,
   type CalendarResult,
   type IsoDate,
   type Milestone,
@@ -24,6 +25,11 @@ export const SECOND_ESCALATION_WORKING_DAYS = 10;
 export interface ScheduleOptions {
   /** The escalation chain: a second escalation when the task is still open 10 working days later. */
   secondEscalation?: boolean;
+  /**
+   * The deskundigenoordeel's follow-up on a working day: 28 days after the request, or the first
+   * working day after that when it is a general holiday (before, it went on the holiday itself).
+   */
+  followUpOnWorkingDay?: boolean;
 }
 
 export interface ScheduledMessage {
@@ -75,7 +81,8 @@ export function scheduledMessages(
   }
   const request = state.deskundigenoordeel;
   if (request && !request.receivedOn) {
-    const followUpOn = addDays(request.requestedOn, 28);
+    const day28 = addDays(request.requestedOn, 28);
+    const followUpOn = options.followUpOnWorkingDay && !isWorkingDay(day28) ? firstWorkingDayAfter(day28) : day28;
     messages.push({
       key: `deskundigenoordeel-reminder/${request.requestedOn}`,
       kind: 'deskundigenoordeel-reminder',

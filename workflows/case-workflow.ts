@@ -88,7 +88,11 @@ const { deliverWebhooks } = proxyActivities<Activities>({
  * - the memo keeps a summary of the case and its open tasks (case-summary.ts), for the task list;
  * - a reassignment cancels the invitations the casemanager who left still holds (asked only in a
  *   case with a `casemanager-changed` event, which no case before it has);
- * - what happens in the case goes out as webhook events (case-webhooks.ts), delivered by an activity.
+ * - what happens in the case goes out as webhook events (case-webhooks.ts), delivered by an activity;
+ * - a recipient the SMTP server refused for good while it took the others is recorded as
+ *   `delivery-failed` and reported (asked only when a result names one, which no result before did);
+ * - the deskundigenoordeel's follow-up moves off a general holiday to the next working day (asked
+ *   while a request waits for its answer).
  */
 export const PATCHES = {
   calendarInvites: 'task-email-calendar-invites',
@@ -99,6 +103,8 @@ export const PATCHES = {
   summaryMemo: 'case-summary-memo',
   reassignment: 'case-reassignment',
   webhooks: 'case-webhooks',
+  refusedRecipients: 'task-email-refused-recipients',
+  followUpOnWorkingDay: 'deskundigenoordeel-follow-up-working-day',
 } as const;
 
 /**
@@ -137,6 +143,12 @@ function caseChanges(): Record<keyof typeof PATCHES, boolean> {
     get webhooks() {
       return ask(PATCHES.webhooks);
     },
+    get refusedRecipients() {
+      return ask(PATCHES.refusedRecipients);
+    },
+    get followUpOnWorkingDay() {
+      return ask(PATCHES.followUpOnWorkingDay);
+    },
   };
 }
 
@@ -149,7 +161,11 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     const calendar = computeCalendar(state.facts, { asOf: c.today() });
     // A casemanager who left first loses the invitations they hold; what is sent next goes to the new one.
     if (state.casemanagersLeft?.length && c.changes.reassignment) await c.cancelForLeaving(calendar);
-    const options = { secondEscalation: c.changes.escalationChain };
+    const awaiting = state.deskundigenoordeel !== undefined && !state.deskundigenoordeel.receivedOn;
+    const options = {
+      secondEscalation: c.changes.escalationChain,
+      followUpOnWorkingDay: awaiting && c.changes.followUpOnWorkingDay,
+    };
     const plan = planRound(state, calendar, c.sent, c.now(), options);
     for (const key of plan.superseded) c.settle(key);
     if (plan.takeover) {
@@ -188,7 +204,9 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     // A deskundigenoordeel requested this round adds its 4-week follow-up, which the plan (made before
     // the request) does not hold; without it the follow-up would wait for whatever came next.
     const upcoming =
-      state.deskundigenoordeel === requestBefore ? plan.messages : scheduledMessages(calendar, state, options);
+      state.deskundigenoordeel === requestBefore
+        ? plan.messages
+        : scheduledMessages(calendar, state, { ...options, followUpOnWorkingDay: c.changes.followUpOnWorkingDay });
     const wakeAt = nextMoment(upcoming, c.sent, end.at, c.now());
     await condition(() => c.revision !== seen, Math.max(wakeAt - c.now(), 1));
   }
@@ -400,6 +418,19 @@ class CaseRun {
       }
     }
     onDelivered?.(result);
+    if (result.refused?.length && this.changes.refusedRecipients) {
+      const refused = result.refused.map((r) => r.address);
+      const reason = result.refused.map((r) => r.reason).join('; ');
+      this.record({
+        kind: 'delivery-failed',
+        actor: SYSTEM,
+        ...(n.tasks[0] && { task: n.tasks[0].id as TimelineEntry['task'], due: n.tasks[0].due }),
+        recipients: refused,
+        messageId: n.messageId,
+        details: `${n.kind}: ${reason}`,
+      });
+      await this.reportDeliveryFailure(s, refused, reason);
+    }
     return result;
   }
 
@@ -447,7 +478,8 @@ class CaseRun {
     if (!delivered) return;
     const n = send.notification;
     const { details, ...entry } = send.entry;
-    this.record({ ...entry, recipients: [...n.to, ...(n.cc ?? [])], messageId: n.messageId, details });
+    const recipients = delivered.recipients ?? [...n.to, ...(n.cc ?? [])];
+    this.record({ ...entry, recipients, messageId: n.messageId, details });
   }
 
   /** Cancels the invitations of tasks no longer open, or all of them when the case closed. */

@@ -87,8 +87,13 @@ export type NotificationKind = Notification['kind'];
 export interface NotifyResult {
   messageId: string;
   accepted: string[];
-  /** Every address the message went to, including those the activity added (supervisor, operations). */
+  /**
+   * Every address the message went to, including those the activity added (supervisor, operations);
+   * since 2026-12-06 only those the SMTP server took.
+   */
   recipients?: string[];
+  /** Recipients the SMTP server refused for good while it took the others (since 2026-12-06). */
+  refused?: { address: string; reason: string }[];
 }
 
 /** The ApplicationFailure type of a message that will never be delivered as addressed. */

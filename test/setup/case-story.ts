@@ -6,6 +6,7 @@ import type { CaseView } from '../../workflows/case-api.js';
 import type { TimelineEntry, TimelineKind } from '../../workflows/case-model.js';
 import type { IsoDate } from '../../workflows/calendar/index.js';
 import type { CaseWorld } from './case-world.js';
+import type { SunkMail } from '../../tools/smtp-sink.js';
 
 const wallClock = new Intl.DateTimeFormat('en-CA', {
   timeZone: 'Europe/Amsterdam',
@@ -29,7 +30,7 @@ export function taskMessageId(caseId: string, kind: 'reminder' | 'escalation', t
 }
 
 /** The e-mails of one case that reached the SMTP sink, in the order they arrived. */
-export function mailsOf(world: CaseWorld, caseId: string): ParsedMail[] {
+export function mailsOf(world: CaseWorld, caseId: string): SunkMail[] {
   return world.sink.messages.filter((m) => m.messageId?.startsWith(`<${caseId}.`));
 }
 

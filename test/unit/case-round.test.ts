@@ -175,6 +175,25 @@ describe('planRound', () => {
     expect(round(received, '2026-03-30', 8).messages.map((m) => m.key)).not.toContain(key);
   });
 
+  it('follows a deskundigenoordeel up on the first working day when the 28th day is a holiday', () => {
+    // Requested Friday 4 December 2026: 28 days later is New Year's Day, a Friday; then the weekend.
+    const state = {
+      ...caseState(D),
+      deskundigenoordeel: { requestedOn: '2026-12-04', because: 'start-tweede-spoor-overdue' as const },
+    };
+    const at = (followUpOnWorkingDay: boolean) => {
+      const calendar = computeCalendar(state.facts, { asOf: '2026-12-20' });
+      const plan = planRound(state, calendar, new Set(), amsterdamInstant('2026-12-20', 8), {
+        secondEscalation: true,
+        followUpOnWorkingDay,
+      });
+      return new Date(plan.messages.find((m) => m.kind === 'deskundigenoordeel-reminder')!.at).toISOString();
+    };
+    expect(at(true)).toBe('2027-01-04T07:00:00.000Z');
+    // A case from before the change keeps its holiday follow-up (patch deskundigenoordeel-follow-up-working-day).
+    expect(at(false)).toBe('2027-01-01T07:00:00.000Z');
+  });
+
   it('counts working days around Christmas and New Year: a probleemanalyse due on 31 December 2025', () => {
     // First sick day Thursday 20 November 2025: week 6 ends on Wednesday 31 December.
     const state = caseState('2025-11-20', { completed: { ziekmelding: '2025-11-21' } });

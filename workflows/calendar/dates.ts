@@ -16,6 +16,24 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 export const MIN_YEAR = 1900;
 export const MAX_YEAR = 2999;
 
+/**
+ * The dates a person or system may give: no case under this law starts before 1990, and a year after
+ * 2099 is a typo (2999, 20260). A fixed bound, not "today": a case may be simulated in the future, and
+ * the test server runs years ahead of the wall clock. The arithmetic itself reaches to 2999, far past
+ * what a case computes from such a date.
+ */
+export const EARLIEST_DATE = '1990-01-01';
+export const LATEST_DATE = '2099-12-31';
+
+/** Why a given date is not one to take: not a date, or outside EARLIEST_DATE…LATEST_DATE. */
+export function givenDateProblem(value: string): string | undefined {
+  const problem = isoDateProblem(value);
+  if (problem) return problem;
+  if (value < EARLIEST_DATE) return `${value} is before ${EARLIEST_DATE}: not a plausible date`;
+  if (value > LATEST_DATE) return `${value} is after ${LATEST_DATE}: not a plausible date`;
+  return undefined;
+}
+
 export function isLeapYear(year: number): boolean {
   return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }

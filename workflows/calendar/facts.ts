@@ -3,7 +3,7 @@
 // The schemas are strict: an unknown field is refused rather than ignored, so that no medical detail
 // (a diagnosis, a note) can be carried into the case record through an extra field. Free text is
 // limited to the reason of an art. 5 postponement; the spoor-2 exception reason is a fixed choice.
-import { compareDates, type IsoDate, addDays, isoDateProblem } from './dates.js';
+import { compareDates, type IsoDate, addDays, givenDateProblem } from './dates.js';
 import { CalendarInputError, formatPath, type InputIssue } from './errors.js';
 import { POSTPONABLE_IDS, SINGLE_TASK_IDS, type SingleTaskId, TASK_IDS } from './milestones.js';
 import { getRuleset, listRulesets } from './rulesets/registry.js';
@@ -13,7 +13,7 @@ export const isoDate = z
   .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a date string YYYY-MM-DD') })
   .check(
     z.superRefine((value, ctx) => {
-      const problem = isoDateProblem(value);
+      const problem = givenDateProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }),
   );
