@@ -208,7 +208,10 @@ export function formatCase(view: CaseView): string {
       t.recipients?.join(', ') ?? '',
     ]),
   ]);
-  return [...header, '', formatCalendar(c, view.asOf), 'Timeline:', timeline, ''].join('\n');
+  const omitted = view.timelineOmitted
+    ? [`(${view.timelineOmitted} earlier entries are in the case's history: poortwachter audit export ${view.caseId})`]
+    : [];
+  return [...header, '', formatCalendar(c, view.asOf), 'Timeline:', ...omitted, timeline, ''].join('\n');
 }
 
 export async function caseShow(caseId: string, values: { json?: boolean }, io: Io): Promise<number> {

@@ -90,7 +90,12 @@ export const caseViewSchema = z
       .object({ requestedOn: isoDate, because: z.string(), receivedOn: isoDate.optional() })
       .optional(),
     workPercentage: z.object({ since: isoDate, percentage: z.number() }).optional(),
-    timeline: z.array(timelineEntrySchema),
+    timeline: z.array(timelineEntrySchema).describe('the latest entries (the case keeps 250 to 300 at hand)'),
+    timelineOmitted: z
+      .number()
+      .int()
+      .optional()
+      .describe('how many entries came before `timeline`: they are in the audit bundle of the case'),
   })
   .describe('a case: its calendar and timeline');
 

@@ -21,7 +21,10 @@ export interface CaseView {
   workPercentage?: { since: IsoDate; percentage: number };
   /** Colleagues who stand in for the casemanager, each for a period. */
   standIns?: StandIn[];
+  /** The latest entries (at most TIMELINE_WINDOW + 50); the earlier ones are in the case's history. */
   timeline: TimelineEntry[];
+  /** How many entries came before `timeline` (read them with `poortwachter audit export`). */
+  timelineOmitted?: number;
 }
 
 export interface EventAccepted {
@@ -62,5 +65,6 @@ export function caseView(state: CaseState, asOf: IsoDate): CaseView {
     ...(state.workPercentage && { workPercentage: state.workPercentage }),
     ...(state.standIns && { standIns: state.standIns }),
     timeline: state.timeline,
+    ...(state.timelineOmitted && { timelineOmitted: state.timelineOmitted.entries }),
   };
 }

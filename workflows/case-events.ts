@@ -9,7 +9,13 @@ import {
   type CaseFacts,
   type IsoDate,
 } from './calendar/index.js';
-import { caseEventSchema, type CaseEvent, type CaseState, type DeskundigenoordeelState } from './case-model.js';
+import {
+  CASE_LIMITS,
+  caseEventSchema,
+  type CaseEvent,
+  type CaseState,
+  type DeskundigenoordeelState,
+} from './case-model.js';
 import { isNotEncrypted, NOT_ENCRYPTED_MESSAGE } from './not-encrypted.js';
 
 /** Why an event was refused: malformed (`invalid`) or impossible in the case's state (`not-allowed`). */
@@ -83,6 +89,12 @@ export function unwrapEvent(raw: unknown, state: CaseState, strict: boolean): { 
   return { event: parseEvent(envelope.event), eventId: envelope.eventId };
 }
 
+/** The events and notes of a case from before it counted them: its whole timeline is still at hand. */
+function recordedSoFar(state: CaseState): { events: number; notes: number } {
+  const events = state.timeline.filter((e) => e.kind === 'event');
+  return { events: events.length, notes: events.filter((e) => e.event?.type === 'note').length };
+}
+
 /** What happens to the deskundigenoordeel after this event, if anything. */
 export interface EventEffects {
   requestDeskundigenoordeel?: DeskundigenoordeelState['because'];
@@ -97,6 +109,18 @@ export interface EventEffects {
  */
 export function applyEvent(state: CaseState, event: CaseEvent, today: IsoDate): EventEffects {
   if (state.status === 'closed') throw notAllowed(`the case is closed (${state.closedReason ?? 'closed'})`);
+  const recorded = state.recorded ?? recordedSoFar(state);
+  if (recorded.events >= CASE_LIMITS.events) {
+    throw notAllowed(
+      `this case holds ${CASE_LIMITS.events} events, the most one case takes; keep what more there is in the arbodienst's own file`,
+    );
+  }
+  if (event.type === 'note' && recorded.notes >= CASE_LIMITS.notes) {
+    throw notAllowed(
+      `this case holds ${CASE_LIMITS.notes} notes, the most one case takes; keep further notes in the arbodienst's own file`,
+    );
+  }
+  state.recorded = { events: recorded.events + 1, notes: recorded.notes + (event.type === 'note' ? 1 : 0) };
   const facts: CaseFacts = state.facts;
   const effects: EventEffects = {};
   const calendar = computeCalendar(facts, { asOf: today });

@@ -68,6 +68,16 @@ export type ReminderPolicy = z.infer<typeof reminderPolicySchema>;
 
 export const DEFAULT_REMINDER_WORKING_DAYS = 5;
 
+/**
+ * What one case takes, and what of it the case keeps at hand. The whole record is the case's history
+ * (every run of it, which `audit export` follows); the state carried from run to run and answered by
+ * the query keeps the latest TIMELINE_WINDOW entries, so that it stays far below Temporal's 2 MB per
+ * payload whatever is recorded. The limits refuse events well before the history could grow past
+ * what a case needs in its two years: a note is at most 2,000 characters.
+ */
+export const CASE_LIMITS = { events: 2_000, notes: 1_000 } as const;
+export const TIMELINE_WINDOW = 250;
+
 export const openCaseSchema = z
   .strictObject({
     caseId: caseIdSchema,
@@ -290,6 +300,10 @@ export interface CaseState {
    * so that a new due date updates the same entry and a finished task cancels it.
    */
   invites?: Record<string, CalendarInvite>;
+  /** The timeline entries no longer at hand (TIMELINE_WINDOW): how many, and how many of them were reassignments. */
+  timelineOmitted?: { entries: number; casemanagerChanges: number };
+  /** Events and notes recorded so far (CASE_LIMITS); counted from the timeline when absent (cases from before). */
+  recorded?: { events: number; notes: number };
   /** The ids of the events recorded (EventEnvelope): the same event is never taken twice. */
   eventIds?: string[];
   /** The webhook events made so far (their ids count on), and those not yet delivered. */

@@ -38,6 +38,7 @@ import {
   casemanagerKey,
   initialFacts,
   openCaseSchema,
+  TIMELINE_WINDOW,
   type CaseState,
   type CaseWorkflowInput,
   type DeskundigenoordeelState,
@@ -289,7 +290,24 @@ class CaseRun {
     const full = { at: new Date(this.now()).toISOString(), ...entry };
     this.state.timeline.push(full);
     this.queueWebhook(full);
+    this.keepTimelineWindow();
     return full;
+  }
+
+  /**
+   * Keeps the latest TIMELINE_WINDOW entries at hand (dropped 50 at a time); the rest is in the
+   * history. What the case still needs of them is counted (the reassignments number the cancellations).
+   */
+  private keepTimelineWindow(): void {
+    const { timeline } = this.state;
+    if (timeline.length <= TIMELINE_WINDOW + 50) return;
+    const dropped = timeline.splice(0, timeline.length - TIMELINE_WINDOW);
+    const before = this.state.timelineOmitted ?? { entries: 0, casemanagerChanges: 0 };
+    this.state.timelineOmitted = {
+      entries: before.entries + dropped.length,
+      casemanagerChanges:
+        before.casemanagerChanges + dropped.filter((e) => e.event?.type === 'casemanager-changed').length,
+    };
   }
 
   /** What the arbodienst's systems hear of an entry, queued for the end of the round (deliverWebhooks). */
@@ -446,7 +464,9 @@ class CaseRun {
 
   /** Cancels, for each casemanager who left, the invitations they still hold (for them alone). */
   async cancelForLeaving(calendar: CalendarResult): Promise<void> {
-    const round = this.state.timeline.filter((e) => e.event?.type === 'casemanager-changed').length;
+    const round =
+      (this.state.timelineOmitted?.casemanagerChanges ?? 0) +
+      this.state.timeline.filter((e) => e.event?.type === 'casemanager-changed').length;
     for (const left of this.state.casemanagersLeft ?? []) {
       for (const { uid, kept, send } of invitationsLeaving(this.state, calendar, left, round)) {
         if (send && !this.sent.has(send.key)) {

@@ -205,5 +205,6 @@ ${deskundigenoordeel}
 ${renderRivChecklist(view, lang)}
 <h2 id="tijdlijn">${t.timeline}</h2>
 <table aria-labelledby="tijdlijn"><thead><tr><th scope="col">${t.when}</th><th scope="col">${t.what}</th><th scope="col">${t.who}</th><th scope="col">${t.details}</th></tr></thead>
-<tbody>${timeline}</tbody></table>`;
+<tbody>${timeline}</tbody></table>
+${view.timelineOmitted ? `<p>${escapeHtml(lang === 'en' ? `${view.timelineOmitted} earlier entries are in the case's history (an auditor or beheerder downloads it as the audit bundle).` : `${view.timelineOmitted} eerdere regels staan in de geschiedenis van de zaak (een auditor of beheerder downloadt die als auditbestand).`)}</p>` : ''}`;
 }
