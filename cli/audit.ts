@@ -160,11 +160,20 @@ async function verifyFile(path: string, publicKey: string | undefined, codecs: C
   }
 }
 
+const VERDICT: Record<VerifyReport['verdict'], string> = {
+  proven: 'OK, signed by a trusted key',
+  unproven: `INTEGRITY UNPROVEN: the checks hold, but without a trusted signer anyone could have made this bundle (pin the exporter's key: --public-key or $${PUBLIC_KEY_ENV})`,
+  failed: 'FAILED',
+};
+
+/** Exit 0 only for a bundle whose integrity is proven; 1 for one unproven or failed. */
+const exitFor = (report: VerifyReport) => (report.verdict === 'proven' ? EXIT_OK : EXIT_FAILURE);
+
 export function formatVerifyReport(report: VerifyReport): string {
   const lines: string[] = [];
   const s = report.signature;
   lines.push(
-    `bundle: ${report.ok ? 'OK' : 'FAILED'}; exported ${report.manifest.exportedAt} by ${report.manifest.project?.name} ${report.manifest.project?.version}`,
+    `bundle: ${VERDICT[report.verdict]}; exported ${report.manifest.exportedAt} by ${report.manifest.project?.name} ${report.manifest.project?.version}`,
   );
   lines.push(
     `signature: ${s.state === 'valid' ? `valid (key ${s.fingerprint.slice(0, 16)}…${s.trusted ? ', trusted' : ', NOT pinned: pass --public-key'})` : s.state === 'unsigned' ? 'none' : `INVALID: ${s.reason}`}`,
@@ -211,7 +220,7 @@ export async function auditVerify(
 ): Promise<number> {
   const report = await verifyFile(bundle, values.publicKey, codecs);
   io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
-  return report.ok ? EXIT_OK : EXIT_FAILURE;
+  return exitFor(report);
 }
 
 export async function auditReport(
@@ -224,10 +233,8 @@ export async function auditReport(
   if (!html) throw new CliError('--html is required: where to write the report');
   const report = await verifyFile(bundle, values.publicKey, codecs);
   await writeFile(html, renderReport(report));
-  io.stdout.write(
-    `wrote ${html}: ${report.cases.length} case(s); bundle ${report.ok ? 'OK' : 'FAILED verification'}\n`,
-  );
-  return report.ok ? EXIT_OK : EXIT_FAILURE;
+  io.stdout.write(`wrote ${html}: ${report.cases.length} case(s); bundle ${VERDICT[report.verdict]}\n`);
+  return exitFor(report);
 }
 
 export async function auditKeygen(values: { privateKey?: string; publicKey?: string }, io: Io): Promise<number> {

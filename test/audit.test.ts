@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openCase, recordEvent } from '../client/cases.js';
 import {
   buildBundle,
+  casesDigest,
+  wholeDigest,
   exportBundle,
   generateSigningKeys,
   serializeBundle,
@@ -42,10 +44,12 @@ for (const f of readdirSync(historiesDir)
 }
 const committed = [...runsByCase].map(([name, files]) => ({
   workflowId: `case-guard-${name}`,
-  runs: files.map((f) => ({
-    runId: `run-${f}`,
-    history: historyFromJSON(JSON.parse(readFileSync(historiesDir + f, 'utf8'))),
-  })),
+  runs: files.map((f) => {
+    const history = historyFromJSON(JSON.parse(readFileSync(historiesDir + f, 'utf8')));
+    // Each history under its own run id, as an export files it (verify checks it).
+    const runId = history.events![0]!.workflowExecutionStartedEventAttributes!.originalExecutionRunId!;
+    return { runId, history };
+  }),
 }));
 
 /** A payload's data (base64) in a stored history. */
@@ -77,11 +81,23 @@ describe('audit bundles of the committed histories', () => {
   let bundle: AuditBundle;
   let text: string;
   let dir: string;
+  /** The exporter's key pair, its public half pinned by the auditor (a file, as --public-key takes it). */
+  const exporter = generateSigningKeys();
+  let pinned: string;
+  let signedText: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'poortwachter-audit-'));
     const code = await workflowBundle();
     bundle = await buildBundle(committed, { workflowCodeSha256: await workflowCodeIdentity(code) });
     text = serializeBundle(bundle);
+    signedText = serializeBundle(
+      await buildBundle(committed, {
+        workflowCodeSha256: await workflowCodeIdentity(code),
+        signingKeyPem: exporter.privateKeyPem,
+      }),
+    );
+    pinned = join(dir, 'exporter.pub.pem');
+    await writeFile(pinned, exporter.publicKeyPem);
   });
 
   it('writes a manifest with digests of each history and of the whole', () => {
@@ -161,7 +177,8 @@ describe('audit bundles of the committed histories', () => {
       const completed = h.events!.at(-1)!.workflowExecutionCompletedEventAttributes;
       if (!completed) continue;
       const view = JSON.parse(Buffer.from(completed.result!.payloads![0]!.data!).toString()) as CaseView;
-      const recorded = view.timeline.filter((t) => t.messageId).map((t) => t.messageId);
+      // Each message once: a message refused for one recipient has its entry and a delivery-failed one.
+      const recorded = [...new Set(view.timeline.filter((t) => t.messageId).map((t) => t.messageId))];
       // A report to operations of a refused message is not on the case's timeline: the refusal is.
       const sent = d.notifications.filter((n) => n.kind !== 'delivery-failed');
       expect(
@@ -220,13 +237,22 @@ describe('audit bundles of the committed histories', () => {
     expect(unsigned.problems).toContain('signature: the bundle is not signed, but a trusted public key was given');
   });
 
-  it('CLI: verify exits 0 on a clean bundle and 1 on a tampered one, naming it; 2 on bad input', async () => {
+  it('CLI: verify exits 0 only on a clean bundle of a trusted signer, 1 on a tampered one, naming it; 2 on bad input', async () => {
     const file = join(dir, 'bundle.json');
-    await writeFile(file, text);
-    const ok = await runAudit(['verify', file]);
+    await writeFile(file, signedText);
+    const ok = await runAudit(['verify', file, '--public-key', pinned]);
     expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^bundle: OK, signed by a trusted key;/);
     expect(ok.stdout).toContain('case guard-loonsanctie (case-guard-loonsanctie): intact, replays cleanly');
     expect(ok.stdout).toMatch(/probleemanalyse\s+2024-02-18\s+2024-02-29\s+11/);
+
+    // Without a pinned key, a bundle anyone could have made (unsigned, or signed by its own key) proves nothing.
+    for (const unproven of [file, join(dir, 'unsigned.json')]) {
+      await writeFile(join(dir, 'unsigned.json'), text);
+      const result = await runAudit(['verify', unproven]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/^bundle: INTEGRITY UNPROVEN: the checks hold, but without a trusted signer/);
+    }
 
     const bad = join(dir, 'tampered.json');
     await writeFile(bad, changeByte(text, PAYLOAD, text.indexOf('"histories"')));
@@ -240,13 +266,46 @@ describe('audit bundles of the committed histories', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('is not valid JSON');
     await expect(runAudit(['verify', join(dir, 'missing.json')])).rejects.toThrow(/cannot read bundle/);
+
+    // Malformed bundles: a clear message and exit 2, never a stack trace.
+    const malformed = JSON.parse(text) as AuditBundle;
+    (malformed.manifest.cases[0] as unknown as { runs: unknown }).runs = 'alle';
+    const notList = join(dir, 'runs.json');
+    await writeFile(notList, serializeBundle(malformed));
+    await expect(runAudit(['verify', notList])).rejects.toThrow(/manifest\.cases\[0\]\.runs is not a list/);
+    const deep = join(dir, 'deep.json');
+    await writeFile(deep, `{"manifest": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
+    await expect(runAudit(['verify', deep])).rejects.toThrow(/nested 100001 levels deep/);
+  });
+
+  it('refuses a history filed under another case, with digests recomputed', async () => {
+    // The history of the loonsanctie case, filed under the label of the samentellen case.
+    const forged = JSON.parse(text) as AuditBundle;
+    const from = forged.manifest.cases.find((c) => c.caseId === 'guard-loonsanctie')!;
+    const to = forged.manifest.cases.find((c) => c.caseId === 'guard-samentellen')!;
+    const history = forged.histories.find((h) => h.workflowId === from.workflowId)!;
+    forged.histories = forged.histories.filter((h) => h.workflowId !== to.workflowId);
+    forged.histories.push({ ...history, workflowId: to.workflowId });
+    to.runs = [{ ...from.runs[0]! }];
+    to.sha256 = casesDigest(to.runs);
+    forged.manifest.sha256 = wholeDigest(forged.manifest.cases);
+    forged.manifestSha256 = sha256(canonical(forged.manifest));
+    const report = await verifyBundle(serializeBundle(forged), { replay: false, payloadCodecs: codecs() });
+    expect(report.verdict).toBe('failed');
+    const check = report.cases.find((c) => c.caseId === 'guard-samentellen')!;
+    expect(check.problems).toContain('the history is of case guard-loonsanctie, but labelled case guard-samentellen');
+    // And a label whose workflow id is not the case's.
+    const relabelled = JSON.parse(text) as AuditBundle;
+    relabelled.manifest.cases[0]!.caseId = 'SEC-1';
+    const r2 = await verifyBundle(serializeBundle(relabelled), { replay: false, payloadCodecs: codecs() });
+    expect(r2.cases[0]!.problems[0]).toMatch(/^labelled case SEC-1, but its workflow id is case-guard-/);
   });
 
   it('CLI: report writes one self-contained HTML file with the SVG timeline and the on-time figures', async () => {
     const file = join(dir, 'bundle.json');
-    await writeFile(file, text);
+    await writeFile(file, signedText);
     const out = join(dir, 'report.html');
-    const result = await runAudit(['report', file, '--html', out]);
+    const result = await runAudit(['report', file, '--html', out, '--public-key', pinned]);
     expect(result.code).toBe(0);
     const html = await readFile(out, 'utf8');
     expect(html).toContain('<svg class="timeline"');
@@ -372,7 +431,7 @@ describe('audit export --all on the dev server', () => {
     const bundle = JSON.parse(await readFile(out, 'utf8')) as AuditBundle;
     expect(bundle.manifest.cases.map((c) => c.caseId).sort()).toEqual([`${employer}-A`, `${employer}-B`]);
     await expect(runAudit(['export', '--all', '--closed-from', '2026-13-01', '--out', out])).rejects.toThrow(
-      /--closed-from must be a date/,
+      /--closed-from: 2026-13-01 does not exist/,
     );
     await connection.close();
   });

@@ -88,7 +88,13 @@ ${timelineSvg({ ...d, waitingTimeEnds: d.calendar.waitingTimeEnds })}
 <body>
 <h1>Auditrapport: ${report.cases.length} casus(sen)</h1>
 <p class="meta">Bundel geëxporteerd ${escapeHtml(report.manifest.exportedAt)} door ${escapeHtml(report.manifest.project?.name)} ${escapeHtml(report.manifest.project?.version)} · workflowcode <code>${escapeHtml(report.workflowCode.exported)}</code> · rapport ${escapeHtml(generatedAt.toISOString())}<br>
-Integriteit: <span class="${report.ok ? 'ok' : 'bad'}">${report.ok ? 'alles klopt' : 'NIET in orde'}</span> · ${escapeHtml(sig)}</p>
+Integriteit: <span class="${report.verdict === 'proven' ? 'ok' : 'bad'}">${
+    report.verdict === 'proven'
+      ? 'bewezen: alles klopt en de handtekening is van een vertrouwde sleutel'
+      : report.verdict === 'unproven'
+        ? 'NIET bewezen: de controles kloppen, maar zonder vertrouwde ondertekenaar kan iedereen dit bestand gemaakt hebben'
+        : 'NIET in orde'
+  }</span> · ${escapeHtml(sig)}</p>
 ${report.problems.length ? `<ul class="bad">${report.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul>` : ''}
 ${derived.length ? `<h2>Op tijd (SIVI verzuimrapportage)</h2>${siviTable(derived)}` : ''}
 ${cases.join('\n')}

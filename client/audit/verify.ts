@@ -19,6 +19,7 @@ import {
 } from './bundle.js';
 import { deriveCase, type DerivedCase, type History } from './history.js';
 import { createPublicKey } from 'node:crypto';
+import { caseWorkflowId } from '../../workflows/case-model.js';
 
 /** The bundle cannot be read as a bundle at all (not JSON, wrong format): a usage error. */
 export class BundleFormatError extends Error {}
@@ -47,7 +48,15 @@ export interface CaseCheck {
 }
 
 export interface VerifyReport {
+  /** Every check holds: digests, canonical form, signature (if any), labels, replay. */
   ok: boolean;
+  /**
+   * What the bundle proves: `proven` only when every check holds and the signature is by a trusted
+   * key (pinned with --public-key or $POORTWACHTER_AUDIT_PUBLIC_KEY); `unproven` when the checks hold
+   * but anyone could have made the bundle (unsigned, or signed by a key nobody vouched for: the
+   * digests are recomputed as easily as the content is changed); `failed` when a check fails.
+   */
+  verdict: 'proven' | 'unproven' | 'failed';
   /** Problems of the bundle as a whole (manifest, canonical form, signature). */
   problems: string[];
   signature: SignatureStatus;
@@ -66,7 +75,16 @@ export interface VerifyOptions {
   replay?: boolean;
 }
 
+/** Deeper than any history: a file nested past this is not a bundle (and would exhaust the stack). */
+const MAX_DEPTH = 256;
+
 export function parseBundle(text: string, source = 'the bundle'): AuditBundle {
+  const depth = nestingDepth(text);
+  if (depth > MAX_DEPTH) {
+    throw new BundleFormatError(
+      `${source} is not an audit bundle: it is nested ${depth} levels deep (at most ${MAX_DEPTH})`,
+    );
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -82,7 +100,49 @@ export function parseBundle(text: string, source = 'the bundle'): AuditBundle {
     );
   if (!Array.isArray(b.histories) || !Array.isArray(b.manifest.cases))
     throw new BundleFormatError(`${source} is not an audit bundle: histories or manifest.cases is not a list`);
+  b.manifest.cases.forEach((c: unknown, i) => {
+    const at = `${source} is not an audit bundle: manifest.cases[${i}]`;
+    const m = c as Partial<Record<'caseId' | 'workflowId' | 'workflowType' | 'sha256' | 'runs', unknown>> | null;
+    if (!m || typeof m !== 'object') throw new BundleFormatError(`${at} is not an object`);
+    for (const field of ['caseId', 'workflowId', 'sha256'] as const)
+      if (typeof m[field] !== 'string') throw new BundleFormatError(`${at}.${field} is not text`);
+    if (!Array.isArray(m.runs)) throw new BundleFormatError(`${at}.runs is not a list`);
+    m.runs.forEach((r: unknown, j) => {
+      const run = r as { runId?: unknown; sha256?: unknown } | null;
+      if (!run || typeof run.runId !== 'string' || typeof run.sha256 !== 'string')
+        throw new BundleFormatError(`${at}.runs[${j}] needs runId and sha256 as text`);
+    });
+  });
+  b.histories.forEach((h: unknown, i) => {
+    const stored = h as Partial<Record<'workflowId' | 'runId' | 'history', unknown>> | null;
+    if (
+      !stored ||
+      typeof stored.workflowId !== 'string' ||
+      typeof stored.runId !== 'string' ||
+      typeof stored.history !== 'object'
+    )
+      throw new BundleFormatError(
+        `${source} is not an audit bundle: histories[${i}] needs workflowId, runId and history`,
+      );
+  });
   return b as AuditBundle;
+}
+
+/** How deeply the JSON text nests, counted without parsing it (strings skipped). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') max = Math.max(max, ++depth);
+    else if (c === '}' || c === ']') depth--;
+  }
+  return max;
 }
 
 function checkSignature(bundle: AuditBundle, trusted?: string): SignatureStatus {
@@ -139,6 +199,11 @@ export async function verifyBundle(text: string, options: VerifyOptions = {}): P
       runs: [],
     };
     if (casesDigest(c.runs) !== c.sha256) check.problems.push(`case digest does not match its runs`);
+    // The label must be the case's own: its workflow id follows from the case id.
+    if (c.workflowId !== caseWorkflowId(c.caseId))
+      check.problems.push(
+        `labelled case ${c.caseId}, but its workflow id is ${c.workflowId}, not ${caseWorkflowId(c.caseId)}`,
+      );
     const parsed: { runId: string; history: History }[] = [];
     for (const [i, r] of c.runs.entries()) {
       const name = `history ${i + 1} of ${c.runs.length} of case ${c.caseId} (${c.workflowId}, run ${r.runId})`;
@@ -154,6 +219,16 @@ export async function verifyBundle(text: string, options: VerifyOptions = {}): P
       } else {
         try {
           const history = storedHistory(stored[0]!);
+          // What the history says of itself: its workflow type and its own run id.
+          const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+          const type = started?.workflowType?.name;
+          if (type !== c.workflowType) {
+            run.intact = false;
+            run.problem = `${name} is a history of ${type ?? 'no workflow'}, not of ${c.workflowType}`;
+          } else if (started?.originalExecutionRunId && started.originalExecutionRunId !== r.runId) {
+            run.intact = false;
+            run.problem = `${name} is the history of run ${started.originalExecutionRunId}`;
+          }
           parsed.push({ runId: r.runId, history });
           toReplay.push({ check: run, workflowId: c.workflowId, history });
         } catch (err) {
@@ -169,6 +244,12 @@ export async function verifyBundle(text: string, options: VerifyOptions = {}): P
         check.derived = await deriveCase(c.workflowId, parsed, {
           ...(options.payloadCodecs && { payloadCodecs: options.payloadCodecs }),
         });
+        // What the history says the case is, against what the manifest claims.
+        const d = check.derived;
+        if (d.caseId !== c.caseId)
+          check.problems.push(`the history is of case ${d.caseId}, but labelled case ${c.caseId}`);
+        if (c.ruleset && d.ruleset !== c.ruleset)
+          check.problems.push(`the history follows rule set ${d.ruleset}, but the manifest says ${c.ruleset}`);
       } catch (err) {
         check.problems.push(`the case record cannot be derived: ${(err as Error).message}`);
       }
@@ -206,10 +287,12 @@ export async function verifyBundle(text: string, options: VerifyOptions = {}): P
   }
 
   const replayed = options.replay !== false;
+  const ok =
+    problems.length === 0 && cases.every((c) => c.intact && c.problems.length === 0 && (!replayed || c.replaysCleanly));
+  const trusted = signature.state === 'valid' && signature.trusted;
   return {
-    ok:
-      problems.length === 0 &&
-      cases.every((c) => c.intact && c.problems.length === 0 && (!replayed || c.replaysCleanly)),
+    ok,
+    verdict: !ok ? 'failed' : trusted ? 'proven' : 'unproven',
     problems,
     signature,
     manifest: bundle.manifest,
