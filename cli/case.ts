@@ -1,5 +1,7 @@
 // `poortwachter case open|record|show|list|import`: the case commands, thin on top of client/cases.ts.
 // Their arguments and options are in program.ts; an event's flags in event-flags.ts.
+import { loadMedicalTerms, MedicalTermsError } from '../runtime/medical-terms-config.js';
+import type { MedicalTermList } from '../workflows/medical-terms.js';
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import {
@@ -43,10 +45,24 @@ function toCliError(err: unknown): unknown {
   return err;
 }
 
+/** The configured medical-terms screen; a mistake in its file is bad input (exit 2). */
+function medicalTermsOrExit(file: string | undefined): MedicalTermList {
+  try {
+    return loadMedicalTerms(file);
+  } catch (err) {
+    if (err instanceof MedicalTermsError) throw new CliError(err.message, EXIT_USAGE);
+    throw err;
+  }
+}
+
 async function withCases<T>(work: (cases: CaseClientOptions) => Promise<T>): Promise<T> {
   return withClient(async (client, config) => {
     try {
-      return await work({ client, taskQueue: config.taskQueue });
+      return await work({
+        client,
+        taskQueue: config.taskQueue,
+        medicalTerms: medicalTermsOrExit(config.medicalTermsFile),
+      });
     } catch (err) {
       throw toCliError(err);
     }

@@ -28,6 +28,7 @@ import {
   type OpenCaseInput,
 } from '../workflows/case-model.js';
 import { SUMMARY_MEMO, type CaseSummary } from '../workflows/case-summary.js';
+import { medicalRefusal, type MedicalTermList } from '../workflows/medical-terms.js';
 import {
   BEDRIJFSARTS_ID,
   CASEMANAGER_ID,
@@ -58,6 +59,8 @@ export class EventNotAllowedError extends CaseError {}
 export interface CaseClientOptions {
   client: Client;
   taskQueue: string;
+  /** The medical-terms screen of free text, as configured; the built-in list when absent. */
+  medicalTerms?: MedicalTermList;
 }
 
 /**
@@ -135,15 +138,23 @@ function refusalFrom(err: WorkflowUpdateFailedError): CaseError | undefined {
   return undefined;
 }
 
-/** The case id and the event as the case would see them; InvalidInputError or InvalidEventError if not. */
-export function checkEvent(caseId: string, input: unknown): CaseEvent {
+/**
+ * The case id and the event as the case would see them; InvalidInputError or InvalidEventError if not
+ * (also for free text that names something medical: the configured list, which the case's own check
+ * with the built-in list backs up).
+ */
+export function checkEvent(caseId: string, input: unknown, medicalTerms?: MedicalTermList): CaseEvent {
   checkCaseId(caseId);
+  let event: CaseEvent;
   try {
-    return parseEvent(input);
+    event = parseEvent(input);
   } catch (err) {
     if (err instanceof EventRefusal) throw new InvalidEventError(err.message);
     throw err;
   }
+  const medical = medicalRefusal(event, medicalTerms);
+  if (medical) throw new InvalidEventError(medical);
+  return event;
 }
 
 /**
@@ -151,12 +162,12 @@ export function checkEvent(caseId: string, input: unknown): CaseEvent {
  * `updateId` (the HTTP API's Idempotency-Key) a repeated call is applied once and answered the same.
  */
 export async function recordEvent(
-  { client }: CaseClientOptions,
+  { client, medicalTerms }: CaseClientOptions,
   caseId: string,
   input: unknown,
   options: { updateId?: string } = {},
 ): Promise<EventAccepted> {
-  const event = checkEvent(caseId, input);
+  const event = checkEvent(caseId, input, medicalTerms);
   const handle = client.workflow.getHandle(caseWorkflowId(caseId));
   try {
     // The same update id is applied once by the case and answered the same: a retried call is safe.

@@ -75,6 +75,7 @@ const envShape = z.object({
   POORTWACHTER_SUPERVISOR_EMAIL: z.email({ error: 'must be an e-mail address' }).optional(),
   POORTWACHTER_OPERATIONS_EMAIL: z.email({ error: 'must be an e-mail address' }).optional(),
   POORTWACHTER_WEBHOOKS_FILE: existingFile.optional(),
+  POORTWACHTER_MEDICAL_TERMS_FILE: existingFile.optional(),
   POORTWACHTER_HTTP_PORT: port.default(3000),
   POORTWACHTER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   POORTWACHTER_API_KEYS_FILE: z.string().min(1).optional(),
@@ -227,6 +228,8 @@ export interface Config {
   supervisorEmail: string | undefined;
   /** Told when an e-mail is permanently undeliverable. */
   operationsEmail: string | undefined;
+  /** Words added to or lifted from the medical-terms screen (runtime/medical-terms-config.ts). */
+  medicalTermsFile: string | undefined;
   /** The webhook endpoints (runtime/webhooks-config.ts); undefined: no webhooks go out. */
   webhooksFile: string | undefined;
   /** The worker's workflow cache (cases in memory). */
@@ -323,6 +326,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     supervisorEmail: e.POORTWACHTER_SUPERVISOR_EMAIL,
     operationsEmail: e.POORTWACHTER_OPERATIONS_EMAIL,
     webhooksFile: e.POORTWACHTER_WEBHOOKS_FILE,
+    medicalTermsFile: e.POORTWACHTER_MEDICAL_TERMS_FILE,
     maxCachedWorkflows: e.POORTWACHTER_MAX_CACHED_WORKFLOWS,
     http: { host: e.POORTWACHTER_HTTP_HOST, port: e.POORTWACHTER_HTTP_PORT },
     apiKeysFile: e.POORTWACHTER_API_KEYS_FILE ?? join(e.POORTWACHTER_DATA_DIR, 'api-keys.json'),

@@ -1,5 +1,6 @@
 // `poortwachter serve` (and the service inside `dev`): the HTTP service on the configured address,
 // with a Temporal client of its own, until it is stopped.
+import { loadMedicalTerms } from '../runtime/medical-terms-config.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -53,7 +54,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const signingKeyFile = process.env.POORTWACHTER_AUDIT_SIGNING_KEY;
   const signingKeyPem = signingKeyFile ? readFileSync(signingKeyFile, 'utf8') : undefined;
   const app = await buildService({
-    cases: { client, taskQueue: config.taskQueue },
+    cases: { client, taskQueue: config.taskQueue, medicalTerms: loadMedicalTerms(config.medicalTermsFile) },
     keys: new ApiKeys(config.apiKeysFile),
     accessLog,
     version,

@@ -211,6 +211,10 @@ describe('bad input, everywhere', () => {
     await refused(['case', 'record', caseId, 'note', '--text', 'x'.repeat(2001)], 2, [
       'text: must be at most 2000 characters',
     ]);
+    // Medical data has no place, also not in free text (the refusal names the word and why).
+    await refused(['case', 'record', caseId, 'note', '--text', 'Diagnose: burn-out, medicatie sertraline'], 2, [
+      'text: "diagnose" is a diagnosis or illness: medical data may not be recorded',
+    ]);
     await refused(['case', 'record', caseId, 'note', '--text', 'regel\u0000twee'], 2, [
       'text: must not contain control characters',
     ]);
@@ -229,6 +233,8 @@ describe('bad input, everywhere', () => {
       [{ type: 'note', actor: 'x', text: 'ok', extra: { nested: true } }, 'extra'],
       [{ type: 'task-completed', actor: 'x', task: 'probleemanalyse', date: '2026-13-01' }, 'date: '],
       [{ type: 'bogus', actor: 'x' }, 'type must be one of the known event types'],
+      // The case screens free text itself too (the built-in list).
+      [{ type: 'note', actor: 'x', text: 'gebruikt sertraline' }, 'text: "sertraline" is a medicine'],
       ['a string, not an event', 'type must be one of the known event types'],
       [null, 'event: '],
       [[1, 2], 'event: '],

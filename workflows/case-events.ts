@@ -16,6 +16,7 @@ import {
   type CaseState,
   type DeskundigenoordeelState,
 } from './case-model.js';
+import { medicalRefusal } from './medical-terms.js';
 import { isNotEncrypted, NOT_ENCRYPTED_MESSAGE } from './not-encrypted.js';
 
 /** Why an event was refused: malformed (`invalid`) or impossible in the case's state (`not-allowed`). */
@@ -86,7 +87,11 @@ export function unwrapEvent(raw: unknown, state: CaseState, strict: boolean): { 
       throw notAllowed(`eventId: event ${envelope.eventId} has been recorded on this case already`);
     }
   }
-  return { event: parseEvent(envelope.event), eventId: envelope.eventId };
+  const event = parseEvent(envelope.event);
+  // Screened only for what arrives now: an event a case once took replays as it was taken.
+  const medical = strict ? medicalRefusal(event) : undefined;
+  if (medical) throw invalid(medical);
+  return { event, eventId: envelope.eventId };
 }
 
 /** The events and notes of a case from before it counted them: its whole timeline is still at hand. */

@@ -11,6 +11,13 @@ interface Said {
 
 const D = '(\\d{4}-\\d{2}-\\d{2})';
 
+const MEDICAL_NL: Record<string, string> = {
+  'a diagnosis or illness': 'een diagnose of ziekte',
+  'a medicine': 'een medicijn',
+  'a treatment or care provider': 'een behandeling of behandelaar',
+  'a body part or system': 'een lichaamsdeel of orgaan',
+};
+
 /** Pattern (on the case's English message) → field and Dutch words; dates become dd-mm-jjjj. */
 const DUTCH: [RegExp, (m: string[], d: (iso: string) => string) => Said][] = [
   [
@@ -20,6 +27,13 @@ const DUTCH: [RegExp, (m: string[], d: (iso: string) => string) => Said][] = [
   [
     new RegExp(`^(\\w+): ${D} is before the first sick day ${D}`),
     (m, d) => ({ field: m[1], text: `${d(m[2]!)} ligt vóór de eerste ziektedag (${d(m[3]!)}).` }),
+  ],
+  [
+    /^(\w+): "([^"]+)" is (a diagnosis or illness|a medicine|a treatment or care provider|a body part or system): medical data/,
+    (m) => ({
+      field: m[1],
+      text: `"${m[2]}" is ${MEDICAL_NL[m[3]!] ?? 'medisch'}: medische gegevens horen niet in het dossier. Schrijf op wat de werknemer wel en niet kan, niet waarom.`,
+    }),
   ],
   [/^the case is closed/, () => ({ text: 'De zaak is gesloten; er kan niets meer worden vastgelegd.' })],
   [/^\S+ is not applicable in this case/, () => ({ field: 'task', text: 'Deze taak geldt niet (meer) in deze zaak.' })],

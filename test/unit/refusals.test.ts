@@ -27,6 +27,18 @@ describe("the case's refusals on the pages", () => {
     );
   });
 
+  it('a medical word in free text: which word, and what to write instead', () => {
+    expect(
+      sayRefusal(
+        'text: "sertraline" is a medicine: medical data may not be recorded in the case file; write what the employee can and cannot do, not why',
+        'nl',
+      ),
+    ).toEqual({
+      field: 'text',
+      text: '"sertraline" is een medicijn: medische gegevens horen niet in het dossier. Schrijf op wat de werknemer wel en niet kan, niet waarom.',
+    });
+  });
+
   it("unknown ones in the case's words, and English pages as the case says it", () => {
     expect(sayRefusal('weeks: something new', 'nl')).toEqual({
       field: 'weeks',
