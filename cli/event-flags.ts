@@ -2,7 +2,7 @@
 // from the event schema (caseEventSchema in workflows/case-model.ts) through its JSON Schema. The
 // flags an event accepts, how their values are converted and what its help says about them all come
 // from the schema; nothing here names a field. The schema itself still validates the event.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { toJSONSchema } from 'zod/mini';
 import { CASE_EVENT_TYPES, caseEventSchema, isoDate } from '../workflows/case-model.js';
 import { CliError } from './io.js';
@@ -201,19 +201,33 @@ export function eventCommand(flags: EventFlags): Command {
         ? `optional, with ${f.with.map((w) => `--${w}`).join(' ')}`
         : 'optional';
     command.addOption(
-      new Option(
-        `--${f.flag} ${f.placeholder}`,
-        `${need}; ${f.description ? `${f.description}: ` : ''}${f.type}`,
-      ).helpGroup(`Fields of ${flags.type}:`),
+      new Option(`--${f.flag} ${f.placeholder}`, `${need}; ${f.description ? `${f.description}: ` : ''}${f.type}`)
+        .helpGroup(`Fields of ${flags.type}:`)
+        .argParser(once(`--${f.flag}`)),
     );
   }
   command
-    .option(
-      '--actor <who>',
-      `${flags.actor ?? 'who records the event'} (default: $POORTWACHTER_ACTOR, else your user name)`,
+    .addOption(
+      new Option(
+        '--actor <who>',
+        `${flags.actor ?? 'who records the event'} (default: $POORTWACHTER_ACTOR, else your user name)`,
+      ).argParser(once('--actor')),
     )
-    .option('-f, --file <event.json>', 'the fields as one JSON object from this file, instead of flags');
+    .addOption(
+      new Option('-f, --file <event.json>', 'the fields as one JSON object from this file, instead of flags').argParser(
+        once('--file'),
+      ),
+    );
   return command;
+}
+
+/** A flag given twice would keep only its last value, silently: refused instead. */
+function once(flag: string) {
+  return (value: string, previous: unknown): string => {
+    if (previous !== undefined)
+      throw new InvalidArgumentError(`${flag} is given twice ("${String(previous)}", "${value}")`);
+    return value;
+  };
 }
 
 /** The event from the parsed flags: numbers and yes/no converted as the schema's types say. */
@@ -229,9 +243,9 @@ export function eventFromOptions(
     if (typeof raw !== 'string') continue;
     let value: unknown = raw;
     if (f.value === 'number') {
+      // Decimal only: Number() would also read 0x10 as 16, 1e1 as 10 and " 7 " as 7.
+      if (!/^-?\d+(\.\d+)?$/.test(raw)) throw new CliError(`--${f.flag} must be a number, not "${raw}"`);
       value = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(value))
-        throw new CliError(`--${f.flag} must be a number, not "${raw}"`);
     } else if (f.value === 'yes/no') {
       if (!['yes', 'no', 'true', 'false'].includes(raw))
         throw new CliError(`--${f.flag} must be yes or no, not "${raw}"`);

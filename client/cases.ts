@@ -169,17 +169,29 @@ export async function recordEvent(
 ): Promise<EventAccepted> {
   const event = checkEvent(caseId, input, medicalTerms);
   const handle = client.workflow.getHandle(caseWorkflowId(caseId));
-  try {
-    // The same update id is applied once by the case and answered the same: a retried call is safe.
-    return await handle.executeUpdate(recordEventUpdate, {
-      args: [{ caseId, eventId: eventIdFor(options.updateId), event }],
-      ...(options.updateId && { updateId: options.updateId }),
-    });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw refusalFrom(err) ?? err;
-    if (err instanceof WorkflowNotFoundError) throw await unknownOrClosed(client, caseId, event);
-    throw err;
+  const envelope = { caseId, eventId: eventIdFor(options.updateId), event };
+  // One update id for every attempt: a retry of an update the case took is answered, not applied again.
+  const updateId = options.updateId ?? `event-${envelope.eventId}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await handle.executeUpdate(recordEventUpdate, { args: [envelope], updateId });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw refusalFrom(err) ?? err;
+      if (err instanceof WorkflowNotFoundError) throw await unknownOrClosed(client, caseId, event);
+      // The case's workflow task failed under it, as it does when the case continues as new while
+      // events arrive (the server's "unhandled command"): the event was not taken; the next task will.
+      if (attempt < 5 && workflowTaskFailedUnder(err)) {
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        continue;
+      }
+      throw err;
+    }
   }
+}
+
+function workflowTaskFailedUnder(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: number; details?: string } }).cause;
+  return cause?.code === 9 && /unexpected workflow task failure/.test(cause.details ?? '');
 }
 
 /**

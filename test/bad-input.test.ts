@@ -74,6 +74,28 @@ describe('bad input, everywhere', () => {
       ['firstSickDay: 2999-01-01 is after 2099-12-31'],
       other({ firstSickDay: '2999-01-01' }),
     );
+    // Names are one line of ordinary characters: a line break put a fake Bcc: line into a plain-text mail.
+    const sample = JSON.parse(other({})) as Record<string, Record<string, unknown>>;
+    const named = (part: string, field: string, value: string) =>
+      JSON.stringify({ ...sample, [part]: { ...sample[part], [field]: value } });
+    await refused(
+      ['case', 'open'],
+      2,
+      ['employee.displayName: must be one line'],
+      named('employee', 'displayName', 'J. de Vries\r\nBcc: x@evil.example'),
+    );
+    await refused(
+      ['case', 'open'],
+      2,
+      ['casemanager.name: must not contain control characters'],
+      named('casemanager', 'name', 'Anna\u0085'),
+    );
+    await refused(
+      ['case', 'open'],
+      2,
+      ['employer.name: must not contain characters that change the direction'],
+      named('employer', 'name', 'Bak\u202ekerij'),
+    );
     await refused(
       ['case', 'open'],
       2,
@@ -126,6 +148,12 @@ describe('bad input, everywhere', () => {
       '--weeks must be a number',
     ]);
     await refused(['case', 'record', caseId, 'loonsanctie', '--weeks', '53', '--decision-date', D], 2, ['weeks']);
+    await refused(['case', 'record', caseId, 'loonsanctie', '--weeks', '0x10', '--decision-date', D], 2, [
+      '--weeks must be a number, not "0x10"',
+    ]);
+    await refused(['case', 'record', caseId, 'note', '--text', 'een', '--text', 'twee'], 2, [
+      '--text is given twice ("een", "twee")',
+    ]);
     await refused(['case', 'record', caseId, 'employment-ended', '--date', D, '--eigenrisicodrager', 'misschien'], 2, [
       '--eigenrisicodrager must be yes or no',
     ]);

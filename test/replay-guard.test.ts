@@ -49,6 +49,7 @@ describe('replay guard', () => {
         'webhooks.json',
         'refused-recipient.json',
         'follow-up-after-holiday.json',
+        'takeover-overdue-only.json',
       ]),
     );
   });
@@ -89,7 +90,9 @@ describe('replay guard', () => {
       "if (!state.started && due.some((m) => m.kind === 'escalation')) {",
       'if (false) {',
     );
-    const histories = files.filter((f) => f.startsWith('takeover')).map(load);
+    // takeover-overdue-only.json is left out: without the summary its round sends one escalation and
+    // one reminder, the same two notify commands as its summary and reminder, which replay cannot tell apart.
+    const histories = files.filter((f) => f.startsWith('takeover') && f !== 'takeover-overdue-only.json').map(load);
     expect(histories).toHaveLength(2);
     expect(await refusedBy(variant, histories)).toEqual(histories.map((h) => h.workflowId));
   });

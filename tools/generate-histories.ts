@@ -334,6 +334,18 @@ export const SCENARIOS: HistoryScenario[] = [
     ],
   },
   {
+    name: 'takeover-overdue-only',
+    description:
+      'taken over in week 8 with the probleemanalyse overdue and the plan van aanpak about to be due: the summary names the probleemanalyse alone, the plan van aanpak gets its own reminder (patch takeover-summary-overdue-only); done, recovery',
+    openOn: 50,
+    extra: { completed: { ziekmelding: day(2) } },
+    steps: [
+      done('probleemanalyse', 52),
+      done('plan-van-aanpak', 55),
+      { on: 70, event: { type: 'recovered', date: day(70) } },
+    ],
+  },
+  {
     name: 'webhooks',
     description:
       'every event goes out as a webhook (patch case-webhooks), to a receiver that takes 200 ms to answer, so that events of one moment queue behind a batch on its way; a late probleemanalyse (reminded, overdue, escalated), two events on one day, closed by hand',

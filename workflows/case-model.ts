@@ -30,15 +30,30 @@ const email = z.email({ error: 'must be an e-mail address' }).check(z.maxLength(
 export const LANGUAGES = ['nl', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
 const language = z.optional(z.enum(LANGUAGES, { error: `must be one of: ${LANGUAGES.join(', ')}` }));
+/**
+ * Free text (a note, a reason): lines and tabs allowed, no other control characters (C0 and C1), no
+ * characters that turn the direction of text around (a name that reads differently than it is).
+ */
 const shortText = (max: number) =>
   z.string({ error: 'must be text' }).check(
     z.trim(),
     z.minLength(1, { error: 'must not be empty' }),
     z.maxLength(max, { error: `must be at most ${max} characters` }),
-    // Control characters have no place in names or reasons, and break e-mail headers.
-    z.refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), {
+    z.refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(s), {
       error: 'must not contain control characters',
     }),
+    z.refine((s) => !/[\u202a-\u202e\u2066-\u2069]/.test(s), {
+      error: 'must not contain characters that change the direction of text',
+    }),
+  );
+
+/**
+ * One line (a name): as free text, and no line breaks or tabs either, which would put a line of
+ * their own into an e-mail (a fake header in the plain-text body).
+ */
+const lineText = (max: number) =>
+  shortText(max).check(
+    z.refine((s) => !/[\t\n\r\u2028\u2029]/.test(s), { error: 'must be one line (no line breaks or tabs)' }),
   );
 
 /** The message of a missing field, or else `otherwise`; other issues keep zod's own message. */
@@ -83,8 +98,8 @@ export const openCaseSchema = z
     caseId: caseIdSchema,
     employer: z.strictObject(
       {
-        id: shortText(64),
-        name: shortText(200),
+        id: lineText(64),
+        name: lineText(200),
         /** Who hears of overdue tasks at the employer. */
         escalationEmail: email,
         /** The language of the e-mails about this employer's cases, unless a recipient has their own. */
@@ -95,24 +110,24 @@ export const openCaseSchema = z
     employee: z.strictObject(
       {
         /** A pseudonymous id, not a BSN or personnel number that identifies the person elsewhere. */
-        id: shortText(64),
+        id: lineText(64),
         /** The only name of the employee the system holds, used in e-mails. */
-        displayName: shortText(200),
+        displayName: lineText(200),
       },
       { error: missingOr('must be an object: { id, displayName }') },
     ),
     casemanager: z.strictObject(
       {
-        name: shortText(200),
+        name: lineText(200),
         email,
         language,
         /** The casemanager's team: its teamleider sees the case. */
-        team: z.optional(shortText(64)),
+        team: z.optional(lineText(64)),
       },
       { error: missingOr('must be an object: { name, email }') },
     ),
     bedrijfsarts: z.strictObject(
-      { name: shortText(200), email, language },
+      { name: lineText(200), email, language },
       { error: missingOr('must be an object: { name, email }') },
     ),
     firstSickDay: isoDate,
@@ -157,7 +172,7 @@ export const DESKUNDIGENOORDEEL_QUESTIONS = [
   'frequent-verzuim',
 ] as const;
 
-const actor = shortText(200).check(z.describe('who records the event: a user id or e-mail'));
+const actor = lineText(200).check(z.describe('who records the event: a user id or e-mail'));
 
 const documentReference = z.strictObject({
   uri: z.url({ error: 'must be a URI' }).check(z.maxLength(2000)),
@@ -207,20 +222,20 @@ export const caseEventSchema = z.discriminatedUnion(
     event('case-closed', { reason: shortText(500) }),
     /** Another casemanager from now on (reassignment): e-mails, invitations, lists and digest follow. */
     event('casemanager-changed', {
-      name: shortText(200),
+      name: lineText(200),
       email,
       language,
-      team: z.optional(shortText(64)),
+      team: z.optional(lineText(64)),
       from: isoDate,
     }),
     /** The employer's escalation contact, or the bedrijfsarts, is someone else from now on. */
     event('contact-changed', {
       contact: z.enum(['werkgever', 'bedrijfsarts'], { error: 'must be werkgever or bedrijfsarts' }),
-      name: z.optional(shortText(200)),
+      name: z.optional(lineText(200)),
       email,
     }),
     /** A colleague who also gets the casemanager's e-mails from one date until another (a holiday). */
-    event('stand-in', { name: shortText(200), email, from: isoDate, until: isoDate }),
+    event('stand-in', { name: lineText(200), email, from: isoDate, until: isoDate }),
   ],
   { error: 'type must be one of the known event types' },
 );

@@ -35,6 +35,17 @@ export interface Takeover {
    * task that was overdue before the take-over).
    */
   covered: { key: string; overdue?: { task: MilestoneId; due: IsoDate }; chainKey?: string }[];
+  /** A start of spoor 2 among the overdue tasks asks for a deskundigenoordeel (unless one was asked). */
+  request?: DeskundigenoordeelState['because'];
+}
+
+export interface RoundOptions extends ScheduleOptions {
+  /**
+   * A take-over summary names the overdue tasks only; a task not yet late gets its own reminder, to
+   * its own recipients, and an overdue start of spoor 2 asks for the deskundigenoordeel. Before, the
+   * summary covered every due message, reminders of tasks not late included.
+   */
+  takeoverOverdueOnly?: boolean;
 }
 
 export interface RoundPlan {
@@ -52,20 +63,40 @@ export function planRound(
   calendar: CalendarResult,
   sent: ReadonlySet<string>,
   now: number,
-  options: ScheduleOptions,
+  options: RoundOptions,
 ): RoundPlan {
   const messages = scheduledMessages(calendar, state, options);
   const due = dueMessages(messages, sent, now);
   const superseded = supersededReminders(messages, due, sent, now);
   if (!state.started && due.some((m) => m.kind === 'escalation')) {
-    return { messages, superseded, takeover: planTakeover(state, calendar, due, now), steps: [] };
+    if (!options.takeoverOverdueOnly) {
+      return { messages, superseded, takeover: planTakeover(state, calendar, due, now), steps: [] };
+    }
+    // The summary stands for the late tasks; what is due of the others goes out as it would.
+    const late = new Set(due.filter((m) => m.kind === 'escalation').map((m) => `${m.task}/${m.due}`));
+    const ofLate = due.filter((m) => m.task && late.has(`${m.task}/${m.due}`));
+    const takeover = planTakeover(state, calendar, ofLate, now);
+    const request =
+      !state.deskundigenoordeel && ofLate.some((m) => m.kind === 'escalation' && m.task === 'start-tweede-spoor')
+        ? ('start-tweede-spoor-overdue' as const)
+        : undefined;
+    const steps = stepsFor(
+      state,
+      calendar,
+      due.filter((m) => !ofLate.includes(m)),
+    );
+    return { messages, superseded, takeover: { ...takeover, ...(request && { request }) }, steps };
   }
+  return { messages, superseded, steps: stepsFor(state, calendar, due) };
+}
+
+function stepsFor(state: CaseState, calendar: CalendarResult, due: ScheduledMessage[]): Step[] {
   const steps: Step[] = [];
   for (const message of due) {
     const step = stepFor(state, calendar, message);
     if (step) steps.push(step);
   }
-  return { messages, superseded, steps };
+  return steps;
 }
 
 function stepFor(state: CaseState, calendar: CalendarResult, message: ScheduledMessage): Step | undefined {

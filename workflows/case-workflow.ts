@@ -93,7 +93,9 @@ const { deliverWebhooks } = proxyActivities<Activities>({
  * - a recipient the SMTP server refused for good while it took the others is recorded as
  *   `delivery-failed` and reported (asked only when a result names one, which no result before did);
  * - the deskundigenoordeel's follow-up moves off a general holiday to the next working day (asked
- *   while a request waits for its answer).
+ *   while a request waits for its answer);
+ * - a take-over summary names the overdue tasks only, the others get their own reminders, and an
+ *   overdue start of spoor 2 asks for the deskundigenoordeel (asked on a case's first round).
  */
 export const PATCHES = {
   calendarInvites: 'task-email-calendar-invites',
@@ -106,6 +108,7 @@ export const PATCHES = {
   webhooks: 'case-webhooks',
   refusedRecipients: 'task-email-refused-recipients',
   followUpOnWorkingDay: 'deskundigenoordeel-follow-up-working-day',
+  takeoverOverdueOnly: 'takeover-summary-overdue-only',
 } as const;
 
 /**
@@ -150,6 +153,9 @@ function caseChanges(): Record<keyof typeof PATCHES, boolean> {
     get followUpOnWorkingDay() {
       return ask(PATCHES.followUpOnWorkingDay);
     },
+    get takeoverOverdueOnly() {
+      return ask(PATCHES.takeoverOverdueOnly);
+    },
   };
 }
 
@@ -166,20 +172,21 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     const options = {
       secondEscalation: c.changes.escalationChain,
       followUpOnWorkingDay: awaiting && c.changes.followUpOnWorkingDay,
+      takeoverOverdueOnly: !state.started && c.changes.takeoverOverdueOnly,
     };
     const plan = planRound(state, calendar, c.sent, c.now(), options);
     for (const key of plan.superseded) c.settle(key);
     if (plan.takeover) {
       await c.sendTakeover(plan.takeover);
-    } else {
-      // Awaited only when something is sent: see docs/decisions/ on the cost of promises here.
-      for (const step of plan.steps) {
-        if (step.overdue) c.record({ kind: 'overdue', actor: SYSTEM, ...step.overdue });
-        if (step.request) c.pendingRequest ??= step.request;
-        const sending = step.send && c.send(step.send);
-        if (sending) await sending;
-        else if (!step.send) c.settle(step.key);
-      }
+      if (plan.takeover.request) c.pendingRequest ??= plan.takeover.request;
+    }
+    // Awaited only when something is sent: see docs/decisions/ on the cost of promises here.
+    for (const step of plan.steps) {
+      if (step.overdue) c.record({ kind: 'overdue', actor: SYSTEM, ...step.overdue });
+      if (step.request) c.pendingRequest ??= step.request;
+      const sending = step.send && c.send(step.send);
+      if (sending) await sending;
+      else if (!step.send) c.settle(step.key);
     }
     state.started = true;
     if (state.invites && c.changes.calendarInvites && hasFinishedInvitations(state, calendar)) {

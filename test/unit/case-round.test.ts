@@ -1,7 +1,13 @@
 // The round planner without a server: what one wake-up of a case sends, settles and marks, at a
 // given moment. Every date is pinned and chosen for what it shows.
 import { describe, expect, it } from 'vitest';
-import { amsterdamDate, amsterdamInstant, computeCalendar, type IsoDate } from '../../workflows/calendar/index.js';
+import {
+  addDays,
+  amsterdamDate,
+  amsterdamInstant,
+  computeCalendar,
+  type IsoDate,
+} from '../../workflows/calendar/index.js';
 import type { CaseState } from '../../workflows/case-model.js';
 import { planRound, type RoundPlan } from '../../workflows/case-round.js';
 import { messageKey, SECOND_ESCALATION_WORKING_DAYS } from '../../workflows/case-schedule.js';
@@ -106,7 +112,7 @@ describe('planRound', () => {
     expect(off.steps).toEqual([]);
   });
 
-  it('a case taken over with overdue tasks plans one summary that stands for everything due, chains included', () => {
+  it('a case taken over with overdue tasks plans one summary that stands for everything due, chains included (before takeoverOverdueOnly)', () => {
     // Taken over on Wednesday 25 February 2026 (week 8), with the ziekmelding done: the probleemanalyse
     // (due 15 February) is overdue, the plan van aanpak (1 March) is about to be.
     const state = caseState(D, { completed: { ziekmelding: '2026-01-06' } }, false);
@@ -131,6 +137,42 @@ describe('planRound', () => {
     ]);
     // Once the case has started, the same moment escalates one by one.
     expect(round({ ...state, started: true }, '2026-02-25', 8).takeover).toBeUndefined();
+  });
+
+  it('with takeoverOverdueOnly, the summary names the late tasks only; the others get their own reminders', () => {
+    // The same take-over: the plan van aanpak is not late yet, so it is reminded as usual (to the
+    // casemanager alone, with its invitation), and HR is not copied on it.
+    const state = caseState(D, { completed: { ziekmelding: '2026-01-06' } }, false);
+    const now = amsterdamInstant('2026-02-25', 8);
+    const calendar = computeCalendar(state.facts, { asOf: '2026-02-25' });
+    const plan = planRound(state, calendar, new Set(), now, { secondEscalation: true, takeoverOverdueOnly: true });
+    expect(plan.takeover!.send.notification.tasks.map((t) => t.id)).toEqual(['probleemanalyse']);
+    expect(plan.takeover!.covered.map((c) => c.key)).toEqual([
+      messageKey('escalation', 'probleemanalyse', '2026-02-15'),
+    ]);
+    expect(plan.takeover!.request).toBeUndefined();
+    expect(plan.steps.map((s) => s.key)).toEqual([messageKey('reminder', 'plan-van-aanpak', '2026-03-01')]);
+    expect(plan.steps[0]!.send!.notification).toMatchObject({ kind: 'reminder', to: ['anna@arbo.example'] });
+    expect(plan.steps[0]!.send!.notification.cc).toBeUndefined();
+    expect(plan.steps[0]!.send!.invite?.id).toBe('plan-van-aanpak');
+  });
+
+  it('with takeoverOverdueOnly, a case taken over with the start of spoor 2 overdue asks for a deskundigenoordeel', () => {
+    const state = caseState(D, { completed: { ziekmelding: '2026-01-06' } }, false);
+    const spoor2 = computeCalendar(state.facts).milestones.find((m) => m.id === 'start-tweede-spoor')!.due;
+    const on = addDays(spoor2, 7);
+    const calendar = computeCalendar(state.facts, { asOf: on });
+    const options = { secondEscalation: true, takeoverOverdueOnly: true };
+    const plan = planRound(state, calendar, new Set(), amsterdamInstant(on, 8), options);
+    expect(plan.takeover!.send.notification.tasks.map((t) => t.id)).toContain('start-tweede-spoor');
+    expect(plan.takeover!.request).toBe('start-tweede-spoor-overdue');
+    // Not when one was asked already; and not before the change (the summary swallowed it).
+    const asked = {
+      ...state,
+      deskundigenoordeel: { requestedOn: on, because: 'eerstejaarsevaluatie-onduidelijk' as const },
+    };
+    expect(planRound(asked, calendar, new Set(), amsterdamInstant(on, 8), options).takeover!.request).toBeUndefined();
+    expect(round(state, on, 8).takeover!.request).toBeUndefined();
   });
 
   it('an overdue start of spoor 2 asks for a deskundigenoordeel, unless one was asked already', () => {
