@@ -4,7 +4,7 @@
 // searched byte for byte. A control case run without the codec shows that the same search does find
 // plain text, so this test can fail.
 import { readFileSync, existsSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionLike } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -14,9 +14,11 @@ import { getCase, openCase, recordEvent, type CaseClientOptions } from '../clien
 import { loadConfig } from '../runtime/config.js';
 import { connectClient } from '../runtime/connection.js';
 import { createCaseWorker } from '../worker/worker.js';
-import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
+import { amsterdamDate, amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
+import { encryptingDataConverter, loadKeyring } from '../runtime/codec.js';
+import type { DataConverter } from '@temporalio/common';
 import { addDays } from '../workflows/calendar/index.js';
-import { sampleCase } from './setup/case-world.js';
+import { clockOffsetInterceptor, sampleCase } from './setup/case-world.js';
 import { startSmtpSink } from '../tools/smtp-sink.js';
 import { workflowBundle } from './setup/temporal.js';
 
@@ -51,13 +53,24 @@ function personal(tag: string) {
 }
 
 /**
+ * The case's clock: Monday 2 November 2026 at 10:00 Amsterdam time when the test starts, so that its
+ * e-mails go out at once (task e-mails wait for office hours, working days 08:00 to 18:00).
+ */
+const offset = Date.now() - amsterdamInstant('2026-11-02', 10);
+const onPinnedClock = (connection: ConnectionLike, dataConverter?: DataConverter) =>
+  new Client({
+    connection,
+    ...(dataConverter && { dataConverter }),
+    interceptors: { workflow: [clockOffsetInterceptor(() => offset)] },
+  });
+
+/**
  * Opens a case taken over 10 weeks in (so e-mails go out at once) and records a note. The case runs
- * through the production wiring, in real time, so its dates are today's; any day will do: ten weeks
- * in, the probleemanalyse (week 6) is overdue whatever the date, and the take-over summary goes out
- * at once.
+ * through the production wiring, on the pinned clock: ten weeks in, the probleemanalyse (week 6) is
+ * overdue, and the take-over summary goes out at once.
  */
 async function runCase(cases: CaseClientOptions, p: ReturnType<typeof personal>): Promise<void> {
-  const today = amsterdamDate(Date.now());
+  const today = amsterdamDate(Date.now() - offset);
   await openCase(
     cases,
     sampleCase(p.caseId, addDays(today, -70), {
@@ -101,8 +114,10 @@ describe('privacy: the Temporal server holds no case data in plain text', () => 
       await running;
       await close();
     });
-    const client = await connectClient(config);
-    cleanups.push(() => client.connection.close());
+    const connected = await connectClient(config);
+    cleanups.push(() => connected.connection.close());
+    // The production client's codec, on the pinned clock.
+    const client = onPinnedClock(connected.connection, encryptingDataConverter(loadKeyring(config)));
     const secret = personal('enc');
     await runCase({ client, taskQueue: config.taskQueue }, secret);
     await eventually(() => sink.messages.some((m) => m.text?.includes(secret.caseId)), 'the take-over e-mail');
@@ -125,7 +140,7 @@ describe('privacy: the Temporal server holds no case data in plain text', () => 
     const plainConnection = await Connection.connect({ address });
     cleanups.push(() => plainConnection.close());
     const control = personal('plain');
-    await runCase({ client: new Client({ connection: plainConnection }), taskQueue: plainTaskQueue }, control);
+    await runCase({ client: onPinnedClock(plainConnection), taskQueue: plainTaskQueue }, control);
 
     // SQLite writes the committed history to its WAL (and later the main file): both are searched.
     await eventually(() => databaseBytes().includes(control.note), 'the control note in the database');

@@ -50,6 +50,7 @@ describe('replay guard', () => {
         'refused-recipient.json',
         'follow-up-after-holiday.json',
         'takeover-overdue-only.json',
+        'office-hours.json',
       ]),
     );
   });

@@ -54,6 +54,8 @@ export interface HistoryScenario {
   extra?: Record<string, unknown>;
   /** Days after the first sick day on which the case is opened (at 08:00): a take-over. Default 0. */
   openOn?: number;
+  /** The hour (Amsterdam) at which it is opened; default 8. */
+  openHour?: number;
   /** Start as a run continued from an earlier one, with this carried state (see continue-as-new). */
   continued?: (open: OpenCaseInput) => Extract<CaseWorkflowInput, { continued: unknown }>['continued'];
   steps: Step[];
@@ -346,6 +348,18 @@ export const SCENARIOS: HistoryScenario[] = [
     ],
   },
   {
+    name: 'office-hours',
+    description:
+      "opened on Tuesday 9 January 2024 at 23:00: the ziekmelding's reminder (due Sunday) waits for Wednesday 08:00 (patch task-email-office-hours); done, probleemanalyse done, recovery",
+    openOn: 1,
+    openHour: 23,
+    steps: [
+      done('ziekmelding', 3),
+      done('probleemanalyse', 35),
+      { on: 45, event: { type: 'recovered', date: day(45) } },
+    ],
+  },
+  {
     name: 'webhooks',
     description:
       'every event goes out as a webhook (patch case-webhooks), to a receiver that takes 200 ms to answer, so that events of one moment queue behind a batch on its way; a late probleemanalyse (reminded, overdue, escalated), two events on one day, closed by hand',
@@ -426,7 +440,8 @@ export async function generateHistories(
         const workflowId = caseWorkflowId(caseId);
         // Scenario time = server time − offset: the case opens at 08:00 on its first sick day, or on
         // the day it is taken over.
-        const offset = (await env.currentTimeMs()) - amsterdamInstant(day(scenario.openOn ?? 0), 8);
+        const offset =
+          (await env.currentTimeMs()) - amsterdamInstant(day(scenario.openOn ?? 0), scenario.openHour ?? 8);
         const input: CaseWorkflowInput = scenario.continued
           ? { continued: { ...scenario.continued(open), clockOffsetMs: offset } }
           : { open, clockOffsetMs: offset };

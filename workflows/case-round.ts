@@ -8,6 +8,7 @@ import { deskundigenoordeelReminder, escalation, reminder, takeoverSummary, type
 import {
   dueMessages,
   messageKey,
+  nextOfficeOpening,
   scheduledMessages,
   supersededReminders,
   type ScheduledMessage,
@@ -46,6 +47,12 @@ export interface RoundOptions extends ScheduleOptions {
    * summary covered every due message, reminders of tasks not late included.
    */
   takeoverOverdueOnly?: boolean;
+  /**
+   * Outside office hours (OFFICE_HOURS, working days) a round sends only the reminders of tasks due
+   * before the next opening; the rest waits for it (`deferredUntil`). Before, whatever was due went
+   * out at once, at any hour.
+   */
+  officeHours?: boolean;
 }
 
 export interface RoundPlan {
@@ -55,6 +62,8 @@ export interface RoundPlan {
   superseded: string[];
   takeover?: Takeover;
   steps: Step[];
+  /** What was due and waits for office hours goes out from this instant (the loop wakes then). */
+  deferredUntil?: number;
 }
 
 /** The round at `now`: what is due and not yet sent, in order (see case-schedule.ts for the times). */
@@ -66,8 +75,32 @@ export function planRound(
   options: RoundOptions,
 ): RoundPlan {
   const messages = scheduledMessages(calendar, state, options);
-  const due = dueMessages(messages, sent, now);
-  const superseded = supersededReminders(messages, due, sent, now);
+  const allDue = dueMessages(messages, sent, now);
+  const superseded = supersededReminders(messages, allDue, sent, now);
+  const opening = options.officeHours ? nextOfficeOpening(now) : undefined;
+  // At night or at the weekend: only a reminder whose task falls due before the next opening goes
+  // now (not one already late: its escalation comes at the opening).
+  const today = amsterdamDate(now);
+  const due =
+    opening === undefined
+      ? allDue
+      : allDue.filter(
+          (m) => m.kind === 'reminder' && m.due !== undefined && m.due >= today && m.due < amsterdamDate(opening),
+        );
+  const deferredUntil = due.length < allDue.length ? opening : undefined;
+  const plan = planDue(state, calendar, messages, superseded, due, now, options);
+  return deferredUntil === undefined ? plan : { ...plan, deferredUntil };
+}
+
+function planDue(
+  state: CaseState,
+  calendar: CalendarResult,
+  messages: ScheduledMessage[],
+  superseded: string[],
+  due: ScheduledMessage[],
+  now: number,
+  options: RoundOptions,
+): RoundPlan {
   if (!state.started && due.some((m) => m.kind === 'escalation')) {
     if (!options.takeoverOverdueOnly) {
       return { messages, superseded, takeover: planTakeover(state, calendar, due, now), steps: [] };

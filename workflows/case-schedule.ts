@@ -4,7 +4,7 @@
 // the 5th working day before the due date; if the task is still open at 08:00 on the first working
 // day after its due date, it is overdue and escalates. A key per message (kind, task, due date)
 // tells whether it went out already: a postponed task has a new due date, so a new reminder.
-import { amsterdamInstant } from './calendar/amsterdam-time.js';
+import { amsterdamDate, amsterdamInstant } from './calendar/amsterdam-time.js';
 import {
   addDays,
   addWorkingDays,
@@ -136,6 +136,19 @@ export function endMoment(calendar: CalendarResult): { at: number; reason: strin
     return { at: amsterdamInstant(calendar.closed.closesOn, 0), reason: 'uit dienst: UWV neemt de re-integratie over' };
   }
   return { at: amsterdamInstant(addDays(calendar.waitingTimeEnds, 1), 0), reason: 'einde wachttijd' };
+}
+
+/** Task e-mails go out on working days between 08:00 and 18:00 Amsterdam time. */
+export const OFFICE_HOURS = { from: 8, until: 18 } as const;
+
+/** The next 08:00 of a working day when `now` is outside office hours; undefined within them. */
+export function nextOfficeOpening(now: number): number | undefined {
+  const date = amsterdamDate(now);
+  if (isWorkingDay(date)) {
+    if (now < amsterdamInstant(date, OFFICE_HOURS.from)) return amsterdamInstant(date, OFFICE_HOURS.from);
+    if (now < amsterdamInstant(date, OFFICE_HOURS.until)) return undefined;
+  }
+  return amsterdamInstant(firstWorkingDayAfter(date), OFFICE_HOURS.from);
 }
 
 /** The next instant after `now` at which something is scheduled. */

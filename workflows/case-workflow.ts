@@ -47,7 +47,7 @@ import {
 import { planRound, type Takeover } from './case-round.js';
 import { caseSummary, SUMMARY_MEMO } from './case-summary.js';
 import { webhookEventOf } from './case-webhooks.js';
-import { endMoment, nextMoment, openTasks, scheduledMessages } from './case-schedule.js';
+import { endMoment, nextMoment, nextOfficeOpening, openTasks, scheduledMessages } from './case-schedule.js';
 import { isNotEncrypted, NOT_ENCRYPTED_MESSAGE } from './not-encrypted.js';
 import { PERMANENT_DELIVERY_FAILURE, type Activities, type NotifyResult, type WebhookEvent } from './contract.js';
 import {
@@ -95,7 +95,9 @@ const { deliverWebhooks } = proxyActivities<Activities>({
  * - the deskundigenoordeel's follow-up moves off a general holiday to the next working day (asked
  *   while a request waits for its answer);
  * - a take-over summary names the overdue tasks only, the others get their own reminders, and an
- *   overdue start of spoor 2 asks for the deskundigenoordeel (asked on a case's first round).
+ *   overdue start of spoor 2 asks for the deskundigenoordeel (asked on a case's first round);
+ * - task e-mails wait for office hours, 08:00 to 18:00 on working days, unless a reminder's task is
+ *   due before then (asked in the first round outside office hours).
  */
 export const PATCHES = {
   calendarInvites: 'task-email-calendar-invites',
@@ -109,6 +111,7 @@ export const PATCHES = {
   refusedRecipients: 'task-email-refused-recipients',
   followUpOnWorkingDay: 'deskundigenoordeel-follow-up-working-day',
   takeoverOverdueOnly: 'takeover-summary-overdue-only',
+  officeHours: 'task-email-office-hours',
 } as const;
 
 /**
@@ -156,6 +159,9 @@ function caseChanges(): Record<keyof typeof PATCHES, boolean> {
     get takeoverOverdueOnly() {
       return ask(PATCHES.takeoverOverdueOnly);
     },
+    get officeHours() {
+      return ask(PATCHES.officeHours);
+    },
   };
 }
 
@@ -173,6 +179,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       secondEscalation: c.changes.escalationChain,
       followUpOnWorkingDay: awaiting && c.changes.followUpOnWorkingDay,
       takeoverOverdueOnly: !state.started && c.changes.takeoverOverdueOnly,
+      officeHours: nextOfficeOpening(c.now()) !== undefined && c.changes.officeHours,
     };
     const plan = planRound(state, calendar, c.sent, c.now(), options);
     for (const key of plan.superseded) c.settle(key);
@@ -188,7 +195,8 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       if (sending) await sending;
       else if (!step.send) c.settle(step.key);
     }
-    state.started = true;
+    // A take-over whose messages wait for office hours is still to be made: not started yet.
+    if (plan.deferredUntil === undefined) state.started = true;
     if (state.invites && c.changes.calendarInvites && hasFinishedInvitations(state, calendar)) {
       await c.cancelInvitations(calendar, undefined);
     }
@@ -215,7 +223,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       state.deskundigenoordeel === requestBefore
         ? plan.messages
         : scheduledMessages(calendar, state, { ...options, followUpOnWorkingDay: c.changes.followUpOnWorkingDay });
-    const wakeAt = nextMoment(upcoming, c.sent, end.at, c.now());
+    const wakeAt = Math.min(nextMoment(upcoming, c.sent, end.at, c.now()), plan.deferredUntil ?? Infinity);
     await condition(() => c.revision !== seen, Math.max(wakeAt - c.now(), 1));
   }
 

@@ -175,6 +175,45 @@ describe('planRound', () => {
     expect(round(state, on, 8).takeover!.request).toBeUndefined();
   });
 
+  describe('with officeHours', () => {
+    const options = { secondEscalation: true, officeHours: true };
+    const at = (date: IsoDate, hour: number, minute = 0) => amsterdamInstant(date, hour) + minute * 60_000;
+    const plan = (state: CaseState, now: number) =>
+      planRound(state, computeCalendar(state.facts, { asOf: amsterdamDate(now) }), new Set(state.sent), now, options);
+    const state = caseState(D, { completed: { ziekmelding: '2026-01-06' } });
+    const reminder = messageKey('reminder', 'probleemanalyse', '2026-02-15');
+
+    it('keeps a reminder due at night for 08:00 of the next working day', () => {
+      // Tuesday 10 February 2026, 23:39: the probleemanalyse (due Sunday 15th) was to be reminded on Monday.
+      const night = plan(state, at('2026-02-10', 23, 39));
+      expect(night.steps).toEqual([]);
+      expect(new Date(night.deferredUntil!).toISOString()).toBe('2026-02-11T07:00:00.000Z');
+      // At 08:00 it goes out; between 08:00 and 18:00 nothing waits.
+      const morning = plan(state, at('2026-02-11', 8));
+      expect(morning.steps.map((s) => s.key)).toEqual([reminder]);
+      expect(morning.deferredUntil).toBeUndefined();
+    });
+
+    it('sends at once a reminder whose task is due before the next opening', () => {
+      // Friday 13 February 2026, 23:39: the task is due on Sunday, before Monday 08:00.
+      const friday = plan(state, at('2026-02-13', 23, 39));
+      expect(friday.steps.map((s) => s.key)).toEqual([reminder]);
+      expect(friday.deferredUntil).toBeUndefined();
+    });
+
+    it('keeps an escalation and a take-over for the morning', () => {
+      // Monday 16 February 2026, 06:00: the probleemanalyse escalates today, from 08:00 (its reminder,
+      // never sent, is not sent at 06:00 either: the task is late already).
+      const early = plan(state, at('2026-02-16', 6));
+      expect(early.steps).toEqual([]);
+      expect(new Date(early.deferredUntil!).toISOString()).toBe('2026-02-16T07:00:00.000Z');
+      // A case taken over on Saturday 28 February with overdue tasks: the summary waits for Monday.
+      const takenOver = plan(caseState(D, { completed: { ziekmelding: '2026-01-06' } }, false), at('2026-02-28', 11));
+      expect(takenOver.takeover).toBeUndefined();
+      expect(new Date(takenOver.deferredUntil!).toISOString()).toBe('2026-03-02T07:00:00.000Z');
+    });
+  });
+
   it('an overdue start of spoor 2 asks for a deskundigenoordeel, unless one was asked already', () => {
     // Year one done, the eerstejaarsevaluatie held on 20 December 2026: spoor 2 starts within six
     // weeks, by Sunday 31 January 2027, and escalates on Monday 1 February.
