@@ -1,11 +1,14 @@
 // `poortwachter calendar`: the statutory deadlines of one case, from case facts in JSON.
 import {
+  amsterdamDate,
   CalendarInputError,
   computeCalendar,
   givenDateProblem,
   parseCaseFacts,
   type CalendarResult,
+  type CaseFacts,
 } from '../workflows/calendar/index.js';
+import { initialFacts, openCaseSchema } from '../workflows/case-model.js';
 import { CliError, EXIT_OK, readJsonInput, type Io } from './io.js';
 import { runCommand } from './program.js';
 import { formatTable } from './table.js';
@@ -52,15 +55,14 @@ export interface CalendarOptions {
 }
 
 export async function runCalendar(options: CalendarOptions, io: Io): Promise<number> {
-  const { asOf } = options;
-  if (asOf !== undefined) {
-    const problem = givenDateProblem(asOf);
-    if (problem) throw new CliError(`--as-of: ${problem}`);
-  }
+  // Judged on today (Amsterdam) unless asked otherwise: a task two months late is late, not open.
+  const asOf = options.asOf ?? amsterdamDate(Date.now());
+  const problem = givenDateProblem(asOf);
+  if (problem) throw new CliError(`--as-of: ${problem}`);
   let result: CalendarResult;
   try {
     const input = await readJsonInput(options.file, io);
-    result = computeCalendar(parseCaseFacts(input), asOf !== undefined ? { asOf } : {});
+    result = computeCalendar(factsOf(input), { asOf });
   } catch (err) {
     if (err instanceof CalendarInputError) {
       throw new CliError(`invalid case facts\n${err.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
@@ -69,6 +71,23 @@ export async function runCalendar(options: CalendarOptions, io: Io): Promise<num
   }
   io.stdout.write(options.json ? `${JSON.stringify(result, null, 2)}\n` : formatCalendar(result, asOf));
   return EXIT_OK;
+}
+
+/**
+ * The case facts of the input: a facts document, or the document that opens a case (`case open`
+ * takes), whose facts are its first sick day and what it says happened before.
+ */
+function factsOf(input: unknown): CaseFacts {
+  const doc = input as Record<string, unknown> | null;
+  if (doc && typeof doc === 'object' && 'caseId' in doc && 'employer' in doc) {
+    const parsed = openCaseSchema.safeParse(doc);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(input)'}: ${i.message}`);
+      throw new CliError(`invalid case\n${issues.join('\n')}`);
+    }
+    return initialFacts(parsed.data);
+  }
+  return parseCaseFacts(input);
 }
 
 /** `poortwachter calendar <args>`: errors on standard error, resolves to the exit code. */

@@ -245,6 +245,13 @@ export interface CaseListOptions {
 }
 
 export async function caseList(values: CaseListOptions, io: Io): Promise<number> {
+  // The list looks a casemanager up by their address (its hash): a name would silently find nothing.
+  if (values.casemanager !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(values.casemanager)) {
+    throw new CliError(
+      `--casemanager must be the casemanager's e-mail address, not "${values.casemanager}"`,
+      EXIT_USAGE,
+    );
+  }
   const filter: CaseListFilter = {
     ...(values.casemanager !== undefined && { casemanagerEmail: values.casemanager }),
     ...(values.employer !== undefined && { employerId: values.employer }),

@@ -350,6 +350,10 @@ describe('bad input, everywhere', () => {
     );
     await refused(['simulate'], 2, ['case'], JSON.stringify({ events: [], until: '2026-06-01' }));
     await refused(['case', 'list', '--casemanager'], 2, ['--casemanager']);
+    // A name instead of an address would silently find nothing.
+    await refused(['case', 'list', '--casemanager', 'anna'], 2, [
+      `--casemanager must be the casemanager's e-mail address, not "anna"`,
+    ]);
     await refused(['case', 'show'], 2, ['expected 1 argument']);
 
     // Configuration: each bad variable is named, exit code 2, before anything connects.

@@ -99,6 +99,17 @@ describe('poortwachter case', () => {
     ).toEqual([['uit een bestand', 'cli:bram@arbo.example']]);
   });
 
+  it("takes every address SMTP takes: p&o@ and o'brien@", async () => {
+    const D = await world.today();
+    world.track('case-cli-5');
+    const doc = sampleCase('cli-5', D, {
+      employer: { id: 'wg-005', name: 'Van Dijk', escalationEmail: 'p&o@vandijk.example' },
+      casemanager: { name: "Fiona O'Brien", email: "o'brien@arbo.example" },
+    });
+    const opened = await runCli(['case', 'open'], JSON.stringify(doc));
+    expect(opened.code, opened.stderr).toBe(0);
+  });
+
   it('hands a case to another casemanager, changes a contact and records a stand-in, with flags', async () => {
     const D = await world.today();
     world.track('case-cli-4');

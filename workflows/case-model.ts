@@ -24,7 +24,13 @@ import type { WebhookEvent } from './contract.js';
 
 export { isoDate };
 
-const email = z.email({ error: 'must be an e-mail address' }).check(z.maxLength(254));
+/**
+ * An address as SMTP takes it (RFC 5321): the local part may hold ! # $ % & ' * + / = ? ^ _ ` { | } ~
+ * and dots between them (`p&o@vandijk.example`, `o'brien@…`), the domain a name with a dot.
+ */
+const ADDRESS =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+const email = z.email({ pattern: ADDRESS, error: 'must be an e-mail address' }).check(z.maxLength(254));
 
 /** The languages the e-mail templates come in (templates/<language>/); Dutch by default. */
 export const LANGUAGES = ['nl', 'en'] as const;

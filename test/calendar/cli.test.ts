@@ -77,7 +77,7 @@ describe('poortwachter calendar', () => {
   });
 
   it('prints an aligned table with Dutch titles', async () => {
-    const { code, stdout } = await run([], JSON.stringify({ firstSickDay: '2026-01-05' }));
+    const { code, stdout } = await run(['--as-of', '2026-01-05'], JSON.stringify({ firstSickDay: '2026-01-05' }));
     expect(code).toBe(0);
     expect(stdout).toContain('Eerste ziektedag:  2026-01-05');
     expect(stdout).toContain('Einde wachttijd:   2028-01-02');
@@ -92,6 +92,30 @@ describe('poortwachter calendar', () => {
     expect(report.indexOf('2026-10-26')).toBe(header.indexOf('uiterlijk'));
     expect(report.indexOf('open')).toBe(header.indexOf('status'));
     expect(lines.filter((l) => /^[a-z0-9-]+ {2,}/.test(l) && !l.startsWith('id '))).toHaveLength(13);
+  });
+
+  it('judges on today without --as-of, and takes the document that opens a case', async () => {
+    // A case of 2020: every task is long past its date today, so late, not open.
+    const { code, stdout } = await run([], JSON.stringify({ firstSickDay: '2020-01-06' }));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Peildatum: {9}\d{4}-\d\d-\d\d$/m);
+    expect(stdout).toMatch(/^probleemanalyse .* te laat$/m);
+    const opening = {
+      caseId: 'K-1001',
+      employer: { id: 'wg-001', name: 'Bakkerij De Korenschoof', escalationEmail: 'hr@korenschoof.example' },
+      employee: { id: 'wn-8f3a', displayName: 'J. de Vries' },
+      casemanager: { name: 'Anna Jansen', email: 'anna@arbo.example' },
+      bedrijfsarts: { name: 'B. Arts', email: 'arts@arbo.example' },
+      firstSickDay: '2026-01-05',
+      completed: { ziekmelding: '2026-01-06' },
+    };
+    const fromCase = await run(['--as-of', '2026-02-01'], JSON.stringify(opening));
+    expect(fromCase.code, fromCase.stderr).toBe(0);
+    expect(fromCase.stdout).toContain('Eerste ziektedag:  2026-01-05');
+    expect(fromCase.stdout).toMatch(/^ziekmelding .* gedaan 2026-01-06$/m);
+    const badCase = await run([], JSON.stringify({ ...opening, casemanager: { name: 'Anna' } }));
+    expect(badCase.code).toBe(2);
+    expect(badCase.stderr).toContain('casemanager.email');
   });
 
   it('exits 2 with the field named on stderr for invalid facts', async () => {
