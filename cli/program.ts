@@ -262,9 +262,11 @@ function buildProgram(state: RunState): Command {
     program
       .command('calendar')
       .summary('compute the deadlines of a case (pure, no server needed)')
-      .description('Read the case facts as JSON and print every obligation of the case with its due date and status.')
+      .description(
+        'Read the case facts (or the document that opens a case) as JSON and print every obligation of the case with its due date and status.',
+      )
       .option('-f, --file <case.json>', 'read the case facts from this file (default: standard input)')
-      .option('--as-of <YYYY-MM-DD>', 'judge "overdue" against this date (default: nothing is overdue)')
+      .option('--as-of <YYYY-MM-DD>', 'judge "overdue" against this date (default: today, Amsterdam)')
       .option('--json', 'print one JSON object instead of a table'),
     async (c) => (await import('./calendar.js')).runCalendar(c.opts<CalendarOptions>(), io),
   );
