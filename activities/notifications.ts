@@ -57,6 +57,34 @@ const TITLE_EN: Record<string, string> = {
   'wia-aanvraag': 'WIA application',
 };
 
+/** The legal basis in English, the law's names kept in Dutch; the Dutch text comes from the calendar. */
+const LEGAL_BASIS_EN: Record<string, string> = {
+  ziekmelding:
+    'Wet verbetering poortwachter: the employer reports the absence to the arbodienst or company doctor within the first week (expert assistance, Arbeidsomstandighedenwet)',
+  probleemanalyse:
+    "Regeling procesgang eerste en tweede ziektejaar: problem analysis with the company doctor's advice on the possibilities of returning to work, by week 6",
+  'plan-van-aanpak':
+    'Regeling procesgang eerste en tweede ziektejaar: plan of action at the latest two weeks after the problem analysis (week 8), naming the casemanager; art. 7:658a and 7:660a BW',
+  evaluatie:
+    'Regeling procesgang eerste en tweede ziektejaar: periodic evaluation and, where needed, adjustment of the plan of action, at least every six weeks',
+  'uwv-42-weken-melding':
+    'Ziektewet art. 38: report of long-term incapacity to UWV on the first working day after week 42 (working days as the Algemene termijnenwet counts them)',
+  eerstejaarsevaluatie:
+    'Regeling procesgang eerste en tweede ziektejaar: first-year evaluation in week 52 (from week 46), deciding on spoor 1 and spoor 2',
+  'start-tweede-spoor':
+    'Art. 7:658a BW: re-integration with another employer once a return to the own work is no longer to be expected, at the latest six weeks after the first-year evaluation, unless an exception is recorded',
+  'wia-brief-ontvangen':
+    'WIA: UWV sends its letter on the WIA application in week 88; check it arrived by the end of week 88',
+  'riv-kopie-werknemer':
+    'WIA art. 25: the employee receives a copy of the documents of the re-integration report, by week 91',
+  'actueel-oordeel':
+    "WIA art. 25 / Regeling procesgang: the company doctor's current judgement for the re-integration report, not older than three months at the application, by week 91",
+  eindevaluatie:
+    'Regeling procesgang eerste en tweede ziektejaar: final evaluation by employer and employee for the re-integration report, by week 91',
+  'wia-aanvraag':
+    'WIA (art. 25 for the re-integration report): the employee applies for the WIA benefit at the latest 11 weeks before the end of the waiting time (week 93); the employer provides the re-integration report',
+};
+
 export function formatDate(iso: string, language: Language = 'nl'): string {
   if (language === 'en') return iso;
   const [y, m, d] = iso.split('-');
@@ -89,7 +117,7 @@ export function taskView(task: NotificationTask, caseId: string, language: Langu
     title: language === 'en' ? (TITLE_EN[task.id] ?? task.title) : task.title,
     due: formatDate(task.due, language),
     owner: OWNER[language][task.owner] ?? task.owner,
-    legalBasis: task.legalBasis,
+    legalBasis: language === 'en' ? (LEGAL_BASIS_EN[task.id] ?? task.legalBasis) : task.legalBasis,
     link: taskLink(links, caseId, task.id),
     record: recordCommand(caseId, task.id, language),
   };

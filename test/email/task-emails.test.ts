@@ -103,7 +103,10 @@ describe('reminders with a calendar invitation', () => {
     );
     expect(en?.subject).toBe(`[${enId}] Problem analysis (probleemanalyse): due ${due}`);
     expect(en?.text).toContain('WHAT TO DO');
-    expect(en?.text).toContain('Legal basis');
+    expect(en?.text).toContain(
+      "Legal basis: Regeling procesgang eerste en tweede ziektejaar: problem analysis with the company doctor's advice",
+    );
+    expect(en?.text).not.toContain('uiterlijk in week 6');
 
     // Postponed (art. 5): the new reminder moves the same calendar entry.
     const newDue = addDays(due, 21);
