@@ -197,7 +197,7 @@ export function formatVerifyReport(report: VerifyReport): string {
     for (const o of d.obligations) {
       if (o.status === 'not-applicable' && !o.doneOn) continue;
       lines.push(
-        `  ${o.id.padEnd(30)} ${o.due}  ${(o.doneOn ?? '-').padEnd(10)}  ${String(o.daysLate || '').padStart(4)}  ${String(o.reminders.length).padStart(9)}  ${String(o.escalations.length).padStart(11)}` +
+        `  ${(o.round ? `${o.id} (${o.round})` : o.id).padEnd(30)} ${o.due}  ${(o.doneOn ?? '-').padEnd(10)}  ${String(o.daysLate || '').padStart(4)}  ${String(o.reminders.length).padStart(9)}  ${String(o.escalations.length).padStart(11)}` +
           (o.postponement ? `  (postponed from ${o.postponement.originalDue}: ${o.postponement.reason})` : ''),
       );
     }

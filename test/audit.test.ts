@@ -393,6 +393,56 @@ describe('audit export from a server', () => {
     );
     expect(d.obligations.find((o) => o.id === 'ziekmelding')?.doneOn).toBe(addDays(D, 2));
   });
+
+  it('shows every evaluatie round as its own row: one held 76 days late, then the next one open', async () => {
+    // Plan van aanpak made on Wednesday 5 August 2026: the first evaluatie is due six weeks later, on
+    // Wednesday 16 September; it is held on Tuesday 1 December, 76 days late; the next is due six
+    // weeks after that, on Tuesday 12 January 2027.
+    const D = '2026-06-01';
+    await world.startAt('2026-09-01', 9);
+    const caseId = `audit-evaluatie-${Date.now()}`;
+    await openCase(
+      world.cases,
+      sampleCase(caseId, D, {
+        completed: { ziekmelding: '2026-06-02', probleemanalyse: '2026-07-06', 'plan-van-aanpak': '2026-08-05' },
+      }),
+    );
+    await world.travelTo('2026-12-01', 10);
+    await recordEvent(world.cases, caseId, {
+      type: 'task-completed',
+      task: 'evaluatie',
+      date: '2026-12-01',
+      actor: 'anna',
+    });
+    const bundle = await exportBundle(world.cases.client, [caseWorkflowId(caseId)], {
+      workflowCodeSha256: await workflowCodeIdentity(await workflowBundle()),
+      decode: { payloadCodecs: codecs() },
+    });
+    const report = await verifyBundle(serializeBundle(bundle), { replay: false, payloadCodecs: codecs() });
+    const d = report.cases[0]!.derived!;
+    const rounds = d.obligations.filter((o) => o.id === 'evaluatie');
+    expect(rounds.map((o) => [o.round, o.due, o.doneOn, o.daysLate, o.status])).toEqual([
+      [1, '2026-09-16', '2026-12-01', 76, 'done'],
+      [2, '2027-01-12', undefined, 0, 'open'],
+    ]);
+    // Round 1's reminder and escalation are round 1's, not the open round's.
+    expect(rounds[0]!.reminders.map((r) => r.slice(0, 10))).toEqual(['2026-09-09']);
+    expect(rounds[0]!.escalations.map((r) => r.slice(0, 10))).toEqual(['2026-09-17']);
+    expect(rounds[1]!.reminders).toEqual([]);
+    expect(onTime(d).find((f) => f.id === 'evaluatie-1')).toMatchObject({ value: 'te laat', due: '2026-09-16' });
+    // The same in the CLI's report and in the HTML.
+    const file = join(await mkdtemp(join(tmpdir(), 'poortwachter-audit-')), 'evaluatie.json');
+    await writeFile(file, serializeBundle(bundle));
+    const printed = await runAudit(['verify', file]);
+    expect(printed.stdout).toMatch(/evaluatie \(1\)\s+2026-09-16\s+2026-12-01\s+76/);
+    expect(printed.stdout).toMatch(/evaluatie \(2\)\s+2027-01-12\s+-/);
+    const html = renderReport(report);
+    expect(html).toContain('<th>Evaluatie 1</th>');
+    expect(html).toMatch(
+      /Evaluatie en bijstelling plan van aanpak 1<br><small>evaluatie<\/small><\/td><td>2026-09-16<\/td><td>2026-12-01<\/td><td class="num">76<\/td>/,
+    );
+    await recordEvent(world.cases, caseId, { type: 'case-closed', reason: 'einde test', actor: 'anna' });
+  });
 });
 
 describe('audit export --all on the dev server', () => {

@@ -23,6 +23,7 @@ import {
   computeCalendar,
   diffDays,
   type CalendarResult,
+  type CaseFacts,
   type IsoDate,
   type Milestone,
 } from '../../workflows/calendar/index.js';
@@ -30,6 +31,7 @@ import type { CaseView, EventAccepted } from '../../workflows/case-api.js';
 import { applyEvent } from '../../workflows/case-events.js';
 import {
   initialFacts,
+  type OpenCaseInput,
   type CaseEvent,
   type CaseState,
   type CaseWorkflowInput,
@@ -77,6 +79,8 @@ export interface DerivedEvent {
 
 export interface DerivedObligation {
   id: string;
+  /** A recurring task (the evaluatie): which round this row is, from 1; each round has its own row. */
+  round?: number;
   title: string;
   owner: string;
   due: IsoDate;
@@ -254,7 +258,13 @@ export async function deriveCase(
     closedReason = state.closedReason;
   }
 
-  const obligations = calendar.milestones.filter((m) => m.isTask).map((m) => obligation(m, asOf, notifications));
+  const obligations = calendar.milestones
+    .filter((m) => m.isTask)
+    .flatMap((m) =>
+      m.id === 'evaluatie'
+        ? evaluatieRounds(m, factsFromEvents(open, events), asOf, notifications)
+        : [obligation(m, asOf, notifications)],
+    );
   const periods = periodsFromEvents(open.periods, open.firstSickDay, events);
   const extensions: DerivedCase['extensions'] = events
     .filter((e) => e.type === 'loonsanctie' || e.type === 'vrijwillige-verlenging')
@@ -304,9 +314,59 @@ export function periodsFromEvents(
   return periods;
 }
 
-function obligation(m: Milestone, asOf: IsoDate, notifications: DerivedNotification[]): DerivedObligation {
+/** The case's facts from its opening and every event it took (what the evaluatie rounds need). */
+function factsFromEvents(open: OpenCaseInput, events: DerivedEvent[]): CaseFacts {
+  const state = {
+    open,
+    facts: initialFacts(open),
+    status: 'open',
+    sent: [],
+    timeline: [],
+    started: false,
+  } as CaseState;
+  for (const e of events) {
+    try {
+      applyEvent(state, e.event, amsterdamDate(Date.parse(e.at)));
+    } catch {
+      // Accepted by the workflow, so it applied there; a difference here is only in the recomputation.
+    }
+  }
+  return state.facts;
+}
+
+/**
+ * The evaluatie, round by round: each is due six weeks after the one before it was held (the first
+ * after the plan van aanpak). Round n's due date is the calendar's with only the first n-1 held.
+ */
+function evaluatieRounds(
+  current: Milestone,
+  facts: CaseFacts,
+  asOf: IsoDate,
+  notifications: DerivedNotification[],
+): DerivedObligation[] {
+  const held = [...(facts.completed?.evaluatie ?? [])].sort();
+  const rows: DerivedObligation[] = [];
+  held.forEach((on, i) => {
+    const before = { ...facts, completed: { ...facts.completed, evaluatie: held.slice(0, i) } };
+    const m = computeCalendar(before, { asOf: on }).milestones.find((x) => x.id === 'evaluatie');
+    if (!m) return;
+    rows.push({ ...obligation({ ...m, status: 'done', doneOn: on }, asOf, notifications, true), round: i + 1 });
+  });
+  rows.push({ ...obligation(current, asOf, notifications, true), round: held.length + 1 });
+  return rows;
+}
+
+function obligation(
+  m: Milestone,
+  asOf: IsoDate,
+  notifications: DerivedNotification[],
+  /** A round of a recurring task: only the messages about this round's due date. */
+  byDue = false,
+): DerivedObligation {
   const about = (kinds: string[]) =>
-    notifications.filter((n) => kinds.includes(n.kind) && n.tasks.some((t) => t.id === m.id)).map((n) => n.at);
+    notifications
+      .filter((n) => kinds.includes(n.kind) && n.tasks.some((t) => t.id === m.id && (!byDue || t.due === m.due)))
+      .map((n) => n.at);
   const daysLate = m.doneOn
     ? Math.max(0, diffDays(m.doneOn, m.due))
     : m.status === 'overdue' || (m.status !== 'not-applicable' && asOf > m.due && m.status !== 'done')
@@ -342,7 +402,7 @@ export type OnTime = 'op tijd' | 'te laat' | 'niet gedaan' | 'nog niet' | 'n.v.t
 export function onTime(
   c: DerivedCase,
 ): { id: string; label: string; value: OnTime; due?: IsoDate; doneOn?: IsoDate }[] {
-  return SIVI_MILESTONES.map(({ id, label }) => {
+  const figures = SIVI_MILESTONES.map(({ id, label }) => {
     const o = c.obligations.find((x) => x.id === id);
     if (!o || o.status === 'not-applicable') return { id, label, value: 'n.v.t.' as OnTime };
     const value: OnTime = o.doneOn
@@ -356,4 +416,16 @@ export function onTime(
           : 'nog niet';
     return { id, label, value, due: o.due, ...(o.doneOn && { doneOn: o.doneOn }) };
   });
+  // Each evaluatie round held, on time or not (after the plan van aanpak, in the order of the law).
+  const rounds = c.obligations
+    .filter((o) => o.id === 'evaluatie' && o.doneOn)
+    .map((o) => ({
+      id: `evaluatie-${o.round}`,
+      label: `Evaluatie ${o.round}`,
+      value: (o.doneOn! <= o.due ? 'op tijd' : 'te laat') as OnTime,
+      due: o.due,
+      doneOn: o.doneOn!,
+    }));
+  const at = figures.findIndex((f) => f.id === 'plan-van-aanpak') + 1;
+  return [...figures.slice(0, at), ...rounds, ...figures.slice(at)];
 }

@@ -9,7 +9,7 @@ import type { VerifyReport } from './verify.js';
 function obligationsTable(c: DerivedCase): string {
   const rows = c.obligations.map(
     (o) =>
-      `<tr class="${o.daysLate > 0 ? 'late' : ''}"><td>${escapeHtml(o.title)}<br><small>${escapeHtml(o.id)}</small></td><td>${escapeHtml(o.due)}${o.postponement ? `<br><small>uitgesteld van ${escapeHtml(o.postponement.originalDue)}: ${escapeHtml(o.postponement.reason)}</small>` : ''}</td><td>${escapeHtml(o.doneOn ?? '')}</td><td class="num">${o.daysLate || ''}</td><td>${escapeHtml(o.notApplicableBecause ? `n.v.t. (${o.notApplicableBecause})` : o.status)}</td><td>${o.reminders.map(escapeHtml).join('<br>')}</td><td>${o.escalations.map(escapeHtml).join('<br>')}</td></tr>`,
+      `<tr class="${o.daysLate > 0 ? 'late' : ''}"><td>${escapeHtml(o.title)}${o.round ? ` ${o.round}` : ''}<br><small>${escapeHtml(o.id)}</small></td><td>${escapeHtml(o.due)}${o.postponement ? `<br><small>uitgesteld van ${escapeHtml(o.postponement.originalDue)}: ${escapeHtml(o.postponement.reason)}</small>` : ''}</td><td>${escapeHtml(o.doneOn ?? '')}</td><td class="num">${o.daysLate || ''}</td><td>${escapeHtml(o.notApplicableBecause ? `n.v.t. (${o.notApplicableBecause})` : o.status)}</td><td>${o.reminders.map(escapeHtml).join('<br>')}</td><td>${o.escalations.map(escapeHtml).join('<br>')}</td></tr>`,
   );
   return `<table><thead><tr><th>Verplichting</th><th>Uiterlijk</th><th>Gedaan</th><th>Dagen te laat</th><th>Status</th><th>Herinneringen</th><th>Escalaties</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -29,14 +29,30 @@ function eventsTable(c: DerivedCase): string {
 }
 
 function siviTable(cases: DerivedCase[]): string {
-  const header = onTime(cases[0]!).map((s) => `<th>${escapeHtml(s.label)}</th>`);
+  // One column per figure any case has (cases hold different numbers of evaluatie rounds).
+  const figures = cases.map((c) => new Map(onTime(c).map((s) => [s.id, s])));
+  const columns = new Map<string, string>();
+  for (const c of cases) for (const s of onTime(c)) if (!columns.has(s.id)) columns.set(s.id, s.label);
+  const order = [...columns.keys()].sort((a, b) => rank(a) - rank(b));
+  const header = order.map((id) => `<th>${escapeHtml(columns.get(id)!)}</th>`);
   const rows = cases.map(
-    (c) =>
-      `<tr><td>${escapeHtml(c.caseId)}</td>${onTime(c)
-        .map((s) => `<td class="ot ${s.value.replace(/[^a-z]/g, '')}">${escapeHtml(s.value)}</td>`)
+    (c, i) =>
+      `<tr><td>${escapeHtml(c.caseId)}</td>${order
+        .map((id) => {
+          const s = figures[i]!.get(id);
+          return s ? `<td class="ot ${s.value.replace(/[^a-z]/g, '')}">${escapeHtml(s.value)}</td>` : '<td></td>';
+        })
         .join('')}</tr>`,
   );
   return `<table class="sivi"><thead><tr><th>Casus</th>${header.join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** The law's order: probleemanalyse, plan van aanpak, the evaluaties by round, then the rest. */
+function rank(id: string): number {
+  const round = /^evaluatie-(\d+)$/.exec(id);
+  if (round) return 2 + Number(round[1]) / 1000;
+  const at = ['probleemanalyse', 'plan-van-aanpak'].indexOf(id);
+  return at >= 0 ? at : 3 + ['uwv-42-weken-melding', 'eerstejaarsevaluatie', 'wia-aanvraag'].indexOf(id);
 }
 
 const CSS = `
