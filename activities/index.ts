@@ -9,7 +9,7 @@ import {
 } from '../workflows/contract.js';
 import { collectDigests, digestRecipients, type CaseReader } from './digest.js';
 import { openImportedCases, type CaseOpener } from './import.js';
-import { DeliveryError, type Mailer } from './mail.js';
+import { DeliveryError, type Mailer, type RecipientRefusal } from './mail.js';
 import { DEFAULT_LINKS, digestNotification, prepareDeskundigenoordeel, sendNotification } from './notifications.js';
 import { deliverWebhookBatch, type EndpointRegistry } from './webhooks.js';
 import type { Config } from '../runtime/config.js';
@@ -106,6 +106,12 @@ export function createActivities(deps: ActivityDeps): Activities {
                 pending.length < everyone.length ? pending : undefined,
               );
       } catch (err) {
+        if (err instanceof DeliveryError && err.permanent && progress.delivered.length > 0) {
+          // Some have it from an earlier attempt: delivered to them, refused for good to the rest.
+          const reason = err.message;
+          const refused = [...progress.refused, ...pending.map((address) => ({ address, reason }))];
+          return { messageId: n.messageId, accepted: progress.delivered, recipients: progress.delivered, refused };
+        }
         if (err instanceof DeliveryError && err.permanent) {
           throw ApplicationFailure.create({
             type: PERMANENT_DELIVERY_FAILURE,
@@ -125,9 +131,23 @@ export function createActivities(deps: ActivityDeps): Activities {
           .filter((r) => (r.responseCode ?? 0) >= 500)
           .map((r) => ({ address: r.address, reason: r.response })),
       ];
-      const later = result.refused.filter((r) => (r.responseCode ?? 0) < 500);
-      ctx?.heartbeat({ delivered, refused } satisfies RecipientProgress);
+      // Refused for now: tried again, but not for ever. One refused for now longer than
+      // RECIPIENT_PATIENCE_MS counts as refused for good, so that a full mailbox in cc cannot hold the case.
+      const now = Date.now();
+      const laterSince = { ...progress.laterSince };
+      const later: RecipientRefusal[] = [];
+      for (const r of result.refused.filter((x) => (x.responseCode ?? 0) < 500)) {
+        const since = (laterSince[lower(r.address)] ??= now);
+        if (now - since >= RECIPIENT_PATIENCE_MS)
+          refused.push({
+            address: r.address,
+            reason: `${r.response} (for ${Math.round((now - since) / 3_600_000)} hours)`,
+          });
+        else later.push(r);
+      }
       if (later.length > 0) {
+        // The progress goes to the next attempt (one heartbeat, only when there is a next attempt).
+        ctx?.heartbeat({ delivered, refused, laterSince } satisfies RecipientProgress);
         // Only these are tried again; the others have it. No address in the message (it is stored in the open).
         const codes = [...new Set(later.map((r) => r.responseCode ?? 'no code'))].join(', ');
         throw ApplicationFailure.retryable(
@@ -185,17 +205,23 @@ export function createActivities(deps: ActivityDeps): Activities {
   return activities;
 }
 
-/** Who has a message, and who was refused it for good, across the attempts of one `notify`. */
+/** Who has a message, and who was refused it (for good, or for now since when), across the attempts of one `notify`. */
 interface RecipientProgress {
   delivered: string[];
   refused: { address: string; reason: string }[];
+  /** Lower-case address → when (ms) the server first refused it for now. */
+  laterSince?: Record<string, number>;
 }
+
+/** How long a recipient may be refused for now (4xx) before it counts as refused for good. */
+export const RECIPIENT_PATIENCE_MS = 72 * 3_600_000;
 
 function recipientProgress(details: unknown): RecipientProgress {
   const d = details as Partial<RecipientProgress> | undefined;
   return {
     delivered: Array.isArray(d?.delivered) ? d.delivered.filter((a) => typeof a === 'string') : [],
     refused: Array.isArray(d?.refused) ? d.refused.filter((r) => typeof r?.address === 'string') : [],
+    laterSince: typeof d?.laterSince === 'object' && d.laterSince !== null ? d.laterSince : {},
   };
 }
 

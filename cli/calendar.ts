@@ -87,7 +87,11 @@ function factsOf(input: unknown): CaseFacts {
     }
     return initialFacts(parsed.data);
   }
-  return parseCaseFacts(input);
+  const facts = parseCaseFacts(input);
+  // A first sick day centuries ahead would run the calendar's arithmetic off its end: refused as given.
+  const problem = givenDateProblem(facts.firstSickDay);
+  if (problem) throw new CliError(`invalid case facts\n  firstSickDay: ${problem}`);
+  return facts;
 }
 
 /** `poortwachter calendar <args>`: errors on standard error, resolves to the exit code. */

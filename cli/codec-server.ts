@@ -40,7 +40,8 @@ export async function runCodecServer(options: CodecServerOptions, io: Io, stop?:
   }
   let codec: EncryptionCodec;
   try {
-    codec = new EncryptionCodec(loadKeyring(config));
+    // Display only: a payload from before encryption is shown as it is.
+    codec = new EncryptionCodec(loadKeyring(config), 'pass');
   } catch (err) {
     if (err instanceof KeyringError) throw new CliError(err.message);
     throw err;

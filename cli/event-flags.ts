@@ -4,7 +4,7 @@
 // from the schema; nothing here names a field. The schema itself still validates the event.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { toJSONSchema } from 'zod/mini';
-import { CASE_EVENT_TYPES, caseEventSchema, isoDate } from '../workflows/case-model.js';
+import { CASE_EVENT_TYPES, caseEventSchema, givenDate, isoDate } from '../workflows/case-model.js';
 import { CliError } from './io.js';
 
 /** The part of JSON Schema that zod writes for the event schemas. */
@@ -117,7 +117,8 @@ export function eventFlags(): Map<string, EventFlags> {
     unrepresentable: 'any',
     // The dates are strings checked by a refinement, which JSON Schema cannot say; mark them.
     override: (ctx) => {
-      if ((ctx.zodSchema as unknown) === isoDate) ctx.jsonSchema.format = 'date';
+      if ((ctx.zodSchema as unknown) === isoDate || (ctx.zodSchema as unknown) === givenDate)
+        ctx.jsonSchema.format = 'date';
     },
   }) as JsonSchema;
   cache = new Map();

@@ -7,6 +7,7 @@
 //
 // The service holds no state between requests: cases live in Temporal, keys in their file, sessions
 // in the people's cookies. Run as many as the load needs (with the same session key).
+import type { PayloadCodec } from '@temporalio/common';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -93,6 +94,11 @@ export interface ServiceDeps {
   logger?: Logger;
   /** Requests per minute per caller (key, token's subject, person; per address for the unknown); default 600. */
   rateLimitPerMinute?: number;
+  /**
+   * What /codec decodes with for the Web UI: the keys, showing a payload from before encryption as it
+   * is (display only); default: the client's codecs.
+   */
+  displayCodecs?: PayloadCodec[];
   /** PEM of the Ed25519 key that signs audit bundles (POORTWACHTER_AUDIT_SIGNING_KEY); unsigned without. */
   signingKeyPem?: string;
   /** People's login through the arbodienst's identity provider; without it, only API keys come in. */
@@ -209,7 +215,7 @@ export async function buildService(deps: ServiceDeps): Promise<FastifyInstance> 
     prefix: '/api/v1',
   });
   const codec = {
-    codecs: deps.cases.client.options.loadedDataConverter.payloadCodecs,
+    codecs: deps.displayCodecs ?? deps.cases.client.options.loadedDataConverter.payloadCodecs,
     ...(deps.webUiOrigin && { uiOrigin: deps.webUiOrigin }),
     ...(deps.login && { ownOrigin: new URL(deps.login.publicUrl).origin }),
   };

@@ -1,5 +1,6 @@
 // `poortwachter serve` (and the service inside `dev`): the HTTP service on the configured address,
 // with a Temporal client of its own, until it is stopped.
+import { EncryptionCodec, loadKeyring } from '../runtime/codec.js';
 import { loadMedicalTerms } from '../runtime/medical-terms-config.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,6 +57,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   const app = await buildService({
     cases: { client, taskQueue: config.taskQueue, medicalTerms: loadMedicalTerms(config.medicalTermsFile) },
     keys: new ApiKeys(config.apiKeysFile),
+    displayCodecs: [new EncryptionCodec(loadKeyring(config), 'pass')],
     accessLog,
     version,
     ...(signingKeyPem && { signingKeyPem }),

@@ -85,6 +85,26 @@ describe('replay guard', () => {
     expect(await refusedBy(variant, histories)).toEqual(histories.map((h) => h.workflowId));
   });
 
+  it('replays a case whose start a rule tightened since would refuse (a line break in a name)', async () => {
+    // all-on-time.json as if recorded before that rule: its start names the employee on two lines.
+    // It must replay as it was taken.
+    const json = JSON.parse(readFileSync(dir + 'all-on-time.json', 'utf8')) as {
+      events: { workflowExecutionStartedEventAttributes?: { input: { payloads: { data: string }[] } } }[];
+    };
+    const start = json.events[0]!.workflowExecutionStartedEventAttributes!.input.payloads[0]!;
+    const input = JSON.parse(Buffer.from(start.data, 'base64').toString()) as {
+      open: { employee: { displayName: string } };
+    };
+    input.open.employee.displayName = 'J. de\nVries';
+    start.data = Buffer.from(JSON.stringify(input)).toString('base64');
+    const changed = { workflowId: 'case-guard-all-on-time', history: historyFromJSON(json) };
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, [changed])) {
+      if (result.error) failures.push(String(result.error));
+    }
+    expect(failures).toEqual([]);
+  });
+
   it('refuses the histories of a take-over when the planner forgets the take-over summary (a one-line change)', async () => {
     const variant = await workflowVariant(
       'case-round.ts',

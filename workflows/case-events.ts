@@ -88,10 +88,39 @@ export function unwrapEvent(raw: unknown, state: CaseState, strict: boolean): { 
     }
   }
   const event = strict ? parseEvent(envelope.event) : asTaken(envelope.event);
+  if (strict) withinLimits(state, event);
   // Screened only for what arrives now: an event a case once took replays as it was taken.
   const medical = strict ? medicalRefusal(event) : undefined;
   if (medical) throw invalid(medical);
   return { event, eventId: envelope.eventId };
+}
+
+/** What the law needs recorded is never refused for the case's size; notes and the rest are counted. */
+const ALWAYS_TAKEN = new Set<CaseEvent['type']>([
+  'task-completed',
+  'recovered',
+  'relapsed',
+  'employment-ended',
+  'deskundigenoordeel-received',
+  'case-closed',
+]);
+
+/**
+ * CASE_LIMITS, for what arrives now (the validator): a case that held more before the limits replays
+ * as it was.
+ */
+function withinLimits(state: CaseState, event: CaseEvent): void {
+  const recorded = state.recorded ?? recordedSoFar(state);
+  if (event.type === 'note' && recorded.notes >= CASE_LIMITS.notes) {
+    throw notAllowed(
+      `this case holds ${CASE_LIMITS.notes} notes, the most one case takes; keep further notes in the arbodienst's own file`,
+    );
+  }
+  if (!ALWAYS_TAKEN.has(event.type) && recorded.events >= CASE_LIMITS.events) {
+    throw notAllowed(
+      `this case holds ${CASE_LIMITS.events} events, the most one case takes; keep what more there is in the arbodienst's own file`,
+    );
+  }
 }
 
 /** The events and notes of a case from before it counted them: its whole timeline is still at hand. */
@@ -125,16 +154,6 @@ export interface EventEffects {
 export function applyEvent(state: CaseState, event: CaseEvent, today: IsoDate): EventEffects {
   if (state.status === 'closed') throw notAllowed(`the case is closed (${state.closedReason ?? 'closed'})`);
   const recorded = state.recorded ?? recordedSoFar(state);
-  if (recorded.events >= CASE_LIMITS.events) {
-    throw notAllowed(
-      `this case holds ${CASE_LIMITS.events} events, the most one case takes; keep what more there is in the arbodienst's own file`,
-    );
-  }
-  if (event.type === 'note' && recorded.notes >= CASE_LIMITS.notes) {
-    throw notAllowed(
-      `this case holds ${CASE_LIMITS.notes} notes, the most one case takes; keep further notes in the arbodienst's own file`,
-    );
-  }
   state.recorded = { events: recorded.events + 1, notes: recorded.notes + (event.type === 'note' ? 1 : 0) };
   const facts: CaseFacts = state.facts;
   const effects: EventEffects = {};

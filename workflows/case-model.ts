@@ -18,11 +18,11 @@ import {
   type MilestoneId,
   type TaskId,
 } from './calendar/index.js';
-import { caseFactsSchema, completedSchema, isoDate, sicknessPeriodSchema } from './calendar/facts.js';
+import { caseFactsSchema, completedSchema, givenDate, isoDate, sicknessPeriodSchema } from './calendar/facts.js';
 import * as z from './calendar/zod.js';
 import type { WebhookEvent } from './contract.js';
 
-export { isoDate };
+export { givenDate, isoDate };
 
 /**
  * An address as SMTP takes it (RFC 5321): the local part may hold ! # $ % & ' * + / = ? ^ _ ` { | } ~
@@ -136,7 +136,7 @@ export const openCaseSchema = z
       { name: lineText(200), email, language },
       { error: missingOr('must be an object: { name, email }') },
     ),
-    firstSickDay: isoDate,
+    firstSickDay: givenDate,
     /** Earlier sickness periods (recoveries and relapses) when the case is taken over. */
     periods: z.optional(z.array(sicknessPeriodSchema).check(z.maxLength(100))),
     /** Tasks already done when a running case is taken over, with their dates. */
@@ -195,7 +195,7 @@ export const caseEventSchema = z.discriminatedUnion(
   [
     event('task-completed', {
       task: z.enum(TASK_IDS, { error: missingOr(`must be one of: ${TASK_IDS.join(', ')}`) }),
-      date: isoDate,
+      date: givenDate,
       document: z.optional(documentReference),
       outcome: z.optional(z.enum(EERSTEJAARSEVALUATIE_OUTCOMES)),
     }),
@@ -203,27 +203,27 @@ export const caseEventSchema = z.discriminatedUnion(
       task: z.enum(POSTPONABLE_IDS, {
         error: missingOr(`only ${POSTPONABLE_IDS.join(' and ')} may be postponed (art. 5)`),
       }),
-      newDate: isoDate,
+      newDate: givenDate,
       reason: shortText(500),
     }),
     event('recovered', {
-      date: isoDate,
+      date: givenDate,
       /** Below 100: partial recovery, which does not stop the clock. */
       workPercentage: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100))),
     }),
-    event('relapsed', { date: isoDate }),
-    event('spoor1-uitzichtloos', { date: isoDate }),
-    event('spoor2-exception', { reason: z.enum(SPOOR2_EXCEPTION_REASONS), until: isoDate }),
+    event('relapsed', { date: givenDate }),
+    event('spoor1-uitzichtloos', { date: givenDate }),
+    event('spoor2-exception', { reason: z.enum(SPOOR2_EXCEPTION_REASONS), until: givenDate }),
     event('deskundigenoordeel-received', {
-      date: isoDate,
+      date: givenDate,
       question: z.enum(DESKUNDIGENOORDEEL_QUESTIONS),
       outcome: shortText(500),
       document: z.optional(documentReference),
     }),
-    event('loonsanctie', { weeks: wholeWeeks(), decisionDate: isoDate }),
-    event('loonsanctie-bekort', { endDate: isoDate }),
-    event('vrijwillige-verlenging', { weeks: wholeWeeks(), date: z.optional(isoDate) }),
-    event('employment-ended', { date: isoDate, eigenrisicodrager: z.boolean() }),
+    event('loonsanctie', { weeks: wholeWeeks(), decisionDate: givenDate }),
+    event('loonsanctie-bekort', { endDate: givenDate }),
+    event('vrijwillige-verlenging', { weeks: wholeWeeks(), date: z.optional(givenDate) }),
+    event('employment-ended', { date: givenDate, eigenrisicodrager: z.boolean() }),
     event('note', { text: shortText(2000) }),
     event('case-closed', { reason: shortText(500) }),
     /** Another casemanager from now on (reassignment): e-mails, invitations, lists and digest follow. */
@@ -232,7 +232,7 @@ export const caseEventSchema = z.discriminatedUnion(
       email,
       language,
       team: z.optional(lineText(64)),
-      from: isoDate,
+      from: givenDate,
     }),
     /** The employer's escalation contact, or the bedrijfsarts, is someone else from now on. */
     event('contact-changed', {
@@ -241,7 +241,7 @@ export const caseEventSchema = z.discriminatedUnion(
       email,
     }),
     /** A colleague who also gets the casemanager's e-mails from one date until another (a holiday). */
-    event('stand-in', { name: lineText(200), email, from: isoDate, until: isoDate }),
+    event('stand-in', { name: lineText(200), email, from: givenDate, until: givenDate }),
   ],
   { error: 'type must be one of the known event types' },
 );

@@ -36,6 +36,8 @@ import {
 import {
   bedrijfsartsKey,
   casemanagerKey,
+  caseWorkflowId,
+  type OpenCaseInput,
   initialFacts,
   openCaseSchema,
   TIMELINE_WINDOW,
@@ -97,7 +99,9 @@ const { deliverWebhooks } = proxyActivities<Activities>({
  * - a take-over summary names the overdue tasks only, the others get their own reminders, and an
  *   overdue start of spoor 2 asks for the deskundigenoordeel (asked on a case's first round);
  * - task e-mails wait for office hours, 08:00 to 18:00 on working days, unless a reminder's task is
- *   due before then (asked in the first round outside office hours).
+ *   due before then (asked in the first round outside office hours);
+ * - a start is checked against today's case schema and must be for its own workflow id (asked when
+ *   the run starts: a case started before keeps the check it started with, its input's shape).
  */
 export const PATCHES = {
   calendarInvites: 'task-email-calendar-invites',
@@ -112,6 +116,7 @@ export const PATCHES = {
   followUpOnWorkingDay: 'deskundigenoordeel-follow-up-working-day',
   takeoverOverdueOnly: 'takeover-summary-overdue-only',
   officeHours: 'task-email-office-hours',
+  startChecked: 'case-start-checked',
 } as const;
 
 /**
@@ -161,6 +166,9 @@ function caseChanges(): Record<keyof typeof PATCHES, boolean> {
     },
     get officeHours() {
       return ask(PATCHES.officeHours);
+    },
+    get startChecked() {
+      return ask(PATCHES.startChecked);
     },
   };
 }
@@ -258,7 +266,7 @@ class CaseRun {
   private delivering: WebhookEvent[] | undefined;
 
   constructor(input: CaseWorkflowInput) {
-    checkInput(input);
+    checkInput(input, this.changes);
     this.state =
       'open' in input
         ? {
@@ -616,17 +624,25 @@ function asUpdateFailure<T>(apply: () => T): T {
  * Temporal CLI, another SDK, a payload without the keys). Whatever the input, a bad one fails the run
  * at once: better than a workflow task that retries forever.
  */
-function checkInput(input: unknown): void {
+function checkInput(input: unknown, changes: ReturnType<typeof caseChanges>): void {
   if (isNotEncrypted(input)) refuseInput(NOT_ENCRYPTED_MESSAGE);
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     refuseInput('invalid case input: must be an object { open: … } (or { continued: … } from the case itself)');
   }
   if ('open' in input) {
-    const parsed = openCaseSchema.safeParse(input.open);
-    if (parsed.success) return;
-    refuseInput(
-      `invalid case input: ${parsed.error.issues.map((i) => `${['open', ...i.path].join('.')}: ${i.message}`).join('; ')}`,
-    );
+    const open = input.open as Partial<OpenCaseInput> | null;
+    if (typeof open !== 'object' || open === null) refuseInput('invalid case input: open: must be an object');
+    // Today's schema only for a start under it: a case started before replays as it was taken, even
+    // where a rule has been tightened since (a line break in a name, a date bound).
+    if (!changes.startChecked) return;
+    const parsed = openCaseSchema.safeParse(open);
+    if (!parsed.success) {
+      refuseInput(
+        `invalid case input: ${parsed.error.issues.map((i) => `${['open', ...i.path].join('.')}: ${i.message}`).join('; ')}`,
+      );
+    }
+    ownWorkflow(parsed.data.caseId);
+    return;
   }
   if ('continued' in input) {
     // Only its shape: a case carried over was opened under the schema of its day, which may have been laxer.
@@ -641,10 +657,19 @@ function checkInput(input: unknown): void {
       typeof c.status === 'string' &&
       Array.isArray(c.sent) &&
       Array.isArray(c.timeline);
-    if (shaped) return;
-    refuseInput('invalid case input: continued: is not the carried state of a case');
+    if (!shaped) refuseInput('invalid case input: continued: is not the carried state of a case');
+    if (changes.startChecked) ownWorkflow((c.open as OpenCaseInput).caseId);
+    return;
   }
   refuseInput('invalid case input: must have open (a new case) or continued (carried over by the case itself)');
+}
+
+/** A start copied out of another case's history (encrypted, so it decodes) must not run as this one. */
+function ownWorkflow(caseId: string): void {
+  const expected = caseWorkflowId(caseId);
+  if (workflowInfo().workflowId !== expected) {
+    refuseInput(`invalid case input: this is the start of case ${caseId}, whose workflow id is ${expected}`);
+  }
 }
 
 function refuseInput(message: string): never {

@@ -20,6 +20,7 @@ import type { Activities } from './contract.js';
 import { amsterdamDate } from './calendar/amsterdam-time.js';
 import { isValidIsoDate, isWorkingDay, type IsoDate } from './calendar/index.js';
 import { casemanagerKey } from './case-model.js';
+import { isNotEncrypted, NOT_ENCRYPTED_MESSAGE } from './not-encrypted.js';
 
 const { digestRecipients, collectDigests } = proxyActivities<Activities>({
   // Reading every open case takes a while on a large arbodienst; the activity heartbeats per case.
@@ -68,6 +69,8 @@ export function casemanagerDigestWorkflowId(key: string, date: IsoDate): string 
 }
 
 export async function digestWorkflow(input: DigestWorkflowInput = {}): Promise<DigestWorkflowResult> {
+  // A start without the keys (plain JSON through the Temporal API) sends nobody a digest.
+  if (isNotEncrypted(input)) throw ApplicationFailure.nonRetryable(NOT_ENCRYPTED_MESSAGE, 'InvalidDigestInput');
   // The start time, not the time of the first workflow task: a run that waited for a worker still
   // sends the digest of the morning it was scheduled for.
   const date = input.date ?? amsterdamDate(workflowInfo().startTime.getTime());

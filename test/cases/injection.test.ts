@@ -92,6 +92,23 @@ describe('payloads without the keys, and events moved between cases', () => {
     }
   });
 
+  it("fails a case's start run under another case's workflow id (a start copied from a history)", async () => {
+    const D = await world.today();
+    const workflowId = `case-someone-else-${Date.now()}`;
+    world.track(workflowId);
+    const handle = await world.cases.client.workflow.start('caseWorkflow', {
+      workflowId,
+      taskQueue: world.cases.taskQueue,
+      args: [{ open: sampleCase('K-1001', D) }],
+    });
+    const err = await handle.result().catch((e: unknown) => e);
+    const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+    expect([cause.type, cause.message]).toEqual([
+      'InvalidCaseInput',
+      'invalid case input: this is the start of case K-1001, whose workflow id is case-K-1001',
+    ]);
+  });
+
   it("refuses an encrypted event copied from one case's history, in another case and in its own again", async () => {
     const D = await world.today();
     const [a, b] = [`copied-a-${Date.now()}`, `copied-b-${Date.now()}`];

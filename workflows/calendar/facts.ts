@@ -3,13 +3,27 @@
 // The schemas are strict: an unknown field is refused rather than ignored, so that no medical detail
 // (a diagnosis, a note) can be carried into the case record through an extra field. Free text is
 // limited to the reason of an art. 5 postponement; the spoor-2 exception reason is a fixed choice.
-import { compareDates, type IsoDate, addDays, givenDateProblem } from './dates.js';
+import { compareDates, type IsoDate, addDays, givenDateProblem, isoDateProblem } from './dates.js';
 import { CalendarInputError, formatPath, type InputIssue } from './errors.js';
 import { POSTPONABLE_IDS, SINGLE_TASK_IDS, type SingleTaskId, TASK_IDS } from './milestones.js';
 import { getRuleset, listRulesets } from './rulesets/registry.js';
 import * as z from './zod.js';
 
 export const isoDate = z
+  .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a date string YYYY-MM-DD') })
+  .check(
+    z.superRefine((value, ctx) => {
+      const problem = isoDateProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  );
+
+/**
+ * A date someone gives now (an event's, a new case's first sick day): within EARLIEST_DATE…LATEST_DATE.
+ * The facts themselves keep `isoDate`: a case that took a later date once (before the bound) must
+ * still compute.
+ */
+export const givenDate = z
   .string({ error: (iss) => (iss.input === undefined ? 'is required' : 'must be a date string YYYY-MM-DD') })
   .check(
     z.superRefine((value, ctx) => {
