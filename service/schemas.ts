@@ -91,6 +91,16 @@ export const caseViewSchema = z
       .optional(),
     workPercentage: z.object({ since: isoDate, percentage: z.number() }).optional(),
     timeline: z.array(timelineEntrySchema).describe('the latest entries (the case keeps 250 to 300 at hand)'),
+    completions: z
+      .array(
+        z.object({
+          task: z.string(),
+          date: isoDate,
+          document: z.object({ uri: z.string(), sha256: z.string() }).optional(),
+        }),
+      )
+      .optional()
+      .describe('every task recorded as done, with its date and document (also those before `timeline`)'),
     timelineOmitted: z
       .number()
       .int()

@@ -3,7 +3,16 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import { computeCalendar, type CalendarResult, type IsoDate } from './calendar/index.js';
 import type { EventEnvelope } from './case-events.js';
-import type { CaseState, CaseStatus, DeskundigenoordeelState, Language, StandIn, TimelineEntry } from './case-model.js';
+import {
+  completionsIn,
+  type CaseState,
+  type CaseStatus,
+  type Completion,
+  type DeskundigenoordeelState,
+  type Language,
+  type StandIn,
+  type TimelineEntry,
+} from './case-model.js';
 
 export interface CaseView {
   caseId: string;
@@ -25,6 +34,8 @@ export interface CaseView {
   timeline: TimelineEntry[];
   /** How many entries came before `timeline` (read them with `poortwachter audit export`). */
   timelineOmitted?: number;
+  /** Every task recorded as done, with its date and document, also those before `timeline`. */
+  completions?: Completion[];
 }
 
 export interface EventAccepted {
@@ -66,5 +77,6 @@ export function caseView(state: CaseState, asOf: IsoDate): CaseView {
     ...(state.standIns && { standIns: state.standIns }),
     timeline: state.timeline,
     ...(state.timelineOmitted && { timelineOmitted: state.timelineOmitted.entries }),
+    completions: state.completions ?? completionsIn(state.timeline),
   };
 }

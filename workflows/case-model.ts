@@ -281,6 +281,25 @@ export interface TimelineEntry {
   details?: string;
 }
 
+export interface Completion {
+  task: string;
+  date: IsoDate;
+  document?: { uri: string; sha256: string };
+}
+
+/** The completions a timeline holds (for a case from before they were kept apart). */
+export function completionsIn(timeline: TimelineEntry[]): Completion[] {
+  const found: Completion[] = [];
+  for (const e of timeline) {
+    const event = e.event as
+      { type?: string; task?: string; date?: IsoDate; document?: Completion['document'] } | undefined;
+    if (event?.type === 'task-completed' && event.task && event.date) {
+      found.push({ task: event.task, date: event.date, ...(event.document && { document: event.document }) });
+    }
+  }
+  return found;
+}
+
 export interface StandIn {
   name: string;
   email: string;
@@ -325,6 +344,11 @@ export interface CaseState {
   timelineOmitted?: { entries: number; casemanagerChanges: number };
   /** Events and notes recorded so far (CASE_LIMITS); counted from the timeline when absent (cases from before). */
   recorded?: { events: number; notes: number };
+  /**
+   * Every task-completed event's task, date and document, kept apart from the timeline window: the
+   * re-integratieverslag checklist needs all of them. Derived from the timeline when absent.
+   */
+  completions?: Completion[];
   /** The ids of the events recorded (EventEnvelope): the same event is never taken twice. */
   eventIds?: string[];
   /** The webhook events made so far (their ids count on), and those not yet delivered. */

@@ -37,6 +37,7 @@ import {
   bedrijfsartsKey,
   casemanagerKey,
   caseWorkflowId,
+  completionsIn,
   type OpenCaseInput,
   initialFacts,
   openCaseSchema,
@@ -389,6 +390,7 @@ class CaseRun {
     // Applied to a copy and committed only when it succeeds, so a refusal leaves no half-change.
     const draft = draftOf(this.state);
     const { event, eventId } = asUpdateFailure(() => unwrapEvent(raw, this.state, false));
+    const completions = this.state.completions ?? completionsIn(this.state.timeline);
     const effects = asUpdateFailure(() => applyEvent(draft, event, this.today()));
     // Commit the whole draft: a field applyEvent deleted (workPercentage on full recovery) must go
     // from the state too, which Object.assign alone would leave in place.
@@ -401,6 +403,10 @@ class CaseRun {
       ...('task' in event && { task: event.task }),
     });
     if (eventId) this.state.eventIds = [...(this.state.eventIds ?? []), eventId];
+    if (event.type === 'task-completed') {
+      const { task, date, document } = event;
+      this.state.completions = [...completions, { task, date, ...(document && { document }) }];
+    }
     if (effects.requestDeskundigenoordeel) this.pendingRequest = effects.requestDeskundigenoordeel;
     if (effects.casemanagerLeft)
       this.state.casemanagersLeft = [...(this.state.casemanagersLeft ?? []), effects.casemanagerLeft];

@@ -3,6 +3,7 @@
 // the first day so that nothing is found missing in week 91. Every evaluatie recorded is a part of its
 // own; the next one due is listed as missing until it is recorded. Pure: from the case view.
 import type { CaseView } from '../../workflows/case-api.js';
+import { completionsIn } from '../../workflows/case-model.js';
 import { documentLink, escapeHtml, formatDate, type Lang } from './html.js';
 
 /** The tasks whose records make up the re-integratieverslag, in the order of the file. */
@@ -30,12 +31,8 @@ export function rivChecklist(view: CaseView): ChecklistItem[] {
   for (const task of RIV_PARTS) {
     const milestone = view.calendar.milestones.find((m) => m.id === task);
     const title = milestone?.title ?? task;
-    const records = view.timeline
-      .map((e) => e.event)
-      .filter(
-        (e): e is Extract<NonNullable<typeof e>, { type: 'task-completed' }> =>
-          e?.type === 'task-completed' && e.task === task,
-      );
+    // Every completion the case keeps (not only those in the timeline's window).
+    const records = (view.completions ?? completionsIn(view.timeline)).filter((c) => c.task === task);
     for (const r of records)
       items.push({ task, title, recorded: { on: r.date, ...(r.document && { document: r.document }) } });
     // A part not (yet) recorded; for the evaluatie, the next round that is still open.

@@ -29,7 +29,16 @@ describe('a case with very many notes', () => {
     async () => {
       const caseId = `many-notes-${Date.now()}`;
       const D = addDays(today, -38);
-      await openCase(world.cases, sampleCase(caseId, D, { completed: { ziekmelding: addDays(D, 1) } }));
+      await openCase(world.cases, sampleCase(caseId, D));
+      // Recorded before the notes, with its document: long out of the timeline's window by the end.
+      const document = { uri: 'https://dossier.arbo.example/ziekmelding.pdf', sha256: 'a'.repeat(64) };
+      await recordEvent(world.cases, caseId, {
+        type: 'task-completed',
+        task: 'ziekmelding',
+        date: addDays(D, 1),
+        document,
+        actor: 'anna@arbo.example',
+      });
 
       const text = `Gesprek gevoerd over de voortgang. ${'x'.repeat(1965)}`;
       expect(text.length).toBe(2000);
@@ -59,6 +68,9 @@ describe('a case with very many notes', () => {
       expect(view.timeline.length).toBeLessThanOrEqual(TIMELINE_WINDOW + 50);
       expect(view.timelineOmitted! + view.timeline.length).toBeGreaterThan(CASE_LIMITS.notes);
       expect(JSON.stringify(view).length).toBeLessThan(1_000_000);
+      // What the re-integratieverslag needs is kept apart from the window.
+      expect(view.timeline.some((e) => e.event?.type === 'task-completed')).toBe(false);
+      expect(view.completions).toEqual([{ task: 'ziekmelding', date: addDays(D, 1), document }]);
 
       // It continued as new on the server's suggestion (its history would have grown past it).
       const handle = world.cases.client.workflow.getHandle(caseWorkflowId(caseId));
