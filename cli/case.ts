@@ -29,7 +29,7 @@ import {
   type ImportStatus,
 } from '../client/import.js';
 import type { CaseView } from '../workflows/case-api.js';
-import { withClient } from './connect.js';
+import { configOrExit, withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, readJsonInput, type Io } from './io.js';
 import { formatCalendar } from './calendar.js';
 import { formatTable } from './table.js';
@@ -121,7 +121,7 @@ export async function caseRecord(
   }
   event.actor = cliActor(options.actor ?? (typeof event.actor === 'string' ? event.actor : undefined));
   // Checked before connecting, so that a wrong field is named even when the server is out of reach.
-  validateOffline(() => checkEvent(caseId, event));
+  validateOffline(() => checkEvent(caseId, event, medicalTermsOrExit(configOrExit().medicalTermsFile)));
   const accepted = await withCases((cases) => recordEvent(cases, caseId, event));
   io.stdout.write(
     `recorded ${String(event.type)} on case ${caseId} at ${accepted.entry.at} (by ${accepted.entry.actor})\n`,

@@ -169,7 +169,8 @@ export async function recordEvent(
 ): Promise<EventAccepted> {
   const event = checkEvent(caseId, input, medicalTerms);
   const handle = client.workflow.getHandle(caseWorkflowId(caseId));
-  const envelope = { caseId, eventId: eventIdFor(options.updateId), event };
+  // Screened by checkEvent with the configured list: the case need not screen it again.
+  const envelope = { caseId, eventId: eventIdFor(options.updateId), event, screened: true };
   // One update id for every attempt: a retry of an update the case took is answered, not applied again.
   const updateId = options.updateId ?? `event-${envelope.eventId}`;
   for (let attempt = 1; ; attempt++) {

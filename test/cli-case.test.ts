@@ -99,6 +99,28 @@ describe('poortwachter case', () => {
     ).toEqual([['uit een bestand', 'cli:bram@arbo.example']]);
   });
 
+  it("screens free text with the arbodienst's own list: a word it lifts is taken by the case too", async () => {
+    const D = await world.today();
+    world.track('case-cli-6');
+    expect((await runCli(['case', 'open'], JSON.stringify(sampleCase('cli-6', D)))).code).toBe(0);
+    const note = ['case', 'record', 'cli-6', 'note', '--text', 'afspraak gepland na de fysiotherapeut'];
+    const refused = await runCli(note);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('"fysiotherapeut" is a treatment or care provider');
+    const saved = process.env.POORTWACHTER_MEDICAL_TERMS_FILE;
+    process.env.POORTWACHTER_MEDICAL_TERMS_FILE = file(
+      'terms.txt',
+      '# wij noemen de fysiotherapeut wel\n!fysiotherapeut\n',
+    );
+    try {
+      const taken = await runCli(note);
+      expect(taken.code, taken.stderr).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env.POORTWACHTER_MEDICAL_TERMS_FILE;
+      else process.env.POORTWACHTER_MEDICAL_TERMS_FILE = saved;
+    }
+  });
+
   it("takes every address SMTP takes: p&o@ and o'brien@", async () => {
     const D = await world.today();
     world.track('case-cli-5');
