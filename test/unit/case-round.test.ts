@@ -207,6 +207,15 @@ describe('planRound', () => {
       const early = plan(state, at('2026-02-16', 6));
       expect(early.steps).toEqual([]);
       expect(new Date(early.deferredUntil!).toISOString()).toBe('2026-02-16T07:00:00.000Z');
+      // The same escalation, due since 08:00 and not sent (the worker was down all day), at 20:00:
+      // held for Tuesday 08:00.
+      const reminded = { ...state, sent: [reminder] };
+      const evening = plan(reminded, at('2026-02-16', 20));
+      expect(evening.steps).toEqual([]);
+      expect(new Date(evening.deferredUntil!).toISOString()).toBe('2026-02-17T07:00:00.000Z');
+      expect(plan(reminded, at('2026-02-17', 8)).steps.map((s) => s.key)).toEqual([
+        messageKey('escalation', 'probleemanalyse', '2026-02-15'),
+      ]);
       // A case taken over on Saturday 28 February with overdue tasks: the summary waits for Monday.
       const takenOver = plan(caseState(D, { completed: { ziekmelding: '2026-01-06' } }, false), at('2026-02-28', 11));
       expect(takenOver.takeover).toBeUndefined();
