@@ -101,6 +101,14 @@ export const caseViewSchema = z
       )
       .optional()
       .describe('every task recorded as done, with its date and document (also those before `timeline`)'),
+    sickness: z
+      .object({
+        periods: z.array(z.object({ from: isoDate, to: isoDate.optional() })),
+        loonsanctieWeeks: z.number().int().optional(),
+        vrijwilligeVerlengingWeeks: z.number().int().optional(),
+      })
+      .optional()
+      .describe('the sickness periods and extensions of the waiting time, as the case holds them'),
     timelineOmitted: z
       .number()
       .int()

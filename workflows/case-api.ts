@@ -36,6 +36,12 @@ export interface CaseView {
   timelineOmitted?: number;
   /** Every task recorded as done, with its date and document, also those before `timeline`. */
   completions?: Completion[];
+  /** The sickness periods and extensions of the waiting time, as the case's facts hold them. */
+  sickness?: {
+    periods: { from: IsoDate; to?: IsoDate }[];
+    loonsanctieWeeks?: number;
+    vrijwilligeVerlengingWeeks?: number;
+  };
 }
 
 export interface EventAccepted {
@@ -78,5 +84,12 @@ export function caseView(state: CaseState, asOf: IsoDate): CaseView {
     timeline: state.timeline,
     ...(state.timelineOmitted && { timelineOmitted: state.timelineOmitted.entries }),
     completions: state.completions ?? completionsIn(state.timeline),
+    sickness: {
+      periods: state.facts.periods ?? [{ from: state.facts.firstSickDay }],
+      ...(state.facts.loonsanctieWeeks && { loonsanctieWeeks: state.facts.loonsanctieWeeks }),
+      ...(state.facts.vrijwilligeVerlengingWeeks && {
+        vrijwilligeVerlengingWeeks: state.facts.vrijwilligeVerlengingWeeks,
+      }),
+    },
   };
 }

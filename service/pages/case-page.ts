@@ -92,12 +92,22 @@ export function chartOf(view: CaseView): TimelineChart {
     firstSickDay: view.calendar.firstSickDay,
     waitingTimeEnds: view.calendar.waitingTimeEnds,
     asOf: view.asOf,
-    periods: periodsFromEvents(undefined, view.calendar.firstSickDay, events),
-    extensions: events.flatMap(({ event }) =>
-      event.type === 'loonsanctie' || event.type === 'vrijwillige-verlenging'
-        ? [{ kind: event.type, weeks: event.weeks }]
-        : [],
-    ),
+    // From the case's facts (all of them), not from the timeline's window of the latest entries.
+    periods: view.sickness?.periods ?? periodsFromEvents(undefined, view.calendar.firstSickDay, events),
+    extensions: view.sickness
+      ? [
+          ...(view.sickness.loonsanctieWeeks
+            ? [{ kind: 'loonsanctie' as const, weeks: view.sickness.loonsanctieWeeks }]
+            : []),
+          ...(view.sickness.vrijwilligeVerlengingWeeks
+            ? [{ kind: 'vrijwillige-verlenging' as const, weeks: view.sickness.vrijwilligeVerlengingWeeks }]
+            : []),
+        ]
+      : events.flatMap(({ event }) =>
+          event.type === 'loonsanctie' || event.type === 'vrijwillige-verlenging'
+            ? [{ kind: event.type, weeks: event.weeks }]
+            : [],
+        ),
     obligations: view.calendar.milestones
       .filter((m) => m.isTask)
       .map((m) => ({
