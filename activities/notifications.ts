@@ -167,7 +167,7 @@ export async function sendNotification(
 ): Promise<{ messageId: string } & SendResult> {
   const { subject, text, html } = renderNotification(n, templatesDir, links);
   const calendar =
-    (n.kind === 'reminder' || n.kind === 'calendar-cancel') && n.calendar
+    (n.kind === 'reminder' || n.kind === 'calendar-cancel' || n.kind === 'calendar-update') && n.calendar
       ? { method: n.calendar.method, content: invitation(mailer, n, n.calendar, subject, text, links) }
       : undefined;
   const result = await mailer.send({

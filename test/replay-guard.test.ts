@@ -51,6 +51,7 @@ describe('replay guard', () => {
         'follow-up-after-holiday.json',
         'takeover-overdue-only.json',
         'office-hours.json',
+        'invite-moved.json',
       ]),
     );
   });

@@ -360,6 +360,20 @@ export const SCENARIOS: HistoryScenario[] = [
     ],
   },
   {
+    name: 'invite-moved',
+    description:
+      'the probleemanalyse reminded with its invitation, then postponed: the calendar entry moves at once (patch task-email-invite-moves), the new reminder moves it again; done, recovery',
+    steps: [
+      done('ziekmelding', 1),
+      {
+        on: 37,
+        event: { type: 'task-postponed', task: 'probleemanalyse', newDate: day(55), reason: 'bedrijfsarts later' },
+      },
+      done('probleemanalyse', 52),
+      { on: 60, event: { type: 'recovered', date: day(60) } },
+    ],
+  },
+  {
     name: 'webhooks',
     description:
       'every event goes out as a webhook (patch case-webhooks), to a receiver that takes 200 ms to answer, so that events of one moment queue behind a batch on its way; a late probleemanalyse (reminded, overdue, escalated), two events on one day, closed by hand',

@@ -220,6 +220,39 @@ export function invitationsLeaving(
   return leaving;
 }
 
+/**
+ * The invitations whose task now has another due date (a postponement): each with its record at the
+ * new date (one SEQUENCE higher) and the update to send to those who hold it, so that the calendar
+ * entry moves at once instead of with the next reminder.
+ */
+export function movedInvitations(
+  state: CaseState,
+  calendar: CalendarResult,
+): { uid: string; moved: CalendarInvite; send: Send }[] {
+  const moved: { uid: string; moved: CalendarInvite; send: Send }[] = [];
+  for (const task of openTasks(calendar)) {
+    const uid = inviteUid(state, task);
+    const invite = state.invites?.[uid];
+    if (!invite || invite.cancelled || invite.due === task.due) continue;
+    const sequence = invite.sequence + 1;
+    const key = `calendar-update/${task.id}/${task.due}`;
+    moved.push({
+      uid,
+      moved: { ...invite, due: task.due, sequence },
+      send: {
+        key,
+        notification: {
+          ...caseMessage(state.open, key, [task], invite.recipients),
+          kind: 'calendar-update',
+          calendar: { uid, sequence, method: 'REQUEST' },
+        },
+        entry: { kind: 'calendar-updated', actor: SYSTEM, task: task.id, due: task.due },
+      },
+    });
+  }
+  return moved;
+}
+
 /** The stand-ins whose period holds `today`: they get what the casemanager gets. */
 export function activeStandIns(state: CaseState, today: IsoDate): string[] {
   return (state.standIns ?? []).filter((s) => s.from <= today && today <= s.until).map((s) => s.email);

@@ -264,6 +264,7 @@ export type TimelineKind =
   | 'deskundigenoordeel-reminder'
   | 'second-escalation'
   | 'calendar-cancelled'
+  | 'calendar-updated'
   | 'delivery-failed'
   | 'closed';
 

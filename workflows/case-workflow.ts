@@ -29,6 +29,7 @@ import {
   hasFinishedInvitations,
   invitation,
   invitationsLeaving,
+  movedInvitations,
   SYSTEM,
   withStandIns,
   type Send,
@@ -102,7 +103,9 @@ const { deliverWebhooks } = proxyActivities<Activities>({
  * - task e-mails wait for office hours, 08:00 to 18:00 on working days, unless a reminder's task is
  *   due before then (asked in the first round outside office hours);
  * - a start is checked against today's case schema and must be for its own workflow id (asked when
- *   the run starts: a case started before keeps the check it started with, its input's shape).
+ *   the run starts: a case started before keeps the check it started with, its input's shape);
+ * - a postponed task's calendar entry moves at once (asked when an invitation's due date differs
+ *   from its task's).
  */
 export const PATCHES = {
   calendarInvites: 'task-email-calendar-invites',
@@ -118,6 +121,7 @@ export const PATCHES = {
   takeoverOverdueOnly: 'takeover-summary-overdue-only',
   officeHours: 'task-email-office-hours',
   startChecked: 'case-start-checked',
+  inviteMoves: 'task-email-invite-moves',
 } as const;
 
 /**
@@ -171,6 +175,9 @@ function caseChanges(): Record<keyof typeof PATCHES, boolean> {
     get startChecked() {
       return ask(PATCHES.startChecked);
     },
+    get inviteMoves() {
+      return ask(PATCHES.inviteMoves);
+    },
   };
 }
 
@@ -208,6 +215,13 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
     if (plan.deferredUntil === undefined) state.started = true;
     if (state.invites && c.changes.calendarInvites && hasFinishedInvitations(state, calendar)) {
       await c.cancelInvitations(calendar, undefined);
+    }
+    const moved = state.invites ? movedInvitations(state, calendar) : [];
+    if (moved.length > 0 && c.changes.inviteMoves) {
+      for (const { uid, moved: record, send } of moved) {
+        if (!c.sent.has(send.key)) await c.send(send);
+        state.invites = { ...state.invites, [uid]: record };
+      }
     }
     const requestBefore = state.deskundigenoordeel;
     if (c.pendingRequest && !state.deskundigenoordeel) await c.requestDeskundigenoordeel(c.pendingRequest);

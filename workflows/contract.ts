@@ -65,6 +65,8 @@ export type CaseNotification =
     })
   | (CaseMessage & { kind: 'deskundigenoordeel-request'; request: DeskundigenoordeelRequest })
   | (CaseMessage & { kind: 'calendar-cancel'; calendar: CalendarInvitation })
+  /** A task's due date moved (a postponement): its calendar entry moves at once. */
+  | (CaseMessage & { kind: 'calendar-update'; calendar: CalendarInvitation })
   /** To the arbodienst's operations address, which the activity fills in. */
   | (CaseMessage & { kind: 'delivery-failed'; failure: DeliveryFailure });
 

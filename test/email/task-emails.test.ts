@@ -108,8 +108,10 @@ describe('reminders with a calendar invitation', () => {
     );
     expect(en?.text).not.toContain('uiterlijk in week 6');
 
-    // Postponed (art. 5): the new reminder moves the same calendar entry.
+    // Postponed (art. 5): the calendar entry moves at once, to those who hold it; the new reminder,
+    // later, moves the same entry again (same date).
     const newDue = addDays(due, 21);
+    const postponedOn = await world.today();
     await recordEvent(world.cases, caseId, {
       type: 'task-postponed',
       actor: 'anna@arbo.example',
@@ -117,13 +119,23 @@ describe('reminders with a calendar invitation', () => {
       newDate: newDue,
       reason: 'bedrijfsarts op vakantie',
     });
+    await world.travelTo(postponedOn, 11);
+    const moved = mailsOf(world, caseId).filter((m) => m.messageId?.includes('.calendar-update.probleemanalyse.'));
+    expect(moved).toHaveLength(1);
+    expect(moved[0]!.subject).toBe(
+      `[${caseId}] Probleemanalyse door de bedrijfsarts: nu uiterlijk ${newDue.split('-').reverse().join('-')}`,
+    );
+    const movedEntry = invitation(moved[0]!);
+    expect(movedEntry.value('UID')).toBe(first.value('UID'));
+    expect(movedEntry.value('SEQUENCE')).toBe('1');
+    expect(movedEntry.value('DTSTART')).toBe(newDue.replace(/-/g, ''));
     await world.travelTo(addWorkingDays(newDue, -5), 10);
     const second = mailsOf(world, caseId).find(
       (m) => m.messageId === taskMessageId(caseId, 'reminder', 'probleemanalyse', newDue),
     );
     const updated = invitation(second!);
     expect(updated.value('UID')).toBe(first.value('UID'));
-    expect(updated.value('SEQUENCE')).toBe('1');
+    expect(updated.value('SEQUENCE')).toBe('2');
     expect(updated.value('DTSTART')).toBe(newDue.replace(/-/g, ''));
 
     // Done: the entry is cancelled with a higher SEQUENCE.
@@ -141,7 +153,7 @@ describe('reminders with a calendar invitation', () => {
     expect(cancelled.calendar.props.METHOD?.value).toBe('CANCEL');
     expect(cancelled.value('STATUS')).toBe('CANCELLED');
     expect(cancelled.value('UID')).toBe(first.value('UID'));
-    expect(cancelled.value('SEQUENCE')).toBe('2');
+    expect(cancelled.value('SEQUENCE')).toBe('3');
     const view = await world.show(caseId);
     expect(entries(view, 'calendar-cancelled', 'probleemanalyse')).toHaveLength(1);
     // Each message exactly once.
