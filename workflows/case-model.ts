@@ -152,6 +152,11 @@ export const openCaseSchema = z
     ),
     /** Per task: when to remind and whether to escalate, instead of the defaults. */
     reminderPolicy: z.optional(z.partialRecord(z.enum(TASK_IDS), reminderPolicySchema)),
+    /**
+     * Task e-mails go out at any hour, not only 08:00 to 18:00 on working days (for an arbodienst
+     * whose casemanagers work around the clock). Default: office hours.
+     */
+    anyHour: z.optional(z.boolean({ error: 'must be true or false' })),
   })
   .check(
     z.superRefine((open, ctx) => {

@@ -195,7 +195,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       secondEscalation: c.changes.escalationChain,
       followUpOnWorkingDay: awaiting && c.changes.followUpOnWorkingDay,
       takeoverOverdueOnly: !state.started && c.changes.takeoverOverdueOnly,
-      officeHours: nextOfficeOpening(c.now()) !== undefined && c.changes.officeHours,
+      officeHours: !state.open.anyHour && nextOfficeOpening(c.now()) !== undefined && c.changes.officeHours,
     };
     const plan = planRound(state, calendar, c.sent, c.now(), options);
     for (const key of plan.superseded) c.settle(key);
