@@ -74,6 +74,13 @@ describe('bad input, everywhere', () => {
       ['firstSickDay: 2999-01-01 is after 2099-12-31'],
       other({ firstSickDay: '2999-01-01' }),
     );
+    // A case id whose e-mails would share Message-IDs with another case's (SEC-4's delivery-failure report).
+    await refused(
+      ['case', 'open'],
+      2,
+      ['caseId: must not contain a dot followed by a message word'],
+      JSON.stringify(sampleCase('SEC-4.delivery-failed', D)),
+    );
     // Names are one line of ordinary characters: a line break put a fake Bcc: line into a plain-text mail.
     const sample = JSON.parse(other({})) as Record<string, Record<string, unknown>>;
     const named = (part: string, field: string, value: string) =>

@@ -62,6 +62,26 @@ const lineText = (max: number) =>
     z.refine((s) => !/[\t\n\r\u2028\u2029]/.test(s), { error: 'must be one line (no line breaks or tabs)' }),
   );
 
+/**
+ * The words a message's key starts with (case-messages.ts: `<caseId>.<key>@poortwachter`). A case id
+ * with `.reminder…` in it would give one of its messages the Message-ID of another case's message
+ * (`SEC-4.delivery-failed` and SEC-4's report of a refused e-mail), which a mail client may then show
+ * as one: a new case's id may not contain a dot followed by one of them.
+ */
+const MESSAGE_KEY_WORDS =
+  /\.(reminder|escalation|second-escalation|takeover|deskundigenoordeel|calendar|delivery-failed)/i;
+
+/**
+ * A new case's id. Case ids are case-sensitive, as the arbodienst's own system gives them: `K-1` and
+ * `k-1` are two cases (docs/cli.md).
+ */
+export const newCaseIdSchema = caseIdSchemaBase().check(
+  z.refine((id) => !MESSAGE_KEY_WORDS.test(id), {
+    error:
+      "must not contain a dot followed by a message word (reminder, escalation, delivery-failed, …): its e-mails would share Message-IDs with another case's",
+  }),
+);
+
 /** The message of a missing field, or else `otherwise`; other issues keep zod's own message. */
 const missingOr =
   (otherwise: string) =>
@@ -73,11 +93,14 @@ const missingOr =
       : undefined;
 
 /** Case ids become part of the workflow id and of e-mail Message-IDs: keep them plain. */
-export const caseIdSchema = z.string({ error: 'must be text' }).check(
-  z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
-    error: 'must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit',
-  }),
-);
+function caseIdSchemaBase() {
+  return z.string({ error: 'must be text' }).check(
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+      error: 'must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+    }),
+  );
+}
+export const caseIdSchema = caseIdSchemaBase();
 
 export const reminderPolicySchema = z.strictObject({
   /** Working days before the due date on which the reminder goes out at 08:00 (0: on the due date). */
@@ -101,7 +124,7 @@ export const TIMELINE_WINDOW = 250;
 
 export const openCaseSchema = z
   .strictObject({
-    caseId: caseIdSchema,
+    caseId: newCaseIdSchema,
     employer: z.strictObject(
       {
         id: lineText(64),
