@@ -412,6 +412,7 @@ describe('audit export from a server', () => {
       type: 'task-completed',
       task: 'evaluatie',
       date: '2026-12-01',
+      document: { uri: 'https://dossier.arbo.example/evaluatie-1.pdf', sha256: 'b'.repeat(64) },
       actor: 'anna',
     });
     const bundle = await exportBundle(world.cases.client, [caseWorkflowId(caseId)], {
@@ -438,6 +439,10 @@ describe('audit export from a server', () => {
     expect(printed.stdout).toMatch(/evaluatie \(2\)\s+2027-01-12\s+-/);
     const html = renderReport(report);
     expect(html).toContain('<th>Evaluatie 1</th>');
+    // In Dutch, and a document as its address, not as JSON.
+    expect(html).toContain('<td>gedaan</td>');
+    expect(html).not.toContain('<td>done</td>');
+    expect(html).toContain('document: https://dossier.arbo.example/evaluatie-1.pdf (sha256 bbbbbbbbbbbb…)');
     expect(html).toMatch(
       /Evaluatie en bijstelling plan van aanpak 1<br><small>evaluatie<\/small><\/td><td>2026-09-16<\/td><td>2026-12-01<\/td><td class="num">76<\/td>/,
     );

@@ -6,10 +6,33 @@ import { onTime } from './history.js';
 import { escapeHtml, TIMELINE_CSS, timelineSvg } from './timeline-chart.js';
 import type { VerifyReport } from './verify.js';
 
+/** The statuses and reasons in Dutch: the report is read by Dutch auditors. */
+const STATUS_NL: Record<string, string> = {
+  open: 'open',
+  done: 'gedaan',
+  overdue: 'te laat',
+  postponed: 'uitgesteld',
+  'not-applicable': 'n.v.t.',
+};
+const NOT_APPLICABLE_NL: Record<string, string> = {
+  hersteld: 'hersteld',
+  'uit-dienst': 'uit dienst',
+  'na-einde-wachttijd': 'na het einde van de wachttijd',
+};
+
+/** An event's field as a reader sees it: a document as its address and the start of its digest. */
+function fieldText(value: unknown): string {
+  const doc = value as { uri?: unknown; sha256?: unknown } | null;
+  if (doc && typeof doc === 'object' && typeof doc.uri === 'string' && typeof doc.sha256 === 'string') {
+    return `${doc.uri} (sha256 ${doc.sha256.slice(0, 12)}…)`;
+  }
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
 function obligationsTable(c: DerivedCase): string {
   const rows = c.obligations.map(
     (o) =>
-      `<tr class="${o.daysLate > 0 ? 'late' : ''}"><td>${escapeHtml(o.title)}${o.round ? ` ${o.round}` : ''}<br><small>${escapeHtml(o.id)}</small></td><td>${escapeHtml(o.due)}${o.postponement ? `<br><small>uitgesteld van ${escapeHtml(o.postponement.originalDue)}: ${escapeHtml(o.postponement.reason)}</small>` : ''}</td><td>${escapeHtml(o.doneOn ?? '')}</td><td class="num">${o.daysLate || ''}</td><td>${escapeHtml(o.notApplicableBecause ? `n.v.t. (${o.notApplicableBecause})` : o.status)}</td><td>${o.reminders.map(escapeHtml).join('<br>')}</td><td>${o.escalations.map(escapeHtml).join('<br>')}</td></tr>`,
+      `<tr class="${o.daysLate > 0 ? 'late' : ''}"><td>${escapeHtml(o.title)}${o.round ? ` ${o.round}` : ''}<br><small>${escapeHtml(o.id)}</small></td><td>${escapeHtml(o.due)}${o.postponement ? `<br><small>uitgesteld van ${escapeHtml(o.postponement.originalDue)}: ${escapeHtml(o.postponement.reason)}</small>` : ''}</td><td>${escapeHtml(o.doneOn ?? '')}</td><td class="num">${o.daysLate || ''}</td><td>${escapeHtml(o.notApplicableBecause ? `n.v.t. (${NOT_APPLICABLE_NL[o.notApplicableBecause] ?? o.notApplicableBecause})` : (STATUS_NL[o.status] ?? o.status))}</td><td>${o.reminders.map(escapeHtml).join('<br>')}</td><td>${o.escalations.map(escapeHtml).join('<br>')}</td></tr>`,
   );
   return `<table><thead><tr><th>Verplichting</th><th>Uiterlijk</th><th>Gedaan</th><th>Dagen te laat</th><th>Status</th><th>Herinneringen</th><th>Escalaties</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -21,7 +44,7 @@ function eventsTable(c: DerivedCase): string {
     void actor;
     return `<tr><td>${escapeHtml(e.at)}</td><td>${escapeHtml(e.type)}</td><td>${escapeHtml(e.actor)}</td><td>${escapeHtml(
       Object.entries(fields)
-        .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+        .map(([k, v]) => `${k}: ${fieldText(v)}`)
         .join('; '),
     )}</td></tr>`;
   });
