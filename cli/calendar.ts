@@ -9,17 +9,12 @@ import {
   type CaseFacts,
 } from '../workflows/calendar/index.js';
 import { initialFacts, openCaseSchema } from '../workflows/case-model.js';
+import { STATUS_NAMES } from '../workflows/calendar/owner-names.js';
 import { CliError, EXIT_OK, readJsonInput, type Io } from './io.js';
 import { runCommand } from './program.js';
 import { formatTable } from './table.js';
 
-const STATUS_NL: Record<string, string> = {
-  open: 'open',
-  done: 'gedaan',
-  overdue: 'te laat',
-  postponed: 'uitgesteld',
-  'not-applicable': 'n.v.t.',
-};
+const STATUS_NL = STATUS_NAMES.nl;
 
 export function formatCalendar(result: CalendarResult, asOf?: string): string {
   const head = [

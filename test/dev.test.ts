@@ -10,7 +10,7 @@ import { getCase } from '../client/cases.js';
 import { encryptingDataConverter, parseKeyring } from '../runtime/codec.js';
 import { sampleCase } from './setup/case-world.js';
 import { startDev } from './setup/dev-process.js';
-import { freePort } from './setup/ports.js';
+import { freePort } from '../tools/free-port.js';
 
 describe('poortwachter dev', () => {
   const cleanups: (() => Promise<unknown>)[] = [];

@@ -17,7 +17,7 @@ import { startDevWorld, type DevWorld } from './setup/dev-world.js';
 import { Browser } from './setup/browser.js';
 import { answerChecker, type OpenApiDocument } from './setup/openapi.js';
 import { loginSettings, serviceClient } from './setup/login.js';
-import { freePort } from './setup/ports.js';
+import { freePort } from '../tools/free-port.js';
 
 describe('people log in and act in their roles', () => {
   const run = Date.now().toString(36);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMailCatcher, type MailCatcher } from '../tools/dev/mail-catcher.js';
-import { freePort } from './setup/ports.js';
+import { freePort } from '../tools/free-port.js';
 
 describe('the dev mail inbox', () => {
   let catcher: MailCatcher;

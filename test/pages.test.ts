@@ -22,7 +22,7 @@ import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
 import { testDataConverter, workflowBundle } from './setup/temporal.js';
 import { verifyBundle } from '../client/audit/verify.js';
 import { loginSettings, serviceClient } from './setup/login.js';
-import { freePort } from './setup/ports.js';
+import { freePort } from '../tools/free-port.js';
 
 describe('the pages: a case, and recording on it', () => {
   const run = Date.now().toString(36);

@@ -22,7 +22,7 @@ import { sampleCase } from './setup/case-world.js';
 import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
 import { answerChecker, type OpenApiDocument } from './setup/openapi.js';
 import { loginSettings, serviceClient } from './setup/login.js';
-import { freePort } from './setup/ports.js';
+import { freePort } from '../tools/free-port.js';
 
 const UI = 'http://localhost:8233';
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;

@@ -11,8 +11,9 @@
 //
 // The cases live in fixed dates (first sick day Monday 8 January 2024) through the simulation's
 // clock offset (see tools/simulate.ts), so a regenerated history tells the same story.
+import { freePort } from './free-port.js';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -502,18 +503,6 @@ async function slowReceiver(): Promise<ActivityDeps['webhooks']> {
     endpoints: [{ id: 'histories', url: `http://127.0.0.1:${port}/`, secret, disableAfterHours: 72 }],
     registry: { disabled: async () => ({}), disable: async () => undefined },
   };
-}
-
-/** A port nobody listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The history-length at which the dev server suggests continue-as-new, lowered from 4,096. */

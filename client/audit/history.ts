@@ -240,18 +240,12 @@ export async function deriveCase(
     closedReason = result.closedReason;
     asOf = result.asOf;
   } else {
-    const state: CaseState =
-      'open' in lastInput
-        ? { open, facts: initialFacts(open), status: 'open', sent: [], timeline: [], started: false }
-        : JSON.parse(JSON.stringify(lastInput.continued));
+    const state: CaseState = 'open' in lastInput ? openedState(open) : JSON.parse(JSON.stringify(lastInput.continued));
     const since = 'open' in lastInput ? '' : (lastInput.continued.timeline.at(-1)?.at ?? '');
-    for (const e of events.filter((e) => e.at > since)) {
-      try {
-        applyEvent(state, e.event, amsterdamDate(Date.parse(e.at)));
-      } catch {
-        // Accepted by the workflow, so it applied there; a difference here is only in the recomputation.
-      }
-    }
+    applyTaken(
+      state,
+      events.filter((e) => e.at > since),
+    );
     asOf = amsterdamDate(lastAt - offset);
     calendar = computeCalendar(state.facts, { asOf });
     status = state.status;
@@ -316,14 +310,18 @@ export function periodsFromEvents(
 
 /** The case's facts from its opening and every event it took (what the evaluatie rounds need). */
 function factsFromEvents(open: OpenCaseInput, events: DerivedEvent[]): CaseFacts {
-  const state = {
-    open,
-    facts: initialFacts(open),
-    status: 'open',
-    sent: [],
-    timeline: [],
-    started: false,
-  } as CaseState;
+  const state = openedState(open);
+  applyTaken(state, events);
+  return state.facts;
+}
+
+/** A case's state as it opened. */
+function openedState(open: OpenCaseInput): CaseState {
+  return { open, facts: initialFacts(open), status: 'open', sent: [], timeline: [], started: false };
+}
+
+/** Applies events the workflow took, on the day it took each, to a copy of the case's state. */
+function applyTaken(state: CaseState, events: DerivedEvent[]): void {
   for (const e of events) {
     try {
       applyEvent(state, e.event, amsterdamDate(Date.parse(e.at)));
@@ -331,7 +329,6 @@ function factsFromEvents(open: OpenCaseInput, events: DerivedEvent[]): CaseFacts
       // Accepted by the workflow, so it applied there; a difference here is only in the recomputation.
     }
   }
-  return state.facts;
 }
 
 /**

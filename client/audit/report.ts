@@ -3,17 +3,12 @@
 // the events with their actor, and the on-time figures of the SIVI verzuim reports. Prints to PDF.
 import type { DerivedCase } from './history.js';
 import { onTime } from './history.js';
+import { STATUS_NAMES } from '../../workflows/calendar/owner-names.js';
 import { escapeHtml, TIMELINE_CSS, timelineSvg } from './timeline-chart.js';
 import type { VerifyReport } from './verify.js';
 
 /** The statuses and reasons in Dutch: the report is read by Dutch auditors. */
-const STATUS_NL: Record<string, string> = {
-  open: 'open',
-  done: 'gedaan',
-  overdue: 'te laat',
-  postponed: 'uitgesteld',
-  'not-applicable': 'n.v.t.',
-};
+const STATUS_NL = STATUS_NAMES.nl;
 const NOT_APPLICABLE_NL: Record<string, string> = {
   hersteld: 'hersteld',
   'uit-dienst': 'uit dienst',

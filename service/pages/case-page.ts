@@ -9,11 +9,9 @@ import type { TimelineEntry } from '../../workflows/case-model.js';
 import { FORM_EVENTS, type FormEvent } from './forms.js';
 import { documentLink, escapeHtml, formatDate, formatMoment, WORDS, type Lang } from './html.js';
 import { renderRivChecklist } from './riv-checklist.js';
+import { STATUS_NAMES } from '../../workflows/calendar/owner-names.js';
 
-const STATUS: Record<Lang, Record<string, string>> = {
-  nl: { open: 'open', done: 'gedaan', overdue: 'te laat', postponed: 'uitgesteld', 'not-applicable': 'n.v.t.' },
-  en: { open: 'open', done: 'done', overdue: 'overdue', postponed: 'postponed', 'not-applicable': 'n/a' },
-};
+const STATUS = STATUS_NAMES;
 const CASE_STATUS: Record<Lang, Record<string, string>> = {
   nl: { open: 'open', hersteld: 'hersteld', closed: 'gesloten' },
   en: { open: 'open', hersteld: 'recovered', closed: 'closed' },

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { startDev, type Dev } from '../setup/dev-process.js';
-import { freePort } from '../setup/ports.js';
+import { freePort } from '../../tools/free-port.js';
 import { accessibilityViolations } from './axe.js';
 
 const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam' }).format(new Date());

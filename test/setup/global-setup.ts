@@ -11,7 +11,7 @@ import type { TestProject } from 'vitest/node';
 import { generateKey } from '../../runtime/codec.js';
 import { ensureTestServer } from '../../tools/temporal-binaries.js';
 import { startDevServer } from '../../tools/dev/dev-server.js';
-import { freePort } from './ports.js';
+import { freePort } from '../../tools/free-port.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -5,8 +5,9 @@
 // visits could read and delete the caught mail. It therefore listens on an internal port, and the
 // inbox's port is a small proxy that refuses a request from another origin and drops MailDev's CORS
 // headers: only the inbox page itself (and tools without an Origin, such as curl) may use its API.
+import { freePort } from '../free-port.js';
 import { request as httpRequest, createServer, type IncomingMessage, type Server } from 'node:http';
-import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { MailDev } from 'maildev';
 
@@ -102,16 +103,5 @@ function startGuard(port: number, internalPort: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve(server));
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
   });
 }

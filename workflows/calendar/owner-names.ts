@@ -18,3 +18,9 @@ export const OWNER_NAMES: Record<'nl' | 'en', Record<string, string>> = {
     none: '—',
   },
 };
+
+/** A task's status as people read it: the pages, the CLI's calendar and the audit report. */
+export const STATUS_NAMES: Record<'nl' | 'en', Record<string, string>> = {
+  nl: { open: 'open', done: 'gedaan', overdue: 'te laat', postponed: 'uitgesteld', 'not-applicable': 'n.v.t.' },
+  en: { open: 'open', done: 'done', overdue: 'overdue', postponed: 'postponed', 'not-applicable': 'n/a' },
+};

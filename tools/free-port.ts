@@ -1,4 +1,4 @@
-// Free TCP ports on loopback, for servers a test starts on its own.
+// A free TCP port on loopback, for a server started on it next (the tests, the dev inbox, the history generator).
 import { createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
