@@ -3,13 +3,13 @@
 // server moment; each lives in its own dates through clockOffsetMs (see tools/simulate.ts), and the
 // story events are recorded, in server-time order, at 09:00 Amsterdam on their days.
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
 import { join } from 'node:path';
 import { createActivities } from '../activities/index.js';
 import { createMailer, SMTP_SESSIONS, type Mailer } from '../activities/mail.js';
 import { recordEvent, type CaseClientOptions } from '../client/cases.js';
 import { projectRoot } from '../runtime/project.js';
-import { workflowsPath } from '../runtime/project.js';
+import { bundleWorkflows } from '../runtime/workflow-bundle.js';
 import { amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
 import { addDays } from '../workflows/calendar/index.js';
 import type { CaseView } from '../workflows/case-api.js';
@@ -163,7 +163,7 @@ export async function openLifecycle(
   };
   try {
     log('bundling the workflow code', true);
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: bundlerLogger((l) => log(l, true)) });
+    const workflowBundle = await bundleWorkflows(bundlerLogger((l) => log(l, true)));
     const taskQueue = `bench-lifecycle-${smtp ? 'smtp' : 'nosmtp'}-${process.pid}`;
     const stories = generateStories(cases, seed);
     const mix = {} as Record<CaseKind, number>;

@@ -21,6 +21,7 @@ import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { NOT_ENCRYPTED_MARKER } from '../workflows/not-encrypted.js';
 import type { Config } from './config.js';
+import { failureConverterPath } from './project.js';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
@@ -212,9 +213,12 @@ export function loadKeyring(config: Config): Keyring {
   return parseKeyring(found.text, found.source);
 }
 
-/** The data converter every client and worker of this project uses: payloads encrypted. */
+/**
+ * The data converter every client and worker of this project uses: payloads encrypted, and failures'
+ * messages and stack traces with them (workflows/failure-converter.ts).
+ */
 export function encryptingDataConverter(keyring: Keyring): DataConverter {
-  return { payloadCodecs: [new EncryptionCodec(keyring)] };
+  return { payloadCodecs: [new EncryptionCodec(keyring)], failureConverterPath };
 }
 
 /** Creates the dev key file (mode 0600) unless it exists; returns whether it was created. */

@@ -1,9 +1,22 @@
 // One pino logger for every process. JSON by default (production, log shippers); human-readable
 // through pino-pretty when LOG_FORMAT=pretty or when writing to a terminal and pino-pretty is
 // installed (it is a dev dependency, absent from production images).
+//
+// Every line leaves without e-mail addresses: what is logged includes error messages from outside
+// (an SMTP server quoting the address it refused, the SDK quoting a failure), so the addresses are
+// replaced in the finished line rather than trusted to each caller.
 import { createRequire } from 'node:module';
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
+
+/** An e-mail address as it appears in a JSON log line (RFC 5321 local part, dotted domain). */
+const EMAIL_ADDRESS = /[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g;
+export const REDACTED_EMAIL = '[e-mail]';
+
+/** The text with every e-mail address replaced. */
+export function redactEmailAddresses(text: string): string {
+  return text.replace(EMAIL_ADDRESS, REDACTED_EMAIL);
+}
 
 function prettyAvailable(): boolean {
   try {
@@ -14,17 +27,22 @@ function prettyAvailable(): boolean {
   }
 }
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, name = 'poortwachter'): Logger {
+/** `destination` is for tests; processes log to standard output. */
+export function createLogger(
+  config: Pick<Config, 'logLevel' | 'logFormat'>,
+  name = 'poortwachter',
+  destination?: DestinationStream,
+): Logger {
+  const options = { name, level: config.logLevel, hooks: { streamWrite: redactEmailAddresses } };
   const wantsPretty = config.logFormat === 'pretty' || (config.logFormat === undefined && process.stdout.isTTY);
-  if (wantsPretty && prettyAvailable()) {
+  if (!destination && wantsPretty && prettyAvailable()) {
     return pino({
-      name,
-      level: config.logLevel,
+      ...options,
       transport: {
         target: 'pino-pretty',
         options: { colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' },
       },
     });
   }
-  return pino({ name, level: config.logLevel });
+  return destination ? pino(options, destination) : pino(options);
 }

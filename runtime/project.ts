@@ -20,3 +20,10 @@ export const workflowsPath = new URL(
   `../workflows/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
   import.meta.url,
 ).pathname;
+
+/**
+ * The failure converter's module (workflows/failure-converter.ts), compiled: the SDK loads it with
+ * require() in every process and bundles it into the workflow sandbox, and require() cannot load the
+ * TypeScript source, so the tests use the build too (`npm test` builds first).
+ */
+export const failureConverterPath = join(projectRoot, 'dist', 'workflows', 'failure-converter.js');

@@ -4,7 +4,7 @@
 // searched byte for byte. A control case run without the codec shows that the same search does find
 // plain text, so this test can fail.
 import { readFileSync, existsSync } from 'node:fs';
-import { Client, Connection, type ConnectionLike } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type ConnectionLike } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -18,6 +18,7 @@ import { amsterdamDate, amsterdamInstant } from '../workflows/calendar/amsterdam
 import { encryptingDataConverter, loadKeyring } from '../runtime/codec.js';
 import type { DataConverter } from '@temporalio/common';
 import { addDays } from '../workflows/calendar/index.js';
+import { caseWorkflowId } from '../workflows/case-model.js';
 import { clockOffsetInterceptor, sampleCase } from './setup/case-world.js';
 import { startSmtpSink } from '../tools/smtp-sink.js';
 import { workflowBundle } from './setup/temporal.js';
@@ -49,6 +50,7 @@ function personal(tag: string) {
     arts: `arts-${run}@arbo.example`,
     hr: `hr-${run}@werkgever.example`,
     note: `Gesprek gevoerd over re-integratie ${run}, werknemer belt vrijdag terug`,
+    ruleset: `regels-van-${run}`,
   };
 }
 
@@ -85,13 +87,33 @@ async function runCase(cases: CaseClientOptions, p: ReturnType<typeof personal>)
   expect(view.timeline.some((t) => t.event?.type === 'note')).toBe(true);
 }
 
+/**
+ * Starts a case past the client's checks whose rule set is unknown: the workflow refuses it with a
+ * failure that quotes the value, as a failure message may quote any input. Returns the message the
+ * client reads.
+ */
+async function refusedStart(cases: CaseClientOptions, p: ReturnType<typeof personal>): Promise<string> {
+  const open = { ...sampleCase(`${p.caseId}-refused`, '2026-10-01'), ruleset: p.ruleset };
+  const handle = await cases.client.workflow.start('caseWorkflow', {
+    taskQueue: cases.taskQueue,
+    workflowId: caseWorkflowId(open.caseId),
+    args: [{ open }],
+  });
+  const failure = await handle.result().then(
+    () => expect.unreachable('an unknown rule set must be refused'),
+    (err: unknown) => err,
+  );
+  expect(failure).toBeInstanceOf(WorkflowFailedError);
+  return (failure as WorkflowFailedError).cause?.message ?? '';
+}
+
 describe('privacy: the Temporal server holds no case data in plain text', () => {
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  it('stores names, e-mail addresses and notes only encrypted; without the codec they would be readable', async () => {
+  it('stores names, e-mail addresses, notes and failure messages only encrypted; without the codec they would be readable', async () => {
     const sink = await startSmtpSink();
     cleanups.push(() => sink.close());
     const address = inject('devServerAddress');
@@ -121,6 +143,11 @@ describe('privacy: the Temporal server holds no case data in plain text', () => 
     const secret = personal('enc');
     await runCase({ client, taskQueue: config.taskQueue }, secret);
     await eventually(() => sink.messages.some((m) => m.text?.includes(secret.caseId)), 'the take-over e-mail');
+    // A failure's message reaches the client whole, and the server only as ciphertext.
+    expect(await refusedStart({ client, taskQueue: config.taskQueue }, secret)).toContain(secret.ruleset);
+    const refused = await client.workflow.getHandle(caseWorkflowId(`${secret.caseId}-refused`)).fetchHistory();
+    const failed = refused.events?.find((e) => e.workflowExecutionFailedEventAttributes);
+    expect(failed?.workflowExecutionFailedEventAttributes?.failure?.encodedAttributes).toBeTruthy();
 
     // Control: the same kind of case, without the codec.
     const plainTaskQueue = `privacy-plain-${process.pid}`;
@@ -141,15 +168,30 @@ describe('privacy: the Temporal server holds no case data in plain text', () => 
     cleanups.push(() => plainConnection.close());
     const control = personal('plain');
     await runCase({ client: onPinnedClock(plainConnection), taskQueue: plainTaskQueue }, control);
+    await refusedStart({ client: onPinnedClock(plainConnection), taskQueue: plainTaskQueue }, control);
 
     // SQLite writes the committed history to its WAL (and later the main file): both are searched.
     await eventually(() => databaseBytes().includes(control.note), 'the control note in the database');
     const bytes = databaseBytes();
-    for (const value of [control.displayName, control.casemanagerEmail, control.arts, control.hr, control.note]) {
+    for (const value of [
+      control.displayName,
+      control.casemanagerEmail,
+      control.arts,
+      control.hr,
+      control.note,
+      control.ruleset,
+    ]) {
       expect(bytes, `control: ${value} is stored in plain text without the codec`).toContain(value);
     }
     expect(bytes).toContain(secret.caseId); // the encrypted case is there (ids are not secret)
-    for (const value of [secret.displayName, secret.casemanagerEmail, secret.arts, secret.hr, secret.note]) {
+    for (const value of [
+      secret.displayName,
+      secret.casemanagerEmail,
+      secret.arts,
+      secret.hr,
+      secret.note,
+      secret.ruleset,
+    ]) {
       expect(bytes.includes(value), `${value} must not be in the server database in plain text`).toBe(false);
     }
     // Nor a recognisable part of them (UTF-16, as some stores keep strings).

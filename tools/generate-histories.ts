@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createServer as createHttpServer } from 'node:http';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
@@ -29,7 +29,7 @@ import { startImport, waitForImport } from '../client/import.js';
 import { importWorkflowId } from '../workflows/import-api.js';
 import { registerSearchAttributes } from '../runtime/search-attributes.js';
 import { startDevServer } from './dev/dev-server.js';
-import { workflowsPath } from '../runtime/project.js';
+import { bundleWorkflows } from '../runtime/workflow-bundle.js';
 import { amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
 import { addDays, type IsoDate } from '../workflows/calendar/index.js';
 import { reminderRecipients } from '../workflows/case-messages.js';
@@ -437,7 +437,7 @@ export async function generateHistories(
   try {
     await registerSearchAttributes(env.connection, env.namespace ?? 'default');
     const silent = { log() {}, trace() {}, debug() {}, info() {}, warn: log, error: log };
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: silent });
+    const workflowBundle = await bundleWorkflows(silent);
     const taskQueue = `histories-${process.pid}`;
     const worker = await Worker.create({
       connection: env.nativeConnection,
@@ -540,7 +540,7 @@ export async function generateContinuedByServer(
     const worker = await Worker.create({
       connection: nativeConnection,
       taskQueue,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: silent }),
+      workflowBundle: await bundleWorkflows(silent),
       activities: createActivities({ mailer: nullMailer, ...ACTIVITY_ADDRESSES }),
     });
     const cases: CaseClientOptions = { client, taskQueue };
@@ -610,7 +610,7 @@ export async function generateImportHistories(
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,
-      workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: silent }),
+      workflowBundle: await bundleWorkflows(silent),
       activities: createActivities({ mailer: nullMailer, ...ACTIVITY_ADDRESSES, caseOpener: caseOpener(cases) }),
     });
     await worker.runUntil(async () => {

@@ -15,14 +15,14 @@
 // Simulation only: real cases are opened through openCase (client/cases.ts), which never sets an
 // offset.
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { AddressObject, ParsedMail } from 'mailparser';
 import { z } from 'zod';
 import { activityConfig, createActivities } from '../activities/index.js';
 import type { Config } from '../runtime/config.js';
 import { createMailer } from '../activities/mail.js';
 import { startTimeSkippingServer } from './test-server.js';
-import { workflowsPath } from '../runtime/project.js';
+import { bundleWorkflows } from '../runtime/workflow-bundle.js';
 import { amsterdamDate, amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
 import { addDays, addYears, type IsoDate, type MilestoneStatus } from '../workflows/calendar/index.js';
 import { formatPath } from '../workflows/calendar/errors.js';
@@ -360,7 +360,7 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
     cleanup.push(() => mailer.close());
 
     log('bundling the workflow code');
-    const workflowBundle = await bundleWorkflowCode({ workflowsPath, logger: bundlerLogger(log) });
+    const workflowBundle = await bundleWorkflows(bundlerLogger(log));
     const taskQueue = `simulate-${process.pid}`;
     const worker = await Worker.create({
       connection: env.nativeConnection,

@@ -658,7 +658,8 @@ function checkInput(input: unknown, changes: ReturnType<typeof caseChanges>): vo
     const parsed = openCaseSchema.safeParse(open);
     if (!parsed.success) {
       refuseInput(
-        `invalid case input: ${parsed.error.issues.map((i) => `${['open', ...i.path].join('.')}: ${i.message}`).join('; ')}`,
+        // Once each: a value refused by a union's every branch is reported by each.
+        `invalid case input: ${[...new Set(parsed.error.issues.map((i) => `${['open', ...i.path].join('.')}: ${i.message}`))].join('; ')}`,
       );
     }
     ownWorkflow(parsed.data.caseId);

@@ -1,13 +1,13 @@
 // Helpers for test files: a time-skipping test server of the file's own, and the workflow bundle built
 // once per file.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { pino } from 'pino';
 import type { DataConverter } from '@temporalio/common';
 import { inject } from 'vitest';
 import { encryptingDataConverter, parseKeyring } from '../../runtime/codec.js';
 import { installRuntime } from '../../runtime/sdk-runtime.js';
-import { workflowsPath } from '../../runtime/project.js';
+import { bundleWorkflows } from '../../runtime/workflow-bundle.js';
 import { registerSearchAttributes } from '../../runtime/search-attributes.js';
 import { startTimeSkippingServer } from '../../tools/test-server.js';
 
@@ -84,7 +84,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The project's workflows, bundled once per test file (bundling takes seconds). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  bundle ??= bundleWorkflows(quietBundlerLogger);
   return bundle;
 }
 
