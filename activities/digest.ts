@@ -3,17 +3,23 @@
 // workflow only decides when and to whom. What it reads comes in as a CaseReader (the worker and the
 // CLI give it one over the client library), so that activities never depend on the client.
 import { Context } from '@temporalio/activity';
+import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
 import { addWorkingDays, compareDates, type IsoDate } from '../workflows/calendar/index.js';
 import type { CaseView } from '../workflows/case-api.js';
-import { casemanagerKey, type Language } from '../workflows/case-model.js';
-import type { Digest, DigestFilter, DigestItem } from '../workflows/contract.js';
+import type { Language } from '../workflows/case-model.js';
+import type { Digest, DigestFilter, DigestItem, DigestRecipient } from '../workflows/contract.js';
 
 /** How far ahead the digest looks. */
 export const DIGEST_WORKING_DAYS_AHEAD = 10;
 
 export interface CaseReader {
-  /** The open cases of this deployment, from visibility (no case is read), optionally of one casemanager. */
-  openCases(casemanagerKey?: string): Promise<{ caseId: string; casemanagerKey?: string }[]>;
+  /**
+   * The open cases of this deployment, from visibility (no case is read), optionally only those with
+   * one of these CasemanagerIds; with the casemanager's address when the case's summary names it.
+   */
+  openCases(casemanagerIds?: string[]): Promise<{ caseId: string; casemanagerEmail?: string }[]>;
+  /** Every CasemanagerId a casemanager's cases may carry, the keyed one first (runtime/search-keys.ts). */
+  casemanagerIds(email: string): string[];
   /** One case's record judged on `asOf`; undefined when there is no such case (any more). */
   readCase(caseId: string, asOf: IsoDate): Promise<CaseView | undefined>;
 }
@@ -30,11 +36,28 @@ function heartbeat(details: unknown): void {
   }
 }
 
-/** The casemanagers (search-attribute keys) with at least one open case. */
-export async function digestRecipients(cases: CaseReader): Promise<string[]> {
-  const keys = new Set<string>();
-  for (const c of await cases.openCases()) if (c.casemanagerKey) keys.add(c.casemanagerKey);
-  return [...keys].sort();
+/**
+ * The casemanagers with at least one open case (or the one with this address), each by their keyed
+ * CasemanagerId and every id their cases may carry. The address comes from a case's summary; a case
+ * without one (from before the summary, until its next round) is read.
+ */
+export async function digestRecipients(cases: CaseReader, email?: string): Promise<DigestRecipient[]> {
+  const emails = new Set<string>();
+  if (email) emails.add(email);
+  else {
+    for (const [index, c] of (await cases.openCases()).entries()) {
+      heartbeat({ listed: index });
+      const address =
+        c.casemanagerEmail ?? (await cases.readCase(c.caseId, amsterdamDate(Date.now())))?.casemanager.email;
+      if (address) emails.add(address);
+    }
+  }
+  const byKey = new Map<string, DigestRecipient>();
+  for (const address of emails) {
+    const ids = cases.casemanagerIds(address);
+    byKey.set(ids[0]!, { key: ids[0]!, ids });
+  }
+  return [...byKey.values()].sort((a, b) => a.key.localeCompare(b.key));
 }
 
 /**
@@ -46,14 +69,17 @@ export async function collectDigests(cases: CaseReader, date: IsoDate, filter: D
   const horizon = addWorkingDays(date, DIGEST_WORKING_DAYS_AHEAD);
   type Acc = Digest & { ownLanguage?: Language; employerLanguages: Set<Language | undefined> };
   const byCasemanager = new Map<string, Acc>();
-  const open = await cases.openCases(filter.casemanagerKey);
+  const wanted = filter.casemanagerKey;
+  const open = await cases.openCases(wanted ? (filter.casemanagerIds ?? [wanted]) : undefined);
   for (const [index, { caseId }] of open.entries()) {
     heartbeat({ read: index });
     const view = await cases.readCase(caseId, date);
     // A case closed between the list and the query no longer belongs in the digest.
     if (!view || view.status !== 'open') continue;
-    const key = casemanagerKey(view.casemanager.email);
-    if (filter.casemanagerKey && key !== filter.casemanagerKey) continue;
+    const ids = cases.casemanagerIds(view.casemanager.email);
+    // A digest asked for by an unkeyed id (started before keyed ids) still finds its cases.
+    if (wanted && !ids.includes(wanted)) continue;
+    const key = wanted ?? ids[0]!;
     let acc = byCasemanager.get(key);
     if (!acc) {
       acc = {

@@ -13,6 +13,7 @@ import { DeliveryError, type Mailer, type RecipientRefusal } from './mail.js';
 import { DEFAULT_LINKS, digestNotification, prepareDeskundigenoordeel, sendNotification } from './notifications.js';
 import { deliverWebhookBatch, type EndpointRegistry } from './webhooks.js';
 import type { Config } from '../runtime/config.js';
+import type { SearchKeys } from '../runtime/search-keys.js';
 import type { WebhookEndpoint } from '../runtime/webhooks-config.js';
 
 export type { Activities };
@@ -33,6 +34,8 @@ export interface ActivityDeps {
   cases?: CaseReader;
   /** What the bulk import opens cases with (the worker wires the client). */
   caseOpener?: CaseOpener;
+  /** What makes the searchable identifiers: keyed with the worker's key ring (runtime/search-keys.ts). */
+  searchKeys: SearchKeys;
   /** The webhook endpoints (POORTWACHTER_WEBHOOKS_FILE) and where disabled ones are kept; none: nothing goes out. */
   webhooks?: { endpoints: readonly WebhookEndpoint[]; registry: EndpointRegistry };
 }
@@ -175,9 +178,16 @@ export function createActivities(deps: ActivityDeps): Activities {
     async prepareDeskundigenoordeelRequest(because) {
       return prepareDeskundigenoordeel(because);
     },
-    /** The casemanagers (CasemanagerId keys) with open cases, for the daily digest. */
-    async digestRecipients() {
-      return digestRecipients(cases());
+    /** The keyed searchable identifiers of a case's parties (a local activity of the case workflow). */
+    async searchIds({ casemanager, bedrijfsarts }) {
+      return {
+        casemanager: deps.searchKeys.casemanager(casemanager),
+        bedrijfsarts: deps.searchKeys.bedrijfsarts(bedrijfsarts),
+      };
+    },
+    /** The casemanagers with open cases (or the one with this address), for the daily digest. */
+    async digestRecipients(email) {
+      return digestRecipients(cases(), email);
     },
     /** The non-empty digests for `date`, one per casemanager (or only the one in `filter`). */
     async collectDigests(date, filter) {

@@ -24,11 +24,12 @@ import { recordEvent, type CaseClientOptions } from '../client/cases.js';
 import { EncryptionCodec } from '../runtime/codec.js';
 import { ENV_VARIABLES } from '../runtime/config.js';
 import { projectRoot } from '../runtime/project.js';
+import { casemanagerIds, searchKeysOf } from '../runtime/search-keys.js';
 import { bundleWorkflows } from '../runtime/workflow-bundle.js';
 import { amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
 import { addDays } from '../workflows/calendar/index.js';
 import type { CaseView } from '../workflows/case-api.js';
-import { casemanagerKey, caseWorkflowId, type CaseEvent, type CaseWorkflowInput } from '../workflows/case-model.js';
+import { caseWorkflowId, type CaseEvent, type CaseWorkflowInput } from '../workflows/case-model.js';
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID } from '../workflows/search-attributes.js';
 import { runUntilClosed, sentMessageIds, startBenchEnv, type BenchEnv } from './harness.js';
 import { expectedEmails } from './expected-emails.js';
@@ -408,7 +409,13 @@ class ChaosRun {
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
         { key: CASE_STATUS, value: 'open' },
-        { key: CASEMANAGER_ID, value: casemanagerKey(s.open.casemanager.email) },
+        {
+          key: CASEMANAGER_ID,
+          value: casemanagerIds(
+            searchKeysOf(this.bench.dataConverter.payloadCodecs ?? []),
+            s.open.casemanager.email,
+          )[0]!,
+        },
         { key: EMPLOYER_ID, value: s.open.employer.id },
       ],
     });

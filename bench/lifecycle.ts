@@ -6,6 +6,7 @@ import { WorkflowIdReusePolicy } from '@temporalio/common';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { join } from 'node:path';
 import { createActivities } from '../activities/index.js';
+import { casemanagerIds, searchKeysOf } from '../runtime/search-keys.js';
 import { createMailer, SMTP_SESSIONS, type Mailer } from '../activities/mail.js';
 import { recordEvent, type CaseClientOptions } from '../client/cases.js';
 import { projectRoot } from '../runtime/project.js';
@@ -13,7 +14,7 @@ import { bundleWorkflows } from '../runtime/workflow-bundle.js';
 import { amsterdamInstant } from '../workflows/calendar/amsterdam-time.js';
 import { addDays } from '../workflows/calendar/index.js';
 import type { CaseView } from '../workflows/case-api.js';
-import { casemanagerKey, caseWorkflowId, type CaseWorkflowInput, type CaseEvent } from '../workflows/case-model.js';
+import { caseWorkflowId, type CaseWorkflowInput, type CaseEvent } from '../workflows/case-model.js';
 import { CASEMANAGER_ID, CASE_STATUS, EMPLOYER_ID } from '../workflows/search-attributes.js';
 import {
   noCohortsYet,
@@ -195,6 +196,7 @@ export async function openLifecycle(
       say: (line: string, force?: boolean) => void,
     ): Promise<CohortTiming> {
       const meter = cohortMeter(bench, totals);
+      const keys = searchKeysOf(bench.dataConverter.payloadCodecs ?? []);
       const serverStart = await bench.env.currentTimeMs();
       const offsetOf = (s: CaseStory) => serverStart - amsterdamInstant(s.open.firstSickDay, 8);
 
@@ -209,7 +211,7 @@ export async function openLifecycle(
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           typedSearchAttributes: [
             { key: CASE_STATUS, value: 'open' },
-            { key: CASEMANAGER_ID, value: casemanagerKey(s.open.casemanager.email) },
+            { key: CASEMANAGER_ID, value: casemanagerIds(keys, s.open.casemanager.email)[0]! },
             { key: EMPLOYER_ID, value: s.open.employer.id },
           ],
         });
@@ -304,7 +306,11 @@ export async function openLifecycle(
           workflowBundle,
           maxConcurrentActivityTaskExecutions: SMTP_SESSIONS, // as worker/worker.ts
           // The activities as the production worker wires them (worker/worker.ts).
-          activities: createActivities({ mailer, templatesDir: join(projectRoot, 'templates') }),
+          activities: createActivities({
+            mailer,
+            templatesDir: join(projectRoot, 'templates'),
+            searchKeys: searchKeysOf(dataConverter.payloadCodecs ?? [])!,
+          }),
         }),
         (bench) => runCohort(bench, { client: bench.env.client, taskQueue }, cohort, say),
       );

@@ -7,7 +7,8 @@ import { exportBundle, generateSigningKeys, serializeBundle } from '../client/au
 import { renderReport } from '../client/audit/report.js';
 import { onTime } from '../client/audit/history.js';
 import { BundleFormatError, verifyBundle, type VerifyReport } from '../client/audit/verify.js';
-import { casemanagerKey, caseIdSchema, caseWorkflowId } from '../workflows/case-model.js';
+import { caseIdSchema, caseWorkflowId } from '../workflows/case-model.js';
+import { casemanagerIds, searchKeysOf, type SearchKeys } from '../runtime/search-keys.js';
 import { addDays, givenDateProblem } from '../workflows/calendar/index.js';
 import { EncryptionCodec, KeyringError, loadKeyring } from '../runtime/codec.js';
 import { ConfigError, loadConfig } from '../runtime/config.js';
@@ -55,15 +56,23 @@ async function keyFrom(path: string | undefined, what: string): Promise<string |
 
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-/** The visibility query of `export --all`. Closed: the case's last run ended (not continued as new). */
-export function exportQuery(filter: {
-  casemanager?: string;
-  employer?: string;
-  closedFrom?: string;
-  closedTo?: string;
-}): string {
+/**
+ * The visibility query of `export --all`. Closed: the case's last run ended (not continued as new).
+ * A casemanager is found by every identifier their cases may carry (runtime/search-keys.ts).
+ */
+export function exportQuery(
+  filter: {
+    casemanager?: string;
+    employer?: string;
+    closedFrom?: string;
+    closedTo?: string;
+  },
+  keys?: SearchKeys,
+): string {
   const clauses = [`WorkflowType = 'caseWorkflow'`];
-  if (filter.casemanager) clauses.push(`CasemanagerId = ${quote(casemanagerKey(filter.casemanager))}`);
+  if (filter.casemanager) {
+    clauses.push(`CasemanagerId IN (${casemanagerIds(keys, filter.casemanager).map(quote).join(', ')})`);
+  }
   if (filter.employer) clauses.push(`EmployerId = ${quote(filter.employer)}`);
   if (filter.closedFrom || filter.closedTo) {
     clauses.push(`ExecutionStatus != 'Running'`, `ExecutionStatus != 'ContinuedAsNew'`);
@@ -103,7 +112,7 @@ export async function auditExport(caseIds: string[], values: ExportOptions, io: 
   const bundle = await withClient(async (client) => {
     let workflowIds: string[];
     if (all) {
-      const query = exportQuery(values);
+      const query = exportQuery(values, searchKeysOf(client.options.loadedDataConverter.payloadCodecs));
       const ids = new Set<string>();
       for await (const execution of client.workflow.list({ query })) ids.add(execution.workflowId);
       workflowIds = [...ids].sort();

@@ -7,7 +7,6 @@ import { digestNotification, renderNotification } from '../activities/notificati
 import { collectDigests } from '../activities/digest.js';
 import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
 import { givenDateProblem, isWorkingDay } from '../workflows/calendar/index.js';
-import { casemanagerKey } from '../workflows/case-model.js';
 import { digestMessageId, type DigestWorkflowInput, type DigestWorkflowResult } from '../workflows/digest-workflow.js';
 import { caseReader } from '../client/cases.js';
 import { configOrExit, withClient } from './connect.js';
@@ -29,13 +28,15 @@ export async function runDigest(options: DigestOptions, io: Io): Promise<number>
   const date = options.date ?? amsterdamDate(Date.now());
   const problem = givenDateProblem(date);
   if (problem) throw new CliError(`--date ${problem}`);
-  const key = casemanagerKey(email);
   const workingDay = isWorkingDay(date);
 
   if (options.dryRun) {
-    const [digest] = await withClient((client, config) =>
-      collectDigests(caseReader({ client, taskQueue: config.taskQueue }), date, { casemanagerKey: key }),
-    );
+    const [key, digest] = await withClient(async (client, config) => {
+      const cases = caseReader({ client, taskQueue: config.taskQueue });
+      const ids = cases.casemanagerIds(email);
+      const [found] = await collectDigests(cases, date, { casemanagerKey: ids[0]!, casemanagerIds: ids });
+      return [ids[0]!, found] as const;
+    });
     if (!workingDay) io.stdout.write(`note: ${date} is not a working day; the daily digest is not sent on it\n`);
     if (!digest) {
       io.stdout.write(`nothing overdue or due in the next 10 working days for ${email} on ${date}: no digest\n`);
@@ -63,7 +64,7 @@ export async function runDigest(options: DigestOptions, io: Io): Promise<number>
     const input: DigestWorkflowInput = { date, casemanager: email.trim() };
     return client.workflow.execute<(i: DigestWorkflowInput) => Promise<DigestWorkflowResult>>('digestWorkflow', {
       taskQueue: config.taskQueue,
-      workflowId: `digest-request-${key}-${date}-${Date.now().toString(36)}`,
+      workflowId: `digest-request-${date}-${Date.now().toString(36)}`,
       args: [input],
     });
   });

@@ -18,8 +18,6 @@ import {
 import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
 import { parseEvent, EventRefusal } from '../workflows/case-events.js';
 import {
-  bedrijfsartsKey,
-  casemanagerKey,
   caseIdSchema,
   caseWorkflowId,
   openCaseSchema,
@@ -27,6 +25,7 @@ import {
   type CaseStatus,
   type OpenCaseInput,
 } from '../workflows/case-model.js';
+import { bedrijfsartsIds, casemanagerIds, searchKeysOf, type SearchKeys } from '../runtime/search-keys.js';
 import { SUMMARY_MEMO, type CaseSummary } from '../workflows/case-summary.js';
 import { medicalRefusal, type MedicalTermList } from '../workflows/medical-terms.js';
 import {
@@ -103,6 +102,8 @@ export async function openCase(
 ): Promise<{ caseId: string; workflowId: string }> {
   const open = parseOpenCase(input);
   const workflowId = caseWorkflowId(open.caseId);
+  // The identifiers the case workflow will publish itself (keyed with the same keys), there from the start.
+  const keys = searchKeysOf(client.options.loadedDataConverter.payloadCodecs);
   try {
     await client.workflow.start('caseWorkflow', {
       taskQueue,
@@ -112,10 +113,10 @@ export async function openCase(
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
         { key: CASE_STATUS, value: 'open' },
-        { key: CASEMANAGER_ID, value: casemanagerKey(open.casemanager.email) },
+        { key: CASEMANAGER_ID, value: casemanagerIds(keys, open.casemanager.email)[0]! },
         { key: EMPLOYER_ID, value: open.employer.id },
         ...(open.casemanager.team ? [{ key: CASE_TEAM, value: open.casemanager.team }] : []),
-        { key: BEDRIJFSARTS_ID, value: bedrijfsartsKey(open.bedrijfsarts.email) },
+        { key: BEDRIJFSARTS_ID, value: bedrijfsartsIds(keys, open.bedrijfsarts.email)[0]! },
       ],
     });
   } catch (err) {
@@ -240,8 +241,8 @@ export async function getCase(
 
 export interface CaseListFilter {
   casemanagerEmail?: string;
-  /** The CasemanagerId search-attribute key itself (see casemanagerKey), when the address is not at hand. */
-  casemanagerKey?: string;
+  /** CasemanagerId values themselves (runtime/search-keys.ts), when the address is not at hand. */
+  casemanagerIds?: string[];
   employerId?: string;
   /** The casemanager's team (`casemanager.team`). */
   team?: string;
@@ -264,16 +265,22 @@ export interface CaseListEntry {
 
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-/** The visibility query for a filter; only ids, statuses, dates and counts are searchable. */
-export function listQuery(filter: CaseListFilter): string {
+/**
+ * The visibility query for a filter; only ids, statuses, dates and counts are searchable. A person is
+ * found by every identifier their cases may carry (keyed with `keys`, and the unkeyed hash of cases
+ * from before), see runtime/search-keys.ts.
+ */
+export function listQuery(filter: CaseListFilter, keys?: SearchKeys): string {
+  const anyOf = (attribute: string, values: string[]) =>
+    values.length === 1 ? `${attribute} = ${quote(values[0]!)}` : `${attribute} IN (${values.map(quote).join(', ')})`;
   // A case that continued as new has an earlier run that ended so, with the search attributes of
   // then: only the current run (running, or ended otherwise) stands for the case.
   const clauses = [`WorkflowType = 'caseWorkflow'`, `ExecutionStatus != 'ContinuedAsNew'`];
-  if (filter.casemanagerEmail) clauses.push(`CasemanagerId = ${quote(casemanagerKey(filter.casemanagerEmail))}`);
-  if (filter.casemanagerKey) clauses.push(`CasemanagerId = ${quote(filter.casemanagerKey)}`);
+  if (filter.casemanagerEmail) clauses.push(anyOf('CasemanagerId', casemanagerIds(keys, filter.casemanagerEmail)));
+  if (filter.casemanagerIds) clauses.push(anyOf('CasemanagerId', filter.casemanagerIds));
   if (filter.employerId) clauses.push(`EmployerId = ${quote(filter.employerId)}`);
   if (filter.team) clauses.push(`CaseTeam = ${quote(filter.team)}`);
-  if (filter.bedrijfsartsEmail) clauses.push(`BedrijfsartsId = ${quote(bedrijfsartsKey(filter.bedrijfsartsEmail))}`);
+  if (filter.bedrijfsartsEmail) clauses.push(anyOf('BedrijfsartsId', bedrijfsartsIds(keys, filter.bedrijfsartsEmail)));
   if (filter.status) clauses.push(`CaseStatus = ${quote(filter.status)}`);
   if (filter.overdue) clauses.push('OverdueTasks > 0');
   if (filter.deadlineBefore) clauses.push(`NextDeadline < ${quote(`${filter.deadlineBefore}T00:00:00Z`)}`);
@@ -283,7 +290,7 @@ export function listQuery(filter: CaseListFilter): string {
 
 export async function listCases({ client }: CaseClientOptions, filter: CaseListFilter = {}): Promise<CaseListEntry[]> {
   const entries: CaseListEntry[] = [];
-  for await (const execution of client.workflow.list({ query: listQuery(filter) })) {
+  for await (const execution of client.workflow.list({ query: listQuery(filter, keysOf(client)) })) {
     const attributes = execution.typedSearchAttributes;
     const next = attributes.get(NEXT_DEADLINE);
     entries.push({
@@ -307,7 +314,7 @@ export async function listCaseSummaries(
   filter: CaseListFilter = {},
 ): Promise<{ caseId: string; summary?: CaseSummary }[]> {
   const out: { caseId: string; summary?: CaseSummary }[] = [];
-  for await (const execution of client.workflow.list({ query: listQuery(filter) })) {
+  for await (const execution of client.workflow.list({ query: listQuery(filter, keysOf(client)) })) {
     const summary = execution.memo?.[SUMMARY_MEMO] as CaseSummary | undefined;
     out.push({ caseId: execution.workflowId.replace(/^case-/, ''), ...(summary && { summary }) });
   }
@@ -319,15 +326,20 @@ export async function listCaseSummaries(
  * of this deployment (those on its task queue), from visibility, and each one's record.
  */
 export function caseReader({ client, taskQueue }: CaseClientOptions) {
+  const keys = keysOf(client);
   return {
-    async openCases(key?: string): Promise<{ caseId: string; casemanagerKey?: string }[]> {
-      const query = `${listQuery({ status: 'open', ...(key && { casemanagerKey: key }) })} AND TaskQueue = ${quote(taskQueue)}`;
-      const out: { caseId: string; casemanagerKey?: string }[] = [];
+    async openCases(ids?: string[]): Promise<{ caseId: string; casemanagerEmail?: string }[]> {
+      const filter: CaseListFilter = { status: 'open', ...(ids && { casemanagerIds: ids }) };
+      const query = `${listQuery(filter, keys)} AND TaskQueue = ${quote(taskQueue)}`;
+      const out: { caseId: string; casemanagerEmail?: string }[] = [];
       for await (const execution of client.workflow.list({ query })) {
-        const k = execution.typedSearchAttributes.get(CASEMANAGER_ID);
-        out.push({ caseId: execution.workflowId.replace(/^case-/, ''), ...(k && { casemanagerKey: k }) });
+        const email = (execution.memo?.[SUMMARY_MEMO] as CaseSummary | undefined)?.casemanager?.email;
+        out.push({ caseId: execution.workflowId.replace(/^case-/, ''), ...(email && { casemanagerEmail: email }) });
       }
       return out;
+    },
+    casemanagerIds(email: string): string[] {
+      return casemanagerIds(keys, email);
     },
     async readCase(caseId: string, asOf: string): Promise<CaseView | undefined> {
       try {
@@ -364,4 +376,9 @@ export function caseOpener(options: CaseClientOptions) {
       }
     },
   };
+}
+
+/** The search keys of the client's codec (none for a client without one: the unkeyed hash then). */
+function keysOf(client: Client): SearchKeys | undefined {
+  return searchKeysOf(client.options.loadedDataConverter.payloadCodecs);
 }

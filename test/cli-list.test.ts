@@ -1,11 +1,14 @@
 // Listing cases needs the server's visibility store, so this runs on the dev server (SQLite) with a
 // worker in real time: cases are listed by casemanager, employer, status and overdue tasks, and
-// the search attributes hold no e-mail address or name.
+// the search attributes hold no e-mail address or name, and no unkeyed hash of one (a case from
+// before keyed identifiers is still found by its casemanager).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { listCases, openCase, recordEvent, type CaseClientOptions } from '../client/cases.js';
 import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
 import { addDays } from '../workflows/calendar/index.js';
-import { caseWorkflowId } from '../workflows/case-model.js';
+import { caseWorkflowId, legacyCasemanagerKey } from '../workflows/case-model.js';
+import { CASE_STATUS, CASEMANAGER_ID } from '../workflows/search-attributes.js';
+import { testSearchKeys } from './setup/temporal.js';
 import { sampleCase } from './setup/case-world.js';
 import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
 import { runCli } from './setup/run-cli.js';
@@ -78,5 +81,38 @@ describe('case list on the dev server', () => {
     expect(raw).toContain('wg-001');
     expect(raw).not.toContain('arbo.example');
     expect(raw).not.toContain('de Vries');
+  });
+
+  it('finds a case from before keyed identifiers, asleep with the unkeyed hash, beside the keyed ones', async () => {
+    const today = amsterdamDate(Date.now());
+    const carla = { name: 'Carla', email: `carla-${run}@arbo.example` };
+    await openCase(cases, sampleCase(`keyed-${run}`, today, { casemanager: carla }));
+    // A case started by the code of before and not woken since: on a queue no worker polls, so it
+    // keeps the search attributes it was started with.
+    const asleep = await cases.client.workflow.start('caseWorkflow', {
+      taskQueue: `${taskQueue}-asleep`,
+      workflowId: caseWorkflowId(`asleep-${run}`),
+      args: [{ open: sampleCase(`asleep-${run}`, today, { casemanager: carla }) }],
+      typedSearchAttributes: [
+        { key: CASE_STATUS, value: 'open' },
+        { key: CASEMANAGER_ID, value: legacyCasemanagerKey(carla.email) },
+      ],
+    });
+    try {
+      const carlas = await eventually(
+        () => listCases(cases, { casemanagerEmail: carla.email }),
+        (l) => l.length === 2,
+        "carla's two cases",
+      );
+      expect(carlas.map((c) => c.caseId).sort()).toEqual([`asleep-${run}`, `keyed-${run}`]);
+      const cli = await runCli(['case', 'list', '--casemanager', carla.email]);
+      expect(cli.stdout).toContain(`asleep-${run}`);
+      expect(cli.stdout).toContain(`keyed-${run}`);
+      // The new case carries the keyed identifier, which nobody computes without the key ring.
+      const keyed = await cases.client.workflow.getHandle(caseWorkflowId(`keyed-${run}`)).describe();
+      expect(keyed.typedSearchAttributes.get(CASEMANAGER_ID)).toBe(testSearchKeys().casemanager(carla.email));
+    } finally {
+      await asleep.terminate('test done');
+    }
   });
 });

@@ -9,7 +9,7 @@ import { listCases, openCase, recordEvent, type CaseClientOptions } from '../cli
 import { digestCommand } from '../cli/digest.js';
 import { DIGEST_SCHEDULE_ID, ensureDigestSchedule } from '../client/digest-schedule.js';
 import { addDays, weekday } from '../workflows/calendar/index.js';
-import { casemanagerKey } from '../workflows/case-model.js';
+import { testSearchKeys } from './setup/temporal.js';
 import {
   casemanagerDigestWorkflowId,
   type DigestSent,
@@ -19,6 +19,9 @@ import {
 import { sampleCase } from './setup/case-world.js';
 import { eventually, startDevWorld, type DevWorld } from './setup/dev-world.js';
 import type { SmtpSink } from '../tools/smtp-sink.js';
+
+/** A casemanager's keyed CasemanagerId, as the worker (with the tests' key ring) makes it. */
+const casemanagerKey = (email: string) => testSearchKeys().casemanager(email);
 
 async function runDigestCli(args: string[]) {
   const io = { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() };

@@ -21,7 +21,7 @@ import { addDays } from '../workflows/calendar/index.js';
 import { caseWorkflowId } from '../workflows/case-model.js';
 import { clockOffsetInterceptor, sampleCase } from './setup/case-world.js';
 import { startSmtpSink } from '../tools/smtp-sink.js';
-import { workflowBundle } from './setup/temporal.js';
+import { testSearchKeys, workflowBundle } from './setup/temporal.js';
 
 /** The server's SQLite database and its write-ahead log, as bytes (latin1 keeps every byte). */
 function databaseBytes(): string {
@@ -156,7 +156,7 @@ describe('privacy: the Temporal server holds no case data in plain text', () => 
       connection: nativeConnection,
       taskQueue: plainTaskQueue,
       workflowBundle: await workflowBundle(),
-      activities: createActivities({ mailer: createMailer(sink.url, 'test@localhost') }),
+      activities: createActivities({ mailer: createMailer(sink.url, 'test@localhost'), searchKeys: testSearchKeys() }),
     });
     const plainRunning = plainWorker.run();
     cleanups.push(async () => {

@@ -23,6 +23,8 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import { createServer as createHttpServer } from 'node:http';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { parseKeyring } from '../runtime/codec.js';
+import { searchKeys } from '../runtime/search-keys.js';
 import { DeliveryError, type Mailer } from '../activities/mail.js';
 import { caseOpener, parseOpenCase, recordEvent, type CaseClientOptions } from '../client/cases.js';
 import { startImport, waitForImport } from '../client/import.js';
@@ -386,6 +388,20 @@ export const SCENARIOS: HistoryScenario[] = [
       { on: 50, event: { type: 'case-closed', reason: 'einde test' } },
     ],
   },
+  {
+    name: 'keyed-search-ids',
+    description:
+      'the searchable identifiers keyed by a local activity (patch case-search-ids-keyed) when the case opens, and again for the new casemanager of a reassignment; recovery',
+    steps: [
+      done('ziekmelding', 2),
+      {
+        on: 20,
+        event: { type: 'casemanager-changed', name: 'Bram de Boer', email: 'bram@arbo.example', from: day(20) },
+      },
+      done('probleemanalyse', 40),
+      { on: 50, event: { type: 'recovered', date: day(50) } },
+    ],
+  },
 ];
 
 /**
@@ -410,7 +426,12 @@ const nullMailer: Mailer = {
 };
 
 /** The arbodienst's own addresses, as a worker is configured with them. */
-const ACTIVITY_ADDRESSES = { supervisorEmail: 'leiding@arbo.example', operationsEmail: 'operations@arbo.example' };
+const ACTIVITY_ADDRESSES = {
+  supervisorEmail: 'leiding@arbo.example',
+  operationsEmail: 'operations@arbo.example',
+  // The histories are recorded without a codec; their searchable identifiers are keyed with a fixed key.
+  searchKeys: searchKeys(parseKeyring(`histories:${Buffer.alloc(32).toString('base64')}`, 'history generator key')),
+};
 
 function sampleOpen(caseId: string, extra: Record<string, unknown> = {}): OpenCaseInput {
   return parseOpenCase({

@@ -29,7 +29,6 @@ import { formatPath } from '../workflows/calendar/errors.js';
 import type { CaseView } from '../workflows/case-api.js';
 import {
   caseEventSchema,
-  casemanagerKey,
   caseWorkflowId,
   isoDate,
   openCaseSchema,
@@ -51,6 +50,7 @@ import {
   type CaseClientOptions,
 } from '../client/cases.js';
 import { startSmtpSink } from './smtp-sink.js';
+import { casemanagerIds, searchKeys, searchKeysOf } from '../runtime/search-keys.js';
 import { registerSearchAttributes } from '../runtime/search-attributes.js';
 
 /** The actor of scenario events that do not name one. */
@@ -294,7 +294,13 @@ async function startSimulatedCase(
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     typedSearchAttributes: [
       { key: CASE_STATUS, value: 'open' },
-      { key: CASEMANAGER_ID, value: casemanagerKey(open.casemanager.email) },
+      {
+        key: CASEMANAGER_ID,
+        value: casemanagerIds(
+          searchKeysOf(client.options.loadedDataConverter.payloadCodecs),
+          open.casemanager.email,
+        )[0]!,
+      },
       { key: EMPLOYER_ID, value: open.employer.id },
     ],
   });
@@ -349,7 +355,8 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
   const cleanup: (() => Promise<void> | void)[] = [];
   try {
     // Encrypted like a real case, with a throw-away key: the private server is discarded afterwards.
-    const dataConverter = encryptingDataConverter(parseKeyring(`simulate:${generateKey()}`, 'simulation key'));
+    const keyring = parseKeyring(`simulate:${generateKey()}`, 'simulation key');
+    const dataConverter = encryptingDataConverter(keyring);
     const env = await startTimeSkippingServer({ dataConverter }, log);
     cleanup.push(() => env.teardown());
     await registerSearchAttributes(env.connection, env.namespace ?? 'default');
@@ -367,7 +374,11 @@ export async function simulate(input: unknown, options: SimulateOptions = {}): P
       namespace: env.namespace ?? 'default',
       taskQueue,
       workflowBundle,
-      activities: createActivities({ mailer, ...(options.config && activityConfig(options.config)) }),
+      activities: createActivities({
+        mailer,
+        searchKeys: searchKeys(keyring),
+        ...(options.config && activityConfig(options.config)),
+      }),
       dataConverter,
     });
     const running = worker.run();

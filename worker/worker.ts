@@ -5,7 +5,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Logger } from 'pino';
 import { activityConfig, createActivities, type Activities } from '../activities/index.js';
 import { createMailer, SMTP_SESSIONS } from '../activities/mail.js';
-import { encryptingDataConverter, loadKeyring } from '../runtime/codec.js';
+import { encryptingDataConverter, KeyringError, loadKeyring } from '../runtime/codec.js';
+import { searchKeysOf } from '../runtime/search-keys.js';
 import type { Config } from '../runtime/config.js';
 import { connectionOptions, temporalAddress } from '../runtime/connection.js';
 import { workflowsPath } from '../runtime/project.js';
@@ -45,6 +46,10 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
   }
   // Payloads encrypted with the configured keys; refused early (KeyringError) when there are none.
   const dataConverter = setup.options?.dataConverter ?? encryptingDataConverter(loadKeyring(config));
+  // The searchable identifiers are keyed with the same key ring (runtime/search-keys.ts).
+  const keys = setup.activities ? undefined : searchKeysOf(dataConverter.payloadCodecs ?? []);
+  if (!setup.activities && !keys)
+    throw new KeyringError('the worker needs an encryption codec: its key ring keys the searchable identifiers');
   // The worker's namespace (the options may set another): the digest's reads use it too.
   const namespace = setup.options?.namespace ?? config.namespace;
   // What this function opens: closed in reverse order by close(), or at once when the worker cannot
@@ -85,6 +90,7 @@ export async function createCaseWorker(setup: WorkerSetup): Promise<RunningWorke
         createActivities({
           mailer: mailer!,
           ...activityConfig(config),
+          searchKeys: keys!,
           cases: caseReader({ client: client!, taskQueue: config.taskQueue }),
           // The bulk import opens its cases on this worker's task queue, with the same client.
           caseOpener: caseOpener({ client: client!, taskQueue: config.taskQueue }),

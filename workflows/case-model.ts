@@ -20,7 +20,7 @@ import {
 } from './calendar/index.js';
 import { caseFactsSchema, completedSchema, givenDate, isoDate, sicknessPeriodSchema } from './calendar/facts.js';
 import * as z from './calendar/zod.js';
-import type { WebhookEvent } from './contract.js';
+import type { SearchParties, WebhookEvent } from './contract.js';
 
 export { givenDate, isoDate };
 
@@ -382,6 +382,11 @@ export interface CaseState {
   eventIds?: string[];
   /** The webhook events made so far (their ids count on), and those not yet delivered. */
   webhooks?: { count: number; outbox: WebhookEvent[] };
+  /**
+   * The keyed searchable identifiers of the parties named in `for` (their addresses, casemanager and
+   * bedrijfsarts). Absent in a case from before keyed identifiers: it publishes the unkeyed hash.
+   */
+  searchIds?: { for: SearchParties; ids: SearchParties };
 }
 
 export interface CalendarInvite {
@@ -428,22 +433,28 @@ export function isTaskId(id: MilestoneId): id is TaskId {
 }
 
 /**
- * A stable, non-reversible-at-a-glance key for the casemanager, for the CasemanagerId search
- * attribute (the server stores search attributes unencrypted, so no e-mail address goes there).
- * FNV-1a, 64 bit: pure and the same in workflow and client code.
+ * The CasemanagerId of the cases started before searchable identifiers were keyed: FNV-1a, 64 bit, of
+ * the address. Not secret (anyone can compute it from a guessed address), so new cases carry a keyed
+ * HMAC instead (runtime/search-keys.ts), computed outside the workflow where the keys are; this one is
+ * kept for those cases' replay and for finding them until they publish the keyed one.
  */
-export function casemanagerKey(email: string): string {
+export function legacyCasemanagerKey(email: string): string {
   return `cm-${fnv1a64(email)}`;
 }
 
 /** The same for the bedrijfsarts (the BedrijfsartsId search attribute). */
-export function bedrijfsartsKey(email: string): string {
+export function legacyBedrijfsartsKey(email: string): string {
   return `ba-${fnv1a64(email)}`;
+}
+
+/** An address as the identifiers see it: one person, however the address was typed. */
+export function normalizedEmail(email: string): string {
+  return email.trim().toLowerCase();
 }
 
 function fnv1a64(email: string): string {
   let hash = 0xcbf29ce484222325n;
-  for (const byte of new TextEncoder().encode(email.trim().toLowerCase())) {
+  for (const byte of new TextEncoder().encode(normalizedEmail(email))) {
     hash ^= BigInt(byte);
     hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
   }

@@ -14,6 +14,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -35,10 +36,10 @@ import {
   type Send,
 } from './case-messages.js';
 import {
-  bedrijfsartsKey,
-  casemanagerKey,
   caseWorkflowId,
   completionsIn,
+  legacyBedrijfsartsKey,
+  legacyCasemanagerKey,
   type OpenCaseInput,
   initialFacts,
   openCaseSchema,
@@ -53,7 +54,13 @@ import { caseSummary, SUMMARY_MEMO } from './case-summary.js';
 import { webhookEventOf } from './case-webhooks.js';
 import { endMoment, nextMoment, nextOfficeOpening, openTasks, scheduledMessages } from './case-schedule.js';
 import { isNotEncrypted, NOT_ENCRYPTED_MESSAGE } from './not-encrypted.js';
-import { PERMANENT_DELIVERY_FAILURE, type Activities, type NotifyResult, type WebhookEvent } from './contract.js';
+import {
+  PERMANENT_DELIVERY_FAILURE,
+  type Activities,
+  type NotifyResult,
+  type SearchParties,
+  type WebhookEvent,
+} from './contract.js';
 import {
   BEDRIJFSARTS_ID,
   CASEMANAGER_ID,
@@ -71,6 +78,8 @@ const { notify, prepareDeskundigenoordeelRequest } = proxyActivities<Activities>
   // SMTP outages are retried for as long as they last: a reminder is never dropped.
   retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 });
+
+const { searchIds } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 
 const { deliverWebhooks } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
@@ -105,7 +114,9 @@ const { deliverWebhooks } = proxyActivities<Activities>({
  * - a start is checked against today's case schema and must be for its own workflow id (asked when
  *   the run starts: a case started before keeps the check it started with, its input's shape);
  * - a postponed task's calendar entry moves at once (asked when an invitation's due date differs
- *   from its task's).
+ *   from its task's);
+ * - the searchable identifiers of the casemanager and the bedrijfsarts are keyed HMACs made by a
+ *   local activity, not an unkeyed hash anyone can compute (asked when the parties have none yet).
  */
 export const PATCHES = {
   calendarInvites: 'task-email-calendar-invites',
@@ -122,6 +133,7 @@ export const PATCHES = {
   officeHours: 'task-email-office-hours',
   startChecked: 'case-start-checked',
   inviteMoves: 'task-email-invite-moves',
+  keyedSearchIds: 'case-search-ids-keyed',
 } as const;
 
 /**
@@ -178,6 +190,9 @@ function caseChanges(): Record<keyof typeof PATCHES, boolean> {
     get inviteMoves() {
       return ask(PATCHES.inviteMoves);
     },
+    get keyedSearchIds() {
+      return ask(PATCHES.keyedSearchIds);
+    },
   };
 }
 
@@ -232,6 +247,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       c.close(end.reason, SYSTEM);
       break;
     }
+    await c.keySearchIds();
     c.publish(calendar);
     c.publishSummary(calendar);
     c.deliverWebhooks();
@@ -254,6 +270,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
   const stillInvited = Object.values(state.invites ?? {}).some((invite) => !invite.cancelled);
   const names = stillInvited && c.changes.cancelOnClose ? closedCalendar : undefined;
   if (state.invites && c.changes.calendarInvites) await c.cancelInvitations(undefined, names);
+  await c.keySearchIds();
   c.publish(closedCalendar, true);
   c.publishSummary(closedCalendar);
   // The case ends once its systems know: the last events are delivered (or their endpoints disabled).
@@ -560,6 +577,22 @@ class CaseRun {
     this.state.deskundigenoordeel = { requestedOn, because };
   }
 
+  /**
+   * Makes the keyed searchable identifiers when the parties have none yet (a new case, a reassignment,
+   * a case from before them). The addresses they were made for are kept with them, so a changed
+   * address is noticed by comparing, without asking again.
+   */
+  async keySearchIds(): Promise<void> {
+    const parties: SearchParties = {
+      casemanager: this.state.open.casemanager.email,
+      bedrijfsarts: this.state.open.bedrijfsarts.email,
+    };
+    const made = this.state.searchIds?.for;
+    if (made && made.casemanager === parties.casemanager && made.bedrijfsarts === parties.bedrijfsarts) return;
+    if (!this.changes.keyedSearchIds) return;
+    this.state.searchIds = { for: parties, ids: await searchIds(parties) };
+  }
+
   /** The search attributes, written only when they changed (every upsert is a history event). */
   publish(calendar: CalendarResult, always = false): void {
     const next = openTasks(calendar)
@@ -570,6 +603,8 @@ class CaseRun {
     const parties = this.changes.searchParties;
     // Who the case belongs to changes with a reassignment: then it is published again (the digest follows).
     const { casemanager: cm, bedrijfsarts: ba } = this.state.open;
+    // Keyed once keySearchIds made them; a case from before keeps the unkeyed hash it replays with.
+    const ids = this.state.searchIds?.ids;
     const key = JSON.stringify({
       status: this.state.status,
       next,
@@ -578,18 +613,19 @@ class CaseRun {
       cm: cm.email,
       team: cm.team,
       ba: ba.email,
+      ids,
     });
     if (key === this.published && !always) return;
     this.published = key;
     const { casemanager, bedrijfsarts, employer } = this.state.open;
     upsertSearchAttributes([
       { key: CASE_STATUS, value: this.state.status },
-      { key: CASEMANAGER_ID, value: casemanagerKey(casemanager.email) },
+      { key: CASEMANAGER_ID, value: ids?.casemanager ?? legacyCasemanagerKey(casemanager.email) },
       { key: EMPLOYER_ID, value: employer.id },
       ...(parties
         ? [
             { key: CASE_TEAM, value: casemanager.team ?? null },
-            { key: BEDRIJFSARTS_ID, value: bedrijfsartsKey(bedrijfsarts.email) },
+            { key: BEDRIJFSARTS_ID, value: ids?.bedrijfsarts ?? legacyBedrijfsartsKey(bedrijfsarts.email) },
           ]
         : []),
       { key: NEXT_DEADLINE, value: next ? new Date(`${next}T00:00:00Z`) : null },

@@ -120,8 +120,16 @@ export interface Digest {
 }
 
 export interface DigestFilter {
-  /** Only this casemanager (the CasemanagerId search-attribute key, see casemanagerKey). */
+  /** Only this casemanager (their keyed CasemanagerId, runtime/search-keys.ts). */
   casemanagerKey?: string;
+  /** Every CasemanagerId their cases may carry (DigestRecipient.ids); default: the key alone. */
+  casemanagerIds?: string[];
+}
+
+/** A casemanager with open cases: their keyed CasemanagerId, and every id their cases may carry. */
+export interface DigestRecipient {
+  key: string;
+  ids: string[];
 }
 
 /** What a case tells the arbodienst's systems (docs/webhooks.md): the `type` of a webhook. */
@@ -203,12 +211,27 @@ export interface CaseActivities {
    * is not sent them again by the retry.
    */
   deliverWebhooks(batch: WebhookBatch): Promise<WebhookDelivery>;
+  /**
+   * The searchable identifiers (CasemanagerId, BedrijfsartsId) of these addresses: keyed HMACs, made
+   * where the keys are (runtime/search-keys.ts). A local activity: a pure computation, kept in the
+   * history so that a replay needs no keys.
+   */
+  searchIds(parties: SearchParties): Promise<SearchParties>;
+}
+
+/** The casemanager's and the bedrijfsarts' addresses, or their searchable identifiers. */
+export interface SearchParties {
+  casemanager: string;
+  bedrijfsarts: string;
 }
 
 /** The activities the daily digest workflows call. */
 export interface DigestActivities {
-  /** The casemanagers (CasemanagerId keys) with open cases. */
-  digestRecipients(): Promise<string[]>;
+  /**
+   * The casemanagers with open cases, or the one with this address. (Digests started before keyed
+   * identifiers got a list of CasemanagerIds, strings, from it.)
+   */
+  digestRecipients(email?: string): Promise<DigestRecipient[]>;
   /** The non-empty digests for `date`, one per casemanager (or only the one in `filter`). */
   collectDigests(date: IsoDate, filter?: DigestFilter): Promise<Digest[]>;
   sendDigest(digest: Digest, messageId: string): Promise<NotifyResult>;

@@ -10,16 +10,17 @@
 import {
   ApplicationFailure,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   startChild,
   WorkflowIdReusePolicy,
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from './contract.js';
+import type { Activities, DigestRecipient } from './contract.js';
 import { amsterdamDate } from './calendar/amsterdam-time.js';
 import { isValidIsoDate, isWorkingDay, type IsoDate } from './calendar/index.js';
-import { casemanagerKey } from './case-model.js';
+import { legacyCasemanagerKey } from './case-model.js';
 import { isNotEncrypted, NOT_ENCRYPTED_MESSAGE } from './not-encrypted.js';
 
 const { digestRecipients, collectDigests } = proxyActivities<Activities>({
@@ -77,22 +78,40 @@ export async function digestWorkflow(input: DigestWorkflowInput = {}): Promise<D
   // A plain Error would fail the workflow task and retry forever; bad input fails the run at once.
   if (!isValidIsoDate(date)) throw ApplicationFailure.nonRetryable(`date: not a date: ${date}`, 'InvalidDigestInput');
   if (!isWorkingDay(date)) return { date, workingDay: false, digests: [] };
-  const keys = input.casemanager ? [casemanagerKey(input.casemanager)] : await digestRecipients();
+  const recipients = await recipientsOf(input.casemanager);
   const digests: DigestSent[] = [];
   // In small batches: a few hundred casemanagers do not all query the cases at once.
-  for (let i = 0; i < keys.length; i += 20) {
-    const batch = keys.slice(i, i + 20);
-    digests.push(...(await Promise.all(batch.map((key) => digestFor(key, date)))));
+  for (let i = 0; i < recipients.length; i += 20) {
+    const batch = recipients.slice(i, i + 20);
+    digests.push(...(await Promise.all(batch.map((recipient) => digestFor(recipient, date)))));
   }
   return { date, workingDay: true, digests };
 }
 
-async function digestFor(key: string, date: IsoDate): Promise<DigestSent> {
+/**
+ * The casemanagers to send a digest, by keyed CasemanagerId (asked of an activity, where the keys
+ * are). A digest started before keyed identifiers replays as it ran: one casemanager's unkeyed id
+ * computed here, the activity's answer a list of ids.
+ */
+async function recipientsOf(casemanager: string | undefined): Promise<DigestRecipient[]> {
+  const keyed = patched(KEYED_RECIPIENTS);
+  if (casemanager && !keyed) {
+    const id = legacyCasemanagerKey(casemanager);
+    return [{ key: id, ids: [id] }];
+  }
+  const answer: (DigestRecipient | string)[] = await digestRecipients(...(casemanager ? [casemanager] : []));
+  return answer.map((r) => (typeof r === 'string' ? { key: r, ids: [r] } : r));
+}
+
+/** The digest workflows' change behind patched(): see recipientsOf. */
+export const KEYED_RECIPIENTS = 'digest-keyed-recipients';
+
+async function digestFor({ key, ids }: DigestRecipient, date: IsoDate): Promise<DigestSent> {
   const messageId = digestMessageId(key, date);
   try {
     const child = await startChild(casemanagerDigestWorkflow, {
       workflowId: casemanagerDigestWorkflowId(key, date),
-      args: [{ key, date }],
+      args: [{ key, date, ids }],
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
@@ -106,9 +125,18 @@ async function digestFor(key: string, date: IsoDate): Promise<DigestSent> {
 }
 
 /** One casemanager's digest for one date: collect, and send when there is something to say. */
-export async function casemanagerDigestWorkflow({ key, date }: { key: string; date: IsoDate }): Promise<DigestSent> {
+export async function casemanagerDigestWorkflow({
+  key,
+  date,
+  ids,
+}: {
+  key: string;
+  date: IsoDate;
+  /** Every CasemanagerId the casemanager's cases may carry (absent in a digest from before them). */
+  ids?: string[];
+}): Promise<DigestSent> {
   const messageId = digestMessageId(key, date);
-  const [digest] = await collectDigests(date, { casemanagerKey: key });
+  const [digest] = await collectDigests(date, { casemanagerKey: key, ...(ids && { casemanagerIds: ids }) });
   if (!digest) return { casemanagerKey: key, messageId, outcome: 'nothing-due', overdue: 0, upcoming: 0 };
   await sendDigest(digest, messageId);
   return {

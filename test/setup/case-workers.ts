@@ -5,7 +5,7 @@ import { createActivities, type ActivityDeps } from '../../activities/index.js';
 import { createMailer } from '../../activities/mail.js';
 import type { CaseWorld } from './case-world.js';
 import type { DevWorld } from './dev-world.js';
-import { testDataConverter, workflowBundle } from './temporal.js';
+import { testDataConverter, testSearchKeys, workflowBundle } from './temporal.js';
 
 export interface RunningCaseWorker {
   worker: Worker;
@@ -22,14 +22,14 @@ export async function startCaseWorker(
   world: CaseWorld | DevWorld,
   taskQueue: string,
   options: Partial<WorkerOptions> = {},
-  activities: Omit<ActivityDeps, 'mailer'> = {},
+  activities: Omit<ActivityDeps, 'mailer' | 'searchKeys'> = {},
 ): Promise<RunningCaseWorker> {
   const mailer = createMailer(world.sink.url, 'Poortwachter <poortwachter@test.invalid>');
   const worker = await Worker.create({
     connection: 'env' in world ? world.env.nativeConnection : world.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ mailer, ...activities }),
+    activities: createActivities({ mailer, searchKeys: testSearchKeys(), ...activities }),
     dataConverter: testDataConverter(),
     ...options,
   });

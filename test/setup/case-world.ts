@@ -19,7 +19,7 @@ import type { IsoDate } from '../../workflows/calendar/index.js';
 import type { CaseView } from '../../workflows/case-api.js';
 import type { CaseWorkflowInput } from '../../workflows/case-model.js';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../tools/smtp-sink.js';
-import { connectTimeSkipping, testDataConverter, workflowBundle } from './temporal.js';
+import { connectTimeSkipping, testDataConverter, testSearchKeys, workflowBundle } from './temporal.js';
 
 export interface CaseWorld {
   env: TestWorkflowEnvironment;
@@ -56,7 +56,7 @@ let queues = 0;
 
 export interface CaseWorldOptions {
   /** Activity settings beyond the mailer (supervisor and operations addresses, templates). */
-  activities?: Omit<ActivityDeps, 'mailer'>;
+  activities?: Omit<ActivityDeps, 'mailer' | 'searchKeys'>;
   /** A sink that refuses on purpose. */
   sink?: SmtpSinkOptions;
 }
@@ -116,7 +116,12 @@ export async function startCaseWorld(options: CaseWorldOptions = {}): Promise<Ca
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ mailer, caseOpener: caseOpener(cases), ...options.activities }),
+    activities: createActivities({
+      mailer,
+      searchKeys: testSearchKeys(),
+      caseOpener: caseOpener(cases),
+      ...options.activities,
+    }),
     dataConverter: testDataConverter(),
   });
   const running = worker.run();

@@ -15,7 +15,7 @@ import { amsterdamDate, amsterdamInstant } from '../../workflows/calendar/amster
 import type { IsoDate } from '../../workflows/calendar/index.js';
 import { startSmtpSink, type SmtpSink } from '../../tools/smtp-sink.js';
 import { clockOffsetInterceptor, START_HOUR } from './case-world.js';
-import { testDataConverter, workflowBundle } from './temporal.js';
+import { testDataConverter, testSearchKeys, workflowBundle } from './temporal.js';
 
 export interface DevWorld {
   cases: CaseClientOptions;
@@ -52,6 +52,7 @@ export async function startDevWorld(taskQueue: string, options: DevWorldOptions 
     workflowBundle: await workflowBundle(),
     activities: createActivities({
       mailer: createMailer(sink.url, 'test@localhost'),
+      searchKeys: testSearchKeys(),
       cases: caseReader(cases),
       caseOpener: caseOpener(cases),
     }),

@@ -9,6 +9,7 @@ import { encryptingDataConverter, parseKeyring } from '../../runtime/codec.js';
 import { installRuntime } from '../../runtime/sdk-runtime.js';
 import { bundleWorkflows } from '../../runtime/workflow-bundle.js';
 import { registerSearchAttributes } from '../../runtime/search-attributes.js';
+import { searchKeys, type SearchKeys } from '../../runtime/search-keys.js';
 import { startTimeSkippingServer } from '../../tools/test-server.js';
 
 // The SDK's own logs go through pino at WARN, so test output shows problems, not worker life cycles.
@@ -21,6 +22,11 @@ process.env.POORTWACHTER_KEYS = inject('codecKeys');
 /** The encrypting data converter for test clients and workers, with the run's key. */
 export function testDataConverter(): DataConverter {
   return encryptingDataConverter(parseKeyring(inject('codecKeys'), 'test keys'));
+}
+
+/** The searchable identifiers' keys of the tests' key ring, as a worker with testDataConverter() has them. */
+export function testSearchKeys(): SearchKeys {
+  return searchKeys(parseKeyring(inject('codecKeys'), 'test keys'));
 }
 
 interface InternalCreate {
