@@ -1,5 +1,5 @@
 # The worker image: `docker compose up` builds it; scale it out with `docker compose up --scale worker=N`.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: the build runs below, once the sources are in.
@@ -17,7 +17,7 @@ COPY tools ./tools
 COPY templates ./templates
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production LOG_FORMAT=json
 COPY --from=build /app/package.json ./
