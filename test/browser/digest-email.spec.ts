@@ -37,7 +37,7 @@ function digest(language: 'nl' | 'en'): Digest {
 async function linesOf(page: Page, selector: string): Promise<number[]> {
   return page.$$eval(selector, (cells) =>
     cells.map((cell) => {
-      const range = document.createRange();
+      const range = cell.ownerDocument.createRange();
       range.selectNodeContents(cell);
       return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
     }),
@@ -58,6 +58,6 @@ for (const language of ['nl', 'en'] as const) {
     expect(dates).toEqual([1, 1, 1]);
     expect(links).toEqual([1, 1, 1]);
     // The long names do wrap (the table fits the width instead of running off it).
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
+    expect(await page.locator('html').evaluate((html) => html.scrollWidth)).toBeLessThanOrEqual(640);
   });
 }
