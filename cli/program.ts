@@ -492,6 +492,18 @@ function buildProgram(state: RunState): Command {
   act(
     state,
     program
+      .command('cluster')
+      .summary('run the production topology locally: Temporal on PostgreSQL, two workers, two services')
+      .description(
+        'Build (once) and start the Temporal server on a local PostgreSQL 15, then two workers, two instances of ' +
+          `the HTTP service, a mail inbox and the Web UI; Ctrl-C stops them in order. Needs Go and PostgreSQL 15. ${CONFIGURED}`,
+      ),
+    async () => (await import('./runtime-commands.js')).clusterCommand(io),
+  );
+
+  act(
+    state,
+    program
       .command('worker')
       .summary('run a worker against the configured Temporal cluster')
       .description(`Run a worker against the configured Temporal cluster until SIGINT or SIGTERM. ${CONFIGURED}`),

@@ -1,4 +1,4 @@
-// `poortwachter dev` and `poortwachter worker`: the long-running processes.
+// `poortwachter dev`, `cluster` and `worker`: the long-running processes.
 import { KeyringError, loadKeyring } from '../runtime/codec.js';
 import { createLogger } from '../runtime/logger.js';
 import { configOrExit } from './connect.js';
@@ -13,6 +13,19 @@ export async function devCommand(io: Io): Promise<number> {
     if (err instanceof KeyringError) throw new CliError(err.message);
     await exitIfWorkerFailed(err, 'dev', io); // runDev stopped the dev server and mail catcher first
     throw err;
+  }
+  return EXIT_OK;
+}
+
+export async function clusterCommand(io: Io): Promise<number> {
+  const config = configOrExit();
+  const { runCluster } = await import('../tools/cluster/stack.js');
+  try {
+    await runCluster(config, createLogger(config, 'poortwachter-cluster'), (text) => io.stdout.write(text));
+  } catch (err) {
+    if (err instanceof KeyringError) throw new CliError(err.message);
+    // What could not start says so in words (a missing Go or PostgreSQL, a port in use): no stack trace.
+    throw new CliError(`poortwachter cluster: ${(err as Error).message}`, EXIT_FAILURE);
   }
   return EXIT_OK;
 }

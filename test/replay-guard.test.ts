@@ -3,14 +3,13 @@
 // workflow code. A change that would break cases already running fails here, in CI, instead of
 // on production workers. How to add a history: test/histories/README.md. The negative controls change
 // one line of the real workflow and expect the guard to refuse the histories that line touches.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../runtime/project.js';
 import { workflowBundle } from './setup/temporal.js';
+import { workflowVariant } from './setup/workflow-variant.js';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 const files = readdirSync(dir)
@@ -129,25 +128,3 @@ async function refusedBy(bundle: WorkflowBundle, histories: ReturnType<typeof lo
   return refused;
 }
 
-/**
- * The project's workflows with one change: `file` in a copy of workflows/ has `from` (which must occur
- * exactly once) replaced by `to`. The copy sits in the project's folder (not under node_modules,
- * which the bundler does not compile), so that its imports of zod and the SDK resolve as the real
- * ones do; it is removed after bundling.
- */
-async function workflowVariant(file: string, from: string, to: string) {
-  const copy = mkdtempSync(join(projectRoot, '.replay-guard-'));
-  try {
-    cpSync(join(projectRoot, 'workflows'), join(copy, 'workflows'), { recursive: true });
-    const path = join(copy, 'workflows', file);
-    const source = readFileSync(path, 'utf8');
-    expect(source.split(from), `"${from.trim()}" occurs once in ${file}`).toHaveLength(2);
-    writeFileSync(path, source.replace(from, to));
-    return await bundleWorkflowCode({
-      workflowsPath: join(copy, 'workflows', 'index.ts'),
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-    });
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
-  }
-}

@@ -3,20 +3,17 @@
 // SMTP_URL names a mail server), a local OpenID provider with the dev users (unless
 // POORTWACHTER_OIDC_ISSUER names one), the HTTP service, and the worker in this process. Ctrl-C stops
 // them in order: worker first (so no task is cut off), then the service, the others, the server.
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { devKeyFile, ensureDevKeyFile, loadKeyring } from '../../runtime/codec.js';
 import type { Config } from '../../runtime/config.js';
 import { startDevServer, type DevServer } from './dev-server.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
 import { runWorker, shutdownSignal } from '../../worker/main.js';
-import { createKey, readKeysFile } from '../../service/api-keys.js';
 import { startService, type RunningService } from '../../service/main.js';
-import { generateSessionKey } from '../../service/session.js';
-import { DEV_USERS_FILE, startIdentityProvider, type RunningIdentityProvider } from './identity-provider.js';
+import { ensureDevApiKey, startDevLogin } from './dev-login.js';
+import { DEV_USERS_FILE, type RunningIdentityProvider } from './identity-provider.js';
 
 export async function runDev(config: Config, logger: Logger, print: (text: string) => void): Promise<void> {
   const stop = shutdownSignal(() =>
@@ -58,36 +55,9 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
     const devKey = config.temporalAddress ? undefined : await ensureDevApiKey(config, dataDir);
     let devSystem: { secretFile: string } | undefined;
     if (!config.oidc) {
-      // People log in as the dev users, through a real OpenID provider on loopback (a free port). The
-      // client secret is new each start; the session key is kept, so a restart keeps people logged in.
-      // A system may also come with an access token: the client `dev-system` (client credentials,
-      // every scope, its secret in the data folder) gets one for this service.
-      const clientSecret = randomBytes(24).toString('base64url');
-      devSystem = { secretFile: join(dataDir, 'dev-system-secret') };
-      const systemSecret = await ensureDevSecret(dataDir, 'dev-system-secret');
-      idp = await startIdentityProvider({
-        port: 0,
-        resource: config.publicUrl,
-        clients: [
-          { clientId: 'poortwachter-dev', clientSecret, redirectUris: [`${config.publicUrl}/auth/callback`] },
-          {
-            clientId: 'dev-system',
-            clientSecret: systemSecret,
-            grantTypes: ['client_credentials'],
-          },
-        ],
-      });
-      config = {
-        ...config,
-        oidc: {
-          issuer: idp.issuer,
-          clientId: 'poortwachter-dev',
-          clientSecret,
-          scopes: 'openid profile email',
-          sessionKey: await ensureDevSecret(dataDir, 'session-key', generateSessionKey),
-        },
-        tokens: config.tokens ?? { issuer: idp.issuer, audience: config.publicUrl, jwksUrl: undefined, typ: 'at+jwt' },
-      };
+      const login = await startDevLogin(config, dataDir);
+      ({ idp, config } = login);
+      devSystem = { secretFile: login.systemSecretFile };
     }
     // The dev Web UI's pages may ask the service to decrypt.
     if (server) config = { ...config, webUiOrigin: config.webUiOrigin ?? new URL(server.uiUrl).origin };
@@ -130,35 +100,4 @@ export async function runDev(config: Config, logger: Logger, print: (text: strin
     await server?.stop();
     logger.info('dev stack stopped');
   }
-}
-
-/** A dev secret in the data folder (mode 0600, git-ignored), made on first use and kept. */
-async function ensureDevSecret(
-  dataDir: string,
-  name: string,
-  make = () => randomBytes(24).toString('base64url'),
-): Promise<string> {
-  const file = join(dataDir, name);
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  await mkdir(dataDir, { recursive: true });
-  const secret = make();
-  await writeFile(file, `${secret}\n`, { mode: 0o600 });
-  return secret;
-}
-
-/**
- * On the local stack, a first API key with every scope, so that the API can be tried at once: made
- * when the keys file holds none, and kept in plain text in the data folder (mode 0600, git-ignored),
- * like the dev payload key. Never against a configured cluster.
- */
-async function ensureDevApiKey(config: Config, dataDir: string): Promise<string> {
-  const file = join(dataDir, 'dev-api-key');
-  if (readKeysFile(config.apiKeysFile).length === 0 || !existsSync(file)) {
-    const { key } = await createKey(config.apiKeysFile, {
-      name: 'dev',
-      scopes: ['cases:read', 'cases:write', 'events:write', 'audit:export'],
-    });
-    await writeFile(file, `${key}\n`, { mode: 0o600 });
-  }
-  return file;
 }
