@@ -8,13 +8,15 @@
 //     the restart; 3. the same with PostgreSQL;
 //  4. the audit export of those cases verifies (signed, replayed against the current code);
 //  5. a rolling deploy: the workers replaced one by one by a version with one more patched() change,
-//     while cases wake up and events arrive: no workflow task fails, and the woken cases ran on it.
+//     while cases wake up and events arrive: no workflow task fails, and the woken cases ran on it;
+//  6. `poortwachter cluster`, the whole topology as a newcomer starts it: a case opened through the
+//     API of one of its two service instances reaches the inbox; Ctrl-C stops it cleanly.
 //
 // Timer cohorts: a case's own clock can run behind the wall clock (clockOffsetMs, as `simulate` uses
 // it); these cases start 40 s before their probleemanalyse reminder is due, on a pinned date, so that
 // a timer of 40 s is pending while the server or the database is down.
-import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -334,5 +336,68 @@ describe('the production topology: Temporal on PostgreSQL, two workers', () => {
       failed += (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
     }
     expect(failed).toBe(0);
+  });
+
+  it('`poortwachter cluster` starts the whole topology, a case opened through the API flows, Ctrl-C stops it', async () => {
+    // Its own ports and data folder, beside the cluster of the steps above.
+    const offset = await freeOffset();
+    const data = join(dir, 'stack');
+    const port = (p: number) => String(p + offset);
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TEMPORAL_ADDRESS: `127.0.0.1:${port(7233)}`,
+      CLUSTER_PG_PORT: port(5432),
+      TEMPORAL_UI_PORT: port(8233),
+      POORTWACHTER_HTTP_PORT: port(3000),
+      MAIL_SMTP_PORT: port(1025),
+      MAIL_WEB_PORT: port(1080),
+      POORTWACHTER_DATA_DIR: data,
+      LOG_FORMAT: 'json',
+    };
+    for (const name of ['POORTWACHTER_KEYS', 'POORTWACHTER_KEYS_FILE', 'SMTP_URL', 'POORTWACHTER_OIDC_ISSUER'])
+      delete env[name];
+    await mkdir(data, { recursive: true });
+    await chmod(data, 0o755);
+    const stack = spawn(process.execPath, [join(projectRoot, 'bin', 'poortwachter.js'), 'cluster'], { env });
+    let out = '';
+    stack.stdout.on('data', (d) => (out += d));
+    stack.stderr.on('data', (d) => (out += d));
+    const ended = new Promise<number | null>((resolve) => stack.once('exit', (code) => resolve(code)));
+    try {
+      await until(
+        () => out,
+        (o) => o.includes('poortwachter cluster is running') || stack.exitCode !== null,
+        'the stack',
+        300_000,
+      );
+      expect(out).toContain('poortwachter cluster is running');
+      const key = (await readFile(join(data, 'cluster', 'dev-api-key'), 'utf8')).trim();
+      const caseId = `stack-${run36}`;
+      for (const p of [port(3000), port(3001)]) {
+        // Both service instances answer; the case is opened on the second.
+        const openapi = await fetch(`http://localhost:${p}/api/openapi.json`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        expect(openapi.status, `service on ${p}`).toBe(200);
+      }
+      const opened = await fetch(`http://localhost:${port(3001)}/api/v1/cases`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(sampleCase(caseId, addDays(today, -3), { anyHour: true })),
+      });
+      expect(opened.status).toBe(201);
+      const mails = await until(
+        async () => (await (await fetch(`http://localhost:${port(1080)}/api/email`)).json()) as { subject: string }[],
+        (list) => list.some((m) => m.subject.includes(caseId)),
+        'the reminder in the inbox',
+      );
+      expect(mails.filter((m) => m.subject.includes(caseId))).toHaveLength(1);
+      const ui = await fetch(`http://localhost:${port(8233)}/`);
+      expect(ui.status).toBe(200);
+    } finally {
+      stack.kill('SIGINT');
+    }
+    expect(await ended).toBe(0);
+    expect(out).toContain('cluster stopped');
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ensureClusterBinaries, type ClusterBinaries } from './binaries.js';
 import { startPostgres, type Postgres } from './postgres.js';
 import { ensureNamespace, setupSchemas, startTemporalServer, type TemporalServer } from './temporal-server.js';
+import { NAMESPACE_RETENTION_DAYS } from './versions.js';
 
 /** The server's ports at offset 0, as cluster/temporal.yaml has them: all shift with the offset. */
 export const SERVER_PORTS = [7233, 7234, 7235, 7239, 7243, 6933, 6934, 6935, 6939] as const;
@@ -84,7 +85,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     };
     let server = await startTemporalServer(serverOptions);
     log(`Temporal server ${address} (log ${serverOptions.logFile})`);
-    await ensureNamespace(address, options.namespace, options.retentionDays ?? 30);
+    await ensureNamespace(address, options.namespace, options.retentionDays ?? NAMESPACE_RETENTION_DAYS);
     const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
     return {
       address,

@@ -16,5 +16,8 @@ export const SERVER_PACKAGES = {
 } as const;
 export const UI_PACKAGE = `github.com/temporalio/ui-server/v2/cmd/server@v${TEMPORAL_UI_VERSION}`;
 
+/** How long a closed case's history stays in the cluster's namespace (the audit export keeps it longer). */
+export const NAMESPACE_RETENTION_DAYS = 30;
+
 /** The server configuration kept in the repository (rendered by the server from CLUSTER_* variables). */
 export const SERVER_CONFIG = 'cluster/temporal.yaml';
