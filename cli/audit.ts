@@ -1,28 +1,42 @@
 // `poortwachter audit export|verify|report|keygen`: tamper-evident bundles of case histories, their
-// verification (digests, signature, replay against the current workflow code) and an HTML report.
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+// verification (digests, signature, replay against the current workflow code) and an HTML report;
+// bundles sealed for one auditor (`export --for`), which they verify and read with their own key.
+import { chmod, open, readFile, writeFile } from 'node:fs/promises';
 import type { PayloadCodec } from '@temporalio/common';
 import { pino } from 'pino';
-import { exportBundle, generateSigningKeys, serializeBundle } from '../client/audit/bundle.js';
+import { exportBundle, generateSigningKeys, holdsEncryptedPayloads, serializeBundle } from '../client/audit/bundle.js';
 import { renderReport } from '../client/audit/report.js';
 import { onTime } from '../client/audit/history.js';
-import { BundleFormatError, verifyBundle, type VerifyReport } from '../client/audit/verify.js';
+import { auditorPublicKey, generateAuditorKeys, SealKeyError } from '../client/audit/seal.js';
+import {
+  BundleFormatError,
+  parseBundle,
+  verifyBundle,
+  type VerifyOptions,
+  type VerifyReport,
+} from '../client/audit/verify.js';
 import { caseIdSchema, caseWorkflowId } from '../workflows/case-model.js';
 import { casemanagerIds, searchKeysOf, type SearchKeys } from '../runtime/search-keys.js';
 import { addDays, givenDateProblem } from '../workflows/calendar/index.js';
-import { EncryptionCodec, KeyringError, loadKeyring } from '../runtime/codec.js';
+import { EncryptionCodec, KeyringError, keyringSource, loadKeyring } from '../runtime/codec.js';
 import { ConfigError, loadConfig } from '../runtime/config.js';
 import { installRuntime } from '../runtime/sdk-runtime.js';
 import { withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './io.js';
-import { PUBLIC_KEY_ENV, runCommand, SIGNING_KEY_ENV } from './program.js';
+import { AUDITOR_KEY_ENV, PUBLIC_KEY_ENV, runCommand, SIGNING_KEY_ENV } from './program.js';
 
-export { PUBLIC_KEY_ENV, SIGNING_KEY_ENV };
+export { AUDITOR_KEY_ENV, PUBLIC_KEY_ENV, SIGNING_KEY_ENV };
 
 export interface AuditCommandOptions {
   /** Codecs of encrypted payloads, to read histories (verify, report). Export uses the client's. */
   payloadCodecs?: () => PayloadCodec[] | Promise<PayloadCodec[]>;
 }
+
+/**
+ * No payload keys are configured at all. Verify and report then check what needs no key (digests,
+ * signature) instead of sending an auditor to set up the installation's keys.
+ */
+export class NoPayloadKeysError extends CliError {}
 
 /**
  * The codecs of the configured payload keys: verify and report read the payloads of the histories,
@@ -31,10 +45,30 @@ export interface AuditCommandOptions {
  */
 export function configuredPayloadCodecs(): PayloadCodec[] {
   try {
-    return [new EncryptionCodec(loadKeyring(loadConfig()), 'pass')];
+    const config = loadConfig();
+    if (!keyringSource(config)) throw new NoPayloadKeysError('no payload keys are configured');
+    return [new EncryptionCodec(loadKeyring(config), 'pass')];
   } catch (err) {
     if (err instanceof ConfigError || err instanceof KeyringError) throw new CliError(err.message);
     throw err;
+  }
+}
+
+/**
+ * Writes a file only its owner reads (mode 0600), also when it exists: it is truncated and its mode
+ * set before the new content goes in, so that content is never readable under an older, wider mode.
+ */
+export async function writePrivateFile(path: string, text: string, what: string): Promise<void> {
+  try {
+    const file = await open(path, 'w', 0o600);
+    try {
+      await file.chmod(0o600);
+      await file.writeFile(text);
+    } finally {
+      await file.close();
+    }
+  } catch (err) {
+    throw new CliError(`cannot write ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
 }
 
@@ -90,6 +124,8 @@ export interface ExportOptions {
   closedFrom?: string;
   closedTo?: string;
   signingKey?: string;
+  /** An auditor's X25519 public key (PEM file): the bundle is sealed for it. */
+  for?: string;
 }
 
 export async function auditExport(caseIds: string[], values: ExportOptions, io: Io): Promise<number> {
@@ -108,6 +144,15 @@ export async function auditExport(caseIds: string[], values: ExportOptions, io: 
     if (v !== undefined && givenDateProblem(v)) throw new CliError(`--${flag}: ${givenDateProblem(v)}`);
   }
   const signingKeyPem = await keyFrom(values.signingKey, 'signing key');
+  const sealForPem = await keyFrom(values.for, "the auditor's public key (--for)");
+  if (sealForPem) {
+    try {
+      auditorPublicKey(sealForPem);
+    } catch (err) {
+      if (err instanceof SealKeyError) throw new CliError(`--for: ${values.for} ${err.message}`);
+      throw err;
+    }
+  }
 
   const bundle = await withClient(async (client) => {
     let workflowIds: string[];
@@ -124,6 +169,7 @@ export async function auditExport(caseIds: string[], values: ExportOptions, io: 
     try {
       return await exportBundle(client, workflowIds, {
         ...(signingKeyPem && { signingKeyPem }),
+        ...(sealForPem && { sealForPem }),
         decode: { payloadCodecs: codecs },
         onCase: (done, total) => {
           const width = 30;
@@ -133,6 +179,8 @@ export async function auditExport(caseIds: string[], values: ExportOptions, io: 
       });
     } catch (err) {
       const e = err as Error;
+      // A payload this installation's keys do not open: a sealed bundle would not be readable.
+      if (e instanceof KeyringError) throw new CliError(`cannot seal the bundle: ${e.message}`, EXIT_FAILURE);
       if (e.name === 'WorkflowNotFoundError' || /not found/i.test(e.message))
         throw new CliError(`there is no such case: ${e.message}`, EXIT_FAILURE);
       if (/not an Ed25519|PEM|key/i.test(e.message) && signingKeyPem)
@@ -141,10 +189,15 @@ export async function auditExport(caseIds: string[], values: ExportOptions, io: 
     }
   });
   io.stderr.write('\n');
-  await writeFile(out, serializeBundle(bundle));
+  // Only its owner reads it: besides the payloads, a history holds in the clear its case's id and
+  // when each thing happened to it (a sick person's record), and a bundle that is not sealed opens
+  // with the installation's keys.
+  await writePrivateFile(out, serializeBundle(bundle), 'the bundle');
   const runs = bundle.manifest.cases.reduce((s, c) => s + c.runs.length, 0);
+  const sealed = bundle.manifest.sealed;
   io.stdout.write(
     `exported ${bundle.manifest.cases.length} case(s), ${runs} run(s) to ${out}; sha256 ${bundle.manifest.sha256}` +
+      `${sealed ? `; sealed for auditor key ${sealed.recipient.slice(0, 16)}…` : ''}` +
       `${bundle.signature ? `; signed with key ${bundle.signature.fingerprint.slice(0, 16)}…` : '; not signed'}\n`,
   );
   return EXIT_OK;
@@ -152,19 +205,57 @@ export async function auditExport(caseIds: string[], values: ExportOptions, io: 
 
 type Codecs = () => PayloadCodec[] | Promise<PayloadCodec[]>;
 
-async function verifyFile(path: string, publicKey: string | undefined, codecs: Codecs): Promise<VerifyReport> {
+export interface VerifyFlags {
+  /** The exporter's Ed25519 public key (PEM file) the signature must match. */
+  publicKey?: string;
+  /** The auditor's X25519 private key (PEM file) that opens a sealed bundle. */
+  auditorKey?: string;
+}
+
+/** The SDK's log levels for the replay: LOG_LEVEL may ask for more detail or for less, never INFO. */
+const SDK_LEVELS: readonly string[] = ['trace', 'debug', 'error', 'fatal', 'silent'];
+
+async function verifyFile(path: string, flags: VerifyFlags, codecs: Codecs): Promise<VerifyReport> {
   const text = await readText(path, 'bundle');
-  const trustedPublicKeyPem = await keyFrom(publicKey, 'public key');
-  const payloadCodecs = await codecs();
-  // The replay runs a worker: its life-cycle logs are not the auditor's business (LOG_LEVEL to see them).
-  installRuntime(pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2)));
+  const trustedPublicKeyPem = await keyFrom(flags.publicKey, 'public key');
+  // The variable is read here too, so that it opens a bundle wherever the option is not declared.
+  const auditorKeyPath = flags.auditorKey ?? process.env[AUDITOR_KEY_ENV];
+  const auditorPrivateKeyPem = await keyFrom(auditorKeyPath, 'auditor key');
+  let sealed: boolean;
+  let histories: unknown;
   try {
-    return await verifyBundle(text, {
-      ...(trustedPublicKeyPem && { trustedPublicKeyPem }),
-      payloadCodecs,
-    });
+    const bundle = parseBundle(text, path);
+    sealed = bundle.manifest.sealed !== undefined;
+    histories = bundle.histories;
   } catch (err) {
-    if (err instanceof BundleFormatError) throw new CliError(err.message.replace('the bundle', path));
+    if (err instanceof BundleFormatError) throw new CliError(err.message);
+    throw err;
+  }
+  const options: VerifyOptions = { ...(trustedPublicKeyPem && { trustedPublicKeyPem }) };
+  if (sealed) {
+    // Its payloads are decrypted inside the seal: the installation's keys are neither needed nor asked for.
+    if (auditorPrivateKeyPem) options.auditorPrivateKeyPem = auditorPrivateKeyPem;
+  } else {
+    // An auditor key has nothing to open here; the bundle is read with the payload keys, as always.
+    try {
+      options.payloadCodecs = await codecs();
+    } catch (err) {
+      if (!(err instanceof NoPayloadKeysError)) throw err;
+      // Without keys, what needs none is still checked; encrypted content is reported as not read.
+      if (holdsEncryptedPayloads(histories)) options.readContent = false;
+    }
+  }
+  // The replay runs a worker that logs its life-cycle at INFO ("Worker state changed", 25 lines on
+  // standard error, which a terminal shows before the result): not the auditor's business. The SDK
+  // logs warnings and errors only, on standard error, unless LOG_LEVEL asks for debug or trace.
+  // Installed only when a replay runs: the replay's worker shuts the Runtime down when it is done.
+  const requested = process.env.LOG_LEVEL ?? '';
+  options.beforeReplay = () =>
+    installRuntime(pino({ level: SDK_LEVELS.includes(requested) ? requested : 'warn' }, pino.destination(2)));
+  try {
+    return await verifyBundle(text, options);
+  } catch (err) {
+    if (err instanceof SealKeyError) throw new CliError(`the auditor key ${auditorKeyPath} ${err.message}`);
     throw err;
   }
 }
@@ -172,8 +263,24 @@ async function verifyFile(path: string, publicKey: string | undefined, codecs: C
 const VERDICT: Record<VerifyReport['verdict'], string> = {
   proven: 'OK, signed by a trusted key',
   unproven: `INTEGRITY UNPROVEN: the checks hold, but without a trusted signer anyone could have made this bundle (pin the exporter's key: --public-key or $${PUBLIC_KEY_ENV})`,
+  unread:
+    'INTACT, CONTENT NOT CHECKED: the digests and the trusted signature hold, but the histories were not read, ' +
+    'so nothing the bundle says of the cases was compared with them or replayed',
   failed: 'FAILED',
 };
+
+/** What the verifier could read of the histories, when they were not simply there to read. */
+function contentLine(report: VerifyReport): string | undefined {
+  const c = report.content;
+  const key = (fingerprint: string) => `auditor key ${fingerprint.slice(0, 16)}…`;
+  if (c.state === 'read') return c.sealedFor ? `content: sealed for ${key(c.sealedFor)}, opened with it` : undefined;
+  if (c.state === 'sealed')
+    return `content: sealed for ${key(c.sealedFor)}; NOT read or replayed (give its private key: --auditor-key or $${AUDITOR_KEY_ENV})`;
+  return (
+    "content: the payloads are encrypted with the installation's keys, which are not configured here; " +
+    'NOT read or replayed (ask the exporter for a bundle sealed for you: audit export --for)'
+  );
+}
 
 /** Exit 0 only for a bundle whose integrity is proven; 1 for one unproven or failed. */
 const exitFor = (report: VerifyReport) => (report.verdict === 'proven' ? EXIT_OK : EXIT_FAILURE);
@@ -190,11 +297,14 @@ export function formatVerifyReport(report: VerifyReport): string {
   lines.push(
     `workflow code: exported ${report.workflowCode.exported}${report.workflowCode.current ? `, current ${report.workflowCode.same ? 'the same' : report.workflowCode.current}` : ''}`,
   );
+  const content = contentLine(report);
+  if (content) lines.push(content);
+  const read = report.content.state === 'read';
   for (const p of report.problems) lines.push(`  problem: ${p}`);
   for (const c of report.cases) {
     lines.push('');
     lines.push(
-      `case ${c.caseId} (${c.workflowId}): ${c.intact ? 'intact' : 'NOT INTACT'}, ${c.replaysCleanly ? 'replays cleanly' : 'DOES NOT REPLAY CLEANLY'}, ${c.runs.length} run(s)`,
+      `case ${c.caseId} (${c.workflowId}): ${c.intact ? 'intact' : 'NOT INTACT'}, ${!read ? 'content not read' : c.replaysCleanly ? 'replays cleanly' : 'DOES NOT REPLAY CLEANLY'}, ${c.runs.length} run(s)`,
     );
     for (const p of c.problems) lines.push(`  problem: ${p}`);
     const d = c.derived;
@@ -223,33 +333,37 @@ export function formatVerifyReport(report: VerifyReport): string {
 
 export async function auditVerify(
   bundle: string,
-  values: { publicKey?: string; json?: boolean },
+  values: VerifyFlags & { json?: boolean },
   io: Io,
   codecs: Codecs,
 ): Promise<number> {
-  const report = await verifyFile(bundle, values.publicKey, codecs);
+  const report = await verifyFile(bundle, values, codecs);
   io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
   return exitFor(report);
 }
 
 export async function auditReport(
   bundle: string,
-  values: { html?: string; publicKey?: string },
+  values: VerifyFlags & { html?: string },
   io: Io,
   codecs: Codecs,
 ): Promise<number> {
   const { html } = values;
   if (!html) throw new CliError('--html is required: where to write the report');
-  const report = await verifyFile(bundle, values.publicKey, codecs);
-  await writeFile(html, renderReport(report));
+  const report = await verifyFile(bundle, values, codecs);
+  // Names, e-mail addresses and notes: for its owner's eyes (and whom they give it to) only.
+  await writePrivateFile(html, renderReport(report), 'the report');
   io.stdout.write(`wrote ${html}: ${report.cases.length} case(s); bundle ${VERDICT[report.verdict]}\n`);
   return exitFor(report);
 }
 
-export async function auditKeygen(values: { privateKey?: string; publicKey?: string }, io: Io): Promise<number> {
+export async function auditKeygen(
+  values: { privateKey?: string; publicKey?: string; auditor?: boolean },
+  io: Io,
+): Promise<number> {
   const { privateKey: priv, publicKey: pub } = values;
   if (!priv || !pub) throw new CliError('--private-key and --public-key are required: the files to write');
-  const { privateKeyPem, publicKeyPem } = generateSigningKeys();
+  const { privateKeyPem, publicKeyPem } = values.auditor ? generateAuditorKeys() : generateSigningKeys();
   try {
     await writeFile(priv, privateKeyPem, { flag: 'wx', mode: 0o600 });
     await chmod(priv, 0o600);
@@ -261,7 +375,9 @@ export async function auditKeygen(values: { privateKey?: string; publicKey?: str
     );
   }
   io.stdout.write(
-    `wrote ${priv} (private, keep it secret; ${SIGNING_KEY_ENV}=${priv}) and ${pub} (give it to auditors; ${PUBLIC_KEY_ENV}=${pub})\n`,
+    values.auditor
+      ? `wrote ${priv} (the auditor's private key, keep it secret: it opens the bundles sealed for it; --auditor-key or ${AUDITOR_KEY_ENV}=${priv}) and ${pub} (give it to the exporter: audit export --for ${pub})\n`
+      : `wrote ${priv} (private, keep it secret; ${SIGNING_KEY_ENV}=${priv}) and ${pub} (give it to auditors; ${PUBLIC_KEY_ENV}=${pub})\n`,
   );
   return EXIT_OK;
 }

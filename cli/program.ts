@@ -21,6 +21,7 @@ import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type Io } from 
 
 export const SIGNING_KEY_ENV = 'POORTWACHTER_AUDIT_SIGNING_KEY';
 export const PUBLIC_KEY_ENV = 'POORTWACHTER_AUDIT_PUBLIC_KEY';
+export const AUDITOR_KEY_ENV = 'POORTWACHTER_AUDIT_AUDITOR_KEY';
 
 export interface RunOptions {
   /**
@@ -344,6 +345,10 @@ function buildProgram(state: RunState): Command {
         new Option('--signing-key <key.pem>', 'sign the bundle with this Ed25519 private key (PEM)').env(
           SIGNING_KEY_ENV,
         ),
+      )
+      .option(
+        '--for <auditor.pub.pem>',
+        "seal the bundle for this auditor's X25519 public key (PEM): readable with their private key alone",
       ),
     async (c) => (await import('./audit.js')).auditExport(c.processedArgs[0] as string[], c.opts<ExportOptions>(), io),
   );
@@ -361,6 +366,12 @@ function buildProgram(state: RunState): Command {
       .addOption(
         new Option('--public-key <public.pem>', 'the public key the signature must match (PEM)').env(PUBLIC_KEY_ENV),
       )
+      .addOption(
+        new Option(
+          '--auditor-key <auditor.pem>',
+          "the auditor's X25519 private key (PEM) that opens a sealed bundle",
+        ).env(AUDITOR_KEY_ENV),
+      )
       .option('--json', 'print the verification report as JSON'),
     async (c) => (await import('./audit.js')).auditVerify(c.processedArgs[0] as string, c.opts(), io, await codecs()),
   );
@@ -372,9 +383,15 @@ function buildProgram(state: RunState): Command {
       .summary('verify a bundle and write an HTML report of it')
       .description('Verify a bundle (as verify does) and write one self-contained HTML report of it.')
       .argument('<bundle>', 'the bundle file')
-      .option('--html <report.html>', 'where to write the report (required)')
+      .option('--html <report.html>', 'where to write the report (required; mode 600)')
       .addOption(
         new Option('--public-key <public.pem>', 'the public key the signature must match (PEM)').env(PUBLIC_KEY_ENV),
+      )
+      .addOption(
+        new Option(
+          '--auditor-key <auditor.pem>',
+          "the auditor's X25519 private key (PEM) that opens a sealed bundle",
+        ).env(AUDITOR_KEY_ENV),
       ),
     async (c) => (await import('./audit.js')).auditReport(c.processedArgs[0] as string, c.opts(), io, await codecs()),
   );
@@ -383,10 +400,15 @@ function buildProgram(state: RunState): Command {
     state,
     audit
       .command('keygen')
-      .summary('create an Ed25519 key pair to sign bundles with')
-      .description('Create an Ed25519 key pair: the private key signs bundles, the public key goes to auditors.')
+      .summary('create an Ed25519 key pair to sign bundles with (or --auditor: one to seal them for)')
+      .description(
+        'Create an Ed25519 key pair: the private key signs bundles, the public key goes to auditors. With ' +
+          '--auditor, an X25519 pair for an auditor: the public key goes to the exporter (export --for), the ' +
+          'private key opens the bundles sealed for it (verify and report --auditor-key).',
+      )
       .option('--private-key <file>', 'where to write the private key (required; PEM, mode 600, never overwritten)')
-      .option('--public-key <file>', 'where to write the public key (required; PEM, never overwritten)'),
+      .option('--public-key <file>', 'where to write the public key (required; PEM, never overwritten)')
+      .option('--auditor', "an auditor's X25519 key pair instead of a signing pair"),
     async (c) => (await import('./audit.js')).auditKeygen(c.opts(), io),
   );
 

@@ -10,6 +10,11 @@
 // - optionally the manifest is signed with Ed25519. Digests catch corruption; only the signature,
 //   checked against a public key the auditor trusts, catches someone who recomputed the digests.
 //
+// A bundle is sealed for one auditor (`export --for`, format SEALED_BUNDLE_FORMAT): the payloads are
+// decrypted with the exporter's keys and each history is then encrypted to the auditor's X25519 key
+// (seal.ts). The digests and the signature are over the sealed texts, so anyone checks a sealed
+// bundle's integrity without any key; only the auditor's private key reads and replays it.
+//
 // The workflow code identity is the SHA-256 of the workflow bundle code (bundleWorkflowCode output)
 // the exporting machine builds from its workflows/ folder. It names the code version, not a proof:
 // the bundle also depends on the bundler and dependency versions, so two machines with the same
@@ -26,18 +31,26 @@ import {
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { historyFromJSON, historyToJSON, JSONToPayload, payloadToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { ENCRYPTED_ENCODING } from '../../runtime/codec.js';
 import { projectRoot } from '../../runtime/project.js';
-import { workflowsPath } from '../../runtime/project.js';
+import { bundleWorkflows } from '../../runtime/workflow-bundle.js';
 import { continuedFrom, startInput, type DecodeOptions, type History } from './history.js';
+import { Sealer, type SealInfo } from './seal.js';
 
 export const BUNDLE_FORMAT = 'poortwachter-audit-bundle/1';
+/** A bundle sealed for one auditor: a format of its own, so that an older verifier refuses it in words. */
+export const SEALED_BUNDLE_FORMAT = 'poortwachter-sealed-audit-bundle/1';
 
 export interface RunManifest {
   runId: string;
   events: number;
-  /** SHA-256 (hex) of the history's JSON text, exactly as stored in the bundle. */
+  /**
+   * SHA-256 (hex) of the history's JSON text, exactly as stored in the bundle; in a sealed bundle,
+   * of the sealed text (its base64), so that it is checked without the auditor's key.
+   */
   sha256: string;
 }
 
@@ -53,13 +66,15 @@ export interface CaseManifest {
 }
 
 export interface Manifest {
-  format: typeof BUNDLE_FORMAT;
+  format: typeof BUNDLE_FORMAT | typeof SEALED_BUNDLE_FORMAT;
   exportedAt: string;
   project: { name: string; version: string };
   workflowCode: { sha256: string; meaning: string };
   cases: CaseManifest[];
   /** SHA-256 over the cases' digests (`workflowId sha256` lines): the whole bundle's histories. */
   sha256: string;
+  /** In a sealed bundle: for whom, and the exporter's ephemeral key. */
+  sealed?: SealInfo;
 }
 
 export interface BundleSignature {
@@ -71,11 +86,14 @@ export interface BundleSignature {
   value: string;
 }
 
+/** One run's history: `history` in a bundle, `sealed` in a sealed bundle (never both). */
 export interface StoredHistory {
   workflowId: string;
   runId: string;
   /** The history as historyToJSON writes it (parsed). */
-  history: unknown;
+  history?: unknown;
+  /** Sealed for the auditor (seal.ts): base64 of IV, ciphertext and tag of the history's JSON text. */
+  sealed?: string;
 }
 
 export interface AuditBundle {
@@ -86,7 +104,7 @@ export interface AuditBundle {
 }
 
 export const WORKFLOW_CODE_MEANING =
-  'SHA-256 of the workflow bundle code (bundleWorkflowCode of workflows/index) of the exporting installation; ' +
+  'SHA-256 of the workflow bundle code (bundleWorkflowCode of workflows/index, with the failure converter) of the exporting installation; ' +
   'it changes with the workflow sources, the bundler and their dependencies';
 
 export function sha256(text: string | Buffer): string {
@@ -101,6 +119,11 @@ export function canonical(value: unknown): string {
 /** The one form a bundle file has; verification refuses any other. */
 export function serializeBundle(bundle: AuditBundle): string {
   return `${JSON.stringify(bundle, null, 2)}\n`;
+}
+
+/** The digest a run's manifest entry holds: of the stored JSON, or of the sealed text. */
+export function historyDigest(stored: StoredHistory): string {
+  return stored.sealed !== undefined ? sha256(stored.sealed) : sha256(canonical(stored.history));
 }
 
 export function casesDigest(runs: RunManifest[]): string {
@@ -123,9 +146,10 @@ export async function workflowCodeIdentity(bundle?: WorkflowBundle): Promise<str
   return sha256(code.code);
 }
 
+/** The workflow code as the worker bundles it (with the failure converter), so the replay runs what it runs. */
 export async function bundleCurrentWorkflows(): Promise<{ code: string }> {
   const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
-  return bundleWorkflowCode({ workflowsPath, logger: silent });
+  return bundleWorkflows(silent);
 }
 
 // --- keys and signatures --------------------------------------------------------------------------
@@ -170,6 +194,11 @@ export interface ExportOptions {
   workflowCodeSha256?: string;
   /** PEM of an Ed25519 private key: the manifest is signed with it. */
   signingKeyPem?: string;
+  /**
+   * PEM of an auditor's X25519 public key: the bundle is sealed for it, its payloads decrypted first
+   * with `decode.payloadCodecs` (which must then open every encrypted payload).
+   */
+  sealForPem?: string;
   decode?: DecodeOptions;
   now?: () => Date;
   /** Called after each case is exported (for a progress bar). */
@@ -181,15 +210,68 @@ export async function fetchRuns(client: Client, workflowId: string): Promise<{ r
   const latest = await client.workflow.getHandle(workflowId).describe();
   const runs: { runId: string; history: History }[] = [];
   const seen = new Set<string>();
-  let runId: string | undefined = latest.runId;
-  while (runId) {
+  const fetch = async (runId: string) => {
     if (seen.has(runId)) throw new Error(`run ${runId} of ${workflowId} continues from itself`);
     seen.add(runId);
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    return client.workflow.getHandle(workflowId, runId).fetchHistory();
+  };
+  let runId: string | undefined = latest.runId;
+  while (runId) {
+    const history = await fetch(runId);
     runs.unshift({ runId, history });
     runId = continuedFrom(history);
   }
+  // The latest run may have continued as new between describe and its fetch: a bundle holds every
+  // run up to the one running, or verification finds the chain cut off.
+  for (let next = continuedInto(runs.at(-1)!.history); next; next = continuedInto(runs.at(-1)!.history))
+    runs.push({ runId: next, history: await fetch(next) });
   return runs;
+}
+
+/** The run this one continued as new into, from its last event. */
+export function continuedInto(history: History): string | undefined {
+  return history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId || undefined;
+}
+
+const ENCRYPTED = Buffer.from(ENCRYPTED_ENCODING).toString('base64');
+
+/**
+ * Replaces every encrypted payload in a history's JSON form (input, results, updates, failures,
+ * memo, headers: wherever the codec put one) by its decrypted original, in place. A payload the
+ * codecs cannot open fails the whole: a sealed bundle must be readable with the auditor's key alone.
+ */
+export async function decryptPayloads(value: unknown, codecs: PayloadCodec[]): Promise<void> {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      if (isEncryptedPayload(item)) value[i] = await decryptPayload(item, codecs);
+      else await decryptPayloads(item, codecs);
+    }
+  } else if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    for (const [key, item] of Object.entries(record)) {
+      if (isEncryptedPayload(item)) record[key] = await decryptPayload(item, codecs);
+      else await decryptPayloads(item, codecs);
+    }
+  }
+}
+
+/** Whether a history's JSON form (or anything holding histories) has a payload encrypted by the codec. */
+export function holdsEncryptedPayloads(value: unknown): boolean {
+  if (isEncryptedPayload(value)) return true;
+  if (Array.isArray(value)) return value.some(holdsEncryptedPayloads);
+  if (value && typeof value === 'object') return Object.values(value).some(holdsEncryptedPayloads);
+  return false;
+}
+
+function isEncryptedPayload(value: unknown): boolean {
+  const metadata = (value as { metadata?: { encoding?: unknown } } | null)?.metadata;
+  return typeof value === 'object' && value !== null && metadata?.encoding === ENCRYPTED;
+}
+
+async function decryptPayload(json: unknown, codecs: PayloadCodec[]): Promise<unknown> {
+  let decoded = [JSONToPayload(json as Parameters<typeof JSONToPayload>[0]) as Payload];
+  for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
+  return payloadToJSON(decoded[0]!);
 }
 
 /** Builds a bundle from the runs of the given workflows (already fetched). */
@@ -199,6 +281,11 @@ export async function buildBundle(
 ): Promise<AuditBundle> {
   const histories: StoredHistory[] = [];
   const manifests: CaseManifest[] = [];
+  const codecs = options.decode?.payloadCodecs;
+  if (options.sealForPem && !codecs?.length)
+    throw new Error('sealing a bundle needs the payload codecs: the payloads are decrypted before they are sealed');
+  // One ephemeral key for the whole bundle; it is forgotten with this object.
+  const sealer = options.sealForPem ? new Sealer(options.sealForPem) : undefined;
   for (const { workflowId, runs } of cases) {
     // Without the codec of encrypted payloads the input cannot be read: the ids still come from the
     // workflow id, the rule set is then unknown (the histories are exported all the same).
@@ -209,9 +296,16 @@ export async function buildBundle(
     const workflowType = runs[0]!.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
     const runManifests: RunManifest[] = [];
     for (const { runId, history } of runs) {
-      const stored = JSON.parse(historyToJSON(history)) as unknown;
-      histories.push({ workflowId, runId, history: stored });
-      runManifests.push({ runId, events: history.events?.length ?? 0, sha256: sha256(canonical(stored)) });
+      const json = JSON.parse(historyToJSON(history)) as unknown;
+      let stored: StoredHistory;
+      if (sealer) {
+        await decryptPayloads(json, codecs!);
+        stored = { workflowId, runId, sealed: sealer.seal(workflowId, runId, canonical(json)) };
+      } else {
+        stored = { workflowId, runId, history: json };
+      }
+      histories.push(stored);
+      runManifests.push({ runId, events: history.events?.length ?? 0, sha256: historyDigest(stored) });
     }
     manifests.push({
       caseId: open?.caseId ?? workflowId.replace(/^case-/, ''),
@@ -223,7 +317,7 @@ export async function buildBundle(
     });
   }
   const manifest: Manifest = {
-    format: BUNDLE_FORMAT,
+    format: sealer ? SEALED_BUNDLE_FORMAT : BUNDLE_FORMAT,
     exportedAt: (options.now ?? (() => new Date()))().toISOString(),
     project: projectIdentity(),
     workflowCode: {
@@ -232,6 +326,7 @@ export async function buildBundle(
     },
     cases: manifests,
     sha256: wholeDigest(manifests),
+    ...(sealer && { sealed: sealer.info }),
   };
   return {
     manifest,
@@ -256,7 +351,7 @@ export async function exportBundle(
   return buildBundle(cases, { ...options, workflowCodeSha256 });
 }
 
-/** A stored history back as a proto History (for replay and decoding). */
+/** A stored (not sealed) history back as a proto History (for replay and decoding). */
 export function storedHistory(stored: StoredHistory): History {
   return historyFromJSON(stored.history);
 }

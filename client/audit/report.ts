@@ -97,9 +97,21 @@ export function renderReport(report: VerifyReport, generatedAt: Date = new Date(
       : report.signature.state === 'unsigned'
         ? 'niet ondertekend'
         : `handtekening ongeldig: ${report.signature.reason}`;
+  const read = report.content.state === 'read';
+  const content =
+    report.content.state === 'read'
+      ? report.content.sealedFor
+        ? ` · verzegeld voor auditorsleutel ${report.content.sealedFor.slice(0, 16)}…, daarmee geopend`
+        : ''
+      : report.content.state === 'sealed'
+        ? ` · <span class="bad">inhoud NIET gelezen: verzegeld voor auditorsleutel ${report.content.sealedFor.slice(0, 16)}…</span>`
+        : ' · <span class="bad">inhoud NIET gelezen: versleuteld met de sleutels van de installatie</span>';
   const cases = report.cases.map((c) => {
     const d = c.derived;
-    const status = `<span class="${c.intact ? 'ok' : 'bad'}">${c.intact ? 'intact' : 'NIET intact'}</span>, <span class="${c.replaysCleanly ? 'ok' : 'bad'}">${c.replaysCleanly ? 'herspeelt zonder afwijking' : 'herspeelt NIET zonder afwijking'}</span>`;
+    const replay = !read
+      ? '<span class="bad">niet gelezen, niet herspeeld</span>'
+      : `<span class="${c.replaysCleanly ? 'ok' : 'bad'}">${c.replaysCleanly ? 'herspeelt zonder afwijking' : 'herspeelt NIET zonder afwijking'}</span>`;
+    const status = `<span class="${c.intact ? 'ok' : 'bad'}">${c.intact ? 'intact' : 'NIET intact'}</span>, ${replay}`;
     const problems = c.problems.length
       ? `<ul class="bad">${c.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul>`
       : '';
@@ -127,8 +139,10 @@ Integriteit: <span class="${report.verdict === 'proven' ? 'ok' : 'bad'}">${
       ? 'bewezen: alles klopt en de handtekening is van een vertrouwde sleutel'
       : report.verdict === 'unproven'
         ? 'NIET bewezen: de controles kloppen, maar zonder vertrouwde ondertekenaar kan iedereen dit bestand gemaakt hebben'
-        : 'NIET in orde'
-  }</span> · ${escapeHtml(sig)}</p>
+        : report.verdict === 'unread'
+          ? 'intact en ondertekend door een vertrouwde sleutel, maar de inhoud is NIET gelezen: niets van wat de bundel over de casussen zegt is ermee vergeleken of herspeeld'
+          : 'NIET in orde'
+  }</span> · ${escapeHtml(sig)}${content}</p>
 ${report.problems.length ? `<ul class="bad">${report.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join('')}</ul>` : ''}
 ${derived.length ? `<h2>Op tijd (SIVI verzuimrapportage)</h2>${siviTable(derived)}` : ''}
 ${cases.join('\n')}
