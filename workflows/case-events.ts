@@ -24,6 +24,8 @@ export class EventRefusal extends Error {
   constructor(
     readonly kind: 'invalid' | 'not-allowed',
     message: string,
+    /** The message holds no case data and is for senders without the keys too (failure-converter.ts). */
+    readonly shownToAll = false,
   ) {
     super(message);
     this.name = 'EventRefusal';
@@ -32,6 +34,8 @@ export class EventRefusal extends Error {
 
 const invalid = (message: string) => new EventRefusal('invalid', message);
 const notAllowed = (message: string) => new EventRefusal('not-allowed', message);
+/** A refusal of the envelope: what someone without the keys sent, or copied from another case. */
+const envelopeRefusal = (kind: EventRefusal['kind'], message: string) => new EventRefusal(kind, message, true);
 
 export function parseEvent(input: unknown): CaseEvent {
   const parsed = caseEventSchema.safeParse(input);
@@ -76,21 +80,32 @@ const EVENT_ID = /^[A-Za-z0-9._:-]{8,100}$/;
  * from a history before envelopes is read as it is.
  */
 export function unwrapEvent(raw: unknown, state: CaseState, strict: boolean): { event: CaseEvent; eventId?: string } {
-  if (isNotEncrypted(raw)) throw invalid(NOT_ENCRYPTED_MESSAGE);
+  if (isNotEncrypted(raw)) throw envelopeRefusal('invalid', NOT_ENCRYPTED_MESSAGE);
   const envelope = raw as Partial<EventEnvelope> | null;
   if (typeof envelope !== 'object' || envelope === null || !('event' in envelope)) {
-    if (strict) throw invalid('event: must come as { caseId, eventId, event } (the client library sends it so)');
+    if (strict) {
+      throw envelopeRefusal(
+        'invalid',
+        'event: must come as { caseId, eventId, event } (the client library sends it so)',
+      );
+    }
     return { event: asTaken(raw) };
   }
   if (strict) {
     if (envelope.caseId !== state.open.caseId) {
-      throw invalid(`caseId: this event is for case ${String(envelope.caseId)}, not ${state.open.caseId}`);
+      throw envelopeRefusal(
+        'invalid',
+        `caseId: this event is for case ${String(envelope.caseId)}, not ${state.open.caseId}`,
+      );
     }
     if (typeof envelope.eventId !== 'string' || !EVENT_ID.test(envelope.eventId)) {
-      throw invalid('eventId: must be 8 to 100 letters, digits, dots, dashes, colons or underscores');
+      throw envelopeRefusal(
+        'invalid',
+        'eventId: must be 8 to 100 letters, digits, dots, dashes, colons or underscores',
+      );
     }
     if (state.eventIds?.includes(envelope.eventId)) {
-      throw notAllowed(`eventId: event ${envelope.eventId} has been recorded on this case already`);
+      throw envelopeRefusal('not-allowed', `eventId: event ${envelope.eventId} has been recorded on this case already`);
     }
   }
   const event = strict ? parseEvent(envelope.event) : asTaken(envelope.event);

@@ -53,6 +53,7 @@ import { planRound, type Takeover } from './case-round.js';
 import { caseSummary, SUMMARY_MEMO } from './case-summary.js';
 import { webhookEventOf } from './case-webhooks.js';
 import { endMoment, nextMoment, nextOfficeOpening, openTasks, scheduledMessages } from './case-schedule.js';
+import { shownToAll } from './failure-converter.js';
 import { isNotEncrypted, NOT_ENCRYPTED_MESSAGE } from './not-encrypted.js';
 import {
   PERMANENT_DELIVERY_FAILURE,
@@ -669,7 +670,12 @@ function asUpdateFailure<T>(apply: () => T): T {
     return apply();
   } catch (err) {
     if (err instanceof EventRefusal) {
-      throw ApplicationFailure.create({ type: REFUSAL_TYPES[err.kind], message: err.message, nonRetryable: true });
+      const failure = ApplicationFailure.create({
+        type: REFUSAL_TYPES[err.kind],
+        message: err.message,
+        nonRetryable: true,
+      });
+      throw err.shownToAll ? shownToAll(failure) : failure;
     }
     throw err;
   }
@@ -681,7 +687,11 @@ function asUpdateFailure<T>(apply: () => T): T {
  * at once: better than a workflow task that retries forever.
  */
 function checkInput(input: unknown, changes: ReturnType<typeof caseChanges>): void {
-  if (isNotEncrypted(input)) refuseInput(NOT_ENCRYPTED_MESSAGE);
+  if (isNotEncrypted(input)) {
+    throw shownToAll(
+      ApplicationFailure.create({ type: 'InvalidCaseInput', message: NOT_ENCRYPTED_MESSAGE, nonRetryable: true }),
+    );
+  }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     refuseInput('invalid case input: must be an object { open: … } (or { continued: … } from the case itself)');
   }

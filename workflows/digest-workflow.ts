@@ -21,6 +21,7 @@ import type { Activities, DigestRecipient } from './contract.js';
 import { amsterdamDate } from './calendar/amsterdam-time.js';
 import { isValidIsoDate, isWorkingDay, type IsoDate } from './calendar/index.js';
 import { legacyCasemanagerKey } from './case-model.js';
+import { shownToAll } from './failure-converter.js';
 import { isNotEncrypted, NOT_ENCRYPTED_MESSAGE } from './not-encrypted.js';
 
 const { digestRecipients, collectDigests } = proxyActivities<Activities>({
@@ -71,7 +72,8 @@ export function casemanagerDigestWorkflowId(key: string, date: IsoDate): string 
 
 export async function digestWorkflow(input: DigestWorkflowInput = {}): Promise<DigestWorkflowResult> {
   // A start without the keys (plain JSON through the Temporal API) sends nobody a digest.
-  if (isNotEncrypted(input)) throw ApplicationFailure.nonRetryable(NOT_ENCRYPTED_MESSAGE, 'InvalidDigestInput');
+  if (isNotEncrypted(input))
+    throw shownToAll(ApplicationFailure.nonRetryable(NOT_ENCRYPTED_MESSAGE, 'InvalidDigestInput'));
   // The start time, not the time of the first workflow task: a run that waited for a worker still
   // sends the digest of the morning it was scheduled for.
   const date = input.date ?? amsterdamDate(workflowInfo().startTime.getTime());
