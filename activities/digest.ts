@@ -17,7 +17,9 @@ export interface CaseReader {
    * The open cases of this deployment, from visibility (no case is read), optionally only those with
    * one of these CasemanagerIds; with the casemanager's address when the case's summary names it.
    */
-  openCases(casemanagerIds?: string[]): Promise<{ caseId: string; casemanagerEmail?: string }[]>;
+  openCases(
+    casemanagerIds?: string[],
+  ): Promise<{ caseId: string; casemanagerId?: string; casemanagerEmail?: string }[]>;
   /** Every CasemanagerId a casemanager's cases may carry, the keyed one first (runtime/search-keys.ts). */
   casemanagerIds(email: string): string[];
   /** One case's record judged on `asOf`; undefined when there is no such case (any more). */
@@ -34,6 +36,13 @@ function heartbeat(details: unknown): void {
   } catch {
     // not inside an activity (plain calls from the CLI's --dry-run)
   }
+}
+
+/** The CasemanagerId values of the open cases, as the digests from before keyed identifiers use them. */
+export async function casemanagerIdsInUse(cases: CaseReader): Promise<string[]> {
+  const ids = new Set<string>();
+  for (const c of await cases.openCases()) if (c.casemanagerId) ids.add(c.casemanagerId);
+  return [...ids].sort();
 }
 
 /**

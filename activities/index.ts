@@ -7,7 +7,7 @@ import {
   type Notification,
   type NotifyResult,
 } from '../workflows/contract.js';
-import { collectDigests, digestRecipients, type CaseReader } from './digest.js';
+import { casemanagerIdsInUse, collectDigests, digestRecipients, type CaseReader } from './digest.js';
 import { openImportedCases, type CaseOpener } from './import.js';
 import { DeliveryError, type Mailer, type RecipientRefusal } from './mail.js';
 import { DEFAULT_LINKS, digestNotification, prepareDeskundigenoordeel, sendNotification } from './notifications.js';
@@ -185,13 +185,21 @@ export function createActivities(deps: ActivityDeps): Activities {
         bedrijfsarts: deps.searchKeys.bedrijfsarts(bedrijfsarts),
       };
     },
+    /** The CasemanagerId values of the open cases (digests started before keyed identifiers). */
+    async digestRecipients() {
+      return casemanagerIdsInUse(cases());
+    },
     /** The casemanagers with open cases (or the one with this address), for the daily digest. */
-    async digestRecipients(email) {
+    async casemanagerRecipients(email) {
       return digestRecipients(cases(), email);
     },
     /** The non-empty digests for `date`, one per casemanager (or only the one in `filter`). */
     async collectDigests(date, filter) {
       return collectDigests(cases(), date, filter);
+    },
+    /** The digest of one casemanager, found by every CasemanagerId their cases may carry. */
+    async collectCasemanagerDigest(date, { key, ids }) {
+      return collectDigests(cases(), date, { casemanagerKey: key, casemanagerIds: ids });
     },
     /** Sends one digest, as `notify` sends a notification. */
     async sendDigest(digest, messageId) {

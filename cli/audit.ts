@@ -19,7 +19,8 @@ import { caseIdSchema, caseWorkflowId } from '../workflows/case-model.js';
 import { casemanagerIds, searchKeysOf, type SearchKeys } from '../runtime/search-keys.js';
 import { addDays, givenDateProblem } from '../workflows/calendar/index.js';
 import { EncryptionCodec, KeyringError, keyringSource, loadKeyring } from '../runtime/codec.js';
-import { ConfigError, loadConfig } from '../runtime/config.js';
+import { ConfigError, loadConfig, type Config } from '../runtime/config.js';
+import { createLogger } from '../runtime/logger.js';
 import { installRuntime } from '../runtime/sdk-runtime.js';
 import { withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './io.js';
@@ -251,7 +252,13 @@ async function verifyFile(path: string, flags: VerifyFlags, codecs: Codecs): Pro
   // Installed only when a replay runs: the replay's worker shuts the Runtime down when it is done.
   const requested = process.env.LOG_LEVEL ?? '';
   options.beforeReplay = () =>
-    installRuntime(pino({ level: SDK_LEVELS.includes(requested) ? requested : 'warn' }, pino.destination(2)));
+    installRuntime(
+      createLogger(
+        { logLevel: (SDK_LEVELS.includes(requested) ? requested : 'warn') as Config['logLevel'], logFormat: 'json' },
+        'poortwachter-audit',
+        pino.destination(2),
+      ),
+    );
   try {
     return await verifyBundle(text, options);
   } catch (err) {

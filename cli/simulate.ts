@@ -2,6 +2,8 @@
 // time-skipping server (see tools/simulate.ts), printed as a timeline and a final state.
 import { configOrExit } from './connect.js';
 import { pino } from 'pino';
+import type { Config } from '../runtime/config.js';
+import { createLogger } from '../runtime/logger.js';
 import { installRuntime } from '../runtime/sdk-runtime.js';
 import { InvalidInputError } from '../client/cases.js';
 import { parseScenario, simulate, type SimulationResult } from '../tools/simulate.js';
@@ -94,7 +96,13 @@ export async function runSimulation(options: SimulateOptions, io: Io): Promise<n
     parseScenario(input); // a bad scenario is refused before anything starts
     // The SDK's own logs: errors only (LOG_LEVEL to see more), on standard error. The test server
     // makes the SDK warn about server capabilities that do not matter here.
-    installRuntime(pino({ level: process.env.LOG_LEVEL ?? 'error' }, pino.destination(2)));
+    installRuntime(
+      createLogger(
+        { logLevel: (process.env.LOG_LEVEL ?? 'error') as Config['logLevel'], logFormat: 'json' },
+        'poortwachter-simulate',
+        pino.destination(2),
+      ),
+    );
     result = await simulate(input, {
       log: (line) => io.stderr.write(`poortwachter simulate: ${line}\n`),
       // The worker's configuration: what production would send (the supervisor in cc, the operations address).

@@ -328,13 +328,18 @@ export async function listCaseSummaries(
 export function caseReader({ client, taskQueue }: CaseClientOptions) {
   const keys = keysOf(client);
   return {
-    async openCases(ids?: string[]): Promise<{ caseId: string; casemanagerEmail?: string }[]> {
+    async openCases(ids?: string[]): Promise<{ caseId: string; casemanagerId?: string; casemanagerEmail?: string }[]> {
       const filter: CaseListFilter = { status: 'open', ...(ids && { casemanagerIds: ids }) };
       const query = `${listQuery(filter, keys)} AND TaskQueue = ${quote(taskQueue)}`;
-      const out: { caseId: string; casemanagerEmail?: string }[] = [];
+      const out: { caseId: string; casemanagerId?: string; casemanagerEmail?: string }[] = [];
       for await (const execution of client.workflow.list({ query })) {
         const email = (execution.memo?.[SUMMARY_MEMO] as CaseSummary | undefined)?.casemanager?.email;
-        out.push({ caseId: execution.workflowId.replace(/^case-/, ''), ...(email && { casemanagerEmail: email }) });
+        const id = execution.typedSearchAttributes.get(CASEMANAGER_ID);
+        out.push({
+          caseId: execution.workflowId.replace(/^case-/, ''),
+          ...(id && { casemanagerId: id }),
+          ...(email && { casemanagerEmail: email }),
+        });
       }
       return out;
     },

@@ -248,7 +248,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
       c.close(end.reason, SYSTEM);
       break;
     }
-    await c.keySearchIds();
+    if (c.searchIdsMissing()) await c.keySearchIds();
     c.publish(calendar);
     c.publishSummary(calendar);
     c.deliverWebhooks();
@@ -271,7 +271,7 @@ export async function caseWorkflow(input: CaseWorkflowInput): Promise<CaseView> 
   const stillInvited = Object.values(state.invites ?? {}).some((invite) => !invite.cancelled);
   const names = stillInvited && c.changes.cancelOnClose ? closedCalendar : undefined;
   if (state.invites && c.changes.calendarInvites) await c.cancelInvitations(undefined, names);
-  await c.keySearchIds();
+  if (c.searchIdsMissing()) await c.keySearchIds();
   c.publish(closedCalendar, true);
   c.publishSummary(closedCalendar);
   // The case ends once its systems know: the last events are delivered (or their endpoints disabled).
@@ -579,18 +579,23 @@ class CaseRun {
   }
 
   /**
-   * Makes the keyed searchable identifiers when the parties have none yet (a new case, a reassignment,
-   * a case from before them). The addresses they were made for are kept with them, so a changed
-   * address is noticed by comparing, without asking again.
+   * Whether the parties have no keyed searchable identifiers yet (a new case, a reassignment, a case
+   * from before them). The addresses they were made for are kept with them, so a changed address is
+   * noticed by comparing, without asking again.
    */
+  searchIdsMissing(): boolean {
+    const { casemanager, bedrijfsarts } = this.state.open;
+    const made = this.state.searchIds?.for;
+    if (made && made.casemanager === casemanager.email && made.bedrijfsarts === bedrijfsarts.email) return false;
+    return this.changes.keyedSearchIds;
+  }
+
+  /** Asks for the keyed identifiers of the parties (only when searchIdsMissing: an await yields). */
   async keySearchIds(): Promise<void> {
     const parties: SearchParties = {
       casemanager: this.state.open.casemanager.email,
       bedrijfsarts: this.state.open.bedrijfsarts.email,
     };
-    const made = this.state.searchIds?.for;
-    if (made && made.casemanager === parties.casemanager && made.bedrijfsarts === parties.bedrijfsarts) return;
-    if (!this.changes.keyedSearchIds) return;
     this.state.searchIds = { for: parties, ids: await searchIds(parties) };
   }
 

@@ -228,12 +228,16 @@ export interface SearchParties {
 /** The activities the daily digest workflows call. */
 export interface DigestActivities {
   /**
-   * The casemanagers with open cases, or the one with this address. (Digests started before keyed
-   * identifiers got a list of CasemanagerIds, strings, from it.)
+   * The CasemanagerId values of the open cases: what digests started before keyed identifiers ask
+   * (kept under its name, so that such a digest finishes on a new worker).
    */
-  digestRecipients(email?: string): Promise<DigestRecipient[]>;
+  digestRecipients(): Promise<string[]>;
+  /** The casemanagers with open cases, or the one with this address, by keyed CasemanagerId. */
+  casemanagerRecipients(email?: string): Promise<DigestRecipient[]>;
   /** The non-empty digests for `date`, one per casemanager (or only the one in `filter`). */
   collectDigests(date: IsoDate, filter?: DigestFilter): Promise<Digest[]>;
+  /** The digest of one casemanager for `date` (none when nothing is due), from the cases with any of their ids. */
+  collectCasemanagerDigest(date: IsoDate, recipient: DigestRecipient): Promise<Digest[]>;
   sendDigest(digest: Digest, messageId: string): Promise<NotifyResult>;
 }
 

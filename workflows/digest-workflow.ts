@@ -24,12 +24,13 @@ import { legacyCasemanagerKey } from './case-model.js';
 import { shownToAll } from './failure-converter.js';
 import { isNotEncrypted, NOT_ENCRYPTED_MESSAGE } from './not-encrypted.js';
 
-const { digestRecipients, collectDigests } = proxyActivities<Activities>({
-  // Reading every open case takes a while on a large arbodienst; the activity heartbeats per case.
-  startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 10 },
-});
+const { digestRecipients, casemanagerRecipients, collectDigests, collectCasemanagerDigest } =
+  proxyActivities<Activities>({
+    // Reading every open case takes a while on a large arbodienst; the activity heartbeats per case.
+    startToCloseTimeout: '30 minutes',
+    heartbeatTimeout: '2 minutes',
+    retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 10 },
+  });
 
 const { sendDigest } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -92,8 +93,9 @@ export async function digestWorkflow(input: DigestWorkflowInput = {}): Promise<D
 
 /**
  * The casemanagers to send a digest, by keyed CasemanagerId (asked of an activity, where the keys
- * are). A digest started before keyed identifiers replays as it ran: one casemanager's unkeyed id
- * computed here, the activity's answer a list of ids.
+ * are). A digest started before keyed identifiers replays and finishes as it ran: one casemanager's
+ * unkeyed id computed here, or the CasemanagerId values of the open cases. The new activities have
+ * new names, so that a worker of before never answers a question it does not know.
  */
 async function recipientsOf(casemanager: string | undefined): Promise<DigestRecipient[]> {
   const keyed = patched(KEYED_RECIPIENTS);
@@ -101,8 +103,8 @@ async function recipientsOf(casemanager: string | undefined): Promise<DigestReci
     const id = legacyCasemanagerKey(casemanager);
     return [{ key: id, ids: [id] }];
   }
-  const answer: (DigestRecipient | string)[] = await digestRecipients(...(casemanager ? [casemanager] : []));
-  return answer.map((r) => (typeof r === 'string' ? { key: r, ids: [r] } : r));
+  if (keyed) return casemanagerRecipients(...(casemanager ? [casemanager] : []));
+  return (await digestRecipients()).map((id) => ({ key: id, ids: [id] }));
 }
 
 /** The digest workflows' change behind patched(): see recipientsOf. */
@@ -138,7 +140,9 @@ export async function casemanagerDigestWorkflow({
   ids?: string[];
 }): Promise<DigestSent> {
   const messageId = digestMessageId(key, date);
-  const [digest] = await collectDigests(date, { casemanagerKey: key, ...(ids && { casemanagerIds: ids }) });
+  const [digest] = ids
+    ? await collectCasemanagerDigest(date, { key, ids })
+    : await collectDigests(date, { casemanagerKey: key });
   if (!digest) return { casemanagerKey: key, messageId, outcome: 'nothing-due', overdue: 0, upcoming: 0 };
   await sendDigest(digest, messageId);
   return {

@@ -55,6 +55,15 @@ describe('searchable identifiers', () => {
     expect(rotated.casemanager(' Anna@ARBO.example ')).toBe(keys.casemanager('anna@arbo.example'));
   });
 
+  it('are found under every key of the ring: a ring whose first key changed still finds the cases of before', () => {
+    const reordered = searchKeys(parseKeyring(`b:${generateKey()}\na:${keyA}`));
+    expect(reordered.casemanager('anna@arbo.example')).not.toBe(keys.casemanager('anna@arbo.example'));
+    const q = listQuery({ casemanagerEmail: 'anna@arbo.example' }, reordered);
+    expect(q).toContain(`'${keys.casemanager('anna@arbo.example')}'`);
+    expect(q).toContain(`'${reordered.casemanager('anna@arbo.example')}'`);
+    expect(q).toContain(`'${legacyCasemanagerKey('anna@arbo.example')}'`);
+  });
+
   it('differ between roles: the same address as casemanager and as bedrijfsarts', () => {
     expect(keys.bedrijfsarts('x@arbo.example').slice(3)).not.toBe(keys.casemanager('x@arbo.example').slice(3));
     expect(legacyBedrijfsartsKey('x@arbo.example')).not.toBe(legacyCasemanagerKey('x@arbo.example'));

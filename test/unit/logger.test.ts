@@ -43,8 +43,16 @@ describe('log redaction', () => {
     expect(lines.join('')).toContain(`cannot deliver to ${REDACTED_EMAIL}`);
   });
 
-  it('leaves Message-IDs, case ids and URLs without an address alone', () => {
-    const text = '<reminder.K-2001.probleemanalyse@poortwachter> http://127.0.0.1:8025/ case K-2001';
+  it('leaves Message-IDs, case ids, URLs and Go module versions without an address alone', () => {
+    const text =
+      '<reminder.K-2001.probleemanalyse@poortwachter> http://127.0.0.1:8025/ case K-2001 go.temporal.io/server/cmd/server@v1.32.0';
     expect(redactEmailAddresses(text)).toBe(text);
+  });
+
+  it('keeps every line valid JSON, also where an address follows an escape (a new line, a quote)', () => {
+    const { logger, lines } = capture();
+    logger.warn('refused:\nanna@arbo.example and "bram@arbo.example"\tcarla@arbo.example');
+    const parsed = JSON.parse(lines.join('')) as { msg: string };
+    expect(parsed.msg).toBe(`refused:\n${REDACTED_EMAIL} and "${REDACTED_EMAIL}"\t${REDACTED_EMAIL}`);
   });
 });

@@ -68,6 +68,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     { dataDir: join(options.dataDir, 'pg'), port: options.postgresPort, ...DB },
     log,
   );
+  let started: TemporalServer | undefined;
   try {
     await setupSchemas(binaries, { port: options.postgresPort, ...DB }, log);
     const address = `127.0.0.1:${7233 + options.portOffset}`;
@@ -84,6 +85,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       },
     };
     let server = await startTemporalServer(serverOptions);
+    started = server;
     log(`Temporal server ${address} (log ${serverOptions.logFile})`);
     await ensureNamespace(address, options.namespace, options.retentionDays ?? NAMESPACE_RETENTION_DAYS);
     const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -108,6 +110,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       },
     };
   } catch (err) {
+    await started?.stop().catch(() => undefined);
     await postgres.stop().catch(() => undefined);
     throw err;
   }

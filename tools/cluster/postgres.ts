@@ -5,7 +5,7 @@
 //
 // PostgreSQL refuses to run as root. As root (CI, these machines), the data folder belongs to the
 // `postgres` user of the Debian package and every command runs as that user (runuser).
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, chown, mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
@@ -112,25 +112,44 @@ export async function startPostgres(
     );
   }
   const pgCtl = (...args: string[]) => pg('pg_ctl', ['-D', dataDir, ...args]);
+  // pg_ctl runs PostgreSQL apart from us: if this process exits without stopping it (a third Ctrl-C,
+  // a crash), it is stopped at once rather than left holding the port and the data folder.
+  const stopAtExit = () => {
+    const path = join(postgresBin(), 'pg_ctl');
+    const args = ['-D', dataDir, '-m', 'immediate', 'stop'];
+    try {
+      execFileSync(asRoot ? 'runuser' : path, asRoot ? ['-u', 'postgres', '--', path, ...args] : args, {
+        stdio: 'ignore',
+      });
+    } catch {
+      // not running
+    }
+  };
   const start = async () => {
     // -o -p: the port of this start, also for a data folder made earlier with another.
     await pgCtl('-l', join(dataDir, 'server.log'), '-o', `-p ${port}`, '-w', '-t', '60', 'start');
+    process.once('exit', stopAtExit);
+  };
+  const stop = async () => {
+    // fast: ends the sessions (the Temporal server reconnects), waits for a clean shutdown.
+    await pgCtl('-m', 'fast', '-w', '-t', '60', 'stop');
+    process.removeListener('exit', stopAtExit);
   };
   await start();
-  if (fresh) {
-    // The password goes through stdin, never on a command line (visible in the process list).
+  try {
+    // The server's role, on every start (a first start may have stopped before it): the password
+    // through stdin, never on a command line (visible in the process list).
+    const user = options.user.replace(/"/g, '""');
     const quoted = options.password.replace(/'/g, "''");
     await pg('psql', ['-h', dataDir, '-p', String(port), '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-q'], {
-      input: `CREATE ROLE "${options.user}" LOGIN CREATEDB PASSWORD '${quoted}';\n`,
+      input:
+        `SELECT 'CREATE ROLE "${user}" LOGIN CREATEDB' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${options.user.replace(/'/g, "''")}')\\gexec\n` +
+        `ALTER ROLE "${user}" WITH LOGIN CREATEDB PASSWORD '${quoted}';\n`,
     });
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
   }
   log(`PostgreSQL ${POSTGRES_MAJOR} on 127.0.0.1:${port} (data ${dataDir})`);
-  return {
-    port,
-    start,
-    async stop() {
-      // fast: ends the sessions (the Temporal server reconnects), waits for a clean shutdown.
-      await pgCtl('-m', 'fast', '-w', '-t', '60', 'stop');
-    },
-  };
+  return { port, start, stop };
 }

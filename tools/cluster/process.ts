@@ -33,6 +33,18 @@ export interface ProcessSpec {
   logFile: string;
 }
 
+/** The process groups started here and still running: killed when this process exits without stopping them. */
+const groups = new Set<number>();
+process.once('exit', () => {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
   await mkdir(dirname(spec.logFile), { recursive: true });
   const log = createWriteStream(spec.logFile, { flags: 'a' });
@@ -52,9 +64,10 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
       for (const watch of watchers) watch(line);
     });
   }
-  const exited = new Promise<number | string>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
+  // 'close', not 'exit': the output may still arrive after the process ended, and goes to the log.
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('error', (err) => resolve((err as NodeJS.ErrnoException).code ?? 'error'));
+    child.once('close', (code, signal) => {
       log.end();
       resolve(code ?? signal ?? 'unknown');
     });
@@ -71,6 +84,8 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
     }
   };
   const running = () => child.exitCode === null && child.signalCode === null;
+  groups.add(child.pid!);
+  void exited.then(() => groups.delete(child.pid!));
   return {
     name: spec.name,
     pid: child.pid!,

@@ -37,8 +37,10 @@ function frontendPort(config: Config): number {
 }
 
 export async function runCluster(config: Config, logger: Logger, print: (text: string) => void): Promise<void> {
-  const stop = shutdownSignal(() =>
-    print('Stopping cleanly (services, workers, Web UI, mail, server, PostgreSQL); Ctrl-C twice more stops at once.\n'),
+  // A third Ctrl-C exits at once; the processes started here are then killed (process.ts, postgres.ts).
+  const stop = shutdownSignal(() => print('Press Ctrl-C once more to stop at once.\n'));
+  void stop.then(() =>
+    print('Stopping cleanly (services, workers, Web UI, mail, server, PostgreSQL) once everything has started.\n'),
   );
   const dataDir = resolve(config.dataDir, 'cluster');
   const port = frontendPort(config);
@@ -93,6 +95,8 @@ export async function runCluster(config: Config, logger: Logger, print: (text: s
       POORTWACHTER_API_KEYS_FILE: config.apiKeysFile,
       POORTWACHTER_PUBLIC_URL: config.publicUrl,
       LOG_FORMAT: 'json',
+      // Their logs go to files; info, as the supervisor waits for the workers' "worker started".
+      LOG_LEVEL: 'info',
       ...keyEnv,
       ...(serviceConfig.oidc && {
         POORTWACHTER_OIDC_ISSUER: serviceConfig.oidc.issuer,
