@@ -2,24 +2,34 @@
 // across all their open cases. Collecting reads the cases, so it is activity work; the digest
 // workflow only decides when and to whom. What it reads comes in as a CaseReader (the worker and the
 // CLI give it one over the client library), so that activities never depend on the client.
+//
+// It reads the summaries the cases keep in their memo (case-summary.ts, version 2), which the list
+// of open cases returns: one visibility call per casemanager, never a query per case. Only a case
+// whose summary is from before version 2 (until its next round) is read with a query.
 import { Context } from '@temporalio/activity';
 import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
-import { addWorkingDays, compareDates, type IsoDate } from '../workflows/calendar/index.js';
+import { addWorkingDays, compareDates, getRuleset, type IsoDate, type RulesetId } from '../workflows/calendar/index.js';
 import type { CaseView } from '../workflows/case-api.js';
 import type { Language } from '../workflows/case-model.js';
+import type { CaseSummary } from '../workflows/case-summary.js';
 import type { Digest, DigestFilter, DigestItem, DigestRecipient } from '../workflows/contract.js';
 
 /** How far ahead the digest looks. */
 export const DIGEST_WORKING_DAYS_AHEAD = 10;
+
+/** An open case as visibility lists it: its CasemanagerId and its summary (absent in a case from before it). */
+export interface OpenCase {
+  caseId: string;
+  casemanagerId?: string;
+  summary?: CaseSummary;
+}
 
 export interface CaseReader {
   /**
    * The open cases of this deployment, from visibility (no case is read), optionally only those with
    * one of these CasemanagerIds; with the casemanager's address when the case's summary names it.
    */
-  openCases(
-    casemanagerIds?: string[],
-  ): Promise<{ caseId: string; casemanagerId?: string; casemanagerEmail?: string }[]>;
+  openCases(casemanagerIds?: string[]): Promise<OpenCase[]>;
   /** Every CasemanagerId a casemanager's cases may carry, the keyed one first (runtime/search-keys.ts). */
   casemanagerIds(email: string): string[];
   /** One case's record judged on `asOf`; undefined when there is no such case (any more). */
@@ -57,7 +67,7 @@ export async function digestRecipients(cases: CaseReader, email?: string): Promi
     for (const [index, c] of (await cases.openCases()).entries()) {
       heartbeat({ listed: index });
       const address =
-        c.casemanagerEmail ?? (await cases.readCase(c.caseId, amsterdamDate(Date.now())))?.casemanager.email;
+        c.summary?.casemanager.email ?? (await cases.readCase(c.caseId, amsterdamDate(Date.now())))?.casemanager.email;
       if (address) emails.add(address);
     }
   }
@@ -80,12 +90,18 @@ export async function collectDigests(cases: CaseReader, date: IsoDate, filter: D
   const byCasemanager = new Map<string, Acc>();
   const wanted = filter.casemanagerKey;
   const open = await cases.openCases(wanted ? (filter.casemanagerIds ?? [wanted]) : undefined);
-  for (const [index, { caseId }] of open.entries()) {
-    heartbeat({ read: index });
-    const view = await cases.readCase(caseId, date);
-    // A case closed between the list and the query no longer belongs in the digest.
-    if (!view || view.status !== 'open') continue;
-    const ids = cases.casemanagerIds(view.casemanager.email);
+  let queried = 0;
+  for (const [index, listed] of open.entries()) {
+    heartbeat({ read: index, queried });
+    let entry = listed.summary?.version === 2 ? fromSummary(listed.caseId, listed.summary, date) : undefined;
+    if (!entry) {
+      queried++;
+      const view = await cases.readCase(listed.caseId, date);
+      // A case closed between the list and the query no longer belongs in the digest.
+      if (!view || view.status !== 'open') continue;
+      entry = fromView(view);
+    }
+    const ids = cases.casemanagerIds(entry.casemanager.email);
     // A digest asked for by an unkeyed id (started before keyed ids) still finds its cases.
     if (wanted && !ids.includes(wanted)) continue;
     const key = wanted ?? ids[0]!;
@@ -93,7 +109,7 @@ export async function collectDigests(cases: CaseReader, date: IsoDate, filter: D
     if (!acc) {
       acc = {
         date,
-        casemanager: { name: view.casemanager.name, email: view.casemanager.email, key },
+        casemanager: { name: entry.casemanager.name, email: entry.casemanager.email, key },
         language: 'nl',
         overdue: [],
         upcoming: [],
@@ -101,21 +117,13 @@ export async function collectDigests(cases: CaseReader, date: IsoDate, filter: D
       };
       byCasemanager.set(key, acc);
     }
-    acc.ownLanguage ??= view.casemanager.language;
-    acc.employerLanguages.add(view.employer.language);
-    for (const m of view.calendar.milestones) {
-      if (!m.isTask) continue;
-      const item: DigestItem = {
-        caseId: view.caseId,
-        employeeName: view.employee.displayName,
-        employerName: view.employer.name,
-        task: { id: m.id, title: m.title, due: m.due, owner: m.owner, legalBasis: m.legalBasis, status: m.status },
-      };
-      if (m.status === 'overdue') acc.overdue.push(item);
-      else if ((m.status === 'open' || m.status === 'postponed') && compareDates(m.due, horizon) <= 0) {
-        // An open task due before `date` counts as overdue (the case's own clock may lag a day).
-        (compareDates(m.due, date) < 0 ? acc.overdue : acc.upcoming).push(item);
-      }
+    acc.ownLanguage ??= entry.casemanager.language;
+    acc.employerLanguages.add(entry.employerLanguage);
+    for (const item of entry.items) {
+      const { due, status } = item.task;
+      // An open task due before `date` counts as overdue (the case's own clock may lag a day).
+      if (status === 'overdue' || compareDates(due, date) < 0) acc.overdue.push(item);
+      else if (compareDates(due, horizon) <= 0) acc.upcoming.push(item);
     }
   }
   const digests: Digest[] = [];
@@ -128,4 +136,65 @@ export async function collectDigests(cases: CaseReader, date: IsoDate, filter: D
     digests.push(d);
   }
   return digests.sort((a, b) => a.casemanager.email.localeCompare(b.casemanager.email));
+}
+
+/** What the digest takes from one case: its casemanager, the languages, and its open tasks. */
+interface DigestEntry {
+  casemanager: { name: string; email: string; language?: Language };
+  employerLanguage?: Language;
+  items: DigestItem[];
+}
+
+const OPEN_STATUSES = new Set(['open', 'overdue', 'postponed']);
+
+/** From the case's own record (a query). */
+function fromView(view: CaseView): DigestEntry {
+  const items: DigestItem[] = [];
+  for (const m of view.calendar.milestones) {
+    if (!m.isTask || !OPEN_STATUSES.has(m.status)) continue;
+    items.push({
+      caseId: view.caseId,
+      employeeName: view.employee.displayName,
+      employerName: view.employer.name,
+      task: { id: m.id, title: m.title, due: m.due, owner: m.owner, legalBasis: m.legalBasis, status: m.status },
+    });
+  }
+  return {
+    casemanager: view.casemanager,
+    ...(view.employer.language && { employerLanguage: view.employer.language }),
+    items,
+  };
+}
+
+/**
+ * From the summary (version 2): the same tasks in the same words, the titles and legal basis from the
+ * case's rule set, each judged on the digest's date as the case's record would be (the summary was
+ * written on the case's last round).
+ */
+function fromSummary(caseId: string, summary: CaseSummary, date: IsoDate): DigestEntry | undefined {
+  const rules = getRuleset(summary.ruleset as RulesetId)?.milestones;
+  if (!rules) return undefined;
+  const items: DigestItem[] = [];
+  for (const task of summary.tasks) {
+    const rule = rules.find((r) => r.id === task.id);
+    if (!rule) return undefined;
+    items.push({
+      caseId,
+      employeeName: summary.employee,
+      employerName: summary.employer.name,
+      task: {
+        id: task.id,
+        title: rule.title,
+        due: task.due as IsoDate,
+        owner: rule.owner,
+        legalBasis: rule.legalBasis,
+        status: compareDates(task.due as IsoDate, date) < 0 ? 'overdue' : task.postponed ? 'postponed' : 'open',
+      },
+    });
+  }
+  return {
+    casemanager: summary.casemanager,
+    ...(summary.employer.language && { employerLanguage: summary.employer.language }),
+    items,
+  };
 }

@@ -25,7 +25,7 @@ export async function clusterCommand(io: Io): Promise<number> {
   } catch (err) {
     if (err instanceof KeyringError) throw new CliError(err.message);
     // What could not start says so in words (a missing Go or PostgreSQL, a port in use): no stack trace.
-    throw new CliError(`poortwachter cluster: ${(err as Error).message}`, EXIT_FAILURE);
+    throw new CliError((err as Error).message, EXIT_FAILURE);
   }
   return EXIT_OK;
 }

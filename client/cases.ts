@@ -321,6 +321,13 @@ export async function listCaseSummaries(
   return out;
 }
 
+/** An open case as visibility lists it: its CasemanagerId and its summary (absent in a case from before it). */
+export interface ListedCase {
+  caseId: string;
+  casemanagerId?: string;
+  summary?: CaseSummary;
+}
+
 /**
  * What the daily digest reads (activities/digest.ts, CaseReader), over this library: the open cases
  * of this deployment (those on its task queue), from visibility, and each one's record.
@@ -328,17 +335,17 @@ export async function listCaseSummaries(
 export function caseReader({ client, taskQueue }: CaseClientOptions) {
   const keys = keysOf(client);
   return {
-    async openCases(ids?: string[]): Promise<{ caseId: string; casemanagerId?: string; casemanagerEmail?: string }[]> {
+    async openCases(ids?: string[]): Promise<ListedCase[]> {
       const filter: CaseListFilter = { status: 'open', ...(ids && { casemanagerIds: ids }) };
       const query = `${listQuery(filter, keys)} AND TaskQueue = ${quote(taskQueue)}`;
-      const out: { caseId: string; casemanagerId?: string; casemanagerEmail?: string }[] = [];
+      const out: ListedCase[] = [];
       for await (const execution of client.workflow.list({ query })) {
-        const email = (execution.memo?.[SUMMARY_MEMO] as CaseSummary | undefined)?.casemanager?.email;
+        const summary = execution.memo?.[SUMMARY_MEMO] as CaseSummary | undefined;
         const id = execution.typedSearchAttributes.get(CASEMANAGER_ID);
         out.push({
           caseId: execution.workflowId.replace(/^case-/, ''),
           ...(id && { casemanagerId: id }),
-          ...(email && { casemanagerEmail: email }),
+          ...(summary && { summary }),
         });
       }
       return out;

@@ -402,6 +402,21 @@ export const SCENARIOS: HistoryScenario[] = [
       { on: 50, event: { type: 'recovered', date: day(50) } },
     ],
   },
+  {
+    name: 'digest-summary',
+    description:
+      'the summary in the memo for the digest (patch case-summary-for-digest): an English casemanager, a postponed plan van aanpak; recovery',
+    extra: { casemanager: { name: 'Casemanager Anna', email: 'anna@arbo.example', language: 'en' } },
+    steps: [
+      done('ziekmelding', 2),
+      done('probleemanalyse', 40),
+      {
+        on: 45,
+        event: { type: 'task-postponed', task: 'plan-van-aanpak', newDate: day(70), reason: 'werknemer op vakantie' },
+      },
+      { on: 75, event: { type: 'recovered', date: day(75) } },
+    ],
+  },
 ];
 
 /**

@@ -117,7 +117,9 @@ const { deliverWebhooks } = proxyActivities<Activities>({
  * - a postponed task's calendar entry moves at once (asked when an invitation's due date differs
  *   from its task's);
  * - the searchable identifiers of the casemanager and the bedrijfsarts are keyed HMACs made by a
- *   local activity, not an unkeyed hash anyone can compute (asked when the parties have none yet).
+ *   local activity, not an unkeyed hash anyone can compute (asked when the parties have none yet);
+ * - the summary in the memo (version 2) holds the languages and the postponements, so that the daily
+ *   digest reads summaries, never the case (asked where the summary is written).
  */
 export const PATCHES = {
   calendarInvites: 'task-email-calendar-invites',
@@ -135,6 +137,7 @@ export const PATCHES = {
   startChecked: 'case-start-checked',
   inviteMoves: 'task-email-invite-moves',
   keyedSearchIds: 'case-search-ids-keyed',
+  digestSummary: 'case-summary-for-digest',
 } as const;
 
 /**
@@ -193,6 +196,9 @@ function caseChanges(): Record<keyof typeof PATCHES, boolean> {
     },
     get keyedSearchIds() {
       return ask(PATCHES.keyedSearchIds);
+    },
+    get digestSummary() {
+      return ask(PATCHES.digestSummary);
     },
   };
 }
@@ -642,7 +648,7 @@ class CaseRun {
   /** The summary in the memo, written only when it changed (an event done, a new due date). */
   publishSummary(calendar: CalendarResult): void {
     if (!this.changes.summaryMemo) return;
-    const summary = caseSummary(this.state, calendar);
+    const summary = caseSummary(this.state, calendar, this.changes.digestSummary);
     const key = JSON.stringify(summary);
     if (key === this.summarized) return;
     this.summarized = key;

@@ -58,8 +58,8 @@ async function until<T>(probe: () => Promise<T> | T, ok: (v: T) => boolean, what
   }
 }
 
-/** Free ports for the server (all nine shift together) and PostgreSQL. */
-async function freeOffset(): Promise<number> {
+/** Free ports for the server (all nine shift together), PostgreSQL, and `extra` (shifted the same). */
+async function freeOffset(extra: number[] = []): Promise<number> {
   const { createServer } = await import('node:net');
   const free = (port: number) =>
     new Promise<boolean>((resolve) => {
@@ -68,7 +68,7 @@ async function freeOffset(): Promise<number> {
     });
   for (let attempt = 0; attempt < 50; attempt++) {
     const offset = 20_000 + Math.floor(Math.random() * 30) * 100;
-    const ports = [...SERVER_PORTS.map((p) => p + offset), 5432 + offset];
+    const ports = [...SERVER_PORTS, 5432, ...extra].map((p) => p + offset);
     if ((await Promise.all(ports.map(free))).every(Boolean)) return offset;
   }
   throw new Error('no free ports for the cluster');
@@ -342,7 +342,8 @@ describe('the production topology: Temporal on PostgreSQL, two workers', () => {
 
   it('`poortwachter cluster` starts the whole topology, a case opened through the API flows, Ctrl-C stops it', async () => {
     // Its own ports and data folder, beside the cluster of the steps above.
-    const offset = await freeOffset();
+    // The Web UI, the two service instances and the mail catcher shift with the server's ports.
+    const offset = await freeOffset([8233, 3000, 3001, 1025, 1080]);
     const data = join(dir, 'stack');
     const port = (p: number) => String(p + offset);
     const env: NodeJS.ProcessEnv = {
