@@ -337,17 +337,27 @@ export async function buildBundle(
 }
 
 /** Exports the given case workflows from the server into one bundle. */
+/** Histories fetched at once by an export: enough to keep the server busy, few enough not to swamp it. */
+const EXPORT_FETCHES = 8;
+
 export async function exportBundle(
   client: Client,
   workflowIds: string[],
   options: ExportOptions = {},
 ): Promise<AuditBundle> {
   const workflowCodeSha256 = options.workflowCodeSha256 ?? (await workflowCodeIdentity());
-  const cases = [];
-  for (const [i, workflowId] of workflowIds.entries()) {
-    cases.push({ workflowId, runs: await fetchRuns(client, workflowId) });
-    options.onCase?.(i + 1, workflowIds.length, workflowId);
-  }
+  // Several histories on their way at once (each fetch mostly waits on the server), kept in order.
+  const cases: { workflowId: string; runs: Awaited<ReturnType<typeof fetchRuns>> }[] = new Array(workflowIds.length);
+  let next = 0;
+  let done = 0;
+  const fetcher = async () => {
+    for (let i = next++; i < workflowIds.length; i = next++) {
+      const workflowId = workflowIds[i]!;
+      cases[i] = { workflowId, runs: await fetchRuns(client, workflowId) };
+      options.onCase?.(++done, workflowIds.length, workflowId);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(EXPORT_FETCHES, workflowIds.length) }, fetcher));
   return buildBundle(cases, { ...options, workflowCodeSha256 });
 }
 
