@@ -4,12 +4,15 @@
 // another worker process, sends it again with the same Message-ID, subject and text (many mail
 // clients show it once), and the case records the reminder once.
 import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCase, recordEvent } from '../../client/cases.js';
 import { addDays } from '../../workflows/calendar/index.js';
 import { entries, mailsOf, taskMessageId } from '../setup/case-story.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from '../setup/case-world.js';
-import { timeSkippingAddress } from '../setup/temporal.js';
+import { timeSkippingAddress, workflowBundle } from '../setup/temporal.js';
 import { exited, startWorkerProcess } from '../setup/worker-process.js';
 
 const fixture = new URL('../fixtures/notify-crash-worker.mjs', import.meta.url).pathname;
@@ -18,8 +21,12 @@ const startWorker = (env: Record<string, string>) => startWorkerProcess(fixture,
 describe('delivery through a worker crash', () => {
   let world: CaseWorld;
   const children: ChildProcess[] = [];
+  let bundleFile: string;
   beforeAll(async () => {
     world = await startCaseWorld();
+    // Bundled once, here: two worker processes that each bundle would spend most of the test on it.
+    bundleFile = join(await mkdtemp(join(tmpdir(), 'crash-bundle-')), 'workflows.js');
+    await writeFile(bundleFile, (await workflowBundle()).code);
   });
   afterAll(async () => {
     await world?.close();
@@ -39,6 +46,7 @@ describe('delivery through a worker crash', () => {
         TEMPORAL_TASK_QUEUE: taskQueue,
         SMTP_URL: world.sink.url,
         LOG_LEVEL: 'warn',
+        WORKFLOW_BUNDLE: bundleFile,
       };
       const first = startWorker({ ...env, PAUSE_AFTER_ACCEPT_MS: '600000' });
       children.push(first.child);
