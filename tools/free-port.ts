@@ -1,5 +1,6 @@
-// A free TCP port on loopback, for a server started on it next (the tests, the dev inbox, the history generator).
-import { createServer } from 'node:net';
+// Ports on loopback: a free one for a server started on it next (the tests, the dev inbox, the history
+// generator), and whether one is taken (the dev server and the cluster check theirs before starting).
+import { createConnection, createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -7,4 +8,16 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** Whether something answers on this loopback port. */
+export function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

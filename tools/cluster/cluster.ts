@@ -3,7 +3,7 @@
 // service instances, the mail catcher and the Web UI; the cluster tier of the tests
 // (test/cluster/) starts this part and its own workers, and restarts the server and PostgreSQL
 // under running cases.
-import { createConnection } from 'node:net';
+import { portInUse } from '../free-port.js';
 import { join } from 'node:path';
 import { ensureClusterBinaries, type ClusterBinaries } from './binaries.js';
 import { startPostgres, type Postgres } from './postgres.js';
@@ -40,17 +40,6 @@ export interface Cluster {
 
 /** The local role the server logs in as: on loopback only, in a data folder that is ours. */
 const DB = { user: 'temporal', password: 'temporal' };
-
-function portInUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const log = options.log ?? (() => {});
