@@ -12,6 +12,7 @@ import { runCli } from './setup/run-cli.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const operations = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
+const webhooks = readFileSync(new URL('../docs/webhooks.md', import.meta.url), 'utf8');
 
 describe('README', () => {
   it('documents every configuration variable in the table of docs/operations.md', () => {
@@ -26,9 +27,9 @@ describe('README', () => {
     expect(commands.filter((c) => !readme.includes(`poortwachter ${c}`))).toEqual([]);
   });
 
-  it('has a webhook receiver that takes what the worker sends, and refuses a forged or replayed one', async () => {
-    const example = /```js\n(import \{ createHmac[\s\S]*?)```/.exec(readme)?.[1];
-    expect(example, 'the receiver example in the README').toBeDefined();
+  it('has a webhook receiver (docs/webhooks.md) that takes what the worker sends, and refuses a forged or replayed one', async () => {
+    const example = /```js\n(import \{ createHmac[\s\S]*?)```/.exec(webhooks)?.[1];
+    expect(example, 'the receiver example in docs/webhooks.md').toBeDefined();
     const file = join(mkdtempSync(join(tmpdir(), 'receiver-')), 'receiver.mjs');
     writeFileSync(file, example!);
     const port = await freePort();
