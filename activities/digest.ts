@@ -6,6 +6,11 @@
 // It reads the summaries the cases keep in their memo (case-summary.ts, version 2), which the list
 // of open cases returns: one visibility call per casemanager, never a query per case. Only a case
 // whose summary is from before version 2 (until its next round) is read with a query.
+//
+// Finding the casemanagers reads every open case of the deployment (tens of thousands), so it goes
+// page by page and heartbeats after each page the next page's token and the addresses found so far.
+// An attempt that fails (a worker crash, a timeout) leaves that heartbeat to the next one, which goes
+// on from that page instead of from the first.
 import { Context } from '@temporalio/activity';
 import { amsterdamDate } from '../workflows/calendar/amsterdam-time.js';
 import { addWorkingDays, compareDates, getRuleset, type IsoDate, type RulesetId } from '../workflows/calendar/index.js';
@@ -24,12 +29,24 @@ export interface OpenCase {
   summary?: CaseSummary;
 }
 
+/** One page of the open cases, and the token of the next page (absent after the last). */
+export interface OpenCasesPage {
+  cases: OpenCase[];
+  nextPageToken?: string;
+}
+
 export interface CaseReader {
   /**
    * The open cases of this deployment, from visibility (no case is read), optionally only those with
    * one of these CasemanagerIds; with the casemanager's address when the case's summary names it.
    */
   openCases(casemanagerIds?: string[]): Promise<OpenCase[]>;
+  /**
+   * One page of that list: the first, or the one `pageToken` (an earlier page's `nextPageToken`)
+   * points at. The token holds the server's position in the list, not a cursor it keeps, so a later
+   * attempt of the activity can still use it.
+   */
+  openCasesPage(casemanagerIds: string[] | undefined, pageToken?: string): Promise<OpenCasesPage>;
   /** Every CasemanagerId a casemanager's cases may carry, the keyed one first (runtime/search-keys.ts). */
   casemanagerIds(email: string): string[];
   /** One case's record judged on `asOf`; undefined when there is no such case (any more). */
@@ -40,12 +57,17 @@ function byDue(a: DigestItem, b: DigestItem): number {
   return compareDates(a.task.due, b.task.due) || a.caseId.localeCompare(b.caseId) || a.task.id.localeCompare(b.task.id);
 }
 
-function heartbeat(details: unknown): void {
+/** The activity context, or undefined outside an activity (plain calls from the CLI's --dry-run). */
+function activityContext(): Context | undefined {
   try {
-    Context.current().heartbeat(details);
+    return Context.current();
   } catch {
-    // not inside an activity (plain calls from the CLI's --dry-run)
+    return undefined;
   }
+}
+
+function heartbeat(details: unknown): void {
+  activityContext()?.heartbeat(details);
 }
 
 /** The CasemanagerId values of the open cases, as the digests from before keyed identifiers use them. */
@@ -61,22 +83,96 @@ export async function casemanagerIdsInUse(cases: CaseReader): Promise<string[]> 
  * without one (from before the summary, until its next round) is read.
  */
 export async function digestRecipients(cases: CaseReader, email?: string): Promise<DigestRecipient[]> {
-  const emails = new Set<string>();
-  if (email) emails.add(email);
-  else {
-    for (const [index, c] of (await cases.openCases()).entries()) {
-      heartbeat({ listed: index });
-      const address =
-        c.summary?.casemanager.email ?? (await cases.readCase(c.caseId, amsterdamDate(Date.now())))?.casemanager.email;
-      if (address) emails.add(address);
-    }
-  }
+  const emails = email ? [email] : await casemanagerEmails(cases);
   const byKey = new Map<string, DigestRecipient>();
   for (const address of emails) {
     const ids = cases.casemanagerIds(address);
     byKey.set(ids[0]!, { key: ids[0]!, ids });
   }
   return [...byKey.values()].sort((a, b) => a.key.localeCompare(b.key));
+}
+
+/**
+ * How far the scan for casemanagers got: heartbeated after each page, and read back by the next
+ * attempt. Heartbeat details pass through the data converter, so the codec encrypts the addresses.
+ */
+export interface RecipientScan {
+  /** Where the next page starts; absent once the last page has been read. */
+  pageToken?: string;
+  /** The casemanagers' addresses found so far, sorted, each once. */
+  emails: string[];
+  /** How many cases have been read, for the log. */
+  scanned: number;
+}
+
+/** The addresses of the casemanagers of all open cases, page by page, from where an earlier attempt got. */
+async function casemanagerEmails(cases: CaseReader): Promise<string[]> {
+  const ctx = activityContext();
+  let scan = resumedScan(ctx);
+  const emails = new Set(scan?.emails);
+  // Nothing read yet, or a page still to read.
+  while (!scan || scan.pageToken) {
+    const page = await cases.openCasesPage(undefined, scan?.pageToken).catch((err: unknown) => {
+      // A token the server no longer takes (its visibility store changed since) would fail every
+      // attempt: the scan starts over instead, keeping the addresses found so far.
+      if (!scan?.pageToken || !isInvalidArgument(err)) throw err;
+      ctx?.log.info('digest recipients: the server refused the saved page token; scanning from the first page');
+      return cases.openCasesPage(undefined);
+    });
+    for (const listed of page.cases) {
+      let address = listed.summary?.casemanager.email;
+      if (!address) {
+        // A query takes a while: on a page of such cases, the heartbeat (still the last page's
+        // progress) keeps the attempt from timing out.
+        ctx?.heartbeat(scan);
+        address = (await cases.readCase(listed.caseId, amsterdamDate(Date.now())))?.casemanager.email;
+      }
+      if (address) emails.add(address);
+    }
+    scan = {
+      ...(page.nextPageToken && { pageToken: page.nextPageToken }),
+      emails: [...emails].sort(),
+      scanned: (scan?.scanned ?? 0) + page.cases.length,
+    };
+    ctx?.heartbeat(scan);
+  }
+  return scan.emails;
+}
+
+/** The progress an earlier attempt heartbeated; undefined (start from the first page) without a usable one. */
+function resumedScan(ctx: Context | undefined): RecipientScan | undefined {
+  const details: unknown = ctx?.info.heartbeatDetails;
+  if (details === undefined) return undefined;
+  if (!isRecipientScan(details)) {
+    // An attempt of an older worker (which heartbeated a count) or details damaged otherwise.
+    ctx?.log.info('digest recipients: the last heartbeat holds no scan progress; scanning from the first page');
+    return undefined;
+  }
+  ctx?.log.info('digest recipients: going on from the last heartbeat', {
+    scanned: details.scanned,
+    casemanagers: details.emails.length,
+    lastPageRead: !details.pageToken,
+  });
+  return details;
+}
+
+/** The server's INVALID_ARGUMENT (gRPC status 3), as it answers a page token it cannot read. */
+function isInvalidArgument(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 3;
+}
+
+function isRecipientScan(value: unknown): value is RecipientScan {
+  const v = value as Partial<RecipientScan> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (v.pageToken === undefined || (typeof v.pageToken === 'string' && v.pageToken !== '')) &&
+    Array.isArray(v.emails) &&
+    v.emails.every((e) => typeof e === 'string') &&
+    typeof v.scanned === 'number' &&
+    Number.isInteger(v.scanned) &&
+    v.scanned >= 0
+  );
 }
 
 /**

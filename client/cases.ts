@@ -8,6 +8,9 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import { decodeMapFromPayloads } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
+import type { temporal } from '@temporalio/proto';
 import {
   caseQuery,
   recordEventUpdate,
@@ -328,26 +331,71 @@ export interface ListedCase {
   summary?: CaseSummary;
 }
 
+/** One page of open cases, and the token of the next page (absent after the last). */
+export interface ListedCasesPage {
+  cases: ListedCase[];
+  nextPageToken?: string;
+}
+
+export interface CaseReaderOptions {
+  /** Cases per visibility call (default 1,000, the server's usual maximum). */
+  pageSize?: number;
+}
+
 /**
  * What the daily digest reads (activities/digest.ts, CaseReader), over this library: the open cases
  * of this deployment (those on its task queue), from visibility, and each one's record.
  */
-export function caseReader({ client, taskQueue }: CaseClientOptions) {
+export function caseReader({ client, taskQueue }: CaseClientOptions, { pageSize = 1000 }: CaseReaderOptions = {}) {
   const keys = keysOf(client);
+  const { namespace, loadedDataConverter } = client.options;
+
+  /**
+   * One page, called directly: `client.workflow.list` hides the page token, and the digest keeps it in
+   * its heartbeat to go on from there (base64, as heartbeat details are JSON).
+   */
+  async function openCasesPage(ids: string[] | undefined, pageToken?: string): Promise<ListedCasesPage> {
+    const filter: CaseListFilter = { status: 'open', ...(ids && { casemanagerIds: ids }) };
+    const response = await client.workflowService.listWorkflowExecutions({
+      namespace,
+      query: `${listQuery(filter, keys)} AND TaskQueue = ${quote(taskQueue)}`,
+      pageSize,
+      ...(pageToken && { nextPageToken: Buffer.from(pageToken, 'base64') }),
+    });
+    const next = response.nextPageToken;
+    return {
+      cases: await Promise.all(response.executions.map(listedCase)),
+      ...(next && next.length > 0 && { nextPageToken: Buffer.from(next).toString('base64') }),
+    };
+  }
+
+  /** A listed execution, its memo decoded (decrypted) by the client's data converter as `client.workflow.list` does. */
+  async function listedCase(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo): Promise<ListedCase> {
+    const workflowId = raw.execution?.workflowId ?? '';
+    const memo = await decodeMapFromPayloads(loadedDataConverter, raw.memo?.fields, {
+      type: 'workflow',
+      namespace,
+      workflowId,
+    });
+    const summary = memo?.[SUMMARY_MEMO] as CaseSummary | undefined;
+    const id = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields).get(CASEMANAGER_ID);
+    return {
+      caseId: workflowId.replace(/^case-/, ''),
+      ...(id && { casemanagerId: id }),
+      ...(summary && { summary }),
+    };
+  }
+
   return {
+    openCasesPage,
     async openCases(ids?: string[]): Promise<ListedCase[]> {
-      const filter: CaseListFilter = { status: 'open', ...(ids && { casemanagerIds: ids }) };
-      const query = `${listQuery(filter, keys)} AND TaskQueue = ${quote(taskQueue)}`;
       const out: ListedCase[] = [];
-      for await (const execution of client.workflow.list({ query })) {
-        const summary = execution.memo?.[SUMMARY_MEMO] as CaseSummary | undefined;
-        const id = execution.typedSearchAttributes.get(CASEMANAGER_ID);
-        out.push({
-          caseId: execution.workflowId.replace(/^case-/, ''),
-          ...(id && { casemanagerId: id }),
-          ...(summary && { summary }),
-        });
-      }
+      let pageToken: string | undefined;
+      do {
+        const page = await openCasesPage(ids, pageToken);
+        out.push(...page.cases);
+        pageToken = page.nextPageToken;
+      } while (pageToken);
       return out;
     },
     casemanagerIds(email: string): string[] {

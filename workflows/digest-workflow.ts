@@ -24,13 +24,22 @@ import { legacyCasemanagerKey } from './case-model.js';
 import { shownToAll } from './failure-converter.js';
 import { isNotEncrypted, NOT_ENCRYPTED_MESSAGE } from './not-encrypted.js';
 
-const { digestRecipients, casemanagerRecipients, collectDigests, collectCasemanagerDigest } =
-  proxyActivities<Activities>({
-    // Reading every open case takes a while on a large arbodienst; the activity heartbeats per case.
-    startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: '2 minutes',
-    retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 10 },
-  });
+const { digestRecipients, collectDigests, collectCasemanagerDigest } = proxyActivities<Activities>({
+  // Reading every open case takes a while on a large arbodienst; the activity heartbeats per case.
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 10 },
+});
+
+const { casemanagerRecipients } = proxyActivities<Activities>({
+  // It reads every open case page by page (a page takes seconds) and the next attempt goes on from
+  // the page of the last heartbeat: an attempt is cut off after a few minutes instead of running on
+  // for half an hour, and what it read is not lost. A heartbeat reaches the server at most once a
+  // minute (the worker throttles them), so an attempt loses at most that minute.
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
+});
 
 const { sendDigest } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
