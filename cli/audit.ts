@@ -1,17 +1,22 @@
 // `poortwachter audit export|verify|report|keygen`: tamper-evident bundles of case histories, their
 // verification (digests, signature, replay against the current workflow code) and an HTML report;
 // bundles sealed for one auditor (`export --for`), which they verify and read with their own key.
-import { chmod, open, readFile, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { PayloadCodec } from '@temporalio/common';
-import { pino } from 'pino';
-import { exportBundle, generateSigningKeys, holdsEncryptedPayloads, serializeBundle } from '../client/audit/bundle.js';
+import { generateSigningKeys, holdsEncryptedPayloads, writeBundle, type LineSink } from '../client/audit/bundle.js';
+import { openBundle } from '../client/audit/bundle-reader.js';
 import { renderReport } from '../client/audit/report.js';
 import { onTime } from '../client/audit/history.js';
 import { auditorPublicKey, generateAuditorKeys, SealKeyError } from '../client/audit/seal.js';
 import {
   BundleFormatError,
-  parseBundle,
   verifyBundle,
+  type CaseCheck,
   type VerifyOptions,
   type VerifyReport,
 } from '../client/audit/verify.js';
@@ -19,9 +24,7 @@ import { caseIdSchema, caseWorkflowId } from '../workflows/case-model.js';
 import { casemanagerIds, searchKeysOf, type SearchKeys } from '../runtime/search-keys.js';
 import { addDays, givenDateProblem } from '../workflows/calendar/index.js';
 import { EncryptionCodec, KeyringError, keyringSource, loadKeyring } from '../runtime/codec.js';
-import { ConfigError, loadConfig, type Config } from '../runtime/config.js';
-import { createLogger } from '../runtime/logger.js';
-import { installRuntime } from '../runtime/sdk-runtime.js';
+import { ConfigError, loadConfig } from '../runtime/config.js';
 import { withClient } from './connect.js';
 import { CliError, EXIT_FAILURE, EXIT_OK, type Io } from './io.js';
 import { AUDITOR_KEY_ENV, PUBLIC_KEY_ENV, runCommand, SIGNING_KEY_ENV } from './program.js';
@@ -70,6 +73,43 @@ export async function writePrivateFile(path: string, text: string, what: string)
     }
   } catch (err) {
     throw new CliError(`cannot write ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+/**
+ * Writes a bundle line by line to `<out>.part` and renames it to `out` when it is complete, so that
+ * an export that fails leaves no bundle that looks whole. Only its owner reads it (mode 0600, set
+ * before the first line): besides the payloads, a history holds in the clear its case's id and when
+ * each thing happened to it (a sick person's record), and a bundle that is not sealed opens with the
+ * installation's keys.
+ */
+async function writeBundleFile<T>(out: string, write: (sink: LineSink) => Promise<T>): Promise<T> {
+  const part = `${out}.part`;
+  const stream = createWriteStream(part, { mode: 0o600 });
+  let failed: Error | undefined;
+  stream.on('error', (err) => (failed ??= err));
+  const sink: LineSink = {
+    async write(line) {
+      if (failed) throw failed;
+      if (!stream.write(`${line}\n`)) await once(stream, 'drain');
+    },
+  };
+  try {
+    await once(stream, 'open');
+    await chmod(part, 0o600);
+    const result = await write(sink);
+    stream.end();
+    await once(stream, 'finish');
+    if (failed) throw failed;
+    await rename(part, out);
+    return result;
+  } catch (err) {
+    stream.destroy();
+    await rm(part, { force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code && typeof code === 'string' && /^E[A-Z]+$/.test(code))
+      throw new CliError(`cannot write the bundle ${out}: ${code}`);
+    throw err;
   }
 }
 
@@ -168,16 +208,19 @@ export async function auditExport(caseIds: string[], values: ExportOptions, io: 
     }
     const codecs = client.options.loadedDataConverter.payloadCodecs;
     try {
-      return await exportBundle(client, workflowIds, {
-        ...(signingKeyPem && { signingKeyPem }),
-        ...(sealForPem && { sealForPem }),
-        decode: { payloadCodecs: codecs },
-        onCase: (done, total) => {
-          const width = 30;
-          const filled = Math.round((done / Math.max(total, 1)) * width);
-          io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-        },
-      });
+      // Written line by line as the histories come: any number of cases in bounded memory.
+      return await writeBundleFile(out, (sink) =>
+        writeBundle(client, workflowIds, sink, {
+          ...(signingKeyPem && { signingKeyPem }),
+          ...(sealForPem && { sealForPem }),
+          decode: { payloadCodecs: codecs },
+          onCase: (done, total) => {
+            const width = 30;
+            const filled = Math.round((done / Math.max(total, 1)) * width);
+            io.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+          },
+        }),
+      );
     } catch (err) {
       const e = err as Error;
       // A payload this installation's keys do not open: a sealed bundle would not be readable.
@@ -190,10 +233,6 @@ export async function auditExport(caseIds: string[], values: ExportOptions, io: 
     }
   });
   io.stderr.write('\n');
-  // Only its owner reads it: besides the payloads, a history holds in the clear its case's id and
-  // when each thing happened to it (a sick person's record), and a bundle that is not sealed opens
-  // with the installation's keys.
-  await writePrivateFile(out, serializeBundle(bundle), 'the bundle');
   const runs = bundle.manifest.cases.reduce((s, c) => s + c.runs.length, 0);
   const sealed = bundle.manifest.sealed;
   io.stdout.write(
@@ -211,29 +250,44 @@ export interface VerifyFlags {
   publicKey?: string;
   /** The auditor's X25519 private key (PEM file) that opens a sealed bundle. */
   auditorKey?: string;
+  /** Histories replayed at once (default: the machine's cores). */
+  threads?: string;
+}
+
+/** --threads: a whole number from 1 to 64. */
+function replayThreads(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 64) throw new CliError(`--threads: ${value} is not a whole number from 1 to 64`);
+  return n;
 }
 
 /** The SDK's log levels for the replay: LOG_LEVEL may ask for more detail or for less, never INFO. */
 const SDK_LEVELS: readonly string[] = ['trace', 'debug', 'error', 'fatal', 'silent'];
 
-async function verifyFile(path: string, flags: VerifyFlags, codecs: Codecs): Promise<VerifyReport> {
-  const text = await readText(path, 'bundle');
+async function verifyFile(
+  path: string,
+  flags: VerifyFlags,
+  codecs: Codecs,
+  onCase?: VerifyOptions['onCase'],
+): Promise<VerifyReport> {
   const trustedPublicKeyPem = await keyFrom(flags.publicKey, 'public key');
   // The variable is read here too, so that it opens a bundle wherever the option is not declared.
   const auditorKeyPath = flags.auditorKey ?? process.env[AUDITOR_KEY_ENV];
   const auditorPrivateKeyPem = await keyFrom(auditorKeyPath, 'auditor key');
-  let sealed: boolean;
-  let histories: unknown;
-  try {
-    const bundle = parseBundle(text, path);
-    sealed = bundle.manifest.sealed !== undefined;
-    histories = bundle.histories;
-  } catch (err) {
+  const threads = replayThreads(flags.threads);
+  const options: VerifyOptions = {
+    ...(trustedPublicKeyPem && { trustedPublicKeyPem }),
+    ...(onCase && { onCase }),
+    ...(threads && { replayThreads: threads }),
+  };
+  const bundle = await openBundle({ path }, path).catch((err: unknown) => {
     if (err instanceof BundleFormatError) throw new CliError(err.message);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code) throw new CliError(`cannot read bundle ${path}: ${code}`);
     throw err;
-  }
-  const options: VerifyOptions = { ...(trustedPublicKeyPem && { trustedPublicKeyPem }) };
-  if (sealed) {
+  });
+  if (bundle.manifest.sealed !== undefined) {
     // Its payloads are decrypted inside the seal: the installation's keys are neither needed nor asked for.
     if (auditorPrivateKeyPem) options.auditorPrivateKeyPem = auditorPrivateKeyPem;
   } else {
@@ -242,27 +296,24 @@ async function verifyFile(path: string, flags: VerifyFlags, codecs: Codecs): Pro
       options.payloadCodecs = await codecs();
     } catch (err) {
       if (!(err instanceof NoPayloadKeysError)) throw err;
-      // Without keys, what needs none is still checked; encrypted content is reported as not read.
-      if (holdsEncryptedPayloads(histories)) options.readContent = false;
+      // Without keys, what needs none is still checked; encrypted content (as the first history's
+      // is, in a bundle of an installation with keys) is reported as not read.
+      for await (const record of bundle.records()) {
+        if (holdsEncryptedPayloads(record.stored?.history)) options.readContent = false;
+        break;
+      }
     }
   }
-  // The replay runs a worker that logs its life-cycle at INFO ("Worker state changed", 25 lines on
-  // standard error, which a terminal shows before the result): not the auditor's business. The SDK
-  // logs warnings and errors only, on standard error, unless LOG_LEVEL asks for debug or trace.
-  // Installed only when a replay runs: the replay's worker shuts the Runtime down when it is done.
+  // The replay's workers log their life-cycle at INFO ("Worker state changed", 25 lines on standard
+  // error, which a terminal shows before the result): not the auditor's business. The SDK logs
+  // warnings and errors only, on standard error, unless LOG_LEVEL asks for debug or trace.
   const requested = process.env.LOG_LEVEL ?? '';
-  options.beforeReplay = () =>
-    installRuntime(
-      createLogger(
-        { logLevel: (SDK_LEVELS.includes(requested) ? requested : 'warn') as Config['logLevel'], logFormat: 'json' },
-        'poortwachter-audit',
-        pino.destination(2),
-      ),
-    );
+  options.replayLogLevel = SDK_LEVELS.includes(requested) ? requested : 'warn';
   try {
-    return await verifyBundle(text, options);
+    return await verifyBundle({ path }, options);
   } catch (err) {
     if (err instanceof SealKeyError) throw new CliError(`the auditor key ${auditorKeyPath} ${err.message}`);
+    if (err instanceof BundleFormatError) throw new CliError(err.message);
     throw err;
   }
 }
@@ -293,6 +344,12 @@ function contentLine(report: VerifyReport): string | undefined {
 const exitFor = (report: VerifyReport) => (report.verdict === 'proven' ? EXIT_OK : EXIT_FAILURE);
 
 export function formatVerifyReport(report: VerifyReport): string {
+  const read = report.content.state === 'read';
+  return formatSummary(report) + report.cases.map((c) => formatCase(c, read)).join('');
+}
+
+/** The bundle's verdict, signature, workflow code and problems: what comes first. */
+function formatSummary(report: VerifyReport): string {
   const lines: string[] = [];
   const s = report.signature;
   lines.push(
@@ -306,16 +363,19 @@ export function formatVerifyReport(report: VerifyReport): string {
   );
   const content = contentLine(report);
   if (content) lines.push(content);
-  const read = report.content.state === 'read';
   for (const p of report.problems) lines.push(`  problem: ${p}`);
-  for (const c of report.cases) {
-    lines.push('');
-    lines.push(
-      `case ${c.caseId} (${c.workflowId}): ${c.intact ? 'intact' : 'NOT INTACT'}, ${!read ? 'content not read' : c.replaysCleanly ? 'replays cleanly' : 'DOES NOT REPLAY CLEANLY'}, ${c.runs.length} run(s)`,
-    );
-    for (const p of c.problems) lines.push(`  problem: ${p}`);
-    const d = c.derived;
-    if (!d) continue;
+  return `${lines.join('\n')}\n`;
+}
+
+/** One case: its checks and, when its histories were read, its timeline. */
+function formatCase(c: CaseCheck, read: boolean): string {
+  const lines: string[] = [''];
+  lines.push(
+    `case ${c.caseId} (${c.workflowId}): ${c.intact ? 'intact' : 'NOT INTACT'}, ${!read ? 'content not read' : c.replaysCleanly ? 'replays cleanly' : 'DOES NOT REPLAY CLEANLY'}, ${c.runs.length} run(s)`,
+  );
+  for (const p of c.problems) lines.push(`  problem: ${p}`);
+  const d = c.derived;
+  if (d) {
     lines.push(
       `  status ${d.status}${d.closedReason ? ` (${d.closedReason})` : ''}; first sick day ${d.firstSickDay}; waiting time ends ${d.calendar.waitingTimeEnds}; judged on ${d.asOf}`,
     );
@@ -338,15 +398,48 @@ export function formatVerifyReport(report: VerifyReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * Verifies a bundle and writes what it found: the verdict first, then every case. The cases are
+ * written to a private temporary file as they are verified (a bundle of 50,000 cases does not fit
+ * in memory with its timelines) and copied after the verdict, which is known only at the end.
+ */
 export async function auditVerify(
   bundle: string,
   values: VerifyFlags & { json?: boolean },
   io: Io,
   codecs: Codecs,
 ): Promise<number> {
-  const report = await verifyFile(bundle, values, codecs);
-  io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report));
-  return exitFor(report);
+  const dir = await mkdtemp(join(tmpdir(), 'poortwachter-verify-'));
+  const spool = join(dir, 'cases');
+  const out = createWriteStream(spool, { mode: 0o600 });
+  const spoolError = new Promise<never>((_, reject) => out.once('error', reject));
+  spoolError.catch(() => {});
+  try {
+    let first = true;
+    const report = await verifyFile(bundle, values, codecs, async (check, content) => {
+      const text = values.json
+        ? `${first ? '' : ',\n'}${JSON.stringify(check, null, 2).replace(/^/gm, '    ')}`
+        : formatCase(check, content.state === 'read');
+      first = false;
+      if (!out.write(text)) await Promise.race([once(out, 'drain'), spoolError]);
+    });
+    out.end();
+    await Promise.race([once(out, 'finish'), spoolError]);
+    if (values.json) {
+      const { cases: _cases, ...summary } = report;
+      const head = JSON.stringify(summary, null, 2).replace(/\n}$/, ',\n  "cases": [\n');
+      io.stdout.write(head);
+      await pipeline(createReadStream(spool), io.stdout, { end: false });
+      io.stdout.write(`${first ? '' : '\n'}  ]\n}\n`);
+    } else {
+      io.stdout.write(formatSummary(report));
+      await pipeline(createReadStream(spool), io.stdout, { end: false });
+    }
+    return exitFor(report);
+  } finally {
+    out.destroy();
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 export async function auditReport(

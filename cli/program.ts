@@ -372,7 +372,8 @@ function buildProgram(state: RunState): Command {
           "the auditor's X25519 private key (PEM) that opens a sealed bundle",
         ).env(AUDITOR_KEY_ENV),
       )
-      .option('--json', 'print the verification report as JSON'),
+      .option('--json', 'print the verification report as JSON')
+      .option('--threads <n>', "histories replayed at once, one thread each (default: the machine's cores)"),
     async (c) => (await import('./audit.js')).auditVerify(c.processedArgs[0] as string, c.opts(), io, await codecs()),
   );
 

@@ -75,6 +75,7 @@ import { AccessTokens, type TokenSettings } from './tokens.js';
 import {
   apiEventSchema,
   asOfQuerySchema,
+  AUDIT_BUNDLE_TYPE,
   auditBundleSchema,
   auditRequestSchema,
   calendarSchema,
@@ -401,7 +402,10 @@ function routes(r: ZodApp, deps: ServiceDeps, door: Door): void {
           'the service has a signing key. The answer is the bundle file itself, byte for byte: save it and check it ' +
           'with `poortwachter audit verify`.',
         body: auditRequestSchema,
-        response: { 200: auditBundleSchema, ...problemResponses([400, 401, 403, 404, 429]) },
+        response: {
+          200: { description: 'the bundle', content: { [AUDIT_BUNDLE_TYPE]: { schema: auditBundleSchema } } },
+          ...problemResponses([400, 401, 403, 404, 429]),
+        },
       },
     },
     async (request, reply) => {
@@ -412,7 +416,7 @@ function routes(r: ZodApp, deps: ServiceDeps, door: Door): void {
         if (notVisible(request.identity, partiesOf(view))) throw unknownCase(caseId);
       }
       // As text: the bundle's canonical form is what its digests and signature are checked against.
-      return reply.type('application/json').send((await bundleOf(deps, caseIds)) as never);
+      return reply.type(AUDIT_BUNDLE_TYPE).send((await bundleOf(deps, caseIds)) as never);
     },
   );
 

@@ -168,13 +168,14 @@ export const auditRequestSchema = z.strictObject({
 });
 
 export const auditBundleSchema = z
-  .looseObject({
-    manifest: z.looseObject({ format: z.string(), exportedAt: z.string(), sha256: z.string() }),
-    manifestSha256: z.string(),
-    signature: z.looseObject({ algorithm: z.literal('Ed25519'), fingerprint: z.string() }).optional(),
-    histories: z.array(z.looseObject({ workflowId: z.string(), runId: z.string() })),
-  })
-  .describe('the audit bundle (format poortwachter-audit-bundle/1), as `poortwachter audit export` writes it');
+  .string()
+  .describe(
+    'the audit bundle (format poortwachter-audit-bundle/2) as `poortwachter audit export` writes it: JSON lines, ' +
+      'a line with the format, a line per history, the manifest, and a last line with its digest and signature',
+  );
+
+/** The media type of an audit bundle: one JSON value per line. */
+export const AUDIT_BUNDLE_TYPE = 'application/x-ndjson';
 
 /** GET /auth/me: the logged-in person. */
 export const meSchema = z.strictObject({

@@ -22,6 +22,7 @@ import {
   type AuditBundle,
 } from '../client/audit/bundle.js';
 import { verifyBundle } from '../client/audit/verify.js';
+import { parseBundleText } from './setup/audit-bundle.js';
 import { createAuditCommand } from '../cli/audit.js';
 
 const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
@@ -45,7 +46,7 @@ describe('the manifest claims, against the histories', () => {
    * the digest over all cases, the manifest's digest, and a new signature with the trusted key.
    */
   function forged(change: (b: AuditBundle) => void): string {
-    const b = JSON.parse(serializeBundle(original)) as AuditBundle;
+    const b = parseBundleText(serializeBundle(original));
     change(b);
     for (const c of b.manifest.cases) c.sha256 = casesDigest(c.runs);
     b.manifest.sha256 = wholeDigest(b.manifest.cases);

@@ -14,12 +14,14 @@ import {
   canonical,
   casesDigest,
   sha256,
+  historyLine,
   serializeBundle,
   signManifest,
   wholeDigest,
   type AuditBundle,
 } from '../client/audit/bundle.js';
 import { verifyBundle } from '../client/audit/verify.js';
+import { parseBundleText } from './setup/audit-bundle.js';
 import {
   AUDITOR_KEY_ENV,
   auditExport,
@@ -115,8 +117,8 @@ describe('bundles sealed for an auditor', () => {
   it('export --for: nothing of the cases readable in the file, written for its owner only', async () => {
     expect(await mode(file('sealed.json'))).toBe(0o600);
     for (const text of PERSONAL) expect(sealedText).not.toContain(text);
-    const bundle = JSON.parse(sealedText) as AuditBundle;
-    expect(bundle.manifest.format).toBe('poortwachter-sealed-audit-bundle/1');
+    const bundle = parseBundleText(sealedText);
+    expect(bundle.manifest.format).toBe('poortwachter-sealed-audit-bundle/2');
     expect(bundle.histories.map((h) => Object.keys(h).sort())).toEqual([
       ['runId', 'sealed', 'workflowId'],
       ['runId', 'sealed', 'workflowId'],
@@ -140,7 +142,7 @@ describe('bundles sealed for an auditor', () => {
     const tampered = file('tampered-sealed.json');
     await writeFile(
       tampered,
-      sealedText.replace(/"sealed": "(.)/, (_m, c: string) => `"sealed": "${c === 'A' ? 'B' : 'A'}`),
+      sealedText.replace(/"sealed":"(.)/, (_m, c: string) => `"sealed":"${c === 'A' ? 'B' : 'A'}`),
     );
     const broken = capture();
     expect(await auditVerify(tampered, {}, broken.io, noPayloadKeys)).toBe(1);
@@ -202,7 +204,7 @@ describe('bundles sealed for an auditor', () => {
     /** The bundle with its digests recomputed and signed again with the exporter's own key. */
     const reSigned = (b: AuditBundle) => {
       for (const c of b.manifest.cases) {
-        for (const r of c.runs) r.sha256 = sha256(b.histories.find((h) => h.runId === r.runId)!.sealed!);
+        for (const r of c.runs) r.sha256 = sha256(historyLine(b.histories.find((h) => h.runId === r.runId)!));
         c.sha256 = casesDigest(c.runs);
       }
       b.manifest.sha256 = wholeDigest(b.manifest.cases);
@@ -213,7 +215,7 @@ describe('bundles sealed for an auditor', () => {
     const check = async (text: string) =>
       verifyBundle(text, { auditorPrivateKeyPem, trustedPublicKeyPem, replay: false });
 
-    const swapped = JSON.parse(sealedText) as AuditBundle;
+    const swapped = parseBundleText(sealedText);
     const [a, b] = swapped.histories;
     [a!.sealed, b!.sealed] = [b!.sealed, a!.sealed];
     const moved = await check(reSigned(swapped));
@@ -230,14 +232,14 @@ describe('bundles sealed for an auditor', () => {
 
     // The same case's history from a second export: sealed with another ephemeral key.
     expect(await auditExport([A], { out: file('second.json'), for: file('auditor.pub.pem') }, capture().io)).toBe(0);
-    const second = JSON.parse(await readFile(file('second.json'), 'utf8')) as AuditBundle;
-    const spliced = JSON.parse(sealedText) as AuditBundle;
+    const second = parseBundleText(await readFile(file('second.json'), 'utf8'));
+    const spliced = parseBundleText(sealedText);
     spliced.histories[0]!.sealed = second.histories[0]!.sealed;
     const foreign = await check(reSigned(spliced));
     expect(foreign.verdict).toBe('failed');
     expect(foreign.cases[0]!.problems).toEqual([expect.stringMatching(/is sealed, but it does not open/)]);
     // A made-up ephemeral key that agrees on no secret with any key (a low-order point): failed, in words.
-    const lowOrder = JSON.parse(sealedText) as AuditBundle;
+    const lowOrder = parseBundleText(sealedText);
     lowOrder.manifest.sealed!.ephemeralPublicKey = Buffer.alloc(32).toString('base64');
     const unusable = await check(reSigned(lowOrder));
     expect(unusable.verdict).toBe('failed');

@@ -19,6 +19,7 @@ import {
   serializeBundle,
   sha256,
   canonical,
+  historyLine,
   workflowCodeIdentity,
   type AuditBundle,
 } from '../client/audit/bundle.js';
@@ -31,6 +32,7 @@ import { caseWorkflowId } from '../workflows/case-model.js';
 import type { CaseView } from '../workflows/case-api.js';
 import { sampleCase, startCaseWorld, type CaseWorld } from './setup/case-world.js';
 import { testDataConverter, workflowBundle } from './setup/temporal.js';
+import { parseBundleText } from './setup/audit-bundle.js';
 import { EncryptionCodec, parseKeyring } from '../runtime/codec.js';
 
 const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
@@ -53,7 +55,7 @@ const committed = [...runsByCase].map(([name, files]) => ({
 }));
 
 /** A payload's data (base64) in a stored history. */
-const PAYLOAD = '"data": "';
+const PAYLOAD = '"data":"';
 
 /** As the audit commands read: the test keys, and the committed histories (never encrypted) as they are. */
 const codecs = () => [new EncryptionCodec(parseKeyring(inject('codecKeys'), 'test keys'), 'pass')];
@@ -102,7 +104,7 @@ describe('audit bundles of the committed histories', () => {
 
   it('writes a manifest with digests of each history and of the whole', () => {
     const m = bundle.manifest;
-    expect(m.format).toBe('poortwachter-audit-bundle/1');
+    expect(m.format).toBe('poortwachter-audit-bundle/2');
     expect(m.project).toEqual({ name: 'poortwachter', version: expect.any(String) });
     expect(m.workflowCode.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(m.cases.map((c) => c.caseId)).toContain('guard-loonsanctie');
@@ -110,7 +112,7 @@ describe('audit bundles of the committed histories', () => {
       expect(c.workflowType).toBe('caseWorkflow');
       expect(c.ruleset).toBe('wvp-2026');
       const stored = bundle.histories.find((h) => h.runId === c.runs[0]!.runId)!;
-      expect(c.runs[0]!.sha256).toBe(sha256(canonical(stored.history)));
+      expect(c.runs[0]!.sha256).toBe(sha256(historyLine(stored)));
     }
     expect(bundle.manifestSha256).toBe(sha256(canonical(m)));
   });
@@ -190,9 +192,8 @@ describe('audit bundles of the committed histories', () => {
   });
 
   it('fails when one byte of a history changes, naming the history', async () => {
-    const start = text.indexOf('"histories"');
     const second = bundle.histories[1]!;
-    const at = text.indexOf(`"runId": "${second.runId}"`, start);
+    const at = text.indexOf(`"runId":"${second.runId}"`);
     const tampered = changeByte(text, PAYLOAD, at);
     const report = await verifyBundle(tampered, { replay: false });
     expect(report.ok).toBe(false);
@@ -203,11 +204,11 @@ describe('audit bundles of the committed histories', () => {
   });
 
   it('fails when the manifest or only whitespace changes', async () => {
-    const manifestTampered = text.replace(/"events": (\d)/, (_m, d: string) => `"events": ${(Number(d) + 1) % 10}`);
+    const manifestTampered = text.replace(/"events":(\d)/, (_m, d: string) => `"events":${(Number(d) + 1) % 10}`);
     expect((await verifyBundle(manifestTampered, { replay: false })).problems).toContain(
       'the manifest does not match its digest (manifestSha256): the manifest was changed',
     );
-    const spaced = text.replace('{\n  "manifest"', '{\n \t"manifest"');
+    const spaced = text.replace('{"manifest":', '{ "manifest":');
     const report = await verifyBundle(spaced, { replay: false });
     expect(report.ok).toBe(false);
     expect(report.problems[0]).toContain('not in the canonical form');
@@ -226,7 +227,7 @@ describe('audit bundles of the committed histories', () => {
     expect(wrong.ok).toBe(false);
     expect(wrong.problems).toContain('signature: the manifest is not signed by the trusted public key');
     // Someone changes the export time and recomputes the digests: only the signature notices.
-    const parsed = JSON.parse(signed) as AuditBundle;
+    const parsed = parseBundleText(signed);
     parsed.manifest.exportedAt = '2020-01-01T00:00:00.000Z';
     parsed.manifestSha256 = sha256(canonical(parsed.manifest));
     const forged = await verifyBundle(serializeBundle(parsed), { trustedPublicKeyPem: a.publicKeyPem, replay: false });
@@ -255,7 +256,7 @@ describe('audit bundles of the committed histories', () => {
     }
 
     const bad = join(dir, 'tampered.json');
-    await writeFile(bad, changeByte(text, PAYLOAD, text.indexOf('"histories"')));
+    await writeFile(bad, changeByte(text, PAYLOAD, text.indexOf('"history"')));
     const failed = await runAudit(['verify', bad]);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain(`history 1 of 1 of case ${bundle.manifest.cases[0]!.caseId}`);
@@ -268,7 +269,7 @@ describe('audit bundles of the committed histories', () => {
     await expect(runAudit(['verify', join(dir, 'missing.json')])).rejects.toThrow(/cannot read bundle/);
 
     // Malformed bundles: a clear message and exit 2, never a stack trace.
-    const malformed = JSON.parse(text) as AuditBundle;
+    const malformed = parseBundleText(text);
     (malformed.manifest.cases[0] as unknown as { runs: unknown }).runs = 'alle';
     const notList = join(dir, 'runs.json');
     await writeFile(notList, serializeBundle(malformed));
@@ -280,13 +281,14 @@ describe('audit bundles of the committed histories', () => {
 
   it('refuses a history filed under another case, with digests recomputed', async () => {
     // The history of the loonsanctie case, filed under the label of the samentellen case.
-    const forged = JSON.parse(text) as AuditBundle;
+    const forged = parseBundleText(text);
     const from = forged.manifest.cases.find((c) => c.caseId === 'guard-loonsanctie')!;
     const to = forged.manifest.cases.find((c) => c.caseId === 'guard-samentellen')!;
     const history = forged.histories.find((h) => h.workflowId === from.workflowId)!;
     forged.histories = forged.histories.filter((h) => h.workflowId !== to.workflowId);
-    forged.histories.push({ ...history, workflowId: to.workflowId });
-    to.runs = [{ ...from.runs[0]! }];
+    const moved = { ...history, workflowId: to.workflowId };
+    forged.histories.push(moved);
+    to.runs = [{ ...from.runs[0]!, sha256: sha256(historyLine(moved)) }];
     to.sha256 = casesDigest(to.runs);
     forged.manifest.sha256 = wholeDigest(forged.manifest.cases);
     forged.manifestSha256 = sha256(canonical(forged.manifest));
@@ -295,7 +297,7 @@ describe('audit bundles of the committed histories', () => {
     const check = report.cases.find((c) => c.caseId === 'guard-samentellen')!;
     expect(check.problems).toContain('the history is of case guard-loonsanctie, but labelled case guard-samentellen');
     // And a label whose workflow id is not the case's.
-    const relabelled = JSON.parse(text) as AuditBundle;
+    const relabelled = parseBundleText(text);
     relabelled.manifest.cases[0]!.caseId = 'SEC-1';
     const r2 = await verifyBundle(serializeBundle(relabelled), { replay: false, payloadCodecs: codecs() });
     expect(r2.cases[0]!.problems[0]).toMatch(/^labelled case SEC-1, but its workflow id is case-guard-/);
@@ -335,7 +337,7 @@ describe('audit bundles of the committed histories', () => {
   });
 
   it('renders a report that marks a broken bundle', async () => {
-    const report = await verifyBundle(changeByte(text, PAYLOAD, text.indexOf('"histories"')), {
+    const report = await verifyBundle(changeByte(text, PAYLOAD, text.indexOf('"history"')), {
       replay: false,
     });
     expect(renderReport(report)).toContain('NIET intact');
@@ -483,7 +485,7 @@ describe('audit export --all on the dev server', () => {
     }
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('2/2');
-    const bundle = JSON.parse(await readFile(out, 'utf8')) as AuditBundle;
+    const bundle = parseBundleText(await readFile(out, 'utf8'));
     expect(bundle.manifest.cases.map((c) => c.caseId).sort()).toEqual([`${employer}-A`, `${employer}-B`]);
     await expect(runAudit(['export', '--all', '--closed-from', '2026-13-01', '--out', out])).rejects.toThrow(
       /--closed-from: 2026-13-01 does not exist/,

@@ -453,7 +453,7 @@ describe('the pages: a case, and recording on it', () => {
       form: { _csrf: csrfOf(html) },
     });
     expect(download.status).toBe(200);
-    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="auditbundel-${B}.json"`);
+    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="auditbundel-${B}.jsonl"`);
     const report = await verifyBundle(await download.text(), {
       workflowBundle: await workflowBundle(),
       payloadCodecs: testDataConverter().payloadCodecs ?? [],

@@ -5,8 +5,13 @@
 // - every history has a SHA-256 digest (of its JSON text as stored in the bundle) in the manifest;
 //   each case has a digest over its runs' digests, and the manifest one over all cases ("the whole");
 // - `manifestSha256` is the digest of the manifest itself, so a changed manifest is noticed too;
-// - the bundle is written in one canonical form (JSON, 2-space indent, trailing newline), and
-//   verification refuses a file that is not in it: every changed byte is noticed, also whitespace;
+// - the bundle is written as JSON lines (format /2), so that it is written and read as a stream
+//   at any size: a header line with the format, one line per run's history in the manifest's order,
+//   the manifest, and a last line with the manifest's digest and signature. A history's digest is
+//   over its whole line (its workflow id, run id and history as written), so every changed byte of
+//   a line is noticed, also whitespace; the other lines must be in their canonical (compact) form;
+// - bundles of format /1 (one JSON document, 2-space indent, the digest over each history's compact
+//   JSON) are still verified as they were written;
 // - optionally the manifest is signed with Ed25519. Digests catch corruption; only the signature,
 //   checked against a public key the auditor trusts, catches someone who recomputed the digests.
 //
@@ -40,16 +45,26 @@ import { bundleWorkflows } from '../../runtime/workflow-bundle.js';
 import { continuedFrom, startInput, type DecodeOptions, type History } from './history.js';
 import { Sealer, type SealInfo } from './seal.js';
 
-export const BUNDLE_FORMAT = 'poortwachter-audit-bundle/1';
+export const BUNDLE_FORMAT = 'poortwachter-audit-bundle/2';
 /** A bundle sealed for one auditor: a format of its own, so that an older verifier refuses it in words. */
-export const SEALED_BUNDLE_FORMAT = 'poortwachter-sealed-audit-bundle/1';
+export const SEALED_BUNDLE_FORMAT = 'poortwachter-sealed-audit-bundle/2';
+/** The formats of before JSON lines: one JSON document each, verified still, no longer written. */
+export const BUNDLE_FORMAT_V1 = 'poortwachter-audit-bundle/1';
+export const SEALED_BUNDLE_FORMAT_V1 = 'poortwachter-sealed-audit-bundle/1';
+export const BUNDLE_FORMATS = [BUNDLE_FORMAT, SEALED_BUNDLE_FORMAT, BUNDLE_FORMAT_V1, SEALED_BUNDLE_FORMAT_V1] as const;
+export type BundleFormat = (typeof BUNDLE_FORMATS)[number];
+
+export const isSealedFormat = (format: BundleFormat) =>
+  format === SEALED_BUNDLE_FORMAT || format === SEALED_BUNDLE_FORMAT_V1;
+export const isFormatV1 = (format: BundleFormat) => format === BUNDLE_FORMAT_V1 || format === SEALED_BUNDLE_FORMAT_V1;
 
 export interface RunManifest {
   runId: string;
   events: number;
   /**
-   * SHA-256 (hex) of the history's JSON text, exactly as stored in the bundle; in a sealed bundle,
-   * of the sealed text (its base64), so that it is checked without the auditor's key.
+   * SHA-256 (hex) of the history's line, exactly as stored in the bundle (sealed or not), so that a
+   * sealed one is checked without the auditor's key. In format /1: of the history's compact JSON
+   * text, or of the sealed text (its base64).
    */
   sha256: string;
 }
@@ -66,7 +81,7 @@ export interface CaseManifest {
 }
 
 export interface Manifest {
-  format: typeof BUNDLE_FORMAT | typeof SEALED_BUNDLE_FORMAT;
+  format: BundleFormat;
   exportedAt: string;
   project: { name: string; version: string };
   workflowCode: { sha256: string; meaning: string };
@@ -116,13 +131,39 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The one form a bundle file has; verification refuses any other. */
-export function serializeBundle(bundle: AuditBundle): string {
-  return `${JSON.stringify(bundle, null, 2)}\n`;
+/** The first line of a bundle: its format, so that a reader knows it before anything else. */
+export function headerLine(format: BundleFormat): string {
+  return canonical({ format });
 }
 
-/** The digest a run's manifest entry holds: of the stored JSON, or of the sealed text. */
-export function historyDigest(stored: StoredHistory): string {
+/** A run's line: its ids, then its history or its sealed text (nothing else). */
+export function historyLine(stored: StoredHistory): string {
+  const { workflowId, runId } = stored;
+  return canonical(
+    stored.sealed !== undefined ? { workflowId, runId, sealed: stored.sealed } : { workflowId, runId, history: stored.history },
+  );
+}
+
+export function manifestLine(manifest: Manifest): string {
+  return canonical({ manifest });
+}
+
+/** The last line: what proves the manifest (its digest and, when signed, the signature). */
+export function closingLine(bundle: Pick<AuditBundle, 'manifestSha256' | 'signature'>): string {
+  return canonical({ manifestSha256: bundle.manifestSha256, ...(bundle.signature && { signature: bundle.signature }) });
+}
+
+/** The one form a bundle file has (JSON lines, or format /1's document); verification refuses any other. */
+export function serializeBundle(bundle: AuditBundle): string {
+  if (isFormatV1(bundle.manifest.format)) return `${JSON.stringify(bundle, null, 2)}\n`;
+  const lines = [headerLine(bundle.manifest.format), ...bundle.histories.map(historyLine)];
+  lines.push(manifestLine(bundle.manifest), closingLine(bundle));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The digest a run's manifest entry holds: of its line; in format /1, of the stored JSON or sealed text. */
+export function historyDigest(stored: StoredHistory, format: BundleFormat): string {
+  if (!isFormatV1(format)) return sha256(historyLine(stored));
   return stored.sealed !== undefined ? sha256(stored.sealed) : sha256(canonical(stored.history));
 }
 
@@ -239,20 +280,25 @@ const ENCRYPTED = Buffer.from(ENCRYPTED_ENCODING).toString('base64');
  * Replaces every encrypted payload in a history's JSON form (input, results, updates, failures,
  * memo, headers: wherever the codec put one) by its decrypted original, in place. A payload the
  * codecs cannot open fails the whole: a sealed bundle must be readable with the auditor's key alone.
+ * Returns how many it decrypted.
  */
-export async function decryptPayloads(value: unknown, codecs: PayloadCodec[]): Promise<void> {
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      if (isEncryptedPayload(item)) value[i] = await decryptPayload(item, codecs);
-      else await decryptPayloads(item, codecs);
+export async function decryptPayloads(value: unknown, codecs: PayloadCodec[]): Promise<number> {
+  // Found first, then opened in one call per codec: a history holds hundreds of payloads.
+  const found: { holder: Record<string | number, unknown>; key: string | number }[] = [];
+  const walk = (node: unknown) => {
+    if (!node || typeof node !== 'object') return;
+    const holder = node as Record<string | number, unknown>;
+    for (const [key, item] of Array.isArray(node) ? node.entries() : Object.entries(holder)) {
+      if (isEncryptedPayload(item)) found.push({ holder, key });
+      else walk(item);
     }
-  } else if (value && typeof value === 'object') {
-    const record = value as Record<string, unknown>;
-    for (const [key, item] of Object.entries(record)) {
-      if (isEncryptedPayload(item)) record[key] = await decryptPayload(item, codecs);
-      else await decryptPayloads(item, codecs);
-    }
-  }
+  };
+  walk(value);
+  if (found.length === 0) return 0;
+  let decoded = found.map(({ holder, key }) => JSONToPayload(holder[key] as Parameters<typeof JSONToPayload>[0]) as Payload);
+  for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
+  found.forEach(({ holder, key }, i) => (holder[key] = payloadToJSON(decoded[i]!)));
+  return found.length;
 }
 
 /** Whether a history's JSON form (or anything holding histories) has a payload encrypted by the codec. */
@@ -268,46 +314,64 @@ function isEncryptedPayload(value: unknown): boolean {
   return typeof value === 'object' && value !== null && metadata?.encoding === ENCRYPTED;
 }
 
-async function decryptPayload(json: unknown, codecs: PayloadCodec[]): Promise<unknown> {
-  let decoded = [JSONToPayload(json as Parameters<typeof JSONToPayload>[0]) as Payload];
-  for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
-  return payloadToJSON(decoded[0]!);
+
+/** Where a bundle's lines go, one at a time (without their newline). */
+export interface LineSink {
+  write(line: string): Promise<void>;
 }
 
-/** Builds a bundle from the runs of the given workflows (already fetched). */
-export async function buildBundle(
-  cases: { workflowId: string; runs: { runId: string; history: History }[] }[],
-  options: ExportOptions = {},
-): Promise<AuditBundle> {
-  const histories: StoredHistory[] = [];
-  const manifests: CaseManifest[] = [];
-  const codecs = options.decode?.payloadCodecs;
-  if (options.sealForPem && !codecs?.length)
-    throw new Error('sealing a bundle needs the payload codecs: the payloads are decrypted before they are sealed');
-  // One ephemeral key for the whole bundle; it is forgotten with this object.
-  const sealer = options.sealForPem ? new Sealer(options.sealForPem) : undefined;
-  for (const { workflowId, runs } of cases) {
+/**
+ * Writes a bundle case by case: each run's line goes to the sink as soon as it is made, and only the
+ * manifest's entries are kept, so that a bundle of any size is written in bounded memory.
+ */
+export class BundleWriter {
+  private readonly manifests: CaseManifest[] = [];
+  private readonly sealer?: Sealer;
+  private readonly codecs?: PayloadCodec[];
+  readonly format: BundleFormat;
+
+  constructor(
+    private readonly sink: LineSink,
+    private readonly options: ExportOptions & { workflowCodeSha256: string },
+  ) {
+    this.codecs = options.decode?.payloadCodecs;
+    if (options.sealForPem && !this.codecs?.length)
+      throw new Error('sealing a bundle needs the payload codecs: the payloads are decrypted before they are sealed');
+    // One ephemeral key for the whole bundle; it is forgotten with this object.
+    if (options.sealForPem) this.sealer = new Sealer(options.sealForPem);
+    this.format = this.sealer ? SEALED_BUNDLE_FORMAT : BUNDLE_FORMAT;
+  }
+
+  async begin(): Promise<void> {
+    await this.sink.write(headerLine(this.format));
+  }
+
+  /** Writes the runs of one case workflow (oldest first); returns what was stored of each. */
+  async addCase(workflowId: string, runs: { runId: string; history: History }[]): Promise<StoredHistory[]> {
     // Without the codec of encrypted payloads the input cannot be read: the ids still come from the
     // workflow id, the rule set is then unknown (the histories are exported all the same).
-    const input = await startInput(runs[0]!.history, options.decode).catch(() => undefined);
+    const input = await startInput(runs[0]!.history, this.options.decode).catch(() => undefined);
     // Only a case workflow's input names its case (an import's does not).
     const open =
       input && 'open' in input ? input.open : input && 'continued' in input ? input.continued?.open : undefined;
     const workflowType = runs[0]!.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
     const runManifests: RunManifest[] = [];
+    const stored: StoredHistory[] = [];
     for (const { runId, history } of runs) {
       const json = JSON.parse(historyToJSON(history)) as unknown;
-      let stored: StoredHistory;
-      if (sealer) {
-        await decryptPayloads(json, codecs!);
-        stored = { workflowId, runId, sealed: sealer.seal(workflowId, runId, canonical(json)) };
+      let one: StoredHistory;
+      if (this.sealer) {
+        await decryptPayloads(json, this.codecs!);
+        one = { workflowId, runId, sealed: this.sealer.seal(workflowId, runId, canonical(json)) };
       } else {
-        stored = { workflowId, runId, history: json };
+        one = { workflowId, runId, history: json };
       }
-      histories.push(stored);
-      runManifests.push({ runId, events: history.events?.length ?? 0, sha256: historyDigest(stored) });
+      const line = historyLine(one);
+      await this.sink.write(line);
+      stored.push(one);
+      runManifests.push({ runId, events: history.events?.length ?? 0, sha256: sha256(line) });
     }
-    manifests.push({
+    this.manifests.push({
       caseId: open?.caseId ?? workflowId.replace(/^case-/, ''),
       workflowId,
       workflowType: workflowType ?? 'unknown',
@@ -315,50 +379,89 @@ export async function buildBundle(
       runs: runManifests,
       sha256: casesDigest(runManifests),
     });
+    return stored;
   }
-  const manifest: Manifest = {
-    format: sealer ? SEALED_BUNDLE_FORMAT : BUNDLE_FORMAT,
-    exportedAt: (options.now ?? (() => new Date()))().toISOString(),
-    project: projectIdentity(),
-    workflowCode: {
-      sha256: options.workflowCodeSha256 ?? (await workflowCodeIdentity()),
-      meaning: WORKFLOW_CODE_MEANING,
-    },
-    cases: manifests,
-    sha256: wholeDigest(manifests),
-    ...(sealer && { sealed: sealer.info }),
-  };
-  return {
-    manifest,
-    manifestSha256: sha256(canonical(manifest)),
-    ...(options.signingKeyPem && { signature: signManifest(manifest, options.signingKeyPem) }),
-    histories,
-  };
+
+  /** Writes the manifest and the closing line; returns them. */
+  async finish(): Promise<Omit<AuditBundle, 'histories'>> {
+    const manifest: Manifest = {
+      format: this.format,
+      exportedAt: (this.options.now ?? (() => new Date()))().toISOString(),
+      project: projectIdentity(),
+      workflowCode: { sha256: this.options.workflowCodeSha256, meaning: WORKFLOW_CODE_MEANING },
+      cases: this.manifests,
+      sha256: wholeDigest(this.manifests),
+      ...(this.sealer && { sealed: this.sealer.info }),
+    };
+    const proof = {
+      manifestSha256: sha256(canonical(manifest)),
+      ...(this.options.signingKeyPem && { signature: signManifest(manifest, this.options.signingKeyPem) }),
+    };
+    await this.sink.write(manifestLine(manifest));
+    await this.sink.write(closingLine(proof));
+    return { manifest, ...proof };
+  }
 }
 
-/** Exports the given case workflows from the server into one bundle. */
+const nowhere: LineSink = { write: async () => {} };
+
+/** Builds a bundle in memory from the runs of the given workflows (already fetched). */
+export async function buildBundle(
+  cases: { workflowId: string; runs: { runId: string; history: History }[] }[],
+  options: ExportOptions = {},
+): Promise<AuditBundle> {
+  const workflowCodeSha256 = options.workflowCodeSha256 ?? (await workflowCodeIdentity());
+  const writer = new BundleWriter(nowhere, { ...options, workflowCodeSha256 });
+  const histories: StoredHistory[] = [];
+  for (const { workflowId, runs } of cases) histories.push(...(await writer.addCase(workflowId, runs)));
+  return { ...(await writer.finish()), histories };
+}
+
 /** Histories fetched at once by an export: enough to keep the server busy, few enough not to swamp it. */
 const EXPORT_FETCHES = 8;
 
+/**
+ * Exports the given case workflows from the server, in order, to `sink` (a file, as JSON lines):
+ * several histories are on their way at once (each fetch mostly waits on the server), and no more
+ * than that are held in memory.
+ */
+export async function writeBundle(
+  client: Client,
+  workflowIds: string[],
+  sink: LineSink,
+  options: ExportOptions = {},
+  /** Where the stored histories are also kept (an export in memory), if anywhere. */
+  kept?: StoredHistory[],
+): Promise<Omit<AuditBundle, 'histories'>> {
+  const workflowCodeSha256 = options.workflowCodeSha256 ?? (await workflowCodeIdentity());
+  const writer = new BundleWriter(sink, { ...options, workflowCodeSha256 });
+  await writer.begin();
+  const fetching: { workflowId: string; runs: ReturnType<typeof fetchRuns> }[] = [];
+  let next = 0;
+  for (let done = 0; done < workflowIds.length; done++) {
+    while (fetching.length < EXPORT_FETCHES && next < workflowIds.length) {
+      const workflowId = workflowIds[next++]!;
+      const runs = fetchRuns(client, workflowId);
+      // Its failure is met when its turn comes; until then it must not count as unhandled.
+      runs.catch(() => {});
+      fetching.push({ workflowId, runs });
+    }
+    const { workflowId, runs } = fetching.shift()!;
+    const stored = await writer.addCase(workflowId, await runs);
+    kept?.push(...stored);
+    options.onCase?.(done + 1, workflowIds.length, workflowId);
+  }
+  return writer.finish();
+}
+
+/** Exports the given case workflows from the server into one bundle in memory (a few cases: the service). */
 export async function exportBundle(
   client: Client,
   workflowIds: string[],
   options: ExportOptions = {},
 ): Promise<AuditBundle> {
-  const workflowCodeSha256 = options.workflowCodeSha256 ?? (await workflowCodeIdentity());
-  // Several histories on their way at once (each fetch mostly waits on the server), kept in order.
-  const cases: { workflowId: string; runs: Awaited<ReturnType<typeof fetchRuns>> }[] = new Array(workflowIds.length);
-  let next = 0;
-  let done = 0;
-  const fetcher = async () => {
-    for (let i = next++; i < workflowIds.length; i = next++) {
-      const workflowId = workflowIds[i]!;
-      cases[i] = { workflowId, runs: await fetchRuns(client, workflowId) };
-      options.onCase?.(++done, workflowIds.length, workflowId);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(EXPORT_FETCHES, workflowIds.length) }, fetcher));
-  return buildBundle(cases, { ...options, workflowCodeSha256 });
+  const histories: StoredHistory[] = [];
+  return { ...(await writeBundle(client, workflowIds, nowhere, options, histories)), histories };
 }
 
 /** A stored (not sealed) history back as a proto History (for replay and decoding). */

@@ -10,36 +10,31 @@
 // A sealed bundle (seal.ts) is checked in two depths: without a key, its digests and signature (the
 // content is then "not read": no case is derived or replayed); with the auditor's private key, as
 // fully as any bundle, its payloads already decrypted.
+import { createPublicKey } from 'node:crypto';
 import type { PayloadCodec } from '@temporalio/common';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { caseWorkflowId } from '../../workflows/case-model.js';
 import {
-  BUNDLE_FORMAT,
   bundleCurrentWorkflows,
   canonical,
   casesDigest,
   continuedInto,
-  historyDigest,
-  SEALED_BUNDLE_FORMAT,
-  serializeBundle,
+  decryptPayloads,
   sha256,
   signatureHolds,
   wholeDigest,
   workflowCodeIdentity,
-  type AuditBundle,
+  type BundleSignature,
   type CaseManifest,
   type Manifest,
   type StoredHistory,
 } from './bundle.js';
+import { BundleFormatError, openBundle, type BundleSource } from './bundle-reader.js';
 import { continuedFrom, deriveCase, type DerivedCase, type History } from './history.js';
-import { SealKeyError, sealInfoProblem, Unsealer, UnsealError } from './seal.js';
-import { createPublicKey } from 'node:crypto';
-import { caseWorkflowId } from '../../workflows/case-model.js';
+import { ReplayPool, type ReplayOutcome } from './replay-pool.js';
+import { SealKeyError, Unsealer, UnsealError } from './seal.js';
 
-export { SealKeyError };
-
-/** The bundle cannot be read as a bundle at all (not JSON, wrong format): a usage error. */
-export class BundleFormatError extends Error {}
+export { BundleFormatError, SealKeyError };
 
 export type SignatureStatus =
   | { state: 'valid'; fingerprint: string; trusted: boolean }
@@ -102,11 +97,15 @@ export interface VerifyOptions {
   payloadCodecs?: PayloadCodec[];
   /** Skip the replay (integrity and timeline only). */
   replay?: boolean;
+  /** Threads that replay at once (default: the machine's cores). */
+  replayThreads?: number;
+  /** The level of the SDK's own logs during the replay, on standard error (default: warn). */
+  replayLogLevel?: string;
   /**
-   * Called once just before the replay, if one runs: where the SDK's Runtime (its logger) is
-   * installed. Installed without a worker to follow, the Runtime keeps a process alive for ever.
+   * Each case's check as soon as it is complete, in the manifest's order (a missing run makes its
+   * case come last); the report then keeps the checks without their timelines.
    */
-  beforeReplay?: () => void;
+  onCase?: (check: CaseCheck, content: ContentStatus) => void | Promise<void>;
   /** PEM of the auditor's X25519 private key: opens a sealed bundle (SealKeyError if it is not its key). */
   auditorPrivateKeyPem?: string;
   /**
@@ -116,99 +115,11 @@ export interface VerifyOptions {
   readContent?: boolean;
 }
 
-/** Deeper than any history: a file nested past this is not a bundle (and would exhaust the stack). */
-const MAX_DEPTH = 256;
-
-export function parseBundle(text: string, source = 'the bundle'): AuditBundle {
-  const depth = nestingDepth(text);
-  if (depth > MAX_DEPTH) {
-    throw new BundleFormatError(
-      `${source} is not an audit bundle: it is nested ${depth} levels deep (at most ${MAX_DEPTH})`,
-    );
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new BundleFormatError(`${source} is not valid JSON: ${(err as Error).message}`);
-  }
-  const b = value as Partial<AuditBundle> | null;
-  if (!b || typeof b !== 'object' || !b.manifest || typeof b.manifest !== 'object')
-    throw new BundleFormatError(`${source} is not an audit bundle: it has no manifest`);
-  const format = b.manifest.format as unknown;
-  if (format !== BUNDLE_FORMAT && format !== SEALED_BUNDLE_FORMAT)
-    throw new BundleFormatError(
-      `${source} is not an audit bundle of format ${BUNDLE_FORMAT} or ${SEALED_BUNDLE_FORMAT} (format: ${JSON.stringify(format)})`,
-    );
-  const sealed = format === SEALED_BUNDLE_FORMAT;
-  if (sealed) {
-    const problem = sealInfoProblem(b.manifest.sealed);
-    if (problem) throw new BundleFormatError(`${source} is not a sealed audit bundle: manifest.sealed ${problem}`);
-  } else if (b.manifest.sealed !== undefined) {
-    throw new BundleFormatError(`${source} is not an audit bundle: manifest.sealed in a bundle of format ${format}`);
-  }
-  if (!Array.isArray(b.histories) || !Array.isArray(b.manifest.cases))
-    throw new BundleFormatError(`${source} is not an audit bundle: histories or manifest.cases is not a list`);
-  b.manifest.cases.forEach((c: unknown, i) => {
-    const at = `${source} is not an audit bundle: manifest.cases[${i}]`;
-    const m = c as Partial<Record<keyof CaseManifest, unknown>> | null;
-    if (!m || typeof m !== 'object') throw new BundleFormatError(`${at} is not an object`);
-    for (const field of ['caseId', 'workflowId', 'workflowType', 'ruleset', 'sha256'] as const)
-      if (typeof m[field] !== 'string') throw new BundleFormatError(`${at}.${field} is not text`);
-    if (!Array.isArray(m.runs)) throw new BundleFormatError(`${at}.runs is not a list`);
-    m.runs.forEach((r: unknown, j) => {
-      const run = r as { runId?: unknown; sha256?: unknown; events?: unknown } | null;
-      if (!run || typeof run.runId !== 'string' || typeof run.sha256 !== 'string')
-        throw new BundleFormatError(`${at}.runs[${j}] needs runId and sha256 as text`);
-      if (typeof run.events !== 'number' || !Number.isSafeInteger(run.events) || run.events < 0)
-        throw new BundleFormatError(`${at}.runs[${j}].events is not a count`);
-    });
-  });
-  b.histories.forEach((h: unknown, i) => {
-    const stored = h as Partial<Record<keyof StoredHistory, unknown>> | null;
-    const at = `${source} is not ${sealed ? 'a sealed' : 'an'} audit bundle: histories[${i}]`;
-    if (
-      !stored ||
-      typeof stored !== 'object' ||
-      typeof stored.workflowId !== 'string' ||
-      typeof stored.runId !== 'string'
-    )
-      throw new BundleFormatError(`${at} needs workflowId and runId as text`);
-    if (sealed) {
-      // Nothing beside the sealed text: a plain copy next to it would be read by no check.
-      const extra = Object.keys(stored).some((k) => !['workflowId', 'runId', 'sealed'].includes(k));
-      if (extra || typeof stored.sealed !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(stored.sealed))
-        throw new BundleFormatError(`${at} needs workflowId, runId and sealed (base64), and nothing else`);
-    } else if (typeof stored.history !== 'object' || stored.history === null || stored.sealed !== undefined) {
-      throw new BundleFormatError(`${at} needs a history`);
-    }
-  });
-  return b as AuditBundle;
-}
-
-/** How deeply the JSON text nests, counted without parsing it (strings skipped). */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{' || c === '[') max = Math.max(max, ++depth);
-    else if (c === '}' || c === ']') depth--;
-  }
-  return max;
-}
-
-function checkSignature(bundle: AuditBundle, trusted?: string): SignatureStatus {
-  const s = bundle.signature;
+function checkSignature(manifest: Manifest, s: BundleSignature | undefined, trusted?: string): SignatureStatus {
   if (!s) return { state: 'unsigned' };
   if (s.algorithm !== 'Ed25519') return { state: 'invalid', reason: `unknown algorithm ${String(s.algorithm)}` };
   const key = trusted ?? s.publicKey;
-  if (!signatureHolds(bundle.manifest, s, key)) {
+  if (!signatureHolds(manifest, s, key)) {
     return {
       state: 'invalid',
       reason: trusted
@@ -225,11 +136,31 @@ function checkSignature(bundle: AuditBundle, trusted?: string): SignatureStatus 
   return { state: 'valid', fingerprint, trusted: trusted !== undefined };
 }
 
-/** Checks a bundle (its file text): integrity, signature, replay, and derives each case's timeline. */
-export async function verifyBundle(text: string, options: VerifyOptions = {}): Promise<VerifyReport> {
-  const bundle = parseBundle(text);
-  const problems: string[] = [];
-  const seal = bundle.manifest.sealed;
+/** A case while its histories come in: what arrived of each run, and its check so far. */
+interface CaseInProgress {
+  manifest: CaseManifest;
+  check: CaseCheck;
+  /** Per run: the history read, once it arrived and opened, with what the replay needs of it. */
+  read: ({ history: History; replay: ReplaySource } | undefined)[];
+  arrived: boolean[];
+  done: boolean;
+}
+
+const runName = (c: CaseManifest, i: number) =>
+  `history ${i + 1} of ${c.runs.length} of case ${c.caseId} (${c.workflowId}, run ${c.runs[i]!.runId})`;
+
+/**
+ * Checks a bundle (its text, or a file read as a stream): integrity, signature, replay on every
+ * core, and derives each case's timeline. With `onCase`, each case's check goes there as soon as it
+ * is complete (in the manifest's order) and the report keeps it without its timeline, so that a
+ * bundle of any size is verified in bounded memory.
+ */
+export async function verifyBundle(input: string | BundleSource, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const source = typeof input === 'string' ? { text: input } : input;
+  const bundle = await openBundle(source, 'path' in source ? source.path : 'the bundle');
+  const { manifest } = bundle;
+  const problems: string[] = [...bundle.formProblems];
+  const seal = manifest.sealed;
   let unsealer: Unsealer | undefined;
   if (options.auditorPrivateKeyPem !== undefined) {
     if (!seal) throw new SealKeyError('is not needed: the bundle is not sealed');
@@ -249,87 +180,73 @@ export async function verifyBundle(text: string, options: VerifyOptions = {}): P
   // A sealed bundle holds its payloads decrypted: the installation's codecs have nothing to do there.
   const payloadCodecs = seal ? undefined : options.payloadCodecs;
 
-  if (serializeBundle(bundle) !== text)
-    problems.push('the file is not in the canonical form it was written in: it was changed outside its values');
-  if (sha256(canonical(bundle.manifest)) !== bundle.manifestSha256)
+  if (sha256(canonical(manifest)) !== bundle.manifestSha256)
     problems.push('the manifest does not match its digest (manifestSha256): the manifest was changed');
-  if (wholeDigest(bundle.manifest.cases) !== bundle.manifest.sha256)
+  if (wholeDigest(manifest.cases) !== manifest.sha256)
     problems.push('the digest over all cases (manifest.sha256) does not match the cases listed');
-  const signature = checkSignature(bundle, options.trustedPublicKeyPem);
+  const signature = checkSignature(manifest, bundle.signature, options.trustedPublicKeyPem);
   if (signature.state === 'invalid') problems.push(`signature: ${signature.reason}`);
   if (signature.state === 'unsigned' && options.trustedPublicKeyPem)
     problems.push('signature: the bundle is not signed, but a trusted public key was given');
-
-  const listed = new Set(bundle.manifest.cases.flatMap((c) => c.runs.map((r) => `${c.workflowId}/${r.runId}`)));
-  for (const h of bundle.histories)
-    if (!listed.has(`${h.workflowId}/${h.runId}`))
-      problems.push(`history of ${h.workflowId} run ${h.runId} is in the bundle but not in the manifest`);
   // A case listed twice would be counted and shown twice from one set of histories.
   const times = new Map<string, number>();
-  for (const c of bundle.manifest.cases) times.set(c.workflowId, (times.get(c.workflowId) ?? 0) + 1);
+  for (const c of manifest.cases) times.set(c.workflowId, (times.get(c.workflowId) ?? 0) + 1);
   for (const [workflowId, n] of times)
     if (n > 1) problems.push(`${workflowId} is listed ${n} times in the manifest (cases)`);
 
-  const cases: CaseCheck[] = [];
-  const toReplay: { check: RunCheck; workflowId: string; history: History }[] = [];
-  for (const c of bundle.manifest.cases) {
-    const check: CaseCheck = {
-      caseId: c.caseId,
-      workflowId: c.workflowId,
-      intact: true,
-      replaysCleanly: false,
-      problems: [],
-      runs: [],
-    };
-    if (casesDigest(c.runs) !== c.sha256) check.problems.push(`case digest does not match its runs`);
-    // The label must be the case's own: its workflow id follows from the case id.
-    if (c.workflowId !== caseWorkflowId(c.caseId))
-      check.problems.push(
-        `labelled case ${c.caseId}, but its workflow id is ${c.workflowId}, not ${caseWorkflowId(c.caseId)}`,
-      );
-    const parsed: { runId: string; history: History }[] = [];
-    for (const [i, r] of c.runs.entries()) {
-      const name = `history ${i + 1} of ${c.runs.length} of case ${c.caseId} (${c.workflowId}, run ${r.runId})`;
-      const run: RunCheck = { runId: r.runId, intact: true, replay: 'not-replayed' };
-      check.runs.push(run);
-      const stored = bundle.histories.filter((h) => h.workflowId === c.workflowId && h.runId === r.runId);
-      if (stored.length !== 1) {
+  const cases = manifest.cases.map((c) => startCase(c));
+  const byRun = new Map<string, { entry: CaseInProgress; i: number }>();
+  for (const entry of cases)
+    entry.manifest.runs.forEach((r, i) => byRun.set(`${entry.manifest.workflowId}/${r.runId}`, { entry, i }));
+
+  const replaying = options.replay !== false && read;
+  const workflowBundle = replaying ? (options.workflowBundle ?? (await bundleCurrentWorkflows())) : undefined;
+  const current = workflowBundle && (await workflowCodeIdentity(workflowBundle));
+  const pool =
+    workflowBundle &&
+    new ReplayPool(workflowBundle.code, {
+      ...(options.replayThreads && { threads: options.replayThreads }),
+      ...(options.replayLogLevel && { logLevel: options.replayLogLevel }),
+    });
+
+  // Each case is handed on when its replays are done, in the order the cases were completed.
+  let handedOn: Promise<void> = Promise.resolve();
+  const complete = async (entry: CaseInProgress) => {
+    entry.done = true;
+    const replays = await settle(entry);
+    handedOn = handedOn.then(async () => {
+      await replays;
+      await handOn(entry.check);
+    });
+  };
+  const handOn = async (check: CaseCheck) => {
+    check.replaysCleanly = check.runs.length > 0 && check.runs.every((r) => r.replay === 'ok');
+    for (const r of check.runs)
+      if (r.replay === 'diverged') check.problems.push(`run ${r.runId} does not replay: ${r.divergence}`);
+    if (options.onCase) {
+      await options.onCase(check, content);
+      delete check.derived;
+    }
+  };
+
+  /** Derives the case from its histories and sends them to be replayed; resolves when the replays are done. */
+  const settle = async (entry: CaseInProgress): Promise<Promise<void>> => {
+    const { manifest: c, check } = entry;
+    check.runs.forEach((run, i) => {
+      if (!entry.arrived[i] && !run.problem) {
         run.intact = false;
-        run.problem = `${name} is ${stored.length === 0 ? 'missing' : 'in the bundle more than once'}`;
-      } else if (historyDigest(stored[0]!) !== r.sha256) {
-        run.intact = false;
-        run.problem = `${name} does not match its SHA-256 digest: it was changed`;
-      } else if (read) {
-        let history: History | undefined;
-        try {
-          history = readHistory(stored[0]!, unsealer);
-        } catch (err) {
-          run.intact = false;
-          run.problem =
-            err instanceof UnsealError
-              ? `${name} is sealed, but ${err.message}`
-              : `${name} cannot be read as a Temporal history: ${(err as Error).message}`;
-        }
-        if (history) {
-          const claim = claimProblem(c, i, history);
-          if (claim) {
-            run.intact = false;
-            run.problem = `${name} ${claim}`;
-          }
-          parsed.push({ runId: r.runId, history });
-          toReplay.push({ check: run, workflowId: c.workflowId, history });
-        }
+        run.problem = `${runName(c, i)} is missing`;
       }
       if (run.problem) check.problems.push(run.problem);
-    }
+    });
     check.intact = check.problems.length === 0;
+    const parsed = entry.read.flatMap((r, i) => (r ? [{ runId: c.runs[i]!.runId, history: r.history }] : []));
     if (read && parsed.length === c.runs.length) {
       try {
         check.derived = await deriveCase(c.workflowId, parsed, { ...(payloadCodecs && { payloadCodecs }) });
         // What the history says the case is, against what the manifest claims.
         const d = check.derived;
-        if (d.caseId !== c.caseId)
-          check.problems.push(`the history is of case ${d.caseId}, but labelled case ${c.caseId}`);
+        if (d.caseId !== c.caseId) check.problems.push(`the history is of case ${d.caseId}, but labelled case ${c.caseId}`);
         if (d.ruleset !== c.ruleset)
           check.problems.push(
             `case ${c.caseId}: the manifest says rule set ${c.ruleset} (ruleset), but its history follows ${d.ruleset}`,
@@ -338,42 +255,82 @@ export async function verifyBundle(text: string, options: VerifyOptions = {}): P
         check.problems.push(`the case record cannot be derived: ${(err as Error).message}`);
       }
     }
-    cases.push(check);
-  }
-
-  let current: string | undefined;
-  if (options.replay !== false && toReplay.length > 0) {
-    const workflowBundle: WorkflowBundle = options.workflowBundle ?? (await bundleCurrentWorkflows());
-    current = await workflowCodeIdentity(workflowBundle);
-    options.beforeReplay?.();
-    const results = Worker.runReplayHistories(
-      {
-        workflowBundle,
-        ...(payloadCodecs && { dataConverter: { payloadCodecs } }),
-      },
-      toReplay.map(({ workflowId, history }) => ({ workflowId, history })),
-    );
-    // Results come one per history, in the order given.
-    let i = 0;
-    for await (const result of results) {
-      const { check } = toReplay[i++]!;
-      if (result.error) {
-        check.replay = 'diverged';
-        check.divergence = firstLine(result.error);
-      } else {
-        check.replay = 'ok';
-      }
+    if (!pool) return Promise.resolve();
+    const replays: Promise<void>[] = [];
+    for (const [i, r] of entry.read.entries()) {
+      if (!r) continue;
+      const run = check.runs[i]!;
+      await pool.whenFree();
+      replays.push(replayOne(pool, c.workflowId, r.replay, payloadCodecs).then(
+        (divergence) => {
+          run.replay = divergence === undefined ? 'ok' : 'diverged';
+          if (divergence !== undefined) run.divergence = divergence;
+        },
+        (err: Error) => {
+          run.divergence = `could not be replayed: ${err.message}`;
+          run.replay = 'diverged';
+        },
+      ));
+      entry.read[i] = undefined;
     }
-  }
-  for (const c of cases) {
-    c.replaysCleanly = c.runs.length > 0 && c.runs.every((r) => r.replay === 'ok');
-    for (const r of c.runs)
-      if (r.replay === 'diverged') c.problems.push(`run ${r.runId} does not replay: ${r.divergence}`);
+    return Promise.all(replays).then(() => undefined);
+  };
+
+  try {
+    for await (const record of bundle.records()) {
+      if (record.problem) {
+        problems.push(record.problem);
+        continue;
+      }
+      const stored = record.stored!;
+      const at = byRun.get(`${stored.workflowId}/${stored.runId}`);
+      if (!at) {
+        problems.push(`history of ${stored.workflowId} run ${stored.runId} is in the bundle but not in the manifest`);
+        continue;
+      }
+      const { entry, i } = at;
+      const c = entry.manifest;
+      const run = entry.check.runs[i]!;
+      if (entry.arrived[i]) {
+        // Its case may be handed on already: the bundle as a whole fails.
+        problems.push(`${runName(c, i)} is in the bundle more than once`);
+        run.intact = false;
+        continue;
+      }
+      entry.arrived[i] = true;
+      if (record.digest !== c.runs[i]!.sha256) {
+        run.intact = false;
+        run.problem = `${runName(c, i)} does not match its SHA-256 digest: it was changed`;
+      } else if (read) {
+        try {
+          const replay = replaySource(stored, record.line, unsealer);
+          const history = historyFromJSON(replay.json);
+          const claim = claimProblem(c, i, history);
+          if (claim) {
+            run.intact = false;
+            run.problem = `${runName(c, i)} ${claim}`;
+          }
+          entry.read[i] = { history, replay };
+        } catch (err) {
+          run.intact = false;
+          run.problem =
+            err instanceof UnsealError
+              ? `${runName(c, i)} is sealed, but ${err.message}`
+              : `${runName(c, i)} cannot be read as a Temporal history: ${(err as Error).message}`;
+        }
+      }
+      if (entry.arrived.every(Boolean) && !entry.done) await complete(entry);
+    }
+    for (const entry of cases) if (!entry.done) await complete(entry);
+    await handedOn;
+  } finally {
+    await pool?.close();
   }
 
-  const replayed = options.replay !== false && read;
+  const checks = cases.map((e) => e.check);
   const ok =
-    problems.length === 0 && cases.every((c) => c.intact && c.problems.length === 0 && (!replayed || c.replaysCleanly));
+    problems.length === 0 &&
+    checks.every((c) => c.intact && c.problems.length === 0 && (!replaying || c.replaysCleanly));
   const trusted = signature.state === 'valid' && signature.trusted;
   return {
     ok,
@@ -381,22 +338,63 @@ export async function verifyBundle(text: string, options: VerifyOptions = {}): P
     problems,
     signature,
     content,
-    manifest: bundle.manifest,
+    manifest,
     workflowCode: {
-      exported: bundle.manifest.workflowCode?.sha256,
-      ...(current && { current, same: current === bundle.manifest.workflowCode?.sha256 }),
+      exported: manifest.workflowCode?.sha256,
+      ...(current && { current, same: current === manifest.workflowCode?.sha256 }),
     },
-    cases,
+    cases: checks,
   };
 }
 
-/** A stored history as a proto History: opened with the auditor's key when it is sealed. */
-function readHistory(stored: StoredHistory, unsealer: Unsealer | undefined): History {
-  const json =
-    stored.sealed !== undefined
-      ? JSON.parse(unsealer!.open(stored.workflowId, stored.runId, stored.sealed))
-      : stored.history;
-  return historyFromJSON(json);
+function startCase(c: CaseManifest): CaseInProgress {
+  const check: CaseCheck = {
+    caseId: c.caseId,
+    workflowId: c.workflowId,
+    intact: true,
+    replaysCleanly: false,
+    problems: [],
+    runs: c.runs.map((r) => ({ runId: r.runId, intact: true, replay: 'not-replayed' as const })),
+  };
+  if (casesDigest(c.runs) !== c.sha256) check.problems.push(`case digest does not match its runs`);
+  // The label must be the case's own: its workflow id follows from the case id.
+  if (c.workflowId !== caseWorkflowId(c.caseId))
+    check.problems.push(`labelled case ${c.caseId}, but its workflow id is ${c.workflowId}, not ${caseWorkflowId(c.caseId)}`);
+  return { manifest: c, check, read: c.runs.map(() => undefined), arrived: c.runs.map(() => false), done: false };
+}
+
+/** A history as the replay gets it: its JSON form, and the text that holds it (sent as it is). */
+interface ReplaySource {
+  json: unknown;
+  text: string;
+  inLine: boolean;
+}
+
+/**
+ * Replays one history on the pool. Encrypted payloads are decrypted here first (in its JSON form,
+ * which nobody reads after), and the history sent as new text: the replay threads never hold a key.
+ */
+async function replayOne(
+  pool: ReplayPool,
+  workflowId: string,
+  source: ReplaySource,
+  codecs: PayloadCodec[] | undefined,
+): Promise<ReplayOutcome> {
+  if (codecs?.length && (await decryptPayloads(source.json, codecs)) > 0)
+    return pool.replay({ workflowId, text: JSON.stringify(source.json) });
+  return pool.replay({ workflowId, text: source.text, inLine: source.inLine });
+}
+
+/** A stored history's JSON form and its text: opened with the auditor's key when it is sealed. */
+function replaySource(stored: StoredHistory, line: string | undefined, unsealer: Unsealer | undefined): ReplaySource {
+  if (stored.sealed !== undefined) {
+    const text = unsealer!.open(stored.workflowId, stored.runId, stored.sealed);
+    return { json: JSON.parse(text), text, inLine: false };
+  }
+  // Format /1 keeps no line: the history is written out again.
+  return line !== undefined
+    ? { json: stored.history, text: line, inLine: true }
+    : { json: stored.history, text: JSON.stringify(stored.history), inLine: false };
 }
 
 /**
@@ -437,10 +435,4 @@ function claimProblem(c: CaseManifest, i: number, history: History): string | un
     return `continued as new into run ${after}, but the manifest lists ${listedAfter ? `run ${listedAfter}` : 'no run'} after it (runs)`;
   }
   return undefined;
-}
-
-function firstLine(error: Error): string {
-  const cause = (error as { cause?: unknown }).cause;
-  const text = `${error.name}: ${error.message}${cause instanceof Error ? ` (${cause.message})` : ''}`;
-  return text.split('\n')[0]!.slice(0, 500);
 }

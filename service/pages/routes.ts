@@ -24,7 +24,7 @@ import type { CaseSummary } from '../../workflows/case-summary.js';
 import { scopedFilters } from '../list-scope.js';
 import type { CaseView } from '../../workflows/case-api.js';
 import { Problem, sendsSessionToken, whoCalls, type Door, type ZodApp } from '../http.js';
-import { apiEventSchema } from '../schemas.js';
+import { apiEventSchema, AUDIT_BUNDLE_TYPE } from '../schemas.js';
 import {
   actorOf,
   listScope,
@@ -497,8 +497,8 @@ ${confirm}
     if (!sendsSessionToken(request, v.user.csrf))
       return html(reply, 403, page({ lang: v.lang, title: 'Forbidden', user: v.user, body: '<h1>Forbidden</h1>' }));
     return reply
-      .type('application/json')
-      .header('content-disposition', `attachment; filename="auditbundel-${caseId.replace(/[^\w.-]/g, '_')}.json"`)
+      .type(AUDIT_BUNDLE_TYPE)
+      .header('content-disposition', `attachment; filename="auditbundel-${caseId.replace(/[^\w.-]/g, '_')}.jsonl"`)
       .send(await deps.bundle(caseId));
   });
 
