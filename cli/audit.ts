@@ -258,7 +258,8 @@ export interface VerifyFlags {
 function replayThreads(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 64) throw new CliError(`--threads: ${value} is not a whole number from 1 to 64`);
+  if (!/^\d+$/.test(value) || n < 1 || n > 64)
+    throw new CliError(`--threads: ${value} is not a whole number from 1 to 64`);
   return n;
 }
 

@@ -37,7 +37,10 @@ function run(file: string) {
 
 const CASES = [
   { workflowId: 'case-guard-loonsanctie', runs: [run('loonsanctie.json')] },
-  { workflowId: 'case-guard-continued-by-server', runs: [run('continued-by-server-1.json'), run('continued-by-server-2.json')] },
+  {
+    workflowId: 'case-guard-continued-by-server',
+    runs: [run('continued-by-server-1.json'), run('continued-by-server-2.json')],
+  },
   { workflowId: 'case-guard-all-on-time', runs: [run('all-on-time.json')] },
   { workflowId: 'case-guard-samentellen', runs: [run('samentellen.json')] },
 ];
@@ -107,11 +110,15 @@ describe('bundles as JSON lines, read as a stream', () => {
     expect(damaged.verdict).toBe('failed');
     expect(damaged.problems).toEqual(['line 4 of the bundle is not JSON: it was changed or cut']);
     expect(damaged.cases.map((c) => c.intact)).toEqual([true, false, true, true]);
-    expect(damaged.cases[1]!.problems).toEqual([expect.stringMatching(/^history 2 of 2 of case guard-continued-by-server .* is missing$/)]);
+    expect(damaged.cases[1]!.problems).toEqual([
+      expect.stringMatching(/^history 2 of 2 of case guard-continued-by-server .* is missing$/),
+    ]);
 
     const missing = await verifyFile(await withLines('missing.jsonl', (l) => l.splice(4, 1)), { replay: false });
     expect(missing.problems).toEqual([]);
-    expect(missing.cases[2]!.problems).toEqual([expect.stringMatching(/^history 1 of 1 of case guard-all-on-time .* is missing$/)]);
+    expect(missing.cases[2]!.problems).toEqual([
+      expect.stringMatching(/^history 1 of 1 of case guard-all-on-time .* is missing$/),
+    ]);
 
     const twice = await verifyFile(await withLines('twice.jsonl', (l) => l.splice(2, 0, l[1]!)), { replay: false });
     expect(twice.verdict).toBe('failed');
@@ -125,7 +132,9 @@ describe('bundles as JSON lines, read as a stream', () => {
     await writeFile(cut, text.slice(0, Math.floor(text.length * 0.6)));
     await expect(verifyFile(cut)).rejects.toThrow(/is cut off: it does not end with a line break/);
     const headless = await withLines('headless.jsonl', (l) => l.splice(-2));
-    await expect(verifyFile(headless, { replay: false })).rejects.toThrow(/is cut off or not an audit bundle: its next-to-last line holds no manifest$/);
+    await expect(verifyFile(headless, { replay: false })).rejects.toThrow(
+      /is cut off or not an audit bundle: its next-to-last line holds no manifest$/,
+    );
     const out = capture();
     await expect(auditVerify(cut, {}, out.io, () => [])).rejects.toMatchObject({
       exitCode: 2,
@@ -152,7 +161,10 @@ describe('bundles as JSON lines, read as a stream', () => {
     forged.signature = signManifest(forged.manifest, exporter.privateKeyPem);
     await writeFile(file('diverging.jsonl'), serializeBundle(forged));
     const outcomes = async (threads: number) => {
-      const report = await verifyFile(file('diverging.jsonl'), { workflowBundle: await workflowBundle(), replayThreads: threads });
+      const report = await verifyFile(file('diverging.jsonl'), {
+        workflowBundle: await workflowBundle(),
+        replayThreads: threads,
+      });
       return report.cases.map((c) => c.runs.map((r) => r.replay));
     };
     const expected = [['ok'], ['ok', 'ok'], ['diverged'], ['ok']];
@@ -163,7 +175,10 @@ describe('bundles as JSON lines, read as a stream', () => {
   it('still proves a bundle of format /1 (one JSON document), and finds a changed byte in it', async () => {
     const pinned = readFileSync(join(v1Dir, 'exporter.pub.pem'), 'utf8');
     const bundle = join(v1Dir, 'bundle.json');
-    const report = await verifyBundle({ path: bundle }, { trustedPublicKeyPem: pinned, workflowBundle: await workflowBundle() });
+    const report = await verifyBundle(
+      { path: bundle },
+      { trustedPublicKeyPem: pinned, workflowBundle: await workflowBundle() },
+    );
     expect(report.manifest.format).toBe('poortwachter-audit-bundle/1');
     expect(report.verdict).toBe('proven');
     expect(report.cases.map((c) => [c.caseId, c.intact, c.replaysCleanly])).toEqual([
@@ -176,6 +191,8 @@ describe('bundles as JSON lines, read as a stream', () => {
     await writeFile(changed, v1.slice(0, at) + (v1[at] === 'A' ? 'B' : 'A') + v1.slice(at + 1));
     const broken = await verifyBundle({ path: changed }, { trustedPublicKeyPem: pinned, replay: false });
     expect(broken.verdict).toBe('failed');
-    expect(broken.cases[0]!.problems).toEqual([expect.stringMatching(/does not match its SHA-256 digest: it was changed$/)]);
+    expect(broken.cases[0]!.problems).toEqual([
+      expect.stringMatching(/does not match its SHA-256 digest: it was changed$/),
+    ]);
   });
 });

@@ -151,7 +151,9 @@ async function readTail(
 
 function parseLine(line: string, what: string, name: string): Record<string, unknown> {
   if (nestingDepth(line) > MAX_DEPTH)
-    throw new BundleFormatError(`${name} is not an audit bundle: its ${what} is nested more than ${MAX_DEPTH} levels deep`);
+    throw new BundleFormatError(
+      `${name} is not an audit bundle: its ${what} is nested more than ${MAX_DEPTH} levels deep`,
+    );
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -181,7 +183,9 @@ function openLines(
     throw new BundleFormatError(`${name} is cut off or not an audit bundle: its next-to-last line holds no manifest`);
   checkManifest(manifest, name);
   if (manifest.format !== format)
-    throw new BundleFormatError(`${name} is not an audit bundle: its first line says ${format}, its manifest ${manifest.format}`);
+    throw new BundleFormatError(
+      `${name} is not an audit bundle: its first line says ${format}, its manifest ${manifest.format}`,
+    );
   const closing = parseLine(closingText, 'last line', name) as Partial<AuditBundle>;
   if (typeof closing.manifestSha256 !== 'string')
     throw new BundleFormatError(`${name} is cut off or not an audit bundle: its last line holds no manifestSha256`);
@@ -204,7 +208,8 @@ function openLines(
       for await (const { number, line } of lines()) {
         const position = `line ${number}`;
         const read = readRecord(line, sealed);
-        if (typeof read === 'string') yield { position, problem: `${position} of the bundle ${read}: it was changed or cut` };
+        if (typeof read === 'string')
+          yield { position, problem: `${position} of the bundle ${read}: it was changed or cut` };
         else yield { position, stored: read, line, digest: sha256(line) };
       }
     },
@@ -252,7 +257,8 @@ function checkManifest(value: unknown, name: string): asserts value is Manifest 
   } else if (m.sealed !== undefined) {
     throw new BundleFormatError(`${name} is not an audit bundle: manifest.sealed in a bundle of format ${m.format}`);
   }
-  if (!Array.isArray(m.cases)) throw new BundleFormatError(`${name} is not an audit bundle: manifest.cases is not a list`);
+  if (!Array.isArray(m.cases))
+    throw new BundleFormatError(`${name} is not an audit bundle: manifest.cases is not a list`);
   m.cases.forEach((c: unknown, i) => {
     const at = `${name} is not an audit bundle: manifest.cases[${i}]`;
     const entry = c as Partial<Record<keyof CaseManifest, unknown>> | null;
@@ -292,7 +298,9 @@ function openDocument(text: string, name: string): OpenedBundle {
 function parseDocument(text: string, name: string): AuditBundle {
   const depth = nestingDepth(text);
   if (depth > MAX_DEPTH)
-    throw new BundleFormatError(`${name} is not an audit bundle: it is nested ${depth} levels deep (at most ${MAX_DEPTH})`);
+    throw new BundleFormatError(
+      `${name} is not an audit bundle: it is nested ${depth} levels deep (at most ${MAX_DEPTH})`,
+    );
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -308,11 +316,15 @@ function parseDocument(text: string, name: string): AuditBundle {
       `${name} is not an audit bundle of format ${BUNDLE_FORMAT} or ${SEALED_BUNDLE_FORMAT} (format: ${JSON.stringify(format)})`,
     );
   checkManifest(b.manifest, name);
-  if (!Array.isArray(b.histories)) throw new BundleFormatError(`${name} is not an audit bundle: histories is not a list`);
+  if (!Array.isArray(b.histories))
+    throw new BundleFormatError(`${name} is not an audit bundle: histories is not a list`);
   const sealed = isSealedFormat(format);
   b.histories.forEach((h: unknown, i) => {
     const problem = storedShapeProblem(h, sealed);
-    if (problem) throw new BundleFormatError(`${name} is not ${sealed ? 'a sealed' : 'an'} audit bundle: histories[${i}] ${problem}`);
+    if (problem)
+      throw new BundleFormatError(
+        `${name} is not ${sealed ? 'a sealed' : 'an'} audit bundle: histories[${i}] ${problem}`,
+      );
   });
   return b as AuditBundle;
 }

@@ -140,7 +140,9 @@ export function headerLine(format: BundleFormat): string {
 export function historyLine(stored: StoredHistory): string {
   const { workflowId, runId } = stored;
   return canonical(
-    stored.sealed !== undefined ? { workflowId, runId, sealed: stored.sealed } : { workflowId, runId, history: stored.history },
+    stored.sealed !== undefined
+      ? { workflowId, runId, sealed: stored.sealed }
+      : { workflowId, runId, history: stored.history },
   );
 }
 
@@ -295,7 +297,9 @@ export async function decryptPayloads(value: unknown, codecs: PayloadCodec[]): P
   };
   walk(value);
   if (found.length === 0) return 0;
-  let decoded = found.map(({ holder, key }) => JSONToPayload(holder[key] as Parameters<typeof JSONToPayload>[0]) as Payload);
+  let decoded = found.map(
+    ({ holder, key }) => JSONToPayload(holder[key] as Parameters<typeof JSONToPayload>[0]) as Payload,
+  );
   for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
   found.forEach(({ holder, key }, i) => (holder[key] = payloadToJSON(decoded[i]!)));
   return found.length;
@@ -313,7 +317,6 @@ function isEncryptedPayload(value: unknown): boolean {
   const metadata = (value as { metadata?: { encoding?: unknown } } | null)?.metadata;
   return typeof value === 'object' && value !== null && metadata?.encoding === ENCRYPTED;
 }
-
 
 /** Where a bundle's lines go, one at a time (without their newline). */
 export interface LineSink {

@@ -15,7 +15,13 @@ const { code, logLevel } = workerData as ReplayThreadData;
 const port = parentPort!;
 
 // The SDK's own logs (a divergence is a warning of the core) on standard error, as the CLI's are.
-installRuntime(createLogger({ logLevel: logLevel as Config['logLevel'], logFormat: 'json' }, 'poortwachter-audit', pino.destination(2)));
+installRuntime(
+  createLogger(
+    { logLevel: logLevel as Config['logLevel'], logFormat: 'json' },
+    'poortwachter-audit',
+    pino.destination(2),
+  ),
+);
 
 /** The histories received and not yet handed to the replay worker. */
 const waiting: ReplayRequest[] = [];

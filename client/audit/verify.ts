@@ -218,6 +218,8 @@ export async function verifyBundle(input: string | BundleSource, options: Verify
       await replays;
       await handOn(entry.check);
     });
+    // A failure here (the caller's onCase) is thrown by the last await, not reported as unhandled.
+    handedOn.catch(() => {});
   };
   const handOn = async (check: CaseCheck) => {
     check.replaysCleanly = check.runs.length > 0 && check.runs.every((r) => r.replay === 'ok');
@@ -246,7 +248,8 @@ export async function verifyBundle(input: string | BundleSource, options: Verify
         check.derived = await deriveCase(c.workflowId, parsed, { ...(payloadCodecs && { payloadCodecs }) });
         // What the history says the case is, against what the manifest claims.
         const d = check.derived;
-        if (d.caseId !== c.caseId) check.problems.push(`the history is of case ${d.caseId}, but labelled case ${c.caseId}`);
+        if (d.caseId !== c.caseId)
+          check.problems.push(`the history is of case ${d.caseId}, but labelled case ${c.caseId}`);
         if (d.ruleset !== c.ruleset)
           check.problems.push(
             `case ${c.caseId}: the manifest says rule set ${c.ruleset} (ruleset), but its history follows ${d.ruleset}`,
@@ -261,16 +264,18 @@ export async function verifyBundle(input: string | BundleSource, options: Verify
       if (!r) continue;
       const run = check.runs[i]!;
       await pool.whenFree();
-      replays.push(replayOne(pool, c.workflowId, r.replay, payloadCodecs).then(
-        (divergence) => {
-          run.replay = divergence === undefined ? 'ok' : 'diverged';
-          if (divergence !== undefined) run.divergence = divergence;
-        },
-        (err: Error) => {
-          run.divergence = `could not be replayed: ${err.message}`;
-          run.replay = 'diverged';
-        },
-      ));
+      replays.push(
+        replayOne(pool, c.workflowId, r.replay, payloadCodecs).then(
+          (divergence) => {
+            run.replay = divergence === undefined ? 'ok' : 'diverged';
+            if (divergence !== undefined) run.divergence = divergence;
+          },
+          (err: Error) => {
+            run.divergence = `could not be replayed: ${err.message}`;
+            run.replay = 'diverged';
+          },
+        ),
+      );
       entry.read[i] = undefined;
     }
     return Promise.all(replays).then(() => undefined);
@@ -359,7 +364,9 @@ function startCase(c: CaseManifest): CaseInProgress {
   if (casesDigest(c.runs) !== c.sha256) check.problems.push(`case digest does not match its runs`);
   // The label must be the case's own: its workflow id follows from the case id.
   if (c.workflowId !== caseWorkflowId(c.caseId))
-    check.problems.push(`labelled case ${c.caseId}, but its workflow id is ${c.workflowId}, not ${caseWorkflowId(c.caseId)}`);
+    check.problems.push(
+      `labelled case ${c.caseId}, but its workflow id is ${c.workflowId}, not ${caseWorkflowId(c.caseId)}`,
+    );
   return { manifest: c, check, read: c.runs.map(() => undefined), arrived: c.runs.map(() => false), done: false };
 }
 
