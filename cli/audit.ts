@@ -250,7 +250,7 @@ export interface VerifyFlags {
   publicKey?: string;
   /** The auditor's X25519 private key (PEM file) that opens a sealed bundle. */
   auditorKey?: string;
-  /** Histories replayed at once (default: the machine's cores). */
+  /** Histories replayed at once (default: two per core, at most eight). */
   threads?: string;
 }
 

@@ -1,7 +1,8 @@
-// Replays histories in parallel: one replay worker per thread (replay-thread.ts), as many threads as
-// the machine has cores. The SDK's replay of one history runs on one thread, and two replay workers
-// in one thread share it (measured: 8.8 histories per second with one, 10.0 with two in one thread,
-// 12.4 to 13.5 with two threads or processes on 2 busy cores; docs/decisions/).
+// Replays histories in parallel: one replay worker per thread (replay-thread.ts), two threads per
+// core. The SDK's replay of one history runs on one thread, and two replay workers in one thread
+// share it; a replay worker also waits on its workflow thread and on the SDK's core between
+// histories, so a second one per core fills those waits (measured on 2 cores: 2, 3 and 4 threads
+// replayed 27.7, 32.7 and 34.3 histories per second; docs/decisions/2026-12-06-streaming-audit-bundles.md).
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker as Thread } from 'node:worker_threads';
@@ -48,8 +49,8 @@ export class ReplayPool {
   private readonly lanes: Lane[];
   private freed: (() => void) | undefined;
 
-  /** `threads` default: the machine's cores. */
-  constructor(code: string, { threads = availableParallelism(), logLevel = 'warn' } = {}) {
+  /** `threads` default: two per core, at most eight (each holds its own replay worker, about 60 MB). */
+  constructor(code: string, { threads = Math.min(8, 2 * availableParallelism()), logLevel = 'warn' } = {}) {
     this.lanes = Array.from({ length: Math.max(1, threads) }, () => this.lane({ code, logLevel }));
   }
 

@@ -97,7 +97,7 @@ export interface VerifyOptions {
   payloadCodecs?: PayloadCodec[];
   /** Skip the replay (integrity and timeline only). */
   replay?: boolean;
-  /** Threads that replay at once (default: the machine's cores). */
+  /** Threads that replay at once (default: two per core, at most eight). */
   replayThreads?: number;
   /** The level of the SDK's own logs during the replay, on standard error (default: warn). */
   replayLogLevel?: string;
