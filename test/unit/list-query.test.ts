@@ -3,7 +3,17 @@
 // twice, once with stale values). People are found by keyed identifiers, and by the unkeyed hash the
 // cases from before keep until their next round.
 import { describe, expect, it } from 'vitest';
-import { listQuery } from '../../client/cases.js';
+import { TypedSearchAttributes, type SearchAttributePair } from '@temporalio/common';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
+import { listPlan, listQuery } from '../../client/cases.js';
+import {
+  BEDRIJFSARTS_ID,
+  CASEMANAGER_ID,
+  CASE_STATUS,
+  EMPLOYER_ID,
+  NEXT_DEADLINE,
+  OVERDUE_TASKS,
+} from '../../workflows/search-attributes.js';
 import { generateKey, parseKeyring } from '../../runtime/codec.js';
 import { searchKeys } from '../../runtime/search-keys.js';
 import { legacyBedrijfsartsKey, legacyCasemanagerKey } from '../../workflows/case-model.js';
@@ -38,6 +48,76 @@ describe('the list query', () => {
     expect(q).toContain("NextDeadline < '2026-03-10T00:00:00Z'");
     expect(q).toContain('OverdueTasks > 0');
     expect(q).not.toContain('anna');
+  });
+});
+
+describe('the list plan: a person by the index of each identifier, the rest checked on what comes back', () => {
+  const anna = keys.casemanager('anna@arbo.example');
+  const arts = keys.bedrijfsarts('arts@arbo.example');
+  function execution(status: string, pairs: SearchAttributePair[], taskQueue = 'cases'): WorkflowExecutionInfo {
+    return { status: { name: status }, taskQueue, typedSearchAttributes: new TypedSearchAttributes(pairs) } as never;
+  }
+  const matching = () =>
+    [
+      { key: CASEMANAGER_ID, value: anna },
+      { key: BEDRIJFSARTS_ID, value: arts },
+      { key: CASE_STATUS, value: 'open' },
+      { key: EMPLOYER_ID, value: 'wg-1' },
+      { key: OVERDUE_TASKS, value: 2 },
+      { key: NEXT_DEADLINE, value: new Date('2026-03-09T00:00:00Z') },
+    ] as SearchAttributePair[];
+
+  it('asks one equality per identifier, never an IN list or a status beside it', () => {
+    const { queries } = listPlan({ casemanagerEmail: 'anna@arbo.example', status: 'open', running: true }, keys);
+    expect(queries).toEqual([
+      `WorkflowType = 'caseWorkflow' AND CasemanagerId = '${anna}'`,
+      `WorkflowType = 'caseWorkflow' AND CasemanagerId = '${legacyCasemanagerKey('anna@arbo.example')}'`,
+    ]);
+    expect(listPlan({ bedrijfsartsEmail: 'arts@arbo.example' }, keys).queries[0]).toBe(
+      `WorkflowType = 'caseWorkflow' AND BedrijfsartsId = '${arts}'`,
+    );
+  });
+
+  it('keeps only what the whole filter asks, as the one query would', () => {
+    const filter = {
+      casemanagerEmail: 'anna@arbo.example',
+      bedrijfsartsEmail: 'arts@arbo.example',
+      status: 'open' as const,
+      employerId: 'wg-1',
+      overdue: true,
+      deadlineBefore: '2026-03-10',
+      running: true,
+    };
+    const { keep } = listPlan(filter, keys, 'cases');
+    expect(keep(execution('RUNNING', matching()))).toBe(true);
+    const without = (key: string) => matching().filter((p) => p.key.name !== key);
+    for (const [why, e] of [
+      ['an earlier run', execution('CONTINUED_AS_NEW', matching())],
+      ['closed', execution('COMPLETED', matching())],
+      ['another task queue', execution('RUNNING', matching(), 'elsewhere')],
+      [
+        'another bedrijfsarts',
+        execution('RUNNING', [...without('BedrijfsartsId'), { key: BEDRIJFSARTS_ID, value: 'ba-x' }]),
+      ],
+      ['another employer', execution('RUNNING', [...without('EmployerId'), { key: EMPLOYER_ID, value: 'wg-2' }])],
+      ['nothing overdue', execution('RUNNING', [...without('OverdueTasks'), { key: OVERDUE_TASKS, value: 0 }])],
+      [
+        'a later deadline',
+        execution('RUNNING', [
+          ...without('NextDeadline'),
+          { key: NEXT_DEADLINE, value: new Date('2026-03-10T00:00:00Z') },
+        ]),
+      ],
+      ['no deadline', execution('RUNNING', without('NextDeadline'))],
+      ['closed as a case', execution('RUNNING', [...without('CaseStatus'), { key: CASE_STATUS, value: 'closed' }])],
+    ] as const)
+      expect(keep(e), why).toBe(false);
+  });
+
+  it('asks any other filter as one query', () => {
+    expect(listPlan({ employerId: 'wg-1' }, keys, 'cases')).toMatchObject({
+      queries: [`${listQuery({ employerId: 'wg-1' }, keys)} AND TaskQueue = 'cases'`],
+    });
   });
 });
 
