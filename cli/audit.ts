@@ -2,7 +2,7 @@
 // verification (digests, signature, replay against the current workflow code) and an HTML report;
 // bundles sealed for one auditor (`export --for`), which they verify and read with their own key.
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, fchmod } from 'node:fs';
 import { chmod, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,7 +85,9 @@ export async function writePrivateFile(path: string, text: string, what: string)
  */
 async function writeBundleFile<T>(out: string, write: (sink: LineSink) => Promise<T>): Promise<T> {
   const part = `${out}.part`;
-  const stream = createWriteStream(part, { mode: 0o600 });
+  // A new file of our own (never one found there: a link, or another export's), private from its start.
+  await rm(part, { force: true });
+  const stream = createWriteStream(part, { flags: 'wx', mode: 0o600 });
   let failed: Error | undefined;
   stream.on('error', (err) => (failed ??= err));
   const sink: LineSink = {
@@ -95,8 +97,9 @@ async function writeBundleFile<T>(out: string, write: (sink: LineSink) => Promis
     },
   };
   try {
-    await once(stream, 'open');
-    await chmod(part, 0o600);
+    const [fd] = (await once(stream, 'open')) as [number];
+    // The mode asked at creation, whatever the umask.
+    await new Promise<void>((resolve, reject) => fchmod(fd, 0o600, (err) => (err ? reject(err) : resolve())));
     const result = await write(sink);
     stream.end();
     await once(stream, 'finish');
@@ -250,7 +253,7 @@ export interface VerifyFlags {
   publicKey?: string;
   /** The auditor's X25519 private key (PEM file) that opens a sealed bundle. */
   auditorKey?: string;
-  /** Histories replayed at once (default: two per core, at most eight). */
+  /** Histories replayed at once (default: one per core, at most eight). */
   threads?: string;
 }
 

@@ -373,7 +373,7 @@ function buildProgram(state: RunState): Command {
         ).env(AUDITOR_KEY_ENV),
       )
       .option('--json', 'print the verification report as JSON')
-      .option('--threads <n>', 'histories replayed at once, one thread each (default: two per core, at most 8)'),
+      .option('--threads <n>', 'histories replayed at once, one thread each (default: one per core, at most 8)'),
     async (c) => (await import('./audit.js')).auditVerify(c.processedArgs[0] as string, c.opts(), io, await codecs()),
   );
 

@@ -306,14 +306,11 @@ export function listPlan(
   keys?: SearchKeys,
   taskQueue?: string,
 ): { queries: string[]; keep: (execution: WorkflowExecutionInfo) => boolean } {
-  const casemanager =
-    filter.casemanagerEmail || filter.casemanagerIds
-      ? [
-          ...(filter.casemanagerEmail ? casemanagerIds(keys, filter.casemanagerEmail) : []),
-          ...(filter.casemanagerIds ?? []),
-        ]
-      : undefined;
+  // Each list must hold, as each is its own clause of listQuery.
+  const byEmail = filter.casemanagerEmail ? casemanagerIds(keys, filter.casemanagerEmail) : undefined;
+  const byIds = filter.casemanagerIds;
   const bedrijfsarts = filter.bedrijfsartsEmail ? bedrijfsartsIds(keys, filter.bedrijfsartsEmail) : undefined;
+  const casemanager = byEmail ?? byIds;
   const [attribute, ids] = casemanager
     ? [CASEMANAGER_ID, casemanager]
     : bedrijfsarts
@@ -332,7 +329,8 @@ export function listPlan(
       const next = a.get(NEXT_DEADLINE);
       return (
         e.status.name !== 'CONTINUED_AS_NEW' &&
-        holds(casemanager, a.get(CASEMANAGER_ID)) &&
+        holds(byEmail, a.get(CASEMANAGER_ID)) &&
+        holds(byIds, a.get(CASEMANAGER_ID)) &&
         holds(bedrijfsarts, a.get(BEDRIJFSARTS_ID)) &&
         (!filter.employerId || a.get(EMPLOYER_ID) === filter.employerId) &&
         (!filter.team || a.get(CASE_TEAM) === filter.team) &&
@@ -370,7 +368,9 @@ export async function listCases({ client }: CaseClientOptions, filter: CaseListF
       overdueTasks: attributes.get(OVERDUE_TASKS) ?? 0,
     });
   }
-  return entries.sort((a, b) => (a.nextDeadline ?? '9999').localeCompare(b.nextDeadline ?? '9999'));
+  return entries.sort(
+    (a, b) => (a.nextDeadline ?? '9999').localeCompare(b.nextDeadline ?? '9999') || a.caseId.localeCompare(b.caseId),
+  );
 }
 
 /**

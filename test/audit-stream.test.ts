@@ -127,6 +127,43 @@ describe('bundles as JSON lines, read as a stream', () => {
     ]);
   });
 
+  it('finds bytes changed where a line reader would not look: a carriage return, a byte that is not UTF-8, moved lines, a note in the signature, another public key', async () => {
+    const proven = async (path: string) => (await verifyFile(path, { replay: false })).verdict;
+    expect(await proven(file('bundle.jsonl'))).toBe('proven');
+    expect(await proven(await withLines('crlf.jsonl', (l) => (l[2] = `${l[2]!}\r`)))).toBe('failed');
+    const bytes = Buffer.from(text, 'utf8');
+    const at = bytes.indexOf('"runId"', bytes.indexOf('\n') + 1) + 3;
+    await writeFile(
+      file('not-utf8.jsonl'),
+      Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff]), bytes.subarray(at + 1)]),
+    );
+    const notUtf8 = await verifyFile(file('not-utf8.jsonl'), { replay: false });
+    expect(notUtf8.problems).toEqual(['line 2 of the bundle is not UTF-8 JSON as written: it was changed or cut']);
+    const moved = await verifyFile(await withLines('moved.jsonl', (l) => l.splice(1, 2, l[2]!, l[1]!)), {
+      replay: false,
+    });
+    expect(moved.verdict).toBe('failed');
+    expect(moved.problems).toEqual([
+      expect.stringMatching(/^line 3 holds history 1 of 1 of case guard-loonsanctie .* out of the manifest's order/),
+    ]);
+    const noted = await withLines('noted.jsonl', (l) => {
+      const closing = JSON.parse(l.at(-1)!) as { signature: Record<string, string> };
+      closing.signature.note = 'checked by the accountant';
+      l[l.length - 1] = JSON.stringify(closing);
+    });
+    expect((await verifyFile(noted, { replay: false })).problems).toEqual([
+      'the file is not in the canonical form it was written in: it was changed outside its values',
+    ]);
+    const otherKey = await withLines('other-key.jsonl', (l) => {
+      const closing = JSON.parse(l.at(-1)!) as { signature: Record<string, string> };
+      closing.signature.publicKey = generateSigningKeys().publicKeyPem;
+      l[l.length - 1] = JSON.stringify(closing);
+    });
+    expect((await verifyFile(otherKey, { replay: false })).problems).toEqual([
+      'signature: the public key written in the bundle is not the trusted key that signed it',
+    ]);
+  });
+
   it('refuses a file cut short, or not ending its last line, with exit 2 and no stack trace', async () => {
     const cut = file('cut.jsonl');
     await writeFile(cut, text.slice(0, Math.floor(text.length * 0.6)));

@@ -8,7 +8,6 @@
 // problem of that line, and every other case is still verified.
 import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import {
   BUNDLE_FORMAT,
   BUNDLE_FORMAT_V1,
@@ -79,7 +78,7 @@ export async function openBundle(source: BundleSource, name = 'the bundle'): Pro
     if (lines.length < 1 || tail.length < 2) throw new BundleFormatError(`${name} is cut off: it has no manifest`);
     const middle = lines.slice(1);
     return openLines(first, tail[0]!, tail[1]!, name, async function* () {
-      for (const [i, line] of middle.entries()) yield { number: i + 2, line };
+      for (const [i, line] of middle.entries()) yield { number: i + 2, bytes: Buffer.from(line, 'utf8') };
     });
   }
   const path = source.path;
@@ -89,8 +88,8 @@ export async function openBundle(source: BundleSource, name = 'the bundle'): Pro
     const head = Buffer.alloc(Math.min(size, MAX_HEADER_BYTES));
     await file.read(head, 0, head.length, 0);
     const newline = head.indexOf(10);
-    const first = head.subarray(0, newline < 0 ? head.length : newline).toString('utf8');
-    if (!isLinesHeader(first)) return openDocument(await readFile(path, 'utf8'), name);
+    const first = utf8(head.subarray(0, newline < 0 ? head.length : newline));
+    if (first === undefined || !isLinesHeader(first)) return openDocument(await readFile(path, 'utf8'), name);
     const { manifest, closing, manifestStart } = await readTail(file, size, name);
     const headerEnd = newline + 1;
     return openLines(first, manifest, closing, name, async function* () {
@@ -98,7 +97,7 @@ export async function openBundle(source: BundleSource, name = 'the bundle'): Pro
       const input = createReadStream(path, { start: headerEnd, end: manifestStart - 1 });
       try {
         let number = 1;
-        for await (const line of createInterface({ input, crlfDelay: Infinity })) yield { number: ++number, line };
+        for await (const bytes of splitLines(input)) yield { number: ++number, bytes };
       } finally {
         // A reader that stops early (it wanted the first history only) leaves no file open.
         input.destroy();
@@ -106,6 +105,36 @@ export async function openBundle(source: BundleSource, name = 'the bundle'): Pro
     });
   } finally {
     await file.close();
+  }
+}
+
+/**
+ * The lines of a stream, as bytes, split at each line break (byte 10) and nothing else, read a piece
+ * at a time: a line is what its digest is over, byte for byte, and only a few are held at once.
+ */
+async function* splitLines(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  for await (const chunk of input) {
+    let start = 0;
+    for (let end = chunk.indexOf(10); end >= 0; end = chunk.indexOf(10, start)) {
+      pending.push(chunk.subarray(start, end));
+      yield Buffer.concat(pending);
+      pending = [];
+      start = end + 1;
+    }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
+  }
+  if (pending.length > 0) yield Buffer.concat(pending);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The text of some bytes, or undefined when they are not UTF-8 (a changed byte would else read as U+FFFD). */
+function utf8(bytes: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
   }
 }
 
@@ -142,11 +171,11 @@ async function readTail(
   const closingStart = tail.lastIndexOf(10, tail.length - 2) + 1;
   const manifestStart = tail.lastIndexOf(10, closingStart - 2) + 1;
   if (closingStart <= 0 || manifestStart <= 0) throw new BundleFormatError(`${name} is cut off: it has no manifest`);
-  return {
-    manifest: tail.subarray(manifestStart, closingStart - 1).toString('utf8'),
-    closing: tail.subarray(closingStart, tail.length - 1).toString('utf8'),
-    manifestStart: position + manifestStart,
-  };
+  const manifest = utf8(tail.subarray(manifestStart, closingStart - 1));
+  const closing = utf8(tail.subarray(closingStart, tail.length - 1));
+  if (manifest === undefined || closing === undefined)
+    throw new BundleFormatError(`${name} is not an audit bundle: its last lines are not UTF-8 text`);
+  return { manifest, closing, manifestStart: position + manifestStart };
 }
 
 function parseLine(line: string, what: string, name: string): Record<string, unknown> {
@@ -157,8 +186,9 @@ function parseLine(line: string, what: string, name: string): Record<string, unk
   let value: unknown;
   try {
     value = JSON.parse(line);
-  } catch (err) {
-    throw new BundleFormatError(`${name} is not an audit bundle: its ${what} is not JSON: ${(err as Error).message}`);
+  } catch {
+    // Not the parser's message: it quotes the text, which may be a case's.
+    throw new BundleFormatError(`${name} is not an audit bundle: its ${what} is not JSON`);
   }
   if (!value || typeof value !== 'object' || Array.isArray(value))
     throw new BundleFormatError(`${name} is not an audit bundle: its ${what} is not an object`);
@@ -171,7 +201,7 @@ function openLines(
   manifestText: string,
   closingText: string,
   name: string,
-  lines: () => AsyncIterable<{ number: number; line: string }>,
+  lines: () => AsyncIterable<{ number: number; bytes: Buffer }>,
 ): OpenedBundle {
   const { format } = parseLine(header, 'first line', name);
   if (!LINE_FORMATS.includes(format))
@@ -190,11 +220,27 @@ function openLines(
   if (typeof closing.manifestSha256 !== 'string')
     throw new BundleFormatError(`${name} is cut off or not an audit bundle: its last line holds no manifestSha256`);
   const formProblems: string[] = [];
-  const exact = { manifestSha256: closing.manifestSha256, ...(closing.signature && { signature: closing.signature }) };
+  // The signature as written: its four fields in their order and nothing else (an added note, or the
+  // fields moved, is a change the digests do not cover).
+  const signature = closing.signature as Partial<BundleSignature> | undefined;
+  const exact = {
+    manifestSha256: closing.manifestSha256,
+    ...(signature && {
+      signature:
+        typeof signature === 'object'
+          ? {
+              algorithm: signature.algorithm,
+              publicKey: signature.publicKey,
+              fingerprint: signature.fingerprint,
+              value: signature.value,
+            }
+          : signature,
+    }),
+  };
   if (
     header !== headerLine(format as BundleFormat) ||
     manifestText !== manifestLine(manifest) ||
-    closingText !== closingLine(exact) ||
+    closingText !== closingLine(exact as Pick<AuditBundle, 'manifestSha256' | 'signature'>) ||
     Object.keys(closing).length !== Object.keys(exact).length
   )
     formProblems.push('the file is not in the canonical form it was written in: it was changed outside its values');
@@ -205,12 +251,15 @@ function openLines(
     ...(closing.signature && { signature: closing.signature }),
     formProblems,
     async *records() {
-      for await (const { number, line } of lines()) {
+      for await (const { number, bytes } of lines()) {
         const position = `line ${number}`;
-        const read = readRecord(line, sealed);
+        const line = utf8(bytes);
+        // JSON as written has no raw carriage return: one there was added.
+        const read =
+          line === undefined || bytes.includes(13) ? 'is not UTF-8 JSON as written' : readRecord(line, sealed);
         if (typeof read === 'string')
           yield { position, problem: `${position} of the bundle ${read}: it was changed or cut` };
-        else yield { position, stored: read, line, digest: sha256(line) };
+        else yield { position, stored: read, line: line!, digest: sha256(bytes) };
       }
     },
   };
@@ -304,8 +353,8 @@ function parseDocument(text: string, name: string): AuditBundle {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (err) {
-    throw new BundleFormatError(`${name} is not valid JSON: ${(err as Error).message}`);
+  } catch {
+    throw new BundleFormatError(`${name} is not valid JSON`);
   }
   const b = value as Partial<AuditBundle> | null;
   if (!b || typeof b !== 'object' || !b.manifest || typeof b.manifest !== 'object')

@@ -9,7 +9,8 @@ import { pino } from 'pino';
 import type { Config } from '../../runtime/config.js';
 import { createLogger } from '../../runtime/logger.js';
 import { installRuntime } from '../../runtime/sdk-runtime.js';
-import { describeReplayError, type ReplayRequest, type ReplayThreadData } from './replay-pool.js';
+import { describeReplayError, type ReplayAnswer, type ReplayMessage, type ReplayThreadData } from './replay-pool.js';
+import type { History } from './history.js';
 
 const { code, logLevel } = workerData as ReplayThreadData;
 const port = parentPort!;
@@ -23,13 +24,27 @@ installRuntime(
   ),
 );
 
-/** The histories received and not yet handed to the replay worker. */
-const waiting: ReplayRequest[] = [];
+/** The histories received and not yet handed to the replay worker, in order. */
+const waiting: { id: number; workflowId: string; history: History }[] = [];
+/** The ids handed to the replay worker, whose answers come back in the same order. */
+const handed: number[] = [];
 let wake: (() => void) | undefined;
 let closed = false;
-port.on('message', (message: ReplayRequest | 'close') => {
+
+port.on('message', (message: ReplayMessage) => {
   if (message === 'close') closed = true;
-  else waiting.push(message);
+  else {
+    // A history the SDK would refuse (not JSON, no events) is answered here: thrown inside the
+    // replay worker, it would end it and every history after it.
+    try {
+      const json = JSON.parse(message.text) as { history?: unknown };
+      const history = historyFromJSON(message.inLine ? json.history : json);
+      if (!history.events?.length) throw new Error('the history has no events');
+      waiting.push({ id: message.id, workflowId: message.workflowId, history });
+    } catch (err) {
+      port.postMessage({ id: message.id, error: describeReplayError(err as Error) } satisfies ReplayAnswer);
+    }
+  }
   wake?.();
 });
 
@@ -37,8 +52,8 @@ async function* histories() {
   for (;;) {
     const next = waiting.shift();
     if (next) {
-      const json = JSON.parse(next.text) as { history?: unknown };
-      yield { workflowId: next.workflowId, history: historyFromJSON(next.inLine ? json.history : json) };
+      handed.push(next.id);
+      yield { workflowId: next.workflowId, history: next.history };
       continue;
     }
     if (closed) return;
@@ -48,6 +63,7 @@ async function* histories() {
 }
 
 for await (const result of Worker.runReplayHistories({ workflowBundle: { code } }, histories())) {
-  port.postMessage(result.error ? { error: describeReplayError(result.error) } : {});
+  const id = handed.shift()!;
+  port.postMessage((result.error ? { id, error: describeReplayError(result.error) } : { id }) satisfies ReplayAnswer);
 }
 port.close();

@@ -97,7 +97,7 @@ export interface VerifyOptions {
   payloadCodecs?: PayloadCodec[];
   /** Skip the replay (integrity and timeline only). */
   replay?: boolean;
-  /** Threads that replay at once (default: two per core, at most eight). */
+  /** Threads that replay at once (default: one per core, at most eight). */
   replayThreads?: number;
   /** The level of the SDK's own logs during the replay, on standard error (default: warn). */
   replayLogLevel?: string;
@@ -127,13 +127,27 @@ function checkSignature(manifest: Manifest, s: BundleSignature | undefined, trus
         : 'the signature does not match the manifest and the public key in the bundle',
     };
   }
-  let fingerprint = s.fingerprint;
+  const fingerprint = fingerprintOf(key);
+  // What the bundle says of its signer must be true too: its key, and that key's fingerprint.
+  const written = fingerprintOf(s.publicKey);
+  if (written !== fingerprint || s.fingerprint !== written)
+    return {
+      state: 'invalid',
+      reason:
+        written !== fingerprint
+          ? 'the public key written in the bundle is not the trusted key that signed it'
+          : 'the fingerprint written in the bundle is not that of its public key',
+    };
+  return { state: 'valid', fingerprint: fingerprint!, trusted: trusted !== undefined };
+}
+
+/** The SHA-256 fingerprint of a public key (PEM), or undefined when it is none. */
+function fingerprintOf(pem: unknown): string | undefined {
   try {
-    fingerprint = sha256(createPublicKey(key).export({ type: 'spki', format: 'der' }));
+    return sha256(createPublicKey(String(pem)).export({ type: 'spki', format: 'der' }));
   } catch {
-    /* keep the recorded one */
+    return undefined;
   }
-  return { state: 'valid', fingerprint, trusted: trusted !== undefined };
 }
 
 /** A case while its histories come in: what arrived of each run, and its check so far. */
@@ -195,9 +209,15 @@ export async function verifyBundle(input: string | BundleSource, options: Verify
     if (n > 1) problems.push(`${workflowId} is listed ${n} times in the manifest (cases)`);
 
   const cases = manifest.cases.map((c) => startCase(c));
-  const byRun = new Map<string, { entry: CaseInProgress; i: number }>();
+  // Each run's place in the file: the manifest's order, case by case, oldest run first.
+  const byRun = new Map<string, { entry: CaseInProgress; i: number; place: number }>();
   for (const entry of cases)
-    entry.manifest.runs.forEach((r, i) => byRun.set(`${entry.manifest.workflowId}/${r.runId}`, { entry, i }));
+    entry.manifest.runs.forEach((r, i) => {
+      // A case listed twice (a problem of its own, above) is read under its first listing.
+      const key = `${entry.manifest.workflowId}/${r.runId}`;
+      if (!byRun.has(key)) byRun.set(key, { entry, i, place: byRun.size });
+    });
+  let nextPlace = 0;
 
   const replaying = options.replay !== false && read;
   const workflowBundle = replaying ? (options.workflowBundle ?? (await bundleCurrentWorkflows())) : undefined;
@@ -213,9 +233,10 @@ export async function verifyBundle(input: string | BundleSource, options: Verify
   let handedOn: Promise<void> = Promise.resolve();
   const complete = async (entry: CaseInProgress) => {
     entry.done = true;
-    const replays = await settle(entry);
+    // Not awaited here: the next cases are read while this one's histories replay.
+    const { replayed } = await settle(entry);
     handedOn = handedOn.then(async () => {
-      await replays;
+      await replayed;
       await handOn(entry.check);
     });
     // A failure here (the caller's onCase) is thrown by the last await, not reported as unhandled.
@@ -231,8 +252,8 @@ export async function verifyBundle(input: string | BundleSource, options: Verify
     }
   };
 
-  /** Derives the case from its histories and sends them to be replayed; resolves when the replays are done. */
-  const settle = async (entry: CaseInProgress): Promise<Promise<void>> => {
+  /** Derives the case from its histories and sends them to be replayed; `replayed` settles when they are. */
+  const settle = async (entry: CaseInProgress): Promise<{ replayed: Promise<void> }> => {
     const { manifest: c, check } = entry;
     check.runs.forEach((run, i) => {
       if (!entry.arrived[i] && !run.problem) {
@@ -258,11 +279,12 @@ export async function verifyBundle(input: string | BundleSource, options: Verify
         check.problems.push(`the case record cannot be derived: ${(err as Error).message}`);
       }
     }
-    if (!pool) return Promise.resolve();
     const replays: Promise<void>[] = [];
     for (const [i, r] of entry.read.entries()) {
-      if (!r) continue;
+      entry.read[i] = undefined;
       const run = check.runs[i]!;
+      // A history that is not what the manifest says is not replayed: it fails the case already.
+      if (!pool || !r || !run.intact) continue;
       await pool.whenFree();
       replays.push(
         replayOne(pool, c.workflowId, r.replay, payloadCodecs).then(
@@ -276,9 +298,8 @@ export async function verifyBundle(input: string | BundleSource, options: Verify
           },
         ),
       );
-      entry.read[i] = undefined;
     }
-    return Promise.all(replays).then(() => undefined);
+    return { replayed: Promise.all(replays).then(() => undefined) };
   };
 
   try {
@@ -293,7 +314,7 @@ export async function verifyBundle(input: string | BundleSource, options: Verify
         problems.push(`history of ${stored.workflowId} run ${stored.runId} is in the bundle but not in the manifest`);
         continue;
       }
-      const { entry, i } = at;
+      const { entry, i, place } = at;
       const c = entry.manifest;
       const run = entry.check.runs[i]!;
       if (entry.arrived[i]) {
@@ -303,6 +324,10 @@ export async function verifyBundle(input: string | BundleSource, options: Verify
         continue;
       }
       entry.arrived[i] = true;
+      // A line later than its place is fine (one before it is missing, and said so); an earlier one was moved.
+      if (place < nextPlace)
+        problems.push(`${record.position} holds ${runName(c, i)} out of the manifest's order: the lines were moved`);
+      nextPlace = Math.max(nextPlace, place + 1);
       if (record.digest !== c.runs[i]!.sha256) {
         run.intact = false;
         run.problem = `${runName(c, i)} does not match its SHA-256 digest: it was changed`;
