@@ -80,7 +80,7 @@ function procStatFields(pid: number): string[] {
 }
 
 /** utime + stime of a process in seconds, or 0 when it cannot be read. */
-function processCpuSeconds(pid: number): number {
+export function processCpuSeconds(pid: number): number {
   try {
     const fields = procStatFields(pid);
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
@@ -123,7 +123,7 @@ export interface CpuSeconds {
 }
 
 /** The machine's steal time in seconds so far (the 8th value of the "cpu" line of /proc/stat), or 0. */
-function stealSeconds(): number {
+export function stealSeconds(): number {
   try {
     const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
     return Number(cpu[8] ?? 0) / CLOCK_TICKS;

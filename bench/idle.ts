@@ -17,7 +17,7 @@ import { projectRoot } from '../runtime/project.js';
 import { startDevServer } from '../tools/dev/dev-server.js';
 import { addDays } from '../workflows/calendar/index.js';
 import { generateStories } from './mix.js';
-import { startCountingSink } from './smtp-sink.js';
+import { startCountingSink, type CountingSink } from './smtp-sink.js';
 import { mb, pool, progress, round } from './util.js';
 
 /** No e-mail for this long after the first tasks: the worker has nothing left to do. */
@@ -25,7 +25,7 @@ const NO_MAIL_MS = 15_000;
 /** The RSS is sampled this often once the fleet is asleep. */
 export const SAMPLE_MS = 5_000;
 /** At least this long: the fixed window of the earlier runs (its last sample is reported too). */
-const QUIET_MIN_MS = 90_000;
+export const QUIET_MIN_MS = 90_000;
 /** Then until the RSS stayed within STEADY_BAND for this long, */
 const STEADY_MS = 60_000;
 const STEADY_BAND = 0.01;
@@ -61,7 +61,7 @@ export interface IdleResult {
   emailsSent: number;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -96,6 +96,49 @@ async function rssOf(pid: number): Promise<number> {
 }
 
 /**
+ * Waits until no e-mail has arrived for NO_MAIL_MS (at most an hour); resolves with when the last
+ * one came. `exited` rejects when the worker process is gone.
+ */
+export async function waitForNoMail(sink: CountingSink, exited: Promise<never>): Promise<number> {
+  const t0 = Date.now();
+  let lastMailAt = t0;
+  for (let last = sink.total(); Date.now() - lastMailAt < NO_MAIL_MS;) {
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
+    if (sink.total() !== last) [last, lastMailAt] = [sink.total(), Date.now()];
+    if (Date.now() - t0 > 60 * 60_000) throw new Error(`e-mails still arriving after an hour`);
+  }
+  return lastMailAt;
+}
+
+/**
+ * The worker's RSS every SAMPLE_MS once it is asleep, until it stays within STEADY_BAND for STEADY_MS
+ * (at least QUIET_MIN_MS, at most QUIET_MAX_MS). V8 hands the heap of the burst back lazily: its
+ * memory reducer compacts the workflow thread's heap (about 140 MB live, 500 MB committed) only once
+ * the thread has been idle a while, 30 to 90 s into this quiet in the runs so far.
+ */
+export async function sampleUntilFlat(
+  pid: number,
+  exited: Promise<never>,
+  log: (line: string, force?: boolean) => void,
+): Promise<{ quiet: number[]; settled: boolean }> {
+  const quiet: number[] = [];
+  const samplesIn = (ms: number) => ms / SAMPLE_MS;
+  const flat = () => {
+    const recent = quiet.slice(-samplesIn(STEADY_MS) - 1);
+    return Math.max(...recent) - Math.min(...recent) <= STEADY_BAND * Math.max(...recent);
+  };
+  while (quiet.length < samplesIn(QUIET_MAX_MS)) {
+    await Promise.race([exited, new Promise((r) => setTimeout(r, SAMPLE_MS))]);
+    const rss = await rssOf(pid);
+    if (rss === 0) throw new Error('the worker process is gone: no RSS to measure');
+    quiet.push(rss);
+    if (quiet.length % 6 === 0) log(`quiet ${(quiet.length * SAMPLE_MS) / 1000} s: worker rss ${mb(rss)} MB`, true);
+    if (quiet.length >= samplesIn(QUIET_MIN_MS) && flat()) break; // QUIET_MIN_MS > STEADY_MS
+  }
+  return { quiet, settled: flat() };
+}
+
+/**
  * The production worker (`poortwachter worker`) in a process of its own, configured through the
  * environment as it would be deployed, so that its RSS is the worker's alone.
  */
@@ -105,7 +148,7 @@ function startWorkerProcess(
   log: (line: string) => void,
 ): ChildProcess {
   // As bin/poortwachter.js does, from the bench's own build (bench/dist) of the same sources.
-  const main = pathToFileURL(join(projectRoot, 'bench', 'dist', 'client', 'cli', 'main.js')).href;
+  const main = pathToFileURL(join(projectRoot, 'bench', 'dist', 'cli', 'main.js')).href;
   const script = `const { main } = await import(${JSON.stringify(main)}); process.exitCode = await main(['worker']);`;
   // The caller's own key settings must not mix with the bench's throw-away key.
   const { POORTWACHTER_KEYS_FILE: _ignored, ...inherited } = process.env;
@@ -205,31 +248,9 @@ export async function runIdle(
     // A case counts once it published its search attributes, but its first e-mail (the take-over
     // summary) may still be on its way: the fleet is asleep only when no e-mail has come for a while.
     const t3 = Date.now();
-    let lastMailAt = t3;
-    for (let last = sink.total(); Date.now() - lastMailAt < NO_MAIL_MS;) {
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 1000))]);
-      if (sink.total() !== last) [last, lastMailAt] = [sink.total(), Date.now()];
-      if (Date.now() - t3 > 60 * 60_000) throw new Error(`e-mails still arriving an hour after the first tasks`);
-    }
+    const lastMailAt = await waitForNoMail(sink, exited);
     log(`${sink.total()} e-mails, none in the last ${NO_MAIL_MS / 1000} s: sampling the worker's RSS`, true);
-    // Asleep. V8 hands the heap of the burst back lazily: its memory reducer compacts the workflow
-    // thread's heap (about 140 MB live, 500 MB committed) only once the thread has been idle a while,
-    // 30 to 90 s into this quiet in the runs so far. So the RSS is sampled until it stays flat.
-    const quiet: number[] = [];
-    const samplesIn = (ms: number) => ms / SAMPLE_MS;
-    const flat = () => {
-      const recent = quiet.slice(-samplesIn(STEADY_MS) - 1);
-      return Math.max(...recent) - Math.min(...recent) <= STEADY_BAND * Math.max(...recent);
-    };
-    while (quiet.length < samplesIn(QUIET_MAX_MS)) {
-      await Promise.race([exited, new Promise((r) => setTimeout(r, SAMPLE_MS))]);
-      const rss = await rssOf(pid);
-      if (rss === 0) throw new Error('the worker process is gone: no RSS to measure');
-      quiet.push(rss);
-      if (quiet.length % 6 === 0) log(`quiet ${(quiet.length * SAMPLE_MS) / 1000} s: worker rss ${mb(rss)} MB`, true);
-      if (quiet.length >= samplesIn(QUIET_MIN_MS) && flat()) break; // QUIET_MIN_MS > STEADY_MS
-    }
-    const settled = flat();
+    const { quiet, settled } = await sampleUntilFlat(pid, exited, log);
     clearInterval(sampler);
     const steady = quiet[quiet.length - 1]!;
     const databaseBytes =
@@ -248,7 +269,7 @@ export async function runIdle(
       lastMailSeconds: round((lastMailAt - t3) / 1000),
       workerRssSteadyMb: mb(steady),
       workerRssSettled: settled,
-      workerRssAt90sMb: mb(quiet[samplesIn(QUIET_MIN_MS) - 1]!),
+      workerRssAt90sMb: mb(quiet[QUIET_MIN_MS / SAMPLE_MS - 1]!),
       workerRssPeakMb: mb(Math.max(peak, steady)),
       workerRssQuietMb: quiet.map(mb),
       databaseBytes,

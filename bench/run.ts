@@ -1,13 +1,15 @@
 // The benchmark: one command, one run, one report.
 //
 //   npm run bench -- [--cases N] [--cohort N] [--replay-histories N] [--only a,b] [--chaos] [--out dir] [--seed S]
+//   npm run bench -- --only fleet [--fleet-cases N] [--fleet-phases import,burst,…] [--fleet-dir dir]
 //
 // Measurements: lifecycle (the real cases on a time-skipping server, in cohorts), nosmtp (the same
 // without the SMTP conversations), baseline (the same timers, activities and updates without domain
 // logic: the engine's limit), latency (openCase at 50 concurrent callers), replay (lifecycle histories
 // against the current workflow code), idle (10,000 sleeping cases on the dev server), chaos (with
-// --chaos). Results go to <out>/<date>.json and <out>/<date>.md, rewritten after every measurement;
-// progress to stderr. See bench/README.md.
+// --chaos), fleet (only when named: a large arbodienst's day on the dev server, bench/fleet/). Results
+// go to <out>/<date>.json and <out>/<date>.md, rewritten after every measurement; progress to stderr.
+// See bench/README.md.
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem, platform, release } from 'node:os';
@@ -36,10 +38,14 @@ import {
   type ReplayResult,
 } from './others.js';
 import { roundCpu, type CohortTiming, type CpuSeconds } from './harness.js';
+import { FLEET_PHASES, runFleet, type FleetPhase, type FleetResult } from './fleet/fleet.js';
+import { fleetMarkdown, fleetRows } from './fleet/report.js';
 import { mb, round } from './util.js';
 
-const MEASUREMENTS = ['lifecycle', 'nosmtp', 'baseline', 'latency', 'replay', 'idle'] as const;
+const MEASUREMENTS = ['lifecycle', 'nosmtp', 'baseline', 'latency', 'replay', 'idle', 'fleet'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
+/** What runs without --only: the fleet takes an hour or more at its default size, so only when named. */
+const DEFAULT_MEASUREMENTS = MEASUREMENTS.filter((m) => m !== 'fleet');
 
 export interface Options {
   cases: number;
@@ -55,6 +61,15 @@ export interface Options {
   idleHeapMb?: number;
   chaos: boolean;
   chaosCases: number;
+  fleetCases: number;
+  fleetCasemanagers: number;
+  fleetBurst: number;
+  fleetPhases: FleetPhase[];
+  fleetDir?: string;
+  fleetBaselineSample: number;
+  fleetRequests: number;
+  fleetCallers: number;
+  fleetReplaySample: number;
 }
 
 function positiveInteger(value: string): number {
@@ -63,16 +78,19 @@ function positiveInteger(value: string): number {
   return n;
 }
 
-function measurements(value: string): Measurement[] {
-  const list = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const unknown = list.filter((m) => !(MEASUREMENTS as readonly string[]).includes(m));
-  if (unknown.length)
-    throw new InvalidArgumentError(`Unknown measurement(s) ${unknown.join(', ')}; known: ${MEASUREMENTS.join(', ')}.`);
-  return list as Measurement[];
-}
+/** A comma-separated list of names out of `known`. */
+const listOf =
+  <T extends string>(known: readonly T[], what: string) =>
+  (value: string): T[] => {
+    const list = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const unknown = list.filter((m) => !(known as readonly string[]).includes(m));
+    if (unknown.length)
+      throw new InvalidArgumentError(`Unknown ${what}(s) ${unknown.join(', ')}; known: ${known.join(', ')}.`);
+    return list as T[];
+  };
 
 /** The options of a run (bench/README.md, "Options"); `--help` prints them and exits. */
 export function parseArgs(argv: string[]): Options {
@@ -94,8 +112,8 @@ export function parseArgs(argv: string[]): Options {
     )
     .addOption(
       new Option('--only <list>', `the measurements to run, comma-separated: ${MEASUREMENTS.join(',')}`)
-        .argParser(measurements)
-        .default([...MEASUREMENTS], 'all'),
+        .argParser(listOf(MEASUREMENTS, 'measurement'))
+        .default(DEFAULT_MEASUREMENTS, 'all but fleet'),
     )
     .addOption(
       new Option('--out <dir>', 'where the reports go').default(join(projectRoot, 'bench', 'results'), 'bench/results'),
@@ -118,6 +136,24 @@ export function parseArgs(argv: string[]): Options {
         chaos: true,
       }),
     )
+    .addOption(int('--fleet-cases <n>', 'open cases of the fleet (--only fleet)', 50_000))
+    .addOption(int('--fleet-casemanagers <n>', "the fleet's casemanagers (one of them has about 300 cases)", 150))
+    .addOption(int('--fleet-burst <n>', 'cases of the 08:00 burst, one due e-mail each', 5_000))
+    .addOption(
+      new Option('--fleet-phases <list>', `the fleet's phases to run, comma-separated: ${FLEET_PHASES.join(',')}`)
+        .argParser(listOf(FLEET_PHASES, 'phase'))
+        .default([...FLEET_PHASES], 'all'),
+    )
+    .addOption(
+      new Option(
+        '--fleet-dir <dir>',
+        'keep the fleet (server database, key) here; a later run with the same folder measures other phases on it',
+      ),
+    )
+    .addOption(int('--fleet-baseline-sample <n>', "at most this many bare starts in the import's baseline", 5_000))
+    .addOption(int('--fleet-requests <n>', 'requests of each list, and events recorded', 200))
+    .addOption(int('--fleet-callers <n>', 'concurrent users of the lists and events', 20))
+    .addOption(int('--fleet-replay-sample <n>', "at most this many histories in the audit's bare replay", 1_000))
     .parse(argv, { from: 'user' });
   return program.opts<Options>();
 }
@@ -170,6 +206,7 @@ export interface Report {
   replay?: ReplayResult;
   idle?: IdleResult;
   chaos?: ChaosResult;
+  fleet?: FleetResult;
   notDone: string[];
   targets: Target[];
   /** True while the run goes on (the report is saved after every measurement). */
@@ -192,14 +229,17 @@ async function versions(options: Options): Promise<Record<string, string>> {
     }
   };
   // The binaries the measurements will use (found, or installed now as they would be anyway).
-  const onlyIdle = options.only.every((m) => m === 'idle') && !options.chaos;
+  const onDevServer = (m: Measurement) => m === 'idle' || m === 'fleet';
+  const onlyDevServer = options.only.every(onDevServer) && !options.chaos;
   return {
     poortwachter: pkg.version,
     commit: gitCommit(),
     '@temporalio/worker': await installed('@temporalio/worker'),
     '@temporalio/testing': await installed('@temporalio/testing'),
-    ...(!onlyIdle && { 'temporal-test-server': describeBinary(await ensureTestServer()) }),
-    ...(options.only.includes('idle') && { 'temporal CLI (idle fleet)': describeBinary(await ensureTemporalCli()) }),
+    ...(!onlyDevServer && { 'temporal-test-server': describeBinary(await ensureTestServer()) }),
+    ...(options.only.some(onDevServer) && {
+      'temporal CLI (idle fleet, fleet)': describeBinary(await ensureTemporalCli()),
+    }),
   };
 }
 
@@ -284,6 +324,10 @@ function targets(r: Report): Target[] {
         }
       : { name: 'resilience (--chaos)', target: 'nothing lost, nothing twice', measured: '-', met: 'not measured' },
   );
+  if (r.fleet)
+    for (const row of fleetRows(r.fleet))
+      if (row.met !== undefined)
+        t.push({ name: `fleet: ${row.figure}`, target: row.target, measured: row.value, met: row.met });
   return t;
 }
 
@@ -490,6 +534,7 @@ function markdown(r: Report): string {
       ['problems', x.problems.length ? x.problems.join('; ') : 'none'],
     ]);
   }
+  if (r.fleet) out.push(...fleetMarkdown(r.fleet));
   if (r.notDone.length) out.push('## Not measured', '', ...r.notDone.map((n) => `- ${n}`), '');
   out.push(`Total run time: ${r.totalSeconds} s.`, '');
   return out.join('\n');
@@ -530,6 +575,27 @@ async function main(): Promise<number> {
     await writeFile(join(options.out, `${stamp}.md`), markdown(report));
     return json;
   };
+  if (options.only.includes('fleet')) {
+    report.fleet = await runFleet(
+      {
+        cases: options.fleetCases,
+        casemanagers: options.fleetCasemanagers,
+        burst: options.fleetBurst,
+        phases: options.fleetPhases,
+        ...(options.fleetDir && { dir: options.fleetDir }),
+        baselineSample: options.fleetBaselineSample,
+        requests: options.fleetRequests,
+        callers: options.fleetCallers,
+        replaySample: options.fleetReplaySample,
+        seed: options.seed,
+      },
+      async (partial) => {
+        report.fleet = partial;
+        await save();
+      },
+    );
+    await save();
+  }
   if (options.only.includes('idle')) {
     report.idle = await runIdle(options.idleCases, options.idleCache, options.seed, options.idleHeapMb);
     await save();
