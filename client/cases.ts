@@ -397,6 +397,16 @@ export interface ListedCase {
   summary?: CaseSummary;
 }
 
+/** An open case as the digest reads it: its id, its CasemanagerId and the summary in its memo. */
+function listed(workflowId: string, memo: Record<string, unknown> | undefined, casemanagerId?: string): ListedCase {
+  const summary = memo?.[SUMMARY_MEMO] as CaseSummary | undefined;
+  return {
+    caseId: workflowId.replace(/^case-/, ''),
+    ...(casemanagerId && { casemanagerId }),
+    ...(summary && { summary }),
+  };
+}
+
 /** One page of open cases, and the token of the next page (absent after the last). */
 export interface ListedCasesPage {
   cases: ListedCase[];
@@ -443,13 +453,11 @@ export function caseReader({ client, taskQueue }: CaseClientOptions, { pageSize 
       namespace,
       workflowId,
     });
-    const summary = memo?.[SUMMARY_MEMO] as CaseSummary | undefined;
-    const id = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields).get(CASEMANAGER_ID);
-    return {
-      caseId: workflowId.replace(/^case-/, ''),
-      ...(id && { casemanagerId: id }),
-      ...(summary && { summary }),
-    };
+    return listed(
+      workflowId,
+      memo,
+      decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields).get(CASEMANAGER_ID),
+    );
   }
 
   return {
@@ -458,15 +466,8 @@ export function caseReader({ client, taskQueue }: CaseClientOptions, { pageSize 
       const out: ListedCase[] = [];
       // One casemanager's cases: by the index of each of their identifiers (listPlan).
       if (ids) {
-        for await (const execution of listExecutions(client, { status: 'open', casemanagerIds: ids }, taskQueue)) {
-          const summary = execution.memo?.[SUMMARY_MEMO] as CaseSummary | undefined;
-          const id = execution.typedSearchAttributes.get(CASEMANAGER_ID);
-          out.push({
-            caseId: execution.workflowId.replace(/^case-/, ''),
-            ...(id && { casemanagerId: id }),
-            ...(summary && { summary }),
-          });
-        }
+        for await (const e of listExecutions(client, { status: 'open', casemanagerIds: ids }, taskQueue))
+          out.push(listed(e.workflowId, e.memo, e.typedSearchAttributes.get(CASEMANAGER_ID)));
         return out;
       }
       let pageToken: string | undefined;

@@ -3,12 +3,9 @@
 // still fails, naming the case and the field. The signature proves who wrote the claims, not that
 // they are true.
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildBundle,
@@ -22,16 +19,10 @@ import {
   type AuditBundle,
 } from '../client/audit/bundle.js';
 import { verifyBundle } from '../client/audit/verify.js';
-import { parseBundleText } from './setup/audit-bundle.js';
+import { committedRun, parseBundleText } from './setup/audit-bundle.js';
 import { createAuditCommand } from '../cli/audit.js';
 
-const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
-
-/** A committed case history (never encrypted) under its own run id, as an export files it. */
-function run(file: string) {
-  const history = historyFromJSON(JSON.parse(readFileSync(historiesDir + file, 'utf8')));
-  return { runId: history.events![0]!.workflowExecutionStartedEventAttributes!.originalExecutionRunId!, history };
-}
+const run = committedRun;
 
 const LOONSANCTIE = 'case-guard-loonsanctie';
 /** Two runs: the first ended in ContinuedAsNew, the second continues it. */

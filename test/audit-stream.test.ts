@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   buildBundle,
@@ -24,16 +23,12 @@ import {
 } from '../client/audit/bundle.js';
 import { verifyBundle, type CaseCheck } from '../client/audit/verify.js';
 import { auditVerify } from '../cli/audit.js';
-import { parseBundleText } from './setup/audit-bundle.js';
+import { committedRun, parseBundleText } from './setup/audit-bundle.js';
 import { workflowBundle } from './setup/temporal.js';
 
-const historiesDir = fileURLToPath(new URL('./histories/', import.meta.url));
 const v1Dir = fileURLToPath(new URL('./fixtures/audit-v1/', import.meta.url));
 
-function run(file: string) {
-  const history = historyFromJSON(JSON.parse(readFileSync(historiesDir + file, 'utf8')));
-  return { runId: history.events![0]!.workflowExecutionStartedEventAttributes!.originalExecutionRunId!, history };
-}
+const run = committedRun;
 
 const CASES = [
   { workflowId: 'case-guard-loonsanctie', runs: [run('loonsanctie.json')] },

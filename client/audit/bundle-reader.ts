@@ -11,11 +11,9 @@ import { open, readFile } from 'node:fs/promises';
 import {
   BUNDLE_FORMAT,
   BUNDLE_FORMAT_V1,
-  canonical,
   closingLine,
   headerLine,
   historyDigest,
-  isFormatV1,
   isSealedFormat,
   manifestLine,
   SEALED_BUNDLE_FORMAT,
@@ -299,7 +297,7 @@ function storedShapeProblem(value: unknown, sealed: boolean): string | undefined
 function checkManifest(value: unknown, name: string): asserts value is Manifest {
   const m = value as Partial<Manifest> | null;
   if (!m || typeof m !== 'object') throw new BundleFormatError(`${name} is not an audit bundle: it has no manifest`);
-  const sealed = m.format === SEALED_BUNDLE_FORMAT || m.format === SEALED_BUNDLE_FORMAT_V1;
+  const sealed = isSealedFormat(m.format as BundleFormat);
   if (sealed) {
     const problem = sealInfoProblem(m.sealed);
     if (problem) throw new BundleFormatError(`${name} is not a sealed audit bundle: manifest.sealed ${problem}`);
@@ -394,5 +392,3 @@ function nestingDepth(text: string): number {
   }
   return max;
 }
-
-export { isFormatV1, canonical };

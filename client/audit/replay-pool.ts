@@ -64,10 +64,6 @@ export class ReplayPool {
     this.lanes = Array.from({ length: Math.max(1, threads) }, () => this.lane({ code, logLevel }));
   }
 
-  get size(): number {
-    return this.lanes.length;
-  }
-
   private lane(data: ReplayThreadData): Lane {
     const lane: Lane = { thread: new Thread(threadPath, { workerData: data }), owed: new Map() };
     lane.thread.on('message', ({ id, error }: ReplayAnswer) => {
